@@ -54,6 +54,20 @@ std::optional<Record> select_one(sqlite::Database& db, const std::string& identi
     return detail::read_record(*select);
 }
 
+// Runs a query of records of one dataset of the current identity (?1 identity, ?2 dataset).
+Result<std::vector<Record>> select_records(detail::StoreState& state, const std::string& sql,
+                                           const std::string& dataset) {
+    const std::string identity = state.current_identity();
+    return detail::run_read(state, [&](sqlite::Database& db) {
+        std::vector<Record> records;
+        sqlite::StatementScope select(db.cached(sql));
+        select->bind(1, identity).bind(2, dataset);
+        while (select->step())
+            records.push_back(detail::read_record(*select));
+        return records;
+    });
+}
+
 }  // namespace
 
 Dataset::Dataset(std::shared_ptr<detail::StoreState> state, std::string name)
@@ -109,15 +123,7 @@ Result<std::optional<Record>> Dataset::get_record(std::string_view key) const {
 }
 
 Result<std::vector<Record>> Dataset::get_all_records() const {
-    const std::string identity = state_->current_identity();
-    return detail::run_read(*state_, [&](sqlite::Database& db) {
-        std::vector<Record> records;
-        sqlite::StatementScope select(db.cached(kSelectAll));
-        select->bind(1, identity).bind(2, name_);
-        while (select->step())
-            records.push_back(detail::read_record(*select));
-        return records;
-    });
+    return select_records(*state_, kSelectAll, name_);
 }
 
 Result<std::map<std::string, std::string>> Dataset::get_all() const {
@@ -213,15 +219,7 @@ Status Dataset::apply_remote(std::span<const Record> records) {
 }
 
 Result<std::vector<Record>> Dataset::modified_records() const {
-    const std::string identity = state_->current_identity();
-    return detail::run_read(*state_, [&](sqlite::Database& db) {
-        std::vector<Record> records;
-        sqlite::StatementScope select(db.cached(kSelectModified));
-        select->bind(1, identity).bind(2, name_);
-        while (select->step())
-            records.push_back(detail::read_record(*select));
-        return records;
-    });
+    return select_records(*state_, kSelectModified, name_);
 }
 
 Status Dataset::set_last_sync_count(std::int64_t sync_count, std::string_view result) {

@@ -9,6 +9,7 @@
 
 namespace synclatch::core {
 
+// Thread-safety: a plain value.
 struct DatasetMetadata {
     std::string identity_id;
     std::string name;

@@ -20,6 +20,7 @@ enum class Origin { local, remote };
 
 std::string_view to_string(Origin origin) noexcept;
 
+// Thread-safety (Record, Change): plain values.
 // One record. A value of std::nullopt is a tombstone: the key was removed and the removal is kept so
 // that it can be synchronized.
 struct Record {
