@@ -68,6 +68,19 @@ Result<std::vector<Record>> select_records(detail::StoreState& state, const std:
     });
 }
 
+// Validates, then writes whole records (from the sync engine or a resolver) in one transaction.
+Status write_records(detail::StoreState& state, const std::string& dataset, std::span<const Record> records,
+                     WriteSource source) {
+    if (Status s = validate_records(records); !s.ok()) return s;
+    return detail::run_write(state, [&](const WriteScope& scope) {
+        RecordWriter writer(scope, dataset);
+        for (const auto& record : records)
+            writer.write_record(record, source);
+        writer.finish();
+        return Status{};
+    });
+}
+
 }  // namespace
 
 Dataset::Dataset(std::shared_ptr<detail::StoreState> state, std::string name)
@@ -197,25 +210,11 @@ Subscription Dataset::on_change(std::function<void(const Change&)> callback) {
 }
 
 Status Dataset::resolve(std::span<const Record> records) {
-    if (Status s = validate_records(records); !s.ok()) return s;
-    return detail::run_write(*state_, [&](const WriteScope& scope) {
-        RecordWriter writer(scope, name_);
-        for (const auto& record : records)
-            writer.write_record(record, WriteSource::resolved);
-        writer.finish();
-        return Status{};
-    });
+    return write_records(*state_, name_, records, WriteSource::resolved);
 }
 
 Status Dataset::apply_remote(std::span<const Record> records) {
-    if (Status s = validate_records(records); !s.ok()) return s;
-    return detail::run_write(*state_, [&](const WriteScope& scope) {
-        RecordWriter writer(scope, name_);
-        for (const auto& record : records)
-            writer.write_record(record, WriteSource::remote);
-        writer.finish();
-        return Status{};
-    });
+    return write_records(*state_, name_, records, WriteSource::remote);
 }
 
 Result<std::vector<Record>> Dataset::modified_records() const {
