@@ -1,0 +1,307 @@
+// Encoding and decoding of the Cognito Sync wire model with nlohmann_json. Decoding never throws: a small
+// reader records the first problem (wrong type, missing member) and the caller returns it as a Status.
+#include "synclatch/sync/protocol_json.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace synclatch::sync {
+
+using json = nlohmann::json;
+
+namespace {
+
+// Bounds for numbers from the wire: beyond them a value cannot be a real count or time.
+constexpr double kMaxEpochSeconds = 1e11;  // year ~5138
+constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
+
+Status invalid(std::string message) {
+    return {Errc::invalid_argument, std::move(message)};
+}
+
+std::optional<std::int64_t> integer_from(const json& value) {
+    if (value.is_number_integer()) return value.get<std::int64_t>();
+    if (value.is_number_float()) {
+        const double d = value.get<double>();
+        if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) <= double(kMaxCount))
+            return std::int64_t(d);
+        return std::nullopt;
+    }
+    if (value.is_string()) {
+        const auto& text = value.get_ref<const std::string&>();
+        std::int64_t out = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
+        if (error == std::errc() && end == text.data() + text.size() && !text.empty()) return out;
+    }
+    return std::nullopt;
+}
+
+std::optional<double> seconds_from(const json& value) {
+    double seconds = 0;
+    if (value.is_number()) {
+        seconds = value.get<double>();
+    } else if (value.is_string()) {
+        const auto& text = value.get_ref<const std::string&>();
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+        if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    } else {
+        return std::nullopt;
+    }
+    if (!std::isfinite(seconds) || std::fabs(seconds) > kMaxEpochSeconds) return std::nullopt;
+    return seconds;
+}
+
+// Reads members of one JSON object, remembering the first problem. Null counts as absent.
+class ObjectReader {
+  public:
+    ObjectReader(const json& object, std::string_view what) : object_(object) {
+        if (!object.is_object()) fail(std::string(what) + " must be a JSON object");
+    }
+
+    const json* find(const char* member, bool required) {
+        if (!status_.ok()) return nullptr;
+        const auto it = object_.find(member);
+        if (it == object_.end() || it->is_null()) {
+            if (required) fail(std::string("'") + member + "' is required");
+            return nullptr;
+        }
+        return &*it;
+    }
+
+    std::optional<std::string> optional_string(const char* member, bool required = false) {
+        const json* value = find(member, required);
+        if (value == nullptr) return std::nullopt;
+        if (!value->is_string()) return fail(std::string("'") + member + "' must be a string"), std::nullopt;
+        return value->get<std::string>();
+    }
+    std::string string(const char* member, bool required = true) {
+        return optional_string(member, required).value_or("");
+    }
+    std::int64_t integer(const char* member, bool required = true) {
+        const json* value = find(member, required);
+        if (value == nullptr) return 0;
+        auto parsed = integer_from(*value);
+        if (!parsed) return fail(std::string("'") + member + "' must be an integer"), 0;
+        return *parsed;
+    }
+    std::optional<EpochMillis> optional_time(const char* member) {
+        const json* value = find(member, false);
+        if (value == nullptr) return std::nullopt;
+        auto parsed = parse_epoch_seconds(*value, member);
+        if (!parsed.ok()) return fail(parsed.status().message()), std::nullopt;
+        return *parsed;
+    }
+    EpochMillis time(const char* member) { return optional_time(member).value_or(0); }
+    bool boolean(const char* member, bool required = true) {
+        const json* value = find(member, required);
+        if (value == nullptr) return false;
+        if (!value->is_boolean()) return fail(std::string("'") + member + "' must be true or false"), false;
+        return value->get<bool>();
+    }
+    const json* array(const char* member, bool required = true) {
+        const json* value = find(member, required);
+        if (value != nullptr && !value->is_array())
+            return fail(std::string("'") + member + "' must be a list"), nullptr;
+        return value;
+    }
+
+    bool ok() const { return status_.ok(); }
+    const Status& status() const { return status_; }
+    void fail(std::string message) {
+        if (status_.ok()) status_ = invalid(std::move(message));
+    }
+
+  private:
+    const json& object_;
+    Status status_;
+};
+
+}  // namespace
+
+json epoch_seconds_json(EpochMillis millis) {
+    if (millis % 1000 == 0) return json(millis / 1000);
+    return json(static_cast<double>(millis) / 1000.0);  // shortest round-trip text, e.g. 1412974081.336
+}
+
+Result<EpochMillis> parse_epoch_seconds(const json& value, std::string_view member) {
+    auto seconds = seconds_from(value);
+    if (!seconds) return invalid("'" + std::string(member) + "' must be a time in epoch seconds");
+    return static_cast<EpochMillis>(std::llround(*seconds * 1000.0));
+}
+
+json to_json(const WireRecord& r) {
+    json j = {{"Key", r.key},
+              {"SyncCount", r.sync_count},
+              {"LastModifiedDate", epoch_seconds_json(r.last_modified_date)},
+              {"DeviceLastModifiedDate", epoch_seconds_json(r.device_last_modified_date)}};
+    if (r.value) j["Value"] = *r.value;
+    if (!r.last_modified_by.empty()) j["LastModifiedBy"] = r.last_modified_by;
+    return j;
+}
+
+json to_json(const RecordPatch& p) {
+    json j = {
+        {"Op", p.op == PatchOp::replace ? "replace" : "remove"}, {"Key", p.key}, {"SyncCount", p.sync_count}};
+    if (p.value) j["Value"] = *p.value;
+    if (p.device_last_modified_date)
+        j["DeviceLastModifiedDate"] = epoch_seconds_json(*p.device_last_modified_date);
+    return j;
+}
+
+json to_json(const DatasetDescription& d) {
+    json j = {{"IdentityId", d.identity_id},
+              {"DatasetName", d.dataset_name},
+              {"CreationDate", epoch_seconds_json(d.creation_date)},
+              {"LastModifiedDate", epoch_seconds_json(d.last_modified_date)},
+              {"DataStorage", d.data_storage},
+              {"NumRecords", d.num_records}};
+    if (!d.last_modified_by.empty()) j["LastModifiedBy"] = d.last_modified_by;
+    return j;
+}
+
+json to_json(const ListRecordsResult& r) {
+    json records = json::array();
+    for (const auto& record : r.records)
+        records.push_back(to_json(record));
+    json j = {{"Records", std::move(records)},
+              {"Count", r.records.size()},
+              {"DatasetSyncCount", r.dataset_sync_count},
+              {"MergedDatasetNames", r.merged_dataset_names},
+              {"DatasetExists", r.dataset_exists},
+              {"DatasetDeletedAfterRequestedSyncCount", r.dataset_deleted_after_requested_sync_count},
+              {"SyncSessionToken", r.sync_session_token}};
+    if (r.next_token) j["NextToken"] = *r.next_token;
+    if (r.last_modified_by) j["LastModifiedBy"] = *r.last_modified_by;
+    return j;
+}
+
+json to_json(const UpdateRecordsRequest& r) {
+    json patches = json::array();
+    for (const auto& patch : r.record_patches)
+        patches.push_back(to_json(patch));
+    return {{"DeviceId", r.device_id},
+            {"RecordPatches", std::move(patches)},
+            {"SyncSessionToken", r.sync_session_token}};
+}
+
+json to_json(const IdentityUsage& u) {
+    return {{"IdentityId", u.identity_id},
+            {"IdentityPoolId", u.identity_pool_id},
+            {"LastModifiedDate", epoch_seconds_json(u.last_modified_date)},
+            {"DatasetCount", u.dataset_count},
+            {"DataStorage", u.data_storage}};
+}
+
+json to_json(const IdentityPoolUsage& u) {
+    return {{"IdentityPoolId", u.identity_pool_id},
+            {"SyncSessionsCount", u.sync_sessions_count},
+            {"DataStorage", u.data_storage},
+            {"LastModifiedDate", epoch_seconds_json(u.last_modified_date)}};
+}
+
+Result<WireRecord> parse_wire_record(const json& j) {
+    ObjectReader in(j, "a record");
+    WireRecord r;
+    r.key = in.string("Key");
+    r.value = in.optional_string("Value");
+    r.sync_count = in.integer("SyncCount", false);
+    r.last_modified_date = in.time("LastModifiedDate");
+    r.last_modified_by = in.string("LastModifiedBy", false);
+    r.device_last_modified_date = in.time("DeviceLastModifiedDate");
+    if (!in.ok()) return in.status();
+    return r;
+}
+
+Result<RecordPatch> parse_record_patch(const json& j) {
+    ObjectReader in(j, "a record patch");
+    RecordPatch p;
+    const std::string op = in.string("Op");
+    if (in.ok() && op != "replace" && op != "remove") in.fail("'Op' must be 'replace' or 'remove'");
+    p.op = op == "remove" ? PatchOp::remove : PatchOp::replace;
+    p.key = in.string("Key");
+    p.value = in.optional_string("Value");
+    p.sync_count = in.integer("SyncCount");
+    p.device_last_modified_date = in.optional_time("DeviceLastModifiedDate");
+    if (in.ok() && p.sync_count < 0) in.fail("'SyncCount' must not be negative");
+    if (!in.ok()) return in.status();
+    return p;
+}
+
+Result<DatasetDescription> parse_dataset_description(const json& j) {
+    ObjectReader in(j, "a dataset");
+    DatasetDescription d;
+    d.identity_id = in.string("IdentityId", false);
+    d.dataset_name = in.string("DatasetName");
+    d.creation_date = in.time("CreationDate");
+    d.last_modified_date = in.time("LastModifiedDate");
+    d.last_modified_by = in.string("LastModifiedBy", false);
+    d.data_storage = in.integer("DataStorage", false);
+    d.num_records = in.integer("NumRecords", false);
+    if (!in.ok()) return in.status();
+    return d;
+}
+
+Result<ListRecordsResult> parse_list_records_result(const json& j) {
+    ObjectReader in(j, "a ListRecords response");
+    ListRecordsResult r;
+    if (const json* records = in.array("Records", false)) {
+        for (const auto& item : *records) {
+            auto record = parse_wire_record(item);
+            if (!record.ok()) return record.status();
+            r.records.push_back(std::move(record).value());
+        }
+    }
+    r.next_token = in.optional_string("NextToken");
+    r.dataset_sync_count = in.integer("DatasetSyncCount", false);
+    r.last_modified_by = in.optional_string("LastModifiedBy");
+    if (const json* merged = in.array("MergedDatasetNames", false)) {
+        for (const auto& name : *merged) {
+            if (!name.is_string()) return invalid("'MergedDatasetNames' must be a list of strings");
+            r.merged_dataset_names.push_back(name.get<std::string>());
+        }
+    }
+    r.dataset_exists = in.boolean("DatasetExists", false);
+    r.dataset_deleted_after_requested_sync_count = in.boolean("DatasetDeletedAfterRequestedSyncCount", false);
+    r.sync_session_token = in.string("SyncSessionToken", false);
+    if (!in.ok()) return in.status();
+    return r;
+}
+
+Result<UpdateRecordsRequest> parse_update_records_request(const json& j) {
+    ObjectReader in(j, "the UpdateRecords body");
+    UpdateRecordsRequest r;
+    r.device_id = in.string("DeviceId", false);
+    r.sync_session_token = in.string("SyncSessionToken");
+    if (const json* patches = in.array("RecordPatches", false)) {
+        r.record_patches.reserve(patches->size());
+        for (const auto& item : *patches) {
+            auto patch = parse_record_patch(item);
+            if (!patch.ok()) return patch.status();
+            r.record_patches.push_back(std::move(patch).value());
+        }
+    }
+    if (!in.ok()) return in.status();
+    return r;
+}
+
+Result<IdentityUsage> parse_identity_usage(const json& j) {
+    ObjectReader in(j, "an identity usage");
+    IdentityUsage u;
+    u.identity_id = in.string("IdentityId");
+    u.identity_pool_id = in.string("IdentityPoolId", false);
+    u.last_modified_date = in.time("LastModifiedDate");
+    u.dataset_count = in.integer("DatasetCount", false);
+    u.data_storage = in.integer("DataStorage", false);
+    if (!in.ok()) return in.status();
+    return u;
+}
+
+Result<json> parse_json_body(std::string_view body) {
+    json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) return invalid("the body is not valid JSON");
+    return parsed;
+}
+
+}  // namespace synclatch::sync

@@ -1,0 +1,131 @@
+// The Cognito Sync JSON codec: exact member names, timestamps, absent vs empty, and refusal of bad input.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "synclatch/sync/protocol_json.hpp"
+
+using namespace synclatch::sync;
+using json = nlohmann::json;
+using synclatch::Errc;
+
+TEST_CASE("Protocol JSON: timestamps are epoch seconds with millisecond precision", "[sync][json]") {
+    CHECK(epoch_seconds_json(1412974081336).dump() == "1412974081.336");
+    CHECK(epoch_seconds_json(1412974081000).dump() == "1412974081");
+    CHECK(epoch_seconds_json(1).dump() == "0.001");
+    CHECK(*parse_epoch_seconds(json::parse("1412974081.336"), "T") == 1412974081336);
+    CHECK(*parse_epoch_seconds(json("1412974081.336"), "T") == 1412974081336);  // numeric string
+    CHECK(*parse_epoch_seconds(json(1412974081), "T") == 1412974081000);
+    CHECK(parse_epoch_seconds(json("yesterday"), "T").status().code() == Errc::invalid_argument);
+    CHECK(parse_epoch_seconds(json(1e300), "T").status().code() == Errc::invalid_argument);
+    CHECK(parse_epoch_seconds(json(true), "T").status().code() == Errc::invalid_argument);
+}
+
+TEST_CASE("Protocol JSON: records round-trip, and an absent value differs from an empty one",
+          "[sync][json]") {
+    WireRecord with_value{"k", std::string(""), 4, 1412974081336, "device-a", 1412974080001};
+    WireRecord tombstone{"gone", std::nullopt, 5, 1412974082000, "device-b", 1412974082000};
+    json encoded = to_json(with_value);
+    CHECK(encoded.at("Value") == "");
+    CHECK(encoded.at("Key") == "k");
+    CHECK(encoded.at("SyncCount") == 4);
+    CHECK(encoded.at("LastModifiedBy") == "device-a");
+    CHECK_FALSE(to_json(tombstone).contains("Value"));
+    CHECK(*parse_wire_record(encoded) == with_value);
+    CHECK(*parse_wire_record(json::parse(to_json(tombstone).dump())) == tombstone);
+}
+
+TEST_CASE("Protocol JSON: ListRecords results carry every member the SDKs unbox", "[sync][json]") {
+    ListRecordsResult empty;
+    empty.sync_session_token = "token";
+    json j = to_json(empty);
+    for (const char* member : {"Records", "Count", "DatasetSyncCount", "DatasetExists",
+                               "DatasetDeletedAfterRequestedSyncCount", "SyncSessionToken"}) {
+        CHECK(j.contains(member));
+    }
+    CHECK(j.at("Records").is_array());
+    CHECK(j.at("Count") == 0);
+    CHECK_FALSE(j.contains("NextToken"));
+
+    ListRecordsResult full = empty;
+    full.records = {WireRecord{"a", std::string("1"), 1, 1000, "d", 1000}};
+    full.next_token = "next";
+    full.dataset_sync_count = 9;
+    full.last_modified_by = "d";
+    full.merged_dataset_names = {"things.us-east-1:abc"};
+    full.dataset_exists = true;
+    CHECK(*parse_list_records_result(json::parse(to_json(full).dump())) == full);
+}
+
+TEST_CASE("Protocol JSON: UpdateRecords requests round-trip", "[sync][json]") {
+    UpdateRecordsRequest request;
+    request.device_id = "device-a";
+    request.sync_session_token = "token";
+    request.record_patches = {RecordPatch{PatchOp::replace, "k", std::string("v"), 3, 1412974081336},
+                              RecordPatch{PatchOp::remove, "gone", std::nullopt, 2, std::nullopt}};
+    json j = to_json(request);
+    CHECK(j.at("RecordPatches").at(0).at("Op") == "replace");
+    CHECK(j.at("RecordPatches").at(1).at("Op") == "remove");
+    CHECK(*parse_update_records_request(json::parse(j.dump())) == request);
+}
+
+TEST_CASE("Protocol JSON: datasets and usage encode the documented members", "[sync][json]") {
+    DatasetDescription d{"us-east-1:abc", "things", 1000, 2000, "device-a", 42, 3};
+    json j = to_json(d);
+    CHECK(j.at("DataStorage") == 42);
+    CHECK(j.at("NumRecords") == 3);
+    CHECK(j.at("CreationDate") == 1);
+    CHECK(*parse_dataset_description(j) == d);
+    IdentityUsage u{"us-east-1:abc", "us-east-1:pool", 3000, 2, 84};
+    CHECK(*parse_identity_usage(to_json(u)) == u);
+    CHECK(to_json(IdentityPoolUsage{"us-east-1:pool", 5, 10, 4000}).at("SyncSessionsCount") == 5);
+}
+
+TEST_CASE("Protocol JSON: wrong types and missing members are invalid_argument naming the member",
+          "[sync][json]") {
+    auto expect_invalid = [](const char* body, const char* mentions) {
+        auto parsed = parse_json_body(body);
+        REQUIRE(parsed.ok());
+        auto request = parse_update_records_request(*parsed);
+        REQUIRE_FALSE(request.ok());
+        CHECK(request.status().code() == Errc::invalid_argument);
+        CHECK_THAT(request.status().message(), Catch::Contains(mentions));
+    };
+    expect_invalid(R"({"RecordPatches": []})", "SyncSessionToken");
+    expect_invalid(R"({"SyncSessionToken": 5})", "SyncSessionToken");
+    expect_invalid(R"({"SyncSessionToken": "t", "RecordPatches": {}})", "RecordPatches");
+    expect_invalid(
+        R"({"SyncSessionToken": "t", "RecordPatches": [{"Op": "upsert", "Key": "k", "SyncCount": 0}]})",
+        "Op");
+    expect_invalid(R"({"SyncSessionToken": "t", "RecordPatches": [{"Op": "replace", "SyncCount": 0}]})",
+                   "Key");
+    expect_invalid(
+        R"({"SyncSessionToken": "t", "RecordPatches": [{"Op": "replace", "Key": "k", "SyncCount": "x"}]})",
+        "SyncCount");
+    expect_invalid(
+        R"({"SyncSessionToken": "t", "RecordPatches": [{"Op": "replace", "Key": "k", "SyncCount": -1}]})",
+        "SyncCount");
+    expect_invalid(
+        R"({"SyncSessionToken": "t", "RecordPatches": [{"Op": "replace", "Key": "k", "SyncCount": 1, "Value": 7}]})",
+        "Value");
+    expect_invalid(R"([1, 2])", "object");
+}
+
+TEST_CASE("Protocol JSON: numeric strings are accepted, nulls count as absent", "[sync][json]") {
+    auto parsed = parse_json_body(
+        R"({"SyncSessionToken": "t", "DeviceId": null,
+            "RecordPatches": [{"Op": "remove", "Key": "k", "SyncCount": "12", "Value": null}]})");
+    REQUIRE(parsed.ok());
+    auto request = parse_update_records_request(*parsed);
+    REQUIRE(request.ok());
+    CHECK(request->device_id.empty());
+    CHECK(request->record_patches.at(0).sync_count == 12);
+    CHECK_FALSE(request->record_patches.at(0).value);
+}
+
+TEST_CASE("Protocol JSON: malformed bodies are refused without throwing", "[sync][json]") {
+    for (const char* body : {"", "{", "{\"a\":}", "nul", "{\"a\": 1} trailing"}) {
+        auto parsed = parse_json_body(body);
+        CHECK(parsed.status().code() == Errc::invalid_argument);
+    }
+}
