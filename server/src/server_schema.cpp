@@ -1,0 +1,77 @@
+// Schema of the server database. Append new steps; never edit a released one. Times are epoch ms.
+#include "server_schema.hpp"
+
+namespace synclatch::server {
+
+namespace {
+
+constexpr const char* kVersion1 = R"sql(
+CREATE TABLE server_meta (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE identity_pools (
+    pool_id       TEXT    PRIMARY KEY,
+    created       INTEGER NOT NULL,
+    last_modified INTEGER NOT NULL,
+    sync_sessions INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE TABLE identities (
+    identity_id   TEXT    PRIMARY KEY,
+    pool_id       TEXT    NOT NULL REFERENCES identity_pools (pool_id),
+    created       INTEGER NOT NULL,
+    last_modified INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- A dataset row outlives DeleteDataset (exists_now = 0) so that its sync count stays monotonic across
+-- delete and re-create, and deleted_at answers DatasetDeletedAfterRequestedSyncCount.
+CREATE TABLE datasets (
+    identity_id        TEXT    NOT NULL REFERENCES identities (identity_id),
+    name               TEXT    NOT NULL,
+    sync_count         INTEGER NOT NULL DEFAULT 0,
+    exists_now         INTEGER NOT NULL DEFAULT 1 CHECK (exists_now IN (0, 1)),
+    deleted_at         INTEGER,
+    creation_date      INTEGER NOT NULL,
+    last_modified_date INTEGER NOT NULL,
+    last_modified_by   TEXT    NOT NULL DEFAULT '',
+    data_storage       INTEGER NOT NULL DEFAULT 0,
+    num_records        INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (identity_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE records (
+    identity_id               TEXT    NOT NULL,
+    dataset_name              TEXT    NOT NULL,
+    key                       TEXT    NOT NULL,
+    value                     TEXT,
+    sync_count                INTEGER NOT NULL,
+    last_modified_date        INTEGER NOT NULL,
+    last_modified_by          TEXT    NOT NULL,
+    device_last_modified_date INTEGER NOT NULL,
+    UNIQUE (identity_id, dataset_name, key)
+);
+CREATE INDEX records_by_sync_count ON records (identity_id, dataset_name, sync_count, key);
+
+-- The transactional outbox and event streams: rows are appended in the transaction of the write they
+-- describe, so an event exists if and only if its write committed.
+CREATE TABLE stream_records (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream        TEXT    NOT NULL,
+    partition_key TEXT    NOT NULL,
+    data          TEXT    NOT NULL,
+    created       INTEGER NOT NULL
+);
+CREATE INDEX stream_records_by_stream ON stream_records (stream, seq);
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1};
+
+}  // namespace
+
+std::span<const char* const> server_migrations() {
+    return kSteps;
+}
+
+}  // namespace synclatch::server

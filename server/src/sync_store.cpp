@@ -1,0 +1,586 @@
+// SyncStore: Cognito Sync semantics on SQLite. Every operation is one transaction (writes on the single
+// writer connection, reads in a snapshot on a pooled reader), with input validated before it starts.
+#include "sync_store.hpp"
+
+#include <openssl/rand.h>
+
+#include <mutex>
+#include <set>
+
+#include "change_event.hpp"
+#include "reader_pool.hpp"
+#include "server_schema.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/error.hpp"
+#include "sqlite/migrations.hpp"
+#include "sqlite/transaction.hpp"
+#include "synclatch/core/validation.hpp"
+
+namespace synclatch::server {
+
+namespace sqlite = core::sqlite;
+using sync::DatasetDescription;
+using sync::PatchOp;
+using sync::RecordPatch;
+using sync::WireRecord;
+
+namespace {
+
+constexpr std::string_view kDatasetChangesStream = "dataset-changes";
+
+Status invalid(std::string message) {
+    return {Errc::invalid_argument, std::move(message)};
+}
+
+std::string random_hex(std::size_t bytes) {
+    std::string raw(bytes, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+        throw sqlite::SqliteError(0, "no randomness available");  // converted to internal at the boundary
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char c : raw) {
+        hex += kHex[c >> 4];
+        hex += kHex[c & 15];
+    }
+    return hex;
+}
+
+std::string hex_encode(std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(text.size() * 2);
+    for (unsigned char c : text) {
+        out += kHex[c >> 4];
+        out += kHex[c & 15];
+    }
+    return out;
+}
+
+std::optional<std::string> hex_decode(std::string_view hex) {
+    if (hex.size() % 2 != 0) return std::nullopt;
+    auto nibble = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        return -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        const int hi = nibble(hex[i]);
+        const int lo = nibble(hex[i + 1]);
+        if (hi < 0 || lo < 0) return std::nullopt;
+        out += static_cast<char>(hi * 16 + lo);
+    }
+    return out;
+}
+
+// ListRecords pages are ordered by (sync_count, key); a NextToken is the last pair returned.
+struct RecordCursor {
+    std::int64_t sync_count = -1;
+    std::string key;
+};
+
+std::string encode_cursor(const RecordCursor& c) {
+    return "r1." + std::to_string(c.sync_count) + "." + hex_encode(c.key);
+}
+
+Result<RecordCursor> decode_cursor(std::string_view token) {
+    RecordCursor cursor;
+    if (token.empty()) return cursor;
+    const auto bad = invalid("NextToken is not one this server issued");
+    if (token.size() > 10'000 || !token.starts_with("r1.")) return bad;
+    token.remove_prefix(3);
+    const auto dot = token.find('.');
+    if (dot == std::string_view::npos || dot == 0 || dot > 18) return bad;
+    std::int64_t count = 0;
+    for (char c : token.substr(0, dot)) {
+        if (c < '0' || c > '9') return bad;
+        count = count * 10 + (c - '0');
+    }
+    auto key = hex_decode(token.substr(dot + 1));
+    if (!key) return bad;
+    cursor.sync_count = count;
+    cursor.key = std::move(*key);
+    return cursor;
+}
+
+struct DatasetRow {
+    std::int64_t sync_count = 0;
+    bool exists = false;
+    std::optional<std::int64_t> deleted_at;
+    EpochMillis creation_date = 0;
+    EpochMillis last_modified_date = 0;
+    std::string last_modified_by;
+    std::int64_t data_storage = 0;
+    std::int64_t num_records = 0;
+};
+
+std::optional<DatasetRow> load_dataset(sqlite::Database& db, std::string_view identity,
+                                       std::string_view name) {
+    sqlite::StatementScope select(db.cached(
+        "SELECT sync_count, exists_now, deleted_at, creation_date, last_modified_date, last_modified_by, "
+        "data_storage, num_records FROM datasets WHERE identity_id = ?1 AND name = ?2"));
+    select->bind(1, identity).bind(2, name);
+    if (!select->step()) return std::nullopt;
+    DatasetRow row;
+    row.sync_count = select->column_int64(0);
+    row.exists = select->column_int64(1) != 0;
+    if (!select->column_is_null(2)) row.deleted_at = select->column_int64(2);
+    row.creation_date = select->column_int64(3);
+    row.last_modified_date = select->column_int64(4);
+    row.last_modified_by = select->column_string(5);
+    row.data_storage = select->column_int64(6);
+    row.num_records = select->column_int64(7);
+    return row;
+}
+
+DatasetDescription describe(std::string_view identity, std::string_view name, const DatasetRow& row) {
+    return {std::string(identity), std::string(name), row.creation_date, row.last_modified_date,
+            row.last_modified_by,  row.data_storage,  row.num_records};
+}
+
+Status dataset_not_found(std::string_view name) {
+    return {Errc::not_found, "Dataset " + std::string(name) + " does not exist"};
+}
+
+std::int64_t live_size(std::string_view key, const std::optional<std::string>& value) {
+    return value ? static_cast<std::int64_t>(key.size() + value->size()) : 0;
+}
+
+Status validate_patches(const std::vector<RecordPatch>& patches, const SyncLimits& limits) {
+    if (patches.size() > limits.max_patches_per_request) {
+        return {Errc::limit_exceeded,
+                "at most " + std::to_string(limits.max_patches_per_request) + " record patches per request"};
+    }
+    std::set<std::string_view> keys;
+    for (const auto& p : patches) {
+        if (Status s = core::validate_key(p.key); !s.ok()) return s;
+        if (p.value) {
+            if (Status s = core::validate_value(*p.value); !s.ok()) return s;
+        }
+        if (p.sync_count < 0) return invalid("SyncCount of " + p.key + " is negative");
+        if (!keys.insert(p.key).second) return invalid("key " + p.key + " appears twice in one request");
+    }
+    return {};
+}
+
+}  // namespace
+
+struct SyncStore::Impl {
+    Impl(const SyncStoreOptions& options, const sqlite::OpenOptions& open_options)
+        : limits(options.limits),
+          writer(options.path, open_options),
+          readers(options.path, open_options, 8) {}
+
+    // Runs fn(Database&) -> Status or Result<T> in one immediate transaction, committed only on success.
+    template <class Fn>
+    auto write(Fn&& fn) -> decltype(fn(std::declval<sqlite::Database&>())) {
+        using R = decltype(fn(std::declval<sqlite::Database&>()));
+        try {
+            std::lock_guard lock(write_mutex);
+            sqlite::Transaction tx(writer, sqlite::Transaction::Mode::immediate);
+            R result = fn(writer);
+            if (result.ok()) tx.commit();
+            return result;
+        } catch (const sqlite::SqliteError& e) {
+            return R(sqlite::to_status(e));
+        }
+    }
+
+    // Runs fn(Database&) in one read transaction (a consistent snapshot) on a pooled reader.
+    template <class Fn>
+    auto read(Fn&& fn) -> decltype(fn(std::declval<sqlite::Database&>())) {
+        using R = decltype(fn(std::declval<sqlite::Database&>()));
+        try {
+            return readers.with_reader([&](sqlite::Database& db) {
+                sqlite::Transaction snapshot(db, sqlite::Transaction::Mode::deferred);
+                R result = fn(db);
+                snapshot.commit();
+                return result;
+            });
+        } catch (const sqlite::SqliteError& e) {
+            return R(sqlite::to_status(e));
+        }
+    }
+
+    const SyncLimits limits;
+    std::mutex write_mutex;
+    sqlite::Database writer;  // guarded by write_mutex
+    core::detail::ReaderPool readers;
+};
+
+Result<std::unique_ptr<SyncStore>> SyncStore::open(const SyncStoreOptions& options) {
+    if (options.path.empty()) return invalid("the server database path is empty");
+    sqlite::OpenOptions open_options;
+    open_options.synchronous_full = options.durable;
+    try {
+        auto impl = std::make_unique<Impl>(options, open_options);
+        sqlite::migrate(impl->writer, server_migrations());
+        return std::unique_ptr<SyncStore>(new SyncStore(std::move(impl)));
+    } catch (const sqlite::SqliteError& e) {
+        return sqlite::to_status(e);
+    }
+}
+
+SyncStore::SyncStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SyncStore::~SyncStore() = default;
+
+const SyncLimits& SyncStore::limits() const noexcept {
+    return impl_->limits;
+}
+
+Status SyncStore::ensure_pool(std::string_view pool_id, EpochMillis now) {
+    if (Status s = core::validate_identity_pool_id(pool_id); !s.ok()) return s;
+    return impl_->write([&](sqlite::Database& db) {
+        sqlite::StatementScope insert(
+            db.cached("INSERT INTO identity_pools (pool_id, created, last_modified) VALUES (?1, ?2, ?2) ON "
+                      "CONFLICT DO NOTHING"));
+        insert->bind(1, pool_id).bind(2, now).run();
+        return Status{};
+    });
+}
+
+bool SyncStore::pool_exists(std::string_view pool_id) const {
+    auto found = impl_->read([&](sqlite::Database& db) -> Result<bool> {
+        sqlite::StatementScope select(db.cached("SELECT 1 FROM identity_pools WHERE pool_id = ?1"));
+        select->bind(1, pool_id);
+        return select->step();
+    });
+    return found.ok() && *found;
+}
+
+Result<std::string> SyncStore::create_identity(std::string_view pool_id, EpochMillis now) {
+    if (Status s = core::validate_identity_pool_id(pool_id); !s.ok()) return s;
+    return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
+        sqlite::StatementScope pool(db.cached("SELECT 1 FROM identity_pools WHERE pool_id = ?1"));
+        pool->bind(1, pool_id);
+        if (!pool->step())
+            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        // A version 4 UUID, as Cognito's identity ids are: <region>:xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx
+        std::string hex = random_hex(16);
+        hex[12] = '4';
+        hex[16] = "89ab"[hex[16] % 4];
+        const std::string identity = std::string(pool_id.substr(0, pool_id.find(':'))) + ":" +
+                                     hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
+                                     "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
+        sqlite::StatementScope insert(db.cached(
+            "INSERT INTO identities (identity_id, pool_id, created, last_modified) VALUES (?1, ?2, ?3, ?3)"));
+        insert->bind(1, identity).bind(2, pool_id).bind(3, now).run();
+        return identity;
+    });
+}
+
+Result<std::string> SyncStore::pool_of(std::string_view identity_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::string> {
+        sqlite::StatementScope select(db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1"));
+        select->bind(1, identity_id);
+        if (!select->step())
+            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        return select->column_string(0);
+    });
+}
+
+Result<ListRecordsPage> SyncStore::list_records(std::string_view identity_id, std::string_view dataset,
+                                                std::int64_t last_sync_count, std::string_view next_token,
+                                                std::int64_t max_results) const {
+    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
+    if (last_sync_count < 0) return invalid("lastSyncCount must not be negative");
+    auto cursor = decode_cursor(next_token);
+    if (!cursor.ok()) return cursor.status();
+    const std::int64_t page_size = max_results > 0 ? std::min(max_results, impl_->limits.max_results_per_page)
+                                                   : impl_->limits.max_results_per_page;
+
+    return impl_->read([&](sqlite::Database& db) -> Result<ListRecordsPage> {
+        ListRecordsPage page;
+        const auto row = load_dataset(db, identity_id, dataset);
+        page.dataset_exists = row && row->exists;
+        page.dataset_sync_count = row ? row->sync_count : 0;
+        page.dataset_deleted_after_requested_sync_count =
+            row && row->deleted_at && last_sync_count > 0 && last_sync_count <= *row->deleted_at;
+        if (page.dataset_exists && last_sync_count > row->sync_count) {
+            return invalid("No such SyncCount: " + std::to_string(last_sync_count));
+        }
+        if (row && !row->last_modified_by.empty()) page.last_modified_by = row->last_modified_by;
+        if (page.dataset_exists) {
+            sqlite::StatementScope select(
+                db.cached("SELECT key, value, sync_count, last_modified_date, last_modified_by, "
+                          "device_last_modified_date "
+                          "FROM records WHERE identity_id = ?1 AND dataset_name = ?2 AND sync_count > ?3 "
+                          "AND (sync_count, key) > (?4, ?5) ORDER BY sync_count, key LIMIT ?6"));
+            select->bind(1, identity_id).bind(2, dataset).bind(3, last_sync_count);
+            select->bind(4, cursor->sync_count).bind(5, cursor->key).bind(6, page_size + 1);
+            while (select->step()) {
+                page.records.push_back(WireRecord{select->column_string(0), select->column_optional_string(1),
+                                                  select->column_int64(2), select->column_int64(3),
+                                                  select->column_string(4), select->column_int64(5)});
+            }
+            if (static_cast<std::int64_t>(page.records.size()) > page_size) {
+                page.records.pop_back();
+                page.next_token = encode_cursor({page.records.back().sync_count, page.records.back().key});
+            }
+        }
+        // Merged datasets: "<dataset>.<other identity>" under this identity (PROTOCOL.md §3.5).
+        const std::string prefix = std::string(dataset) + ".";
+        sqlite::StatementScope merged(db.cached(
+            "SELECT name FROM datasets WHERE identity_id = ?1 AND exists_now = 1 AND length(name) > ?3 "
+            "AND substr(name, 1, ?3) = ?2 ORDER BY name"));
+        merged->bind(1, identity_id).bind(2, prefix).bind(3, static_cast<std::int64_t>(prefix.size()));
+        while (merged->step())
+            page.merged_dataset_names.push_back(merged->column_string(0));
+        return page;
+    });
+}
+
+Result<std::vector<WireRecord>> SyncStore::update_records(std::string_view identity_id,
+                                                          std::string_view dataset, std::string_view author,
+                                                          const std::vector<RecordPatch>& patches,
+                                                          EpochMillis now) {
+    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
+    if (Status s = validate_patches(patches, impl_->limits); !s.ok()) return s;
+    const SyncLimits& limits = impl_->limits;
+
+    return impl_->write([&](sqlite::Database& db) -> Result<std::vector<WireRecord>> {
+        std::string pool_id;
+        {
+            sqlite::StatementScope pool(db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1"));
+            pool->bind(1, identity_id);
+            if (!pool->step())
+                return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+            pool_id = pool->column_string(0);
+        }
+        const auto row = load_dataset(db, identity_id, dataset);
+        const bool creating = !row || !row->exists;
+        if (creating) {
+            sqlite::StatementScope count(
+                db.cached("SELECT COUNT(*) FROM datasets WHERE identity_id = ?1 AND exists_now = 1"));
+            count->bind(1, identity_id);
+            count->step();
+            if (count->column_int64(0) >= limits.max_datasets_per_identity) {
+                return Status{
+                    Errc::limit_exceeded,
+                    "at most " + std::to_string(limits.max_datasets_per_identity) + " datasets per identity"};
+            }
+        }
+        const std::int64_t new_sync_count = (row ? row->sync_count : 0) + 1;
+        std::int64_t storage = creating ? 0 : row->data_storage;
+        std::int64_t num_records = creating ? 0 : row->num_records;
+
+        std::vector<WireRecord> written;
+        written.reserve(patches.size());
+        for (const auto& patch : patches) {
+            std::int64_t stored_sync_count = 0;
+            std::optional<std::string> stored_value;
+            if (!creating) {
+                sqlite::StatementScope select(
+                    db.cached("SELECT sync_count, value FROM records WHERE identity_id = ?1 AND dataset_name "
+                              "= ?2 AND key = ?3"));
+                select->bind(1, identity_id).bind(2, dataset).bind(3, patch.key);
+                if (select->step()) {
+                    stored_sync_count = select->column_int64(0);
+                    stored_value = select->column_optional_string(1);
+                }
+            }
+            // A lower count means the writer has not seen the stored version; a higher one is accepted
+            // (PROTOCOL.md §3.3, our rule: server-side writers may pass the dataset count).
+            if (patch.sync_count < stored_sync_count) {
+                return Status{Errc::conflict, "Current SyncCount for: " + patch.key +
+                                                  " is: " + std::to_string(stored_sync_count) +
+                                                  " not: " + std::to_string(patch.sync_count)};
+            }
+            std::optional<std::string> value;
+            if (patch.op == PatchOp::replace) value = patch.value.value_or("");
+            storage += live_size(patch.key, value) - live_size(patch.key, stored_value);
+            num_records += (value ? 1 : 0) - (stored_value ? 1 : 0);
+            written.push_back(WireRecord{patch.key, std::move(value), new_sync_count, now,
+                                         std::string(author), patch.device_last_modified_date.value_or(now)});
+        }
+        if (num_records > limits.max_records_per_dataset) {
+            return Status{Errc::limit_exceeded, "at most " + std::to_string(limits.max_records_per_dataset) +
+                                                    " records per dataset"};
+        }
+        if (storage > limits.max_bytes_per_dataset) {
+            return Status{Errc::limit_exceeded,
+                          "at most " + std::to_string(limits.max_bytes_per_dataset) + " bytes per dataset"};
+        }
+
+        for (const auto& r : written) {
+            sqlite::StatementScope upsert(db.cached(
+                "INSERT INTO records (identity_id, dataset_name, key, value, sync_count, last_modified_date, "
+                "last_modified_by, device_last_modified_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+                "ON CONFLICT (identity_id, dataset_name, key) DO UPDATE SET value = excluded.value, "
+                "sync_count = excluded.sync_count, last_modified_date = excluded.last_modified_date, "
+                "last_modified_by = excluded.last_modified_by, "
+                "device_last_modified_date = excluded.device_last_modified_date"));
+            upsert->bind(1, identity_id).bind(2, dataset).bind(3, r.key).bind_optional(4, r.value);
+            upsert->bind(5, r.sync_count).bind(6, r.last_modified_date).bind(7, r.last_modified_by);
+            upsert->bind(8, r.device_last_modified_date).run();
+        }
+        {
+            sqlite::StatementScope upsert(db.cached(
+                "INSERT INTO datasets (identity_id, name, sync_count, creation_date, last_modified_date, "
+                "last_modified_by, data_storage, num_records) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7) "
+                "ON CONFLICT (identity_id, name) DO UPDATE SET sync_count = excluded.sync_count, "
+                "creation_date = CASE WHEN exists_now = 0 THEN excluded.creation_date ELSE creation_date "
+                "END, "
+                "exists_now = 1, last_modified_date = excluded.last_modified_date, "
+                "last_modified_by = excluded.last_modified_by, data_storage = excluded.data_storage, "
+                "num_records = excluded.num_records"));
+            upsert->bind(1, identity_id)
+                .bind(2, dataset)
+                .bind(3, new_sync_count)
+                .bind(4, now)
+                .bind(5, author);
+            upsert->bind(6, storage).bind(7, num_records).run();
+        }
+        {
+            sqlite::StatementScope touch(
+                db.cached("UPDATE identities SET last_modified = ?2 WHERE identity_id = ?1"));
+            touch->bind(1, identity_id).bind(2, now).run();
+            sqlite::StatementScope session(
+                db.cached("UPDATE identity_pools SET sync_sessions = sync_sessions + 1, last_modified = ?2 "
+                          "WHERE pool_id = ?1"));
+            session->bind(1, pool_id).bind(2, now).run();
+        }
+        // The outbox: the event commits with the write, or neither does.
+        const std::string event =
+            dataset_change_event(pool_id, identity_id, dataset, new_sync_count, now, written);
+        sqlite::StatementScope append(db.cached(
+            "INSERT INTO stream_records (stream, partition_key, data, created) VALUES (?1, ?2, ?3, ?4)"));
+        append->bind(1, kDatasetChangesStream).bind(2, identity_id).bind(3, event).bind(4, now).run();
+        return written;
+    });
+}
+
+Result<DatasetDescription> SyncStore::describe_dataset(std::string_view identity_id,
+                                                       std::string_view dataset) const {
+    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
+    return impl_->read([&](sqlite::Database& db) -> Result<DatasetDescription> {
+        const auto row = load_dataset(db, identity_id, dataset);
+        if (!row || !row->exists) return dataset_not_found(dataset);
+        return describe(identity_id, dataset, *row);
+    });
+}
+
+Result<DatasetDescription> SyncStore::delete_dataset(std::string_view identity_id, std::string_view dataset,
+                                                     EpochMillis now) {
+    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
+    return impl_->write([&](sqlite::Database& db) -> Result<DatasetDescription> {
+        const auto row = load_dataset(db, identity_id, dataset);
+        if (!row || !row->exists) return dataset_not_found(dataset);
+        {
+            sqlite::StatementScope erase(
+                db.cached("DELETE FROM records WHERE identity_id = ?1 AND dataset_name = ?2"));
+            erase->bind(1, identity_id).bind(2, dataset).run();
+        }
+        sqlite::StatementScope mark(db.cached(
+            "UPDATE datasets SET exists_now = 0, deleted_at = sync_count, data_storage = 0, num_records = 0, "
+            "last_modified_date = ?3 WHERE identity_id = ?1 AND name = ?2"));
+        mark->bind(1, identity_id).bind(2, dataset).bind(3, now).run();
+        return describe(identity_id, dataset, *row);
+    });
+}
+
+Result<DatasetPage> SyncStore::list_datasets(std::string_view identity_id, std::string_view next_token,
+                                             std::int64_t max_results) const {
+    std::string after;
+    if (!next_token.empty()) {
+        auto decoded = next_token.starts_with("d1.") ? hex_decode(next_token.substr(3)) : std::nullopt;
+        if (!decoded) return invalid("NextToken is not one this server issued");
+        after = std::move(*decoded);
+    }
+    const std::int64_t page_size = max_results > 0 ? std::min(max_results, impl_->limits.max_results_per_page)
+                                                   : impl_->limits.max_results_per_page;
+    return impl_->read([&](sqlite::Database& db) -> Result<DatasetPage> {
+        DatasetPage page;
+        sqlite::StatementScope select(db.cached(
+            "SELECT name, creation_date, last_modified_date, last_modified_by, data_storage, num_records "
+            "FROM datasets WHERE identity_id = ?1 AND exists_now = 1 AND name > ?2 ORDER BY name LIMIT ?3"));
+        select->bind(1, identity_id).bind(2, after).bind(3, page_size + 1);
+        while (select->step()) {
+            page.datasets.push_back(DatasetDescription{std::string(identity_id), select->column_string(0),
+                                                       select->column_int64(1), select->column_int64(2),
+                                                       select->column_string(3), select->column_int64(4),
+                                                       select->column_int64(5)});
+        }
+        if (static_cast<std::int64_t>(page.datasets.size()) > page_size) {
+            page.datasets.pop_back();
+            page.next_token = "d1." + hex_encode(page.datasets.back().dataset_name);
+        }
+        return page;
+    });
+}
+
+Result<sync::IdentityUsage> SyncStore::describe_identity_usage(std::string_view identity_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<sync::IdentityUsage> {
+        sqlite::StatementScope identity(
+            db.cached("SELECT pool_id, last_modified FROM identities WHERE identity_id = ?1"));
+        identity->bind(1, identity_id);
+        if (!identity->step())
+            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        sync::IdentityUsage usage;
+        usage.identity_id = std::string(identity_id);
+        usage.identity_pool_id = identity->column_string(0);
+        usage.last_modified_date = identity->column_int64(1);
+        sqlite::StatementScope totals(
+            db.cached("SELECT COUNT(*), COALESCE(SUM(data_storage), 0) FROM datasets WHERE identity_id = ?1 "
+                      "AND exists_now = 1"));
+        totals->bind(1, identity_id);
+        totals->step();
+        usage.dataset_count = totals->column_int64(0);
+        usage.data_storage = totals->column_int64(1);
+        return usage;
+    });
+}
+
+Result<sync::IdentityPoolUsage> SyncStore::describe_pool_usage(std::string_view pool_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<sync::IdentityPoolUsage> {
+        sqlite::StatementScope pool(
+            db.cached("SELECT sync_sessions, last_modified FROM identity_pools WHERE pool_id = ?1"));
+        pool->bind(1, pool_id);
+        if (!pool->step())
+            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        sync::IdentityPoolUsage usage;
+        usage.identity_pool_id = std::string(pool_id);
+        usage.sync_sessions_count = pool->column_int64(0);
+        usage.last_modified_date = pool->column_int64(1);
+        sqlite::StatementScope storage(
+            db.cached("SELECT COALESCE(SUM(d.data_storage), 0) FROM datasets d JOIN identities i "
+                      "ON d.identity_id = i.identity_id WHERE i.pool_id = ?1 AND d.exists_now = 1"));
+        storage->bind(1, pool_id);
+        storage->step();
+        usage.data_storage = storage->column_int64(0);
+        return usage;
+    });
+}
+
+Result<std::vector<StreamRecord>> SyncStore::read_stream(std::string_view stream, std::int64_t after_seq,
+                                                         std::int64_t limit) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::vector<StreamRecord>> {
+        std::vector<StreamRecord> records;
+        sqlite::StatementScope select(
+            db.cached("SELECT seq, stream, partition_key, data, created FROM stream_records WHERE stream = "
+                      "?1 AND seq > ?2 "
+                      "ORDER BY seq LIMIT ?3"));
+        select->bind(1, stream).bind(2, after_seq).bind(3, limit);
+        while (select->step()) {
+            records.push_back(StreamRecord{select->column_int64(0), select->column_string(1),
+                                           select->column_string(2), select->column_string(3),
+                                           select->column_int64(4)});
+        }
+        return records;
+    });
+}
+
+Result<std::string> SyncStore::server_secret() {
+    return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
+        sqlite::StatementScope select(db.cached("SELECT value FROM server_meta WHERE name = 'secret'"));
+        if (select->step()) return select->column_string(0);
+        std::string secret = random_hex(32);
+        sqlite::StatementScope insert(
+            db.cached("INSERT INTO server_meta (name, value) VALUES ('secret', ?1)"));
+        insert->bind(1, secret).run();
+        return secret;
+    });
+}
+
+}  // namespace synclatch::server

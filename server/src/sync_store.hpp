@@ -1,0 +1,111 @@
+// SyncStore: the server's storage of identity pools, identities, datasets and records with Cognito Sync's
+// semantics (PROTOCOL.md §3), on the embedded SQLite database, plus the transactional outbox: every
+// successful UpdateRecords appends exactly one change event to stream "dataset-changes" in the same
+// transaction. HTTP, auth and JSON live elsewhere; this class only decides and stores.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "synclatch/core/result.hpp"
+#include "synclatch/sync/protocol.hpp"
+
+namespace synclatch::server {
+
+using sync::EpochMillis;
+
+// Quotas, with Cognito's as defaults (PROTOCOL.md §2).
+struct SyncLimits {
+    std::int64_t max_datasets_per_identity = 20;
+    std::int64_t max_records_per_dataset = 1024;
+    std::int64_t max_bytes_per_dataset = 1024 * 1024;
+    std::size_t max_patches_per_request = 1024;
+    std::int64_t max_results_per_page = 1024;
+};
+
+struct SyncStoreOptions {
+    std::string path;  // the SQLite file (created when missing)
+    SyncLimits limits;
+    bool durable = true;  // synchronous=FULL; off only for tests that do not care about power loss
+};
+
+// ListRecords without the session token (the caller issues it).
+struct ListRecordsPage {
+    std::vector<sync::WireRecord> records;
+    std::optional<std::string> next_token;
+    std::int64_t dataset_sync_count = 0;
+    std::optional<std::string> last_modified_by;
+    std::vector<std::string> merged_dataset_names;
+    bool dataset_exists = false;
+    bool dataset_deleted_after_requested_sync_count = false;
+};
+
+struct DatasetPage {
+    std::vector<sync::DatasetDescription> datasets;
+    std::optional<std::string> next_token;
+};
+
+// One change event as stored in a stream.
+struct StreamRecord {
+    std::int64_t seq = 0;
+    std::string stream;
+    std::string partition_key;
+    std::string data;  // JSON text
+    EpochMillis created = 0;
+};
+
+// Thread-safety: every method may be called from any thread concurrently. Writes are serialized on one
+// connection (each call one transaction); reads use pooled connections and see the last commit.
+class SyncStore {
+  public:
+    static Result<std::unique_ptr<SyncStore>> open(const SyncStoreOptions& options);
+    ~SyncStore();
+    SyncStore(const SyncStore&) = delete;
+    SyncStore& operator=(const SyncStore&) = delete;
+
+    const SyncLimits& limits() const noexcept;
+
+    // Identity pools and identities.
+    Status ensure_pool(std::string_view pool_id, EpochMillis now);
+    bool pool_exists(std::string_view pool_id) const;
+    // A new identity in the pool: "<region>:<uuid v4>", the region taken from the pool id.
+    Result<std::string> create_identity(std::string_view pool_id, EpochMillis now);
+    // The pool an identity belongs to; not_found when the identity does not exist.
+    Result<std::string> pool_of(std::string_view identity_id) const;
+
+    // Cognito Sync operations. identity_id is assumed to exist (the caller authorizes first).
+    Result<ListRecordsPage> list_records(std::string_view identity_id, std::string_view dataset,
+                                         std::int64_t last_sync_count, std::string_view next_token,
+                                         std::int64_t max_results) const;
+    // Applies the patches atomically: all of them, or none and the error. author becomes LastModifiedBy.
+    Result<std::vector<sync::WireRecord>> update_records(std::string_view identity_id,
+                                                         std::string_view dataset, std::string_view author,
+                                                         const std::vector<sync::RecordPatch>& patches,
+                                                         EpochMillis now);
+    Result<sync::DatasetDescription> describe_dataset(std::string_view identity_id,
+                                                      std::string_view dataset) const;
+    Result<sync::DatasetDescription> delete_dataset(std::string_view identity_id, std::string_view dataset,
+                                                    EpochMillis now);
+    Result<DatasetPage> list_datasets(std::string_view identity_id, std::string_view next_token,
+                                      std::int64_t max_results) const;
+    Result<sync::IdentityUsage> describe_identity_usage(std::string_view identity_id) const;
+    Result<sync::IdentityPoolUsage> describe_pool_usage(std::string_view pool_id) const;
+
+    // Streams: records with seq > after_seq, oldest first.
+    Result<std::vector<StreamRecord>> read_stream(std::string_view stream, std::int64_t after_seq,
+                                                  std::int64_t limit) const;
+
+    // A secret kept in the database, made on first use (signs session tokens).
+    Result<std::string> server_secret();
+
+  private:
+    struct Impl;
+    explicit SyncStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace synclatch::server
