@@ -10,6 +10,7 @@ packages=(
   libssl-dev                  # TLS and SigV4 hashing
   nlohmann-json3-dev          # the protocol's JSON codec
   catch2                      # tests (Catch2 2.x)
+  libcli11-dev                # command-line options of the server and tools
 )
 
 missing=()

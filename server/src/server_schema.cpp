@@ -66,7 +66,20 @@ CREATE TABLE stream_records (
 CREATE INDEX stream_records_by_stream ON stream_records (stream, seq);
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1};
+// Version 2: temporary credentials issued by GetCredentialsForIdentity, bound to one identity; SigV4
+// requests are verified against them.
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE credentials (
+    access_key_id TEXT    PRIMARY KEY,
+    secret_key    TEXT    NOT NULL,
+    session_token TEXT    NOT NULL,
+    identity_id   TEXT    NOT NULL REFERENCES identities (identity_id),
+    expiration    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX credentials_by_expiration ON credentials (expiration);
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1, kVersion2};
 
 }  // namespace
 

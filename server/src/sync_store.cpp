@@ -4,6 +4,7 @@
 
 #include <openssl/rand.h>
 
+#include <cctype>
 #include <mutex>
 #include <set>
 
@@ -267,6 +268,49 @@ Result<std::string> SyncStore::create_identity(std::string_view pool_id, EpochMi
             "INSERT INTO identities (identity_id, pool_id, created, last_modified) VALUES (?1, ?2, ?3, ?3)"));
         insert->bind(1, identity).bind(2, pool_id).bind(3, now).run();
         return identity;
+    });
+}
+
+Result<IdentityCredentials> SyncStore::issue_credentials(std::string_view identity_id, EpochMillis now,
+                                                         EpochMillis lifetime_ms) {
+    return impl_->write([&](sqlite::Database& db) -> Result<IdentityCredentials> {
+        sqlite::StatementScope identity(db.cached("SELECT 1 FROM identities WHERE identity_id = ?1"));
+        identity->bind(1, identity_id);
+        if (!identity->step())
+            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        {
+            sqlite::StatementScope expired(db.cached("DELETE FROM credentials WHERE expiration < ?1"));
+            expired->bind(1, now).run();
+        }
+        IdentityCredentials issued;
+        std::string key_id = random_hex(10);
+        for (auto& c : key_id)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        issued.access_key_id = "ASIA" + key_id;  // AWS's prefix for temporary keys; 24 characters in all
+        issued.secret_key = random_hex(20);
+        issued.session_token = random_hex(48);
+        issued.identity_id = std::string(identity_id);
+        issued.expiration = now + lifetime_ms;
+        sqlite::StatementScope insert(db.cached(
+            "INSERT INTO credentials (access_key_id, secret_key, session_token, identity_id, expiration) "
+            "VALUES (?1, ?2, ?3, ?4, ?5)"));
+        insert->bind(1, issued.access_key_id).bind(2, issued.secret_key).bind(3, issued.session_token);
+        insert->bind(4, issued.identity_id).bind(5, issued.expiration).run();
+        return issued;
+    });
+}
+
+Result<IdentityCredentials> SyncStore::find_credentials(std::string_view access_key_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<IdentityCredentials> {
+        sqlite::StatementScope select(
+            db.cached("SELECT secret_key, session_token, identity_id, expiration FROM credentials WHERE "
+                      "access_key_id = ?1"));
+        select->bind(1, access_key_id);
+        if (!select->step())
+            return Status{Errc::unauthorized, "The security token included in the request is invalid"};
+        return IdentityCredentials{std::string(access_key_id), select->column_string(0),
+                                   select->column_string(1), select->column_string(2),
+                                   select->column_int64(3)};
     });
 }
 

@@ -58,6 +58,15 @@ struct StreamRecord {
     EpochMillis created = 0;
 };
 
+// Temporary credentials of one identity (Cognito Identity's GetCredentialsForIdentity).
+struct IdentityCredentials {
+    std::string access_key_id;
+    std::string secret_key;
+    std::string session_token;
+    std::string identity_id;
+    EpochMillis expiration = 0;
+};
+
 // Thread-safety: every method may be called from any thread concurrently. Writes are serialized on one
 // connection (each call one transaction); reads use pooled connections and see the last commit.
 class SyncStore {
@@ -76,6 +85,12 @@ class SyncStore {
     Result<std::string> create_identity(std::string_view pool_id, EpochMillis now);
     // The pool an identity belongs to; not_found when the identity does not exist.
     Result<std::string> pool_of(std::string_view identity_id) const;
+
+    // New temporary credentials for an existing identity, valid for lifetime_ms. Expired ones are dropped.
+    Result<IdentityCredentials> issue_credentials(std::string_view identity_id, EpochMillis now,
+                                                  EpochMillis lifetime_ms);
+    // The credentials with that access key id (expired ones too: the caller checks expiration).
+    Result<IdentityCredentials> find_credentials(std::string_view access_key_id) const;
 
     // Cognito Sync operations. identity_id is assumed to exist (the caller authorizes first).
     Result<ListRecordsPage> list_records(std::string_view identity_id, std::string_view dataset,

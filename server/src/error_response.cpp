@@ -1,0 +1,87 @@
+// Error and JSON responses in the shape every AWS SDK parses.
+#include "error_response.hpp"
+
+#include <openssl/rand.h>
+
+#include <nlohmann/json.hpp>
+
+namespace synclatch::server {
+
+namespace http = boost::beast::http;
+
+namespace {
+
+http::status status_of(std::string_view type) {
+    if (type == "NotAuthorizedException") return http::status::forbidden;
+    if (type == "ResourceNotFoundException") return http::status::not_found;
+    if (type == "ResourceConflictException") return http::status::conflict;
+    if (type == "TooManyRequestsException" || type == "LambdaThrottledException")
+        return http::status::too_many_requests;
+    if (type == "InternalErrorException") return http::status::internal_server_error;
+    return http::status::bad_request;  // InvalidParameter, LimitExceeded and the other 400s
+}
+
+}  // namespace
+
+std::string_view cognito_error_type(Errc code) noexcept {
+    switch (code) {
+        case Errc::invalid_argument:
+            return "InvalidParameterException";
+        case Errc::not_found:
+            return "ResourceNotFoundException";
+        case Errc::conflict:
+            return "ResourceConflictException";
+        case Errc::limit_exceeded:
+            return "LimitExceededException";
+        case Errc::unauthorized:
+            return "NotAuthorizedException";
+        case Errc::throttled:
+        case Errc::busy:
+            return "TooManyRequestsException";
+        default:
+            return "InternalErrorException";
+    }
+}
+
+std::string new_request_id() {
+    unsigned char bytes[16];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) return "00000000-0000-4000-8000-000000000000";
+    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
+    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string id;
+    for (int i = 0; i < 16; ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) id += '-';
+        id += kHex[bytes[i] >> 4];
+        id += kHex[bytes[i] & 15];
+    }
+    return id;
+}
+
+HttpResponse json_response(std::string body, unsigned version, bool keep_alive) {
+    HttpResponse response(http::status::ok, version);
+    response.set(http::field::content_type, "application/json");
+    response.set("x-amzn-RequestId", new_request_id());
+    response.keep_alive(keep_alive);
+    response.body() = std::move(body);
+    response.prepare_payload();
+    return response;
+}
+
+HttpResponse error_response(std::string_view type, std::string_view message, unsigned version,
+                            bool keep_alive) {
+    HttpResponse response(status_of(type), version);
+    response.set(http::field::content_type, "application/x-amz-json-1.1");
+    response.set("x-amzn-ErrorType", type);
+    response.set("x-amzn-RequestId", new_request_id());
+    response.keep_alive(keep_alive);
+    response.body() = nlohmann::json{{"__type", type}, {"message", message}}.dump();
+    response.prepare_payload();
+    return response;
+}
+
+HttpResponse error_response(const Status& status, unsigned version, bool keep_alive) {
+    return error_response(cognito_error_type(status.code()), status.message(), version, keep_alive);
+}
+
+}  // namespace synclatch::server

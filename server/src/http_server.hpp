@@ -1,0 +1,61 @@
+// HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, one C++20 coroutine per connection on its own
+// strand. Every read of a request (headers and body) and every write has a deadline, headers and bodies are
+// size-bounded, and handlers run on a worker pool so that database work never stalls network I/O.
+// stop() stops accepting, lets requests in flight finish, and closes idle connections.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "http_types.hpp"
+#include "synclatch/core/result.hpp"
+
+namespace synclatch::server {
+
+struct HttpServerOptions {
+    std::string host = "127.0.0.1";
+    unsigned short port = 8080;  // 0: any free port (see start())
+    std::size_t max_header_bytes = 16 * 1024;
+    std::size_t max_body_bytes = 4 * 1024 * 1024;
+    std::chrono::milliseconds request_timeout{30'000};  // to receive one whole request, idle wait included
+    std::chrono::milliseconds write_timeout{30'000};
+};
+
+// Thread-safety: start() once, then stop() from any thread. The io_context may run on several threads.
+class HttpServer {
+  public:
+    using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+    HttpServer(boost::asio::io_context& io, boost::asio::thread_pool& workers, HttpServerOptions options,
+               Handler handler);
+    ~HttpServer();
+
+    // Binds and listens; returns the bound endpoint (its real port when options.port was 0).
+    Result<boost::asio::ip::tcp::endpoint> start();
+    void stop();
+    std::size_t open_connections() const;
+
+    struct Connection;  // one accepted socket (defined in the .cpp)
+
+  private:
+    void accept_next();
+
+    boost::asio::io_context& io_;
+    boost::asio::thread_pool& workers_;
+    const HttpServerOptions options_;
+    const Handler handler_;
+    boost::asio::ip::tcp::acceptor acceptor_;
+    mutable std::mutex mutex_;
+    std::set<std::shared_ptr<Connection>> connections_;  // guarded by mutex_
+    bool stopping_ = false;                              // guarded by mutex_
+};
+
+}  // namespace synclatch::server

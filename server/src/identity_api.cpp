@@ -1,0 +1,87 @@
+// GetId and GetCredentialsForIdentity. Identity errors are JSON {"__type", "message"} with HTTP 400 (500 for
+// internal ones), as the awsJson1.1 protocol has them.
+#include "identity_api.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "error_response.hpp"
+#include "synclatch/core/validation.hpp"
+#include "synclatch/sync/protocol_json.hpp"
+
+namespace synclatch::server {
+
+namespace http = boost::beast::http;
+using json = nlohmann::json;
+
+namespace {
+
+HttpResponse identity_error(std::string_view type, std::string_view message, const HttpRequest& request) {
+    HttpResponse response = error_response(type, message, request.version(), request.keep_alive());
+    if (response.result() != http::status::internal_server_error) response.result(http::status::bad_request);
+    return response;
+}
+
+HttpResponse identity_error(const Status& status, const HttpRequest& request) {
+    return identity_error(cognito_error_type(status.code()), status.message(), request);
+}
+
+HttpResponse identity_json(const json& body, const HttpRequest& request) {
+    HttpResponse response = json_response(body.dump(), request.version(), request.keep_alive());
+    response.set(http::field::content_type, "application/x-amz-json-1.1");
+    return response;
+}
+
+// The one string member an identity call needs, validated as an id.
+Result<std::string> id_member(const json& body, const char* member, Status (*validate)(std::string_view)) {
+    if (!body.is_object() || !body.contains(member) || !body.at(member).is_string()) {
+        return Status{Errc::invalid_argument, std::string(member) + " is required and must be a string"};
+    }
+    std::string value = body.at(member).get<std::string>();
+    if (Status s = validate(value); !s.ok()) return s;
+    return value;
+}
+
+}  // namespace
+
+IdentityApi::IdentityApi(SyncStore& store, std::function<EpochMillis()> clock,
+                         EpochMillis credential_lifetime_ms)
+    : store_(store), clock_(std::move(clock)), credential_lifetime_ms_(credential_lifetime_ms) {}
+
+HttpResponse IdentityApi::handle(const HttpRequest& request, std::string_view target_header) const {
+    constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
+    if (request.method() != http::verb::post || !target_header.starts_with(kPrefix)) {
+        return identity_error("InvalidParameterException",
+                              "expected POST with X-Amz-Target AWSCognitoIdentityService.*", request);
+    }
+    const std::string_view operation = target_header.substr(kPrefix.size());
+    auto body = sync::parse_json_body(request.body());
+    if (!body.ok()) return identity_error(body.status(), request);
+
+    if (operation == "GetId") {
+        // Logins (authenticated identities) are not supported yet: every GetId makes an unauthenticated
+        // identity.
+        auto pool = id_member(*body, "IdentityPoolId", core::validate_identity_pool_id);
+        if (!pool.ok()) return identity_error(pool.status(), request);
+        auto identity = store_.create_identity(*pool, clock_());
+        if (!identity.ok()) return identity_error(identity.status(), request);
+        return identity_json({{"IdentityId", *identity}}, request);
+    }
+    if (operation == "GetCredentialsForIdentity") {
+        auto identity = id_member(*body, "IdentityId", core::validate_identity_id);
+        if (!identity.ok()) return identity_error(identity.status(), request);
+        auto issued = store_.issue_credentials(*identity, clock_(), credential_lifetime_ms_);
+        if (!issued.ok()) return identity_error(issued.status(), request);
+        return identity_json({{"IdentityId", *identity},
+                              {"Credentials",
+                               {{"AccessKeyId", issued->access_key_id},
+                                {"SecretKey", issued->secret_key},
+                                {"SessionToken", issued->session_token},
+                                {"Expiration", sync::epoch_seconds_json(issued->expiration)}}}},
+                             request);
+    }
+    return identity_error("InvalidParameterException",
+                          "operation " + std::string(operation) + " is not supported by this server",
+                          request);
+}
+
+}  // namespace synclatch::server

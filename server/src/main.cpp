@@ -1,0 +1,104 @@
+// synclatch-server: opens the store in --data, creates the pools, listens, and serves until SIGINT or
+// SIGTERM; then it stops accepting, finishes requests in flight and closes the store.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "http_server.hpp"
+#include "log.hpp"
+#include "request_handler.hpp"
+#include "server_options.hpp"
+#include "sigv4_authenticator.hpp"
+#include "sync_store.hpp"
+
+using namespace synclatch;
+using namespace synclatch::server;
+
+namespace {
+
+EpochMillis system_now() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int fail(const std::string& what, const Status& status) {
+    log(LogLevel::error, what + ": " + status.to_string());
+    return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto parsed = parse_server_options(argc, argv);
+    if (!parsed.options) return parsed.exit_code;
+    const ServerOptions& options = *parsed.options;
+    set_log_level(options.log_level);
+
+    std::error_code made;
+    std::filesystem::create_directories(options.data_dir, made);
+    if (made) return fail("cannot create --data " + options.data_dir, {Errc::storage, made.message()});
+    SyncStoreOptions store_options;
+    store_options.path = (std::filesystem::path(options.data_dir) / "synclatch-server.db").string();
+    store_options.limits = options.limits;
+    auto store = SyncStore::open(store_options);
+    if (!store.ok()) return fail("cannot open " + store_options.path, store.status());
+
+    std::vector<std::string> pools = options.pools;
+    pools.insert(pools.begin(), kDefaultPoolId);
+    for (const auto& pool : pools) {
+        if (Status s = (*store)->ensure_pool(pool, system_now()); !s.ok())
+            return fail("cannot create pool " + pool, s);
+    }
+    auto secret = (*store)->server_secret();
+    if (!secret.ok()) return fail("cannot read the server secret", secret.status());
+
+    Authenticator authenticate;
+    if (options.auth == AuthMode::none) {
+        log(LogLevel::warn,
+            "*** --auth none: requests are NOT authenticated; anyone can read and write any identity's "
+            "data. Use this for local development only. ***");
+        authenticate = [](const HttpRequest&, const RequestTarget&) -> Result<Principal> {
+            return Principal{};
+        };
+    } else {
+        authenticate = make_sigv4_authenticator(**store, options.admin_key, system_now);
+    }
+    RequestHandler handler(**store, std::move(secret).value(), std::move(authenticate), system_now,
+                           options.credential_lifetime_seconds * 1000);
+
+    boost::asio::io_context io;
+    boost::asio::thread_pool workers(options.threads);
+    HttpServer http(io, workers, options.http,
+                    [&handler](const HttpRequest& request) { return handler.handle(request); });
+    auto endpoint = http.start();
+    if (!endpoint.ok()) return fail("cannot start", endpoint.status());
+    // Tests and scripts read this line to learn the port (with --listen HOST:0).
+    std::printf("synclatch-server listening on http://%s:%u (data: %s, auth: %s)\n",
+                endpoint->address().to_string().c_str(), endpoint->port(), options.data_dir.c_str(),
+                options.auth == AuthMode::none ? "none" : "sigv4");
+    std::fflush(stdout);
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) return;
+        log(LogLevel::info,
+            "signal " + std::to_string(signal) + ": finishing requests in flight, then stopping");
+        http.stop();
+    });
+
+    std::vector<std::thread> io_threads;
+    for (unsigned i = 1; i < std::max(1u, std::min(options.threads, 4u)); ++i)
+        io_threads.emplace_back([&io] { io.run(); });
+    io.run();
+    for (auto& t : io_threads)
+        t.join();
+    workers.join();
+    store->reset();
+    log(LogLevel::info, "stopped");
+    return 0;
+}

@@ -1,0 +1,43 @@
+// RequestHandler: the server's one entry point per HTTP request. It parses the target, serves /healthz,
+// sends Cognito Identity calls (POST / with X-Amz-Target) to IdentityApi, authenticates everything else
+// and hands it to SyncApi. Whatever happens inside, it answers with a typed error, never an exception.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "http_types.hpp"
+#include "identity_api.hpp"
+#include "principal.hpp"
+#include "request_target.hpp"
+#include "session_tokens.hpp"
+#include "sync_api.hpp"
+#include "sync_store.hpp"
+
+namespace synclatch::server {
+
+enum class AuthMode { sigv4, none };
+
+// Decides who a Cognito Sync request acts as (or refuses it). Auth none: everyone is anyone.
+using Authenticator = std::function<Result<Principal>(const HttpRequest&, const RequestTarget&)>;
+
+// Thread-safety: handle() may run on several threads at once.
+class RequestHandler {
+  public:
+    RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
+                   std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms);
+
+    HttpResponse handle(const HttpRequest& request) const noexcept;
+
+  private:
+    HttpResponse dispatch(const HttpRequest& request) const;
+
+    SessionTokens tokens_;
+    Authenticator authenticate_;
+    IdentityApi identity_api_;
+    SyncApi sync_api_;
+};
+
+}  // namespace synclatch::server

@@ -1,0 +1,93 @@
+// Command line and config file of synclatch-server, with CLI11 (it also reads INI/TOML config files).
+#include "server_options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "synclatch/core/validation.hpp"
+
+namespace synclatch::server {
+
+ParsedOptions parse_server_options(int argc, char** argv) {
+    ServerOptions o;
+    CLI::App app{
+        "synclatch-server: a self-hosted endpoint that speaks the AWS Cognito Sync and Cognito Identity "
+        "APIs.\n"
+        "Point AWS SDK apps (or the synclatch client) at http://HOST:PORT. Data lives in an SQLite file in "
+        "--data."};
+    app.set_config("--config", "", "read options from this INI or TOML file (command-line flags win)");
+
+    std::string listen = "127.0.0.1:8080";
+    app.add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port, printed at start)")
+        ->capture_default_str();
+    app.add_option("--data", o.data_dir, "folder of the server's database (created when missing)")
+        ->capture_default_str();
+    std::string auth = "sigv4";
+    app.add_option(
+           "--auth", auth,
+           "sigv4: requests must be signed with credentials from GetCredentialsForIdentity or the admin key; "
+           "none: no checks at all (development only; logged loudly)")
+        ->check(CLI::IsMember({"sigv4", "none"}))
+        ->capture_default_str();
+    app.add_option("--pool", o.pools,
+                   std::string("identity pool ids to create at start (repeatable); ") + kDefaultPoolId +
+                       " always exists");
+    std::string admin;
+    app.add_option("--admin-key", admin,
+                   "ACCESS:SECRET developer credentials: may act on any identity and on pools");
+    app.add_option("--max-body-bytes", o.http.max_body_bytes, "largest request body accepted")
+        ->capture_default_str();
+    app.add_option("--max-datasets-per-identity", o.limits.max_datasets_per_identity)->capture_default_str();
+    app.add_option("--max-records-per-dataset", o.limits.max_records_per_dataset)->capture_default_str();
+    app.add_option("--max-bytes-per-dataset", o.limits.max_bytes_per_dataset)->capture_default_str();
+    app.add_option("--max-patches-per-request", o.limits.max_patches_per_request)->capture_default_str();
+    long request_timeout_ms = o.http.request_timeout.count();
+    app.add_option("--request-timeout-ms", request_timeout_ms, "time allowed to receive one request")
+        ->capture_default_str();
+    app.add_option("--threads", o.threads, "worker threads for request handling")
+        ->check(CLI::Range(1u, 256u))
+        ->capture_default_str();
+    app.add_option("--log-level", o.log_level, "error, warn, info or debug")
+        ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
+        ->capture_default_str();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return {std::nullopt, app.exit(e)};
+    }
+
+    const auto colon = listen.rfind(':');
+    int port = -1;
+    if (colon != std::string::npos) {
+        try {
+            port = std::stoi(listen.substr(colon + 1));
+        } catch (...) {
+            port = -1;
+        }
+    }
+    if (colon == std::string::npos || port < 0 || port > 65535) {
+        std::fprintf(stderr, "--listen: expected HOST:PORT, got '%s'\n", listen.c_str());
+        return {std::nullopt, 2};
+    }
+    o.http.host = listen.substr(0, colon);
+    o.http.port = static_cast<unsigned short>(port);
+    o.http.request_timeout = std::chrono::milliseconds(request_timeout_ms);
+    o.auth = auth == "none" ? AuthMode::none : AuthMode::sigv4;
+    for (const auto& pool : o.pools) {
+        if (Status s = core::validate_identity_pool_id(pool); !s.ok()) {
+            std::fprintf(stderr, "--pool %s: %s\n", pool.c_str(), s.message().c_str());
+            return {std::nullopt, 2};
+        }
+    }
+    if (!admin.empty()) {
+        const auto split = admin.find(':');
+        if (split == std::string::npos || split == 0 || split + 1 == admin.size()) {
+            std::fprintf(stderr, "--admin-key: expected ACCESS:SECRET\n");
+            return {std::nullopt, 2};
+        }
+        o.admin_key = AdminKey{admin.substr(0, split), admin.substr(split + 1)};
+    }
+    return {std::move(o), 0};
+}
+
+}  // namespace synclatch::server

@@ -1,0 +1,40 @@
+// ServerOptions: everything synclatch-server can be told, from its command line or a config file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "http_server.hpp"
+#include "request_handler.hpp"
+#include "sync_store.hpp"
+
+namespace synclatch::server {
+
+inline constexpr const char* kDefaultPoolId = "us-east-1:00000000-0000-0000-0000-000000000000";
+
+struct AdminKey {
+    std::string access_key_id;
+    std::string secret;
+};
+
+struct ServerOptions {
+    HttpServerOptions http;
+    std::string data_dir = "./synclatch-data";
+    AuthMode auth = AuthMode::sigv4;
+    std::vector<std::string> pools;  // created at start, besides the default pool
+    std::optional<AdminKey> admin_key;
+    SyncLimits limits;
+    std::string log_level = "info";
+    unsigned threads = 2;
+    long credential_lifetime_seconds = 3600;
+};
+
+// Parses argv. Returns the options, or an exit code: 0 after --help, 2 after a usage error (printed).
+struct ParsedOptions {
+    std::optional<ServerOptions> options;
+    int exit_code = 0;
+};
+ParsedOptions parse_server_options(int argc, char** argv);
+
+}  // namespace synclatch::server

@@ -1,0 +1,18 @@
+// The --auth sigv4 Authenticator: verifies AWS Signature Version 4 (service cognito-sync) against the
+// temporary credentials GetCredentialsForIdentity issued (a principal bound to that one identity) or the
+// developer's admin key (a principal that may act on any identity and on pools).
+#pragma once
+
+#include <functional>
+#include <optional>
+
+#include "request_handler.hpp"
+#include "server_options.hpp"
+#include "sync_store.hpp"
+
+namespace synclatch::server {
+
+Authenticator make_sigv4_authenticator(SyncStore& store, std::optional<AdminKey> admin_key,
+                                       std::function<EpochMillis()> clock);
+
+}  // namespace synclatch::server

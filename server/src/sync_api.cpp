@@ -1,0 +1,208 @@
+// Cognito Sync routes. Paths: {P} = /identitypools/{IdentityPoolId}, {I} = {P}/identities/{IdentityId}.
+#include "sync_api.hpp"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "error_response.hpp"
+#include "synclatch/core/validation.hpp"
+#include "synclatch/sync/protocol_json.hpp"
+
+namespace synclatch::server {
+
+namespace http = boost::beast::http;
+using json = nlohmann::json;
+
+namespace {
+
+Status invalid(std::string message) {
+    return {Errc::invalid_argument, std::move(message)};
+}
+
+// An optional non-negative integer query parameter.
+Result<std::int64_t> query_integer(const RequestTarget& target, const std::string& name,
+                                   std::int64_t fallback) {
+    auto text = target.param(name);
+    if (!text) return fallback;
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (error != std::errc() || end != text->data() + text->size() || value < 0) {
+        return invalid(name + " must be a non-negative integer");
+    }
+    return value;
+}
+
+// The operation a request names, with its path parameters.
+struct Route {
+    enum class Op {
+        none,
+        list_pool_usage,
+        describe_pool_usage,
+        describe_identity_usage,
+        list_datasets,
+        describe_dataset,
+        delete_dataset,
+        update_records,
+        list_records,
+    };
+    Op op = Op::none;
+    std::string pool;
+    std::string identity;
+    std::string dataset;
+};
+
+Route route(http::verb method, const std::vector<std::string>& s) {
+    Route r;
+    if (s.empty() || s[0] != "identitypools") return r;
+    const bool get = method == http::verb::get;
+    if (s.size() == 1) {
+        if (get) r.op = Route::Op::list_pool_usage;
+        return r;
+    }
+    r.pool = s[1];
+    if (s.size() == 2) {
+        if (get) r.op = Route::Op::describe_pool_usage;
+        return r;
+    }
+    if (s[2] != "identities" || s.size() < 4) return r;
+    r.identity = s[3];
+    if (s.size() == 4) {
+        if (get) r.op = Route::Op::describe_identity_usage;
+        return r;
+    }
+    if (s[4] != "datasets") return r;
+    if (s.size() == 5) {
+        if (get) r.op = Route::Op::list_datasets;
+        return r;
+    }
+    r.dataset = s[5];
+    if (s.size() == 6) {
+        if (method == http::verb::get) r.op = Route::Op::describe_dataset;
+        if (method == http::verb::delete_) r.op = Route::Op::delete_dataset;
+        if (method == http::verb::post) r.op = Route::Op::update_records;
+    } else if (s.size() == 7 && s[6] == "records" && get) {
+        r.op = Route::Op::list_records;
+    }
+    return r;
+}
+
+}  // namespace
+
+SyncApi::SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock)
+    : store_(store), tokens_(tokens), clock_(std::move(clock)) {}
+
+HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& target,
+                             const Principal& principal) const {
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    auto fail = [&](const Status& status) { return error_response(status, version, keep_alive); };
+    auto ok = [&](const json& body) { return json_response(body.dump(), version, keep_alive); };
+
+    const Route r = route(request.method(), target.segments);
+    if (r.op == Route::Op::none) {
+        return fail({Errc::not_found,
+                     "no operation " + std::string(request.method_string()) + " " + target.raw_path});
+    }
+    if (!r.pool.empty()) {
+        if (Status s = core::validate_identity_pool_id(r.pool); !s.ok()) return fail(s);
+    }
+    if (!r.dataset.empty()) {
+        if (Status s = core::validate_dataset_name(r.dataset); !s.ok()) return fail(s);
+    }
+    if (!r.identity.empty()) {
+        if (Status s = core::validate_identity_id(r.identity); !s.ok()) return fail(s);
+        if (!principal.may_act_on_identity(r.identity)) {
+            return fail({Errc::unauthorized, "Access to Identity '" + r.identity + "' is forbidden."});
+        }
+        auto pool = store_.pool_of(r.identity);
+        if (!pool.ok()) return fail(pool.status());
+        if (*pool != r.pool)
+            return fail({Errc::not_found, "Identity '" + r.identity + "' is not in pool " + r.pool});
+    } else if (!principal.may_act_on_pools()) {
+        return fail({Errc::unauthorized, "pool-level operations need the developer credentials"});
+    }
+
+    switch (r.op) {
+        case Route::Op::list_pool_usage:
+        case Route::Op::describe_pool_usage: {
+            if (r.op == Route::Op::describe_pool_usage) {
+                auto usage = store_.describe_pool_usage(r.pool);
+                if (!usage.ok()) return fail(usage.status());
+                return ok({{"IdentityPoolUsage", sync::to_json(*usage)}});
+            }
+            return fail({Errc::not_found, "ListIdentityPoolUsage is not supported yet"});
+        }
+        case Route::Op::describe_identity_usage: {
+            auto usage = store_.describe_identity_usage(r.identity);
+            if (!usage.ok()) return fail(usage.status());
+            return ok({{"IdentityUsage", sync::to_json(*usage)}});
+        }
+        case Route::Op::list_datasets: {
+            auto max = query_integer(target, "maxResults", 0);
+            if (!max.ok()) return fail(max.status());
+            auto page = store_.list_datasets(r.identity, target.param("nextToken").value_or(""), *max);
+            if (!page.ok()) return fail(page.status());
+            json datasets = json::array();
+            for (const auto& d : page->datasets)
+                datasets.push_back(sync::to_json(d));
+            json body = {{"Datasets", std::move(datasets)}, {"Count", page->datasets.size()}};
+            if (page->next_token) body["NextToken"] = *page->next_token;
+            return ok(body);
+        }
+        case Route::Op::describe_dataset: {
+            auto dataset = store_.describe_dataset(r.identity, r.dataset);
+            if (!dataset.ok()) return fail(dataset.status());
+            return ok({{"Dataset", sync::to_json(*dataset)}});
+        }
+        case Route::Op::delete_dataset: {
+            auto dataset = store_.delete_dataset(r.identity, r.dataset, clock_());
+            if (!dataset.ok()) return fail(dataset.status());
+            return ok({{"Dataset", sync::to_json(*dataset)}});
+        }
+        case Route::Op::list_records: {
+            auto last_sync_count = query_integer(target, "lastSyncCount", 0);
+            if (!last_sync_count.ok()) return fail(last_sync_count.status());
+            auto max = query_integer(target, "maxResults", 0);
+            if (!max.ok()) return fail(max.status());
+            auto page = store_.list_records(r.identity, r.dataset, *last_sync_count,
+                                            target.param("nextToken").value_or(""), *max);
+            if (!page.ok()) return fail(page.status());
+            sync::ListRecordsResult result;
+            result.records = std::move(page->records);
+            result.next_token = std::move(page->next_token);
+            result.dataset_sync_count = page->dataset_sync_count;
+            result.last_modified_by = std::move(page->last_modified_by);
+            result.merged_dataset_names = std::move(page->merged_dataset_names);
+            result.dataset_exists = page->dataset_exists;
+            result.dataset_deleted_after_requested_sync_count =
+                page->dataset_deleted_after_requested_sync_count;
+            result.sync_session_token = tokens_.issue(r.identity, r.dataset, clock_());
+            return ok(sync::to_json(result));
+        }
+        case Route::Op::update_records: {
+            auto body = sync::parse_json_body(request.body());
+            if (!body.ok()) return fail(body.status());
+            auto update = sync::parse_update_records_request(*body);
+            if (!update.ok()) return fail(update.status());
+            if (update->device_id.size() > core::kMaxDeviceIdLength) {
+                return fail(invalid("DeviceId is longer than 256 characters"));
+            }
+            const auto now = clock_();
+            if (Status s = tokens_.check(update->sync_session_token, r.identity, r.dataset, now); !s.ok()) {
+                return fail(s);
+            }
+            auto written =
+                store_.update_records(r.identity, r.dataset, r.identity, update->record_patches, now);
+            if (!written.ok()) return fail(written.status());
+            json records = json::array();
+            for (const auto& record : *written)
+                records.push_back(sync::to_json(record));
+            return ok({{"Records", std::move(records)}});
+        }
+        case Route::Op::none:
+            break;
+    }
+    return fail({Errc::internal, "unrouted operation"});
+}
+
+}  // namespace synclatch::server

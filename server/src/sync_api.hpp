@@ -1,0 +1,30 @@
+// The Cognito Sync REST operations (PROTOCOL.md §2) over SyncStore: routing by method and decoded path,
+// authorization of the principal, parsing of query and body, session tokens, and typed errors.
+#pragma once
+
+#include <functional>
+
+#include "http_types.hpp"
+#include "principal.hpp"
+#include "request_target.hpp"
+#include "session_tokens.hpp"
+#include "sync_store.hpp"
+
+namespace synclatch::server {
+
+// Thread-safety: handle() may run on several threads at once.
+class SyncApi {
+  public:
+    SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock);
+
+    // Answers one request that has been authenticated as principal. Never throws.
+    HttpResponse handle(const HttpRequest& request, const RequestTarget& target,
+                        const Principal& principal) const;
+
+  private:
+    SyncStore& store_;
+    const SessionTokens& tokens_;
+    std::function<EpochMillis()> clock_;
+};
+
+}  // namespace synclatch::server

@@ -1,0 +1,233 @@
+// SigV4 canonicalization and signing (the AWS "Signature Version 4 signing process").
+#include "synclatch/sync/sigv4_signing.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "crypto.hpp"
+
+namespace synclatch::sync::sigv4 {
+
+namespace {
+
+bool is_unreserved(unsigned char c) {
+    return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+std::string uri_encode(std::string_view text, bool keep_slash) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(text.size());
+    for (unsigned char c : text) {
+        if (is_unreserved(c) || (keep_slash && c == '/')) {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 15];
+        }
+    }
+    return out;
+}
+
+std::string percent_decode(std::string_view text) {
+    auto value = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '%' && i + 2 < text.size() && value(text[i + 1]) >= 0 && value(text[i + 2]) >= 0) {
+            out += static_cast<char>(value(text[i + 1]) * 16 + value(text[i + 2]));
+            i += 2;
+        } else {
+            out += text[i];
+        }
+    }
+    return out;
+}
+
+std::string lowercase(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// Trims and collapses runs of spaces, as canonical header values require.
+std::string canonical_value(std::string_view value) {
+    std::string out;
+    bool space = false;
+    for (char c : value) {
+        if (c == ' ' || c == '\t') {
+            space = !out.empty();
+            continue;
+        }
+        if (space) out += ' ';
+        space = false;
+        out += c;
+    }
+    return out;
+}
+
+std::string canonical_query(std::string_view query) {
+    std::vector<std::pair<std::string, std::string>> params;
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view pair = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        if (pair.empty()) continue;
+        const auto eq = pair.find('=');
+        const std::string_view name = pair.substr(0, eq);
+        const std::string_view value =
+            eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
+        params.emplace_back(uri_encode(percent_decode(name), false),
+                            uri_encode(percent_decode(value), false));
+    }
+    std::sort(params.begin(), params.end());
+    std::string out;
+    for (const auto& [name, value] : params) {
+        if (!out.empty()) out += '&';
+        out += name + "=" + value;
+    }
+    return out;
+}
+
+std::string join(std::span<const std::string> parts, char separator) {
+    std::string out;
+    for (const auto& part : parts) {
+        if (!out.empty()) out += separator;
+        out += part;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string_view header_value(const Request& request, std::string_view name) {
+    for (const auto& [header, value] : request.headers) {
+        if (header.size() == name.size() &&
+            std::equal(header.begin(), header.end(), name.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) ==
+                       std::tolower(static_cast<unsigned char>(b));
+            })) {
+            return value;
+        }
+    }
+    return {};
+}
+
+std::string canonical_request(const Request& request, std::span<const std::string> signed_headers,
+                              bool double_encode_path) {
+    std::string path = request.path.empty() ? "/" : request.path;
+    if (double_encode_path) path = uri_encode(path, true);
+    std::string headers;
+    for (const auto& name : signed_headers) {
+        std::string values;
+        for (const auto& [header, value] : request.headers) {
+            if (lowercase(header) != name) continue;
+            if (!values.empty()) values += ',';
+            values += canonical_value(value);
+        }
+        headers += name + ":" + values + "\n";
+    }
+    return request.method + "\n" + path + "\n" + canonical_query(request.query) + "\n" + headers + "\n" +
+           join(signed_headers, ';') + "\n" + detail::sha256_hex(request.body);
+}
+
+std::string string_to_sign(std::string_view amz_date, const Scope& scope, std::string_view canonical) {
+    return "AWS4-HMAC-SHA256\n" + std::string(amz_date) + "\n" + scope.to_string() + "\n" +
+           detail::sha256_hex(canonical);
+}
+
+std::string signature(std::string_view secret_key, const Scope& scope, std::string_view to_sign) {
+    std::string key = detail::hmac_sha256("AWS4" + std::string(secret_key), scope.date);
+    key = detail::hmac_sha256(key, scope.region);
+    key = detail::hmac_sha256(key, scope.service);
+    key = detail::hmac_sha256(key, "aws4_request");
+    return detail::hex(detail::hmac_sha256(key, to_sign));
+}
+
+void sign(Request& request, const Credentials& credentials, std::string_view region, std::string_view service,
+          std::string_view amz_date, bool double_encode_path) {
+    request.headers.emplace_back("X-Amz-Date", std::string(amz_date));
+    if (!credentials.session_token.empty())
+        request.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
+    std::vector<std::string> names;
+    for (const auto& [name, value] : request.headers)
+        names.push_back(lowercase(name));
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    const Scope scope{std::string(amz_date.substr(0, 8)), std::string(region), std::string(service)};
+    const std::string to_sign =
+        string_to_sign(amz_date, scope, canonical_request(request, names, double_encode_path));
+    request.headers.emplace_back("Authorization",
+                                 "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
+                                     scope.to_string() + ", SignedHeaders=" + join(names, ';') +
+                                     ", Signature=" + signature(credentials.secret_key, scope, to_sign));
+}
+
+Result<Authorization> parse_authorization(std::string_view header) {
+    const Status bad{Errc::unauthorized,
+                     "the Authorization header is not a valid AWS4-HMAC-SHA256 signature"};
+    constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256 ";
+    if (header.size() > 4096 || !header.starts_with(kAlgorithm)) return bad;
+    header.remove_prefix(kAlgorithm.size());
+    Authorization auth;
+    std::string credential;
+    std::string signed_headers;
+    while (!header.empty()) {
+        const auto comma = header.find(',');
+        std::string_view part = header.substr(0, comma);
+        header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+        while (!part.empty() && part.front() == ' ')
+            part.remove_prefix(1);
+        while (!part.empty() && part.back() == ' ')
+            part.remove_suffix(1);
+        const auto eq = part.find('=');
+        if (eq == std::string_view::npos) return bad;
+        const std::string_view name = part.substr(0, eq);
+        const std::string_view value = part.substr(eq + 1);
+        if (name == "Credential")
+            credential = value;
+        else if (name == "SignedHeaders")
+            signed_headers = value;
+        else if (name == "Signature")
+            auth.signature = value;
+        else
+            return bad;
+    }
+    // Credential = AKID/DATE/REGION/SERVICE/aws4_request
+    std::vector<std::string> scope_parts;
+    std::string_view rest = credential;
+    while (!rest.empty() && scope_parts.size() <= 5) {
+        const auto slash = rest.find('/');
+        scope_parts.emplace_back(rest.substr(0, slash));
+        rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    }
+    if (scope_parts.size() != 5 || scope_parts[4] != "aws4_request" || scope_parts[0].empty() ||
+        scope_parts[1].size() != 8 || scope_parts[2].empty() || scope_parts[3].empty()) {
+        return bad;
+    }
+    auth.access_key_id = scope_parts[0];
+    auth.scope = Scope{scope_parts[1], scope_parts[2], scope_parts[3]};
+    std::string_view names = signed_headers;
+    while (!names.empty()) {
+        const auto semi = names.find(';');
+        std::string name(names.substr(0, semi));
+        names = semi == std::string_view::npos ? std::string_view() : names.substr(semi + 1);
+        if (name.empty() || name != lowercase(name)) return bad;
+        auth.signed_headers.push_back(std::move(name));
+        if (auth.signed_headers.size() > 64) return bad;
+    }
+    if (auth.signed_headers.empty() || auth.signature.size() != 64 ||
+        !std::all_of(auth.signature.begin(), auth.signature.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+        return bad;
+    }
+    return auth;
+}
+
+}  // namespace synclatch::sync::sigv4

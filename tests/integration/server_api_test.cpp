@@ -1,0 +1,183 @@
+// synclatch-server as a process, with SigV4 on: identities and credentials, the Cognito Sync operations,
+// authorization, and a graceful stop.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include "support/http_client.hpp"
+#include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace synclatch::test;
+using json = nlohmann::json;
+
+namespace {
+
+struct SignedServer {
+    TempDir dir;
+    ServerProcess server{dir.file("data"), {"--auth", "sigv4", "--admin-key", "ADMINKEY:admin-secret"}};
+    HttpClient client{server.port()};
+};
+
+std::string session_token(HttpClient& client, const std::string& identity, const std::string& dataset,
+                          const synclatch::sync::sigv4::Credentials& creds) {
+    auto listed = client.send("GET", dataset_path(identity, dataset) + "/records?lastSyncCount=0", "", creds);
+    REQUIRE(listed.status == 200);
+    return listed.json().at("SyncSessionToken").get<std::string>();
+}
+
+std::string patch_body(const std::string& token, const std::string& key, const std::string& value,
+                       int sync_count) {
+    return json{
+        {"SyncSessionToken", token},
+        {"DeviceId", "device-a"},
+        {"RecordPatches", {{{"Op", "replace"}, {"Key", key}, {"Value", value}, {"SyncCount", sync_count}}}}}
+        .dump();
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(SignedServer, "Server: identity, credentials, then signed ListRecords and UpdateRecords",
+                 "[integration][server]") {
+    CHECK(client.send("GET", "/healthz").status == 200);
+    auto [identity, creds] = new_identity(client);
+    CHECK(identity.starts_with("us-east-1:"));
+    CHECK(creds.access_key_id.starts_with("ASIA"));
+
+    auto empty = client.send(
+        "GET", dataset_path(identity, "things") + "/records?lastSyncCount=0&maxResults=1024", "", creds);
+    REQUIRE(empty.status == 200);
+    auto page = empty.json();
+    CHECK(page.at("Count") == 0);
+    CHECK(page.at("DatasetExists") == false);
+    CHECK(page.at("DatasetSyncCount") == 0);
+    CHECK(page.at("Records").empty());
+
+    const std::string token = page.at("SyncSessionToken");
+    auto written =
+        client.send("POST", dataset_path(identity, "things"), patch_body(token, "k", "v", 0), creds);
+    REQUIRE(written.status == 200);
+    CHECK(written.json().at("Records").at(0).at("SyncCount") == 1);
+
+    auto again =
+        client.send("GET", dataset_path(identity, "things") + "/records?lastSyncCount=0", "", creds).json();
+    CHECK(again.at("DatasetExists") == true);
+    CHECK(again.at("DatasetSyncCount") == 1);
+    CHECK(again.at("Records").at(0).at("Value") == "v");
+
+    auto described = client.send("GET", dataset_path(identity, "things"), "", creds).json();
+    CHECK(described.at("Dataset").at("NumRecords") == 1);
+    CHECK(described.at("Dataset").at("DataStorage") == 2);
+    auto usage = client
+                     .send("GET",
+                           "/identitypools/" + encode_path_segment(kTestPool) + "/identities/" +
+                               encode_path_segment(identity),
+                           "", creds)
+                     .json();
+    CHECK(usage.at("IdentityUsage").at("DatasetCount") == 1);
+}
+
+TEST_CASE_METHOD(SignedServer, "Server: a stale sync count is 409 ResourceConflictException",
+                 "[integration][server]") {
+    auto [identity, creds] = new_identity(client);
+    const auto token = session_token(client, identity, "things", creds);
+    REQUIRE(client.send("POST", dataset_path(identity, "things"), patch_body(token, "k", "v1", 0), creds)
+                .status == 200);
+    auto stale =
+        client.send("POST", dataset_path(identity, "things"), patch_body(token, "k", "v2", 0), creds);
+    CHECK(stale.status == 409);
+    CHECK(stale.error_type == "ResourceConflictException");
+    CHECK(stale.json().at("__type") == "ResourceConflictException");
+}
+
+TEST_CASE_METHOD(SignedServer, "Server: a bad or foreign session token is InvalidParameterException",
+                 "[integration][server]") {
+    auto [identity, creds] = new_identity(client);
+    auto bogus =
+        client.send("POST", dataset_path(identity, "things"), patch_body("123.abc", "k", "v", 0), creds);
+    CHECK(bogus.status == 400);
+    CHECK(bogus.error_type == "InvalidParameterException");
+    // A real token, but for another dataset.
+    const auto other = session_token(client, identity, "other", creds);
+    auto foreign =
+        client.send("POST", dataset_path(identity, "things"), patch_body(other, "k", "v", 0), creds);
+    CHECK(foreign.error_type == "InvalidParameterException");
+}
+
+TEST_CASE_METHOD(SignedServer, "Server: an identity cannot touch another identity's data",
+                 "[integration][server]") {
+    auto [alice, alice_creds] = new_identity(client);
+    auto [bob, bob_creds] = new_identity(client);
+    auto peek = client.send("GET", dataset_path(alice, "things") + "/records", "", bob_creds);
+    CHECK(peek.status == 403);
+    CHECK(peek.error_type == "NotAuthorizedException");
+    // The developer key may act on any identity.
+    synclatch::sync::sigv4::Credentials admin{"ADMINKEY", "admin-secret", ""};
+    CHECK(client.send("GET", dataset_path(alice, "things") + "/records", "", admin).status == 200);
+    // Pool-level operations need the developer key.
+    const auto pool_path = "/identitypools/" + encode_path_segment(kTestPool);
+    CHECK(client.send("GET", pool_path, "", alice_creds).status == 403);
+    CHECK(client.send("GET", pool_path, "", admin).status == 200);
+}
+
+TEST_CASE_METHOD(SignedServer, "Server: unsigned, wrongly signed and expired-key requests are refused",
+                 "[integration][server]") {
+    auto [identity, creds] = new_identity(client);
+    const auto path = dataset_path(identity, "things") + "/records";
+    auto unsigned_request = client.send("GET", path);
+    CHECK(unsigned_request.status == 403);
+    CHECK(unsigned_request.error_type == "NotAuthorizedException");
+
+    auto wrong_secret = creds;
+    wrong_secret.secret_key = "not-the-secret";
+    CHECK(client.send("GET", path, "", wrong_secret).error_type == "NotAuthorizedException");
+
+    auto wrong_token = creds;
+    wrong_token.session_token = "forged";
+    CHECK(client.send("GET", path, "", wrong_token).error_type == "NotAuthorizedException");
+
+    auto unknown_key = creds;
+    unknown_key.access_key_id = "ASIAUNKNOWN0000000000";
+    CHECK(client.send("GET", path, "", unknown_key).error_type == "NotAuthorizedException");
+
+    // A signature covers the request it was made for: the same headers on another query are refused.
+    CHECK(client.send("GET", path + "?lastSyncCount=0", "", creds).status == 200);
+    auto tampered = client.send("GET", path + "?lastSyncCount=1", "", creds, {}, path + "?lastSyncCount=0");
+    CHECK(tampered.status == 403);
+    CHECK(tampered.error_type == "NotAuthorizedException");
+    auto other_dataset =
+        client.send("GET", dataset_path(identity, "other") + "/records", "", creds, {}, path);
+    CHECK(other_dataset.error_type == "NotAuthorizedException");
+}
+
+TEST_CASE_METHOD(SignedServer, "Server: DeleteDataset, then ListRecords reports the deletion",
+                 "[integration][server]") {
+    auto [identity, creds] = new_identity(client);
+    const auto token = session_token(client, identity, "things", creds);
+    REQUIRE(
+        client.send("POST", dataset_path(identity, "things"), patch_body(token, "k", "v", 0), creds).status ==
+        200);
+    auto deleted = client.send("DELETE", dataset_path(identity, "things"), "", creds);
+    REQUIRE(deleted.status == 200);
+    CHECK(deleted.json().at("Dataset").at("DatasetName") == "things");
+    auto after =
+        client.send("GET", dataset_path(identity, "things") + "/records?lastSyncCount=1", "", creds).json();
+    CHECK(after.at("DatasetExists") == false);
+    CHECK(after.at("DatasetDeletedAfterRequestedSyncCount") == true);
+    auto describe = client.send("GET", dataset_path(identity, "things"), "", creds);
+    CHECK(describe.status == 404);
+    CHECK(describe.error_type == "ResourceNotFoundException");
+}
+
+TEST_CASE("Server: SIGTERM stops it cleanly with exit code 0", "[integration][server]") {
+    TempDir dir;
+    ServerProcess server(dir.file("data"), {"--auth", "none"});
+    {
+        HttpClient client(server.port());
+        CHECK(client.send("GET", "/healthz").status == 200);
+    }
+    const int status = server.terminate();
+    REQUIRE(status != -1);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}

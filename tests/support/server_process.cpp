@@ -1,0 +1,79 @@
+// Spawning synclatch-server and reading the port it prints.
+#include "support/server_process.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+extern char** environ;
+
+namespace synclatch::test {
+
+ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args) {
+    std::vector<std::string> args = {SYNCLATCH_SERVER_BINARY, "--listen", "127.0.0.1:0", "--data", data_dir,
+                                     "--log-level",           "warn"};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
+    std::vector<char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(out[1]);
+    REQUIRE(rc == 0);
+
+    std::string line;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+        pollfd pfd{out[0], POLLIN, 0};
+        if (::poll(&pfd, 1, 100) <= 0) continue;
+        char buffer[256];
+        const ssize_t n = ::read(out[0], buffer, sizeof buffer);
+        if (n <= 0) break;
+        line.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(out[0]);
+    const auto at = line.find("127.0.0.1:");
+    INFO("server said: " << line);
+    REQUIRE(at != std::string::npos);
+    port_ = static_cast<unsigned short>(std::stoi(line.substr(at + 10)));
+}
+
+ServerProcess::~ServerProcess() {
+    if (pid_ > 0) kill_hard();
+}
+
+int ServerProcess::terminate() {
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            return status;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+}
+
+void ServerProcess::kill_hard() {
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+}
+
+}  // namespace synclatch::test

@@ -1,0 +1,31 @@
+// ServerProcess: runs the real synclatch-server on a free loopback port with a temp data dir, for
+// integration tests; stops it with SIGTERM (or kills it) when asked or when the test ends.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace synclatch::test {
+
+class ServerProcess {
+  public:
+    // Starts SYNCLATCH_SERVER_BINARY with --listen 127.0.0.1:0 --data data_dir plus extra_args, and waits
+    // for its "listening on" line (fails the test after 10 s).
+    ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args);
+    ~ServerProcess();
+    ServerProcess(const ServerProcess&) = delete;
+    ServerProcess& operator=(const ServerProcess&) = delete;
+
+    unsigned short port() const { return port_; }
+    // SIGTERM, then waits; returns the exit status (as from waitpid) or -1 after a 10 s timeout.
+    int terminate();
+    void kill_hard();  // SIGKILL, then waits
+
+  private:
+    pid_t pid_ = -1;
+    unsigned short port_ = 0;
+};
+
+}  // namespace synclatch::test
