@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages synclatch needs to build and test, skipping those already installed.
-# Safe to run any number of times; used by the README commands and by CI. Needs root or sudo.
+# Safe to run any number of times; used by the README commands and by CI. Needs root or sudo for apt.
+# Also installs the interop tests' npm packages (pinned by their lockfile).
 set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
 
 packages=(
   g++ cmake ninja-build       # toolchain (CMake >= 3.25)
@@ -12,6 +19,9 @@ packages=(
   catch2                      # tests (Catch2 2.x)
   libcli11-dev                # command-line options of the server and tools
 )
+# Node.js runs the interop tests with the real AWS JavaScript SDKs; a machine that already has a node
+# binary (any packaging) keeps it.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -21,15 +31,15 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages are installed"
-  exit 0
+  echo "install-deps: all ${#packages[@]} Debian packages are installed"
+else
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
-  sudo="sudo"
+# The interop tests' npm packages, pinned by tests/interop/package-lock.json.
+if [ ! -d tests/interop/node_modules ] || [ tests/interop/package-lock.json -nt tests/interop/node_modules ]; then
+  echo "install-deps: installing the interop tests' npm packages"
+  npm ci --prefix tests/interop --no-audit --no-fund --loglevel=error
 fi
-echo "install-deps: installing ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
