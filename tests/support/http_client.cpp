@@ -27,9 +27,13 @@ HttpClient::HttpClient(unsigned short port) : port_(port) {
     connect();
 }
 
-void HttpClient::connect() {
+bool HttpClient::connect() {
     stream_.emplace(io_);
-    stream_->connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_));
+    beast::error_code ec;
+    stream_->socket().connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_), ec);
+    if (ec) stream_.reset();  // the server is gone: send() reports status 0
+    return !ec;
 }
 
 HttpResult HttpClient::send(const std::string& method, const std::string& target, const std::string& body,
@@ -57,6 +61,7 @@ HttpResult HttpClient::send(const std::string& method, const std::string& target
     request.keep_alive(true);
 
     for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!stream_ && !connect()) break;
         beast::error_code ec;
         stream_->expires_after(std::chrono::seconds(10));
         http::write(*stream_, request, ec);
@@ -64,11 +69,11 @@ HttpResult HttpClient::send(const std::string& method, const std::string& target
         http::response<http::string_body> response;
         if (!ec) http::read(*stream_, buffer, response, ec);
         if (ec) {  // the server closed an idle keep-alive connection: reconnect once
-            connect();
+            stream_.reset();
             continue;
         }
         HttpResult result{response.result_int(), std::string(response["x-amzn-ErrorType"]), response.body()};
-        if (!response.keep_alive()) connect();
+        if (!response.keep_alive()) stream_.reset();
         return result;
     }
     return HttpResult{0, "connection failed", ""};

@@ -38,7 +38,7 @@ class HttpClient {
     unsigned short port() const { return port_; }
 
   private:
-    void connect();
+    bool connect();
     boost::asio::io_context io_;
     std::optional<boost::beast::tcp_stream> stream_;
     unsigned short port_;
