@@ -4,6 +4,7 @@
 // stop() stops accepting, lets requests in flight finish, and closes idle connections.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -32,7 +33,8 @@ struct HttpServerOptions {
 // Thread-safety: start() once, then stop() from any thread. The io_context may run on several threads.
 class HttpServer {
   public:
-    using Handler = std::function<HttpResponse(const HttpRequest&)>;
+    // Runs on the worker pool; a handler may suspend (long-poll) without holding a worker thread.
+    using Handler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
 
     HttpServer(boost::asio::io_context& io, boost::asio::thread_pool& workers, HttpServerOptions options,
                Handler handler);

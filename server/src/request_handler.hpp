@@ -1,8 +1,10 @@
 // RequestHandler: the server's one entry point per HTTP request. It parses the target, serves /healthz,
 // sends Cognito Identity calls (POST / with X-Amz-Target) to IdentityApi, authenticates everything else
-// and hands it to SyncApi. Whatever happens inside, it answers with a typed error, never an exception.
+// and hands it to StreamsApi (/streams/...) or SyncApi. Whatever happens inside, it answers with a typed
+// error, never an exception. It is a coroutine so that long-polls wait without holding a thread.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -13,6 +15,7 @@
 #include "principal.hpp"
 #include "request_target.hpp"
 #include "session_tokens.hpp"
+#include "streams_api.hpp"
 #include "sync_api.hpp"
 #include "sync_store.hpp"
 
@@ -29,15 +32,16 @@ class RequestHandler {
     RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
                    std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms);
 
-    HttpResponse handle(const HttpRequest& request) const noexcept;
+    boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) const;
 
   private:
-    HttpResponse dispatch(const HttpRequest& request) const;
+    boost::asio::awaitable<HttpResponse> dispatch(const HttpRequest& request) const;
 
     SessionTokens tokens_;
     Authenticator authenticate_;
     IdentityApi identity_api_;
     SyncApi sync_api_;
+    StreamsApi streams_api_;
 };
 
 }  // namespace synclatch::server

@@ -79,7 +79,18 @@ CREATE TABLE credentials (
 CREATE INDEX credentials_by_expiration ON credentials (expiration);
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1, kVersion2};
+// Version 3: durable consumer checkpoints of the event streams.
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE stream_checkpoints (
+    stream         TEXT    NOT NULL,
+    consumer_group TEXT    NOT NULL,
+    seq            INTEGER NOT NULL,
+    updated        INTEGER NOT NULL,
+    PRIMARY KEY (stream, consumer_group)
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3};
 
 }  // namespace
 

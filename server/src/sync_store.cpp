@@ -615,6 +615,46 @@ Result<std::vector<StreamRecord>> SyncStore::read_stream(std::string_view stream
     });
 }
 
+Result<std::int64_t> SyncStore::append_stream(std::string_view stream, std::string_view partition_key,
+                                              std::string_view data, EpochMillis now) {
+    return impl_->write([&](sqlite::Database& db) -> Result<std::int64_t> {
+        sqlite::StatementScope append(db.cached(
+            "INSERT INTO stream_records (stream, partition_key, data, created) VALUES (?1, ?2, ?3, ?4)"));
+        append->bind(1, stream).bind(2, partition_key).bind(3, data).bind(4, now).run();
+        return db.last_insert_rowid();
+    });
+}
+
+Result<std::int64_t> SyncStore::last_stream_seq() const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::int64_t> {
+        sqlite::StatementScope select(db.cached("SELECT COALESCE(MAX(seq), 0) FROM stream_records"));
+        select->step();
+        return select->column_int64(0);
+    });
+}
+
+Result<std::int64_t> SyncStore::checkpoint(std::string_view stream, std::string_view group) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::int64_t> {
+        sqlite::StatementScope select(
+            db.cached("SELECT seq FROM stream_checkpoints WHERE stream = ?1 AND consumer_group = ?2"));
+        select->bind(1, stream).bind(2, group);
+        return select->step() ? select->column_int64(0) : 0;
+    });
+}
+
+Status SyncStore::set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq,
+                                 EpochMillis now) {
+    if (seq < 0) return invalid("SequenceNumber must not be negative");
+    return impl_->write([&](sqlite::Database& db) {
+        sqlite::StatementScope upsert(db.cached(
+            "INSERT INTO stream_checkpoints (stream, consumer_group, seq, updated) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT (stream, consumer_group) DO UPDATE SET seq = excluded.seq, updated = "
+            "excluded.updated"));
+        upsert->bind(1, stream).bind(2, group).bind(3, seq).bind(4, now).run();
+        return Status{};
+    });
+}
+
 Result<std::string> SyncStore::server_secret() {
     return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
         sqlite::StatementScope select(db.cached("SELECT value FROM server_meta WHERE name = 'secret'"));

@@ -113,6 +113,14 @@ class SyncStore {
     // Streams: records with seq > after_seq, oldest first.
     Result<std::vector<StreamRecord>> read_stream(std::string_view stream, std::int64_t after_seq,
                                                   std::int64_t limit) const;
+    // Appends a record (data: JSON text) to a stream; returns its sequence number.
+    Result<std::int64_t> append_stream(std::string_view stream, std::string_view partition_key,
+                                       std::string_view data, EpochMillis now);
+    // The highest sequence number in use (0 before the first record of any stream).
+    Result<std::int64_t> last_stream_seq() const;
+    // A consumer group's durable position in a stream (0 when it has none yet).
+    Result<std::int64_t> checkpoint(std::string_view stream, std::string_view group) const;
+    Status set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq, EpochMillis now);
 
     // A secret kept in the database, made on first use (signs session tokens).
     Result<std::string> server_secret();

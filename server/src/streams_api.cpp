@@ -1,0 +1,145 @@
+// Streams routes, long-poll and checkpoints.
+#include "streams_api.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "error_response.hpp"
+#include "synclatch/sync/protocol_json.hpp"
+
+namespace synclatch::server {
+
+namespace http = boost::beast::http;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kDatasetChanges = "dataset-changes";
+constexpr std::string_view kEvents = "events";
+constexpr auto kPollInterval = std::chrono::milliseconds(50);
+
+Status invalid(std::string message) {
+    return {Errc::invalid_argument, std::move(message)};
+}
+
+Result<std::int64_t> integer_param(const RequestTarget& target, const std::string& name,
+                                   std::int64_t fallback, std::int64_t max) {
+    auto text = target.param(name);
+    if (!text) return fallback;
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (error != std::errc() || end != text->data() + text->size() || value < 0 || value > max) {
+        return invalid(name + " must be an integer from 0 to " + std::to_string(max));
+    }
+    return value;
+}
+
+bool valid_group(std::string_view group) {
+    if (group.empty() || group.size() > 128) return false;
+    for (char c : group) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-')) return false;
+    }
+    return true;
+}
+
+json records_json(const std::vector<StreamRecord>& records, std::int64_t after) {
+    json list = json::array();
+    for (const auto& r : records) {
+        list.push_back({{"SequenceNumber", r.seq},
+                        {"PartitionKey", r.partition_key},
+                        {"Data", json::parse(r.data, nullptr, false)},
+                        {"ApproximateArrivalTimestamp", r.created}});
+    }
+    return {{"Records", std::move(list)},
+            {"LastSequenceNumber", records.empty() ? after : records.back().seq}};
+}
+
+}  // namespace
+
+StreamsApi::StreamsApi(SyncStore& store, std::function<EpochMillis()> clock)
+    : store_(store), clock_(std::move(clock)) {}
+
+boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& request,
+                                                        const RequestTarget& target,
+                                                        const Principal& principal) const {
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    auto fail = [&](const Status& status) { return error_response(status, version, keep_alive); };
+    auto ok = [&](const json& body) { return json_response(body.dump(), version, keep_alive); };
+
+    if (!principal.may_act_on_pools())
+        co_return fail({Errc::unauthorized, "streams need the developer credentials"});
+    const auto& s = target.segments;
+    if (s.size() < 3 || (s[1] != kDatasetChanges && s[1] != kEvents)) {
+        co_return fail({Errc::not_found, "no such stream; streams are dataset-changes and events"});
+    }
+    const std::string& stream = s[1];
+    const auto method = request.method();
+
+    if (s.size() == 3 && s[2] == "records" && method == http::verb::get) {
+        auto after = integer_param(target, "after", 0, std::numeric_limits<std::int64_t>::max());
+        auto limit = integer_param(target, "limit", 100, kMaxStreamReadLimit);
+        auto wait = integer_param(target, "wait", 0, kMaxStreamWaitSeconds);
+        for (const auto* r : {&after, &limit, &wait}) {
+            if (!r->ok()) co_return fail(r->status());
+        }
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*wait);
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+        for (;;) {
+            auto records = store_.read_stream(stream, *after, *limit == 0 ? 100 : *limit);
+            if (!records.ok()) co_return fail(records.status());
+            if (!records->empty() || std::chrono::steady_clock::now() >= deadline) {
+                co_return ok(records_json(*records, *after));
+            }
+            timer.expires_after(kPollInterval);
+            co_await timer.async_wait(boost::asio::use_awaitable);
+        }
+    }
+    if (s.size() == 3 && s[2] == "records" && method == http::verb::post) {
+        if (stream != kEvents) co_return fail(invalid("only stream events accepts posted records"));
+        auto body = sync::parse_json_body(request.body());
+        if (!body.ok()) co_return fail(body.status());
+        if (!body->is_object() || !body->contains("Data") || !body->at("Data").is_object()) {
+            co_return fail(invalid("Data is required and must be a JSON object"));
+        }
+        const auto key = body->value("PartitionKey", json());
+        if (!key.is_string() || key.get<std::string>().empty() || key.get<std::string>().size() > 256) {
+            co_return fail(invalid("PartitionKey is required: a string of 1 to 256 characters"));
+        }
+        auto seq = store_.append_stream(stream, key.get<std::string>(), body->at("Data").dump(), clock_());
+        if (!seq.ok()) co_return fail(seq.status());
+        co_return ok({{"SequenceNumber", *seq}});
+    }
+    if (s.size() == 4 && s[2] == "consumers") {
+        const std::string& group = s[3];
+        if (!valid_group(group))
+            co_return fail(invalid("consumer group names are 1 to 128 of [A-Za-z0-9_.-]"));
+        if (method == http::verb::get) {
+            auto seq = store_.checkpoint(stream, group);
+            if (!seq.ok()) co_return fail(seq.status());
+            co_return ok({{"SequenceNumber", *seq}});
+        }
+        if (method == http::verb::put) {
+            auto body = sync::parse_json_body(request.body());
+            if (!body.ok()) co_return fail(body.status());
+            if (!body->is_object() || !body->contains("SequenceNumber") ||
+                !body->at("SequenceNumber").is_number_integer()) {
+                co_return fail(invalid("SequenceNumber is required and must be an integer"));
+            }
+            if (Status st = store_.set_checkpoint(stream, group,
+                                                  body->at("SequenceNumber").get<std::int64_t>(), clock_());
+                !st.ok()) {
+                co_return fail(st);
+            }
+            co_return ok({{"SequenceNumber", body->at("SequenceNumber")}});
+        }
+    }
+    co_return fail(
+        {Errc::not_found, "no operation " + std::string(request.method_string()) + " " + target.raw_path});
+}
+
+}  // namespace synclatch::server

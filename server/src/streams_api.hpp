@@ -1,0 +1,43 @@
+// The event streams over HTTP: stream "dataset-changes" (one Cognito Streams record per UpdateRecords,
+// written by the server's outbox) and stream "events" (domain events that services post). Reading
+// supports long-poll; consumer groups keep durable checkpoints. Only the developer may use them.
+//
+//   GET  /streams/{name}/records?after=SEQ&limit=N&wait=SECONDS
+//   POST /streams/events/records                 {"PartitionKey": "...", "Data": {...}}
+//   GET  /streams/{name}/consumers/{group}       -> {"SequenceNumber": n}
+//   PUT  /streams/{name}/consumers/{group}       {"SequenceNumber": n}
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+
+#include "http_types.hpp"
+#include "principal.hpp"
+#include "request_target.hpp"
+#include "sync_store.hpp"
+
+namespace synclatch::server {
+
+inline constexpr std::int64_t kMaxStreamReadLimit = 1000;
+inline constexpr std::int64_t kMaxStreamWaitSeconds = 20;
+
+// Thread-safety: handle() may run on several threads at once.
+class StreamsApi {
+  public:
+    StreamsApi(SyncStore& store, std::function<EpochMillis()> clock);
+
+    static bool owns(const RequestTarget& target) {
+        return !target.segments.empty() && target.segments[0] == "streams";
+    }
+
+    // Answers a streams request. A read with wait > 0 and nothing to return polls until records arrive
+    // or the wait ends, suspending the coroutine (not a thread) between polls.
+    boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request, const RequestTarget& target,
+                                                const Principal& principal) const;
+
+  private:
+    SyncStore& store_;
+    std::function<EpochMillis()> clock_;
+};
+
+}  // namespace synclatch::server

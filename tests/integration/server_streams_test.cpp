@@ -1,0 +1,152 @@
+// The event streams of a real server: dataset-changes in the Cognito Streams format from the outbox,
+// posted domain events, long-poll, consumer checkpoints, and developer-only access.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "support/http_client.hpp"
+#include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace synclatch::test;
+using json = nlohmann::json;
+
+namespace {
+
+const synclatch::sync::sigv4::Credentials kAdmin{"ADMINKEY", "admin-secret", ""};
+
+struct StreamsServer {
+    TempDir dir;
+    ServerProcess server{dir.file("data"), {"--auth", "sigv4", "--admin-key", "ADMINKEY:admin-secret"}};
+    HttpClient client{server.port()};
+
+    // One UpdateRecords by a new identity, through the developer key.
+    std::string write_as_new_identity(const std::string& key, const std::string& value) {
+        auto [identity, creds] = new_identity(client);
+        const auto token = client.send("GET", dataset_path(identity, "things") + "/records", "", creds)
+                               .json()
+                               .at("SyncSessionToken")
+                               .get<std::string>();
+        const auto body =
+            json{{"SyncSessionToken", token},
+                 {"RecordPatches", {{{"Op", "replace"}, {"Key", key}, {"Value", value}, {"SyncCount", 0}}}}};
+        REQUIRE(client.send("POST", dataset_path(identity, "things"), body.dump(), creds).status == 200);
+        return identity;
+    }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(StreamsServer, "Streams: each UpdateRecords appears once in dataset-changes",
+                 "[integration][streams]") {
+    const auto identity = write_as_new_identity("k", "v");
+    auto read = client.send("GET", "/streams/dataset-changes/records?after=0", "", kAdmin);
+    REQUIRE(read.status == 200);
+    auto records = read.json().at("Records");
+    REQUIRE(records.size() == 1);
+    const auto data = records[0].at("Data");
+    CHECK(data.at("identityId") == identity);
+    CHECK(data.at("datasetName") == "things");
+    CHECK(data.at("syncCount") == 1);
+    CHECK(data.at("kinesisSyncRecords").at(0).at("value") == "v");
+    CHECK(records[0].at("PartitionKey") == identity);
+    const auto seq = records[0].at("SequenceNumber").get<long>();
+    CHECK(read.json().at("LastSequenceNumber") == seq);
+    // Reading after it returns nothing more.
+    auto after =
+        client.send("GET", "/streams/dataset-changes/records?after=" + std::to_string(seq), "", kAdmin)
+            .json();
+    CHECK(after.at("Records").empty());
+    CHECK(after.at("LastSequenceNumber") == seq);
+}
+
+TEST_CASE_METHOD(StreamsServer, "Streams: domain events are posted and read back in order",
+                 "[integration][streams]") {
+    for (int i = 0; i < 3; ++i) {
+        const auto event = json{{"PartitionKey", "thing-" + std::to_string(i)},
+                                {"Data", {{"id", std::to_string(i)}, {"type", "thing-created"}}}};
+        auto posted = client.send("POST", "/streams/events/records", event.dump(), kAdmin);
+        REQUIRE(posted.status == 200);
+    }
+    auto read = client.send("GET", "/streams/events/records?after=0&limit=2", "", kAdmin).json();
+    REQUIRE(read.at("Records").size() == 2);
+    CHECK(read.at("Records")[0].at("Data").at("id") == "0");
+    CHECK(read.at("Records")[1].at("Data").at("type") == "thing-created");
+    auto rest =
+        client
+            .send("GET", "/streams/events/records?after=" + read.at("LastSequenceNumber").dump(), "", kAdmin)
+            .json();
+    REQUIRE(rest.at("Records").size() == 1);
+    CHECK(rest.at("Records")[0].at("PartitionKey") == "thing-2");
+}
+
+TEST_CASE_METHOD(StreamsServer, "Streams: bad posts and unknown streams get typed errors",
+                 "[integration][streams]") {
+    CHECK(client.send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": "text"})", kAdmin)
+              .error_type == "InvalidParameterException");
+    CHECK(client.send("POST", "/streams/events/records", R"({"Data": {}})", kAdmin).error_type ==
+          "InvalidParameterException");
+    CHECK(
+        client
+            .send("POST", "/streams/dataset-changes/records", R"({"PartitionKey": "p", "Data": {}})", kAdmin)
+            .error_type == "InvalidParameterException");
+    CHECK(client.send("GET", "/streams/nope/records", "", kAdmin).error_type == "ResourceNotFoundException");
+    CHECK(client.send("GET", "/streams/events/records?limit=100000", "", kAdmin).error_type ==
+          "InvalidParameterException");
+    CHECK(client.send("GET", "/streams/events/records?wait=3600", "", kAdmin).error_type ==
+          "InvalidParameterException");
+    CHECK(client.send("GET", "/streams/events/records", "", kAdmin).json().at("Records").empty());
+}
+
+TEST_CASE_METHOD(StreamsServer, "Streams: a long-poll returns as soon as a record arrives",
+                 "[integration][streams]") {
+    std::thread writer([port = server.port()] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        HttpClient other(port);
+        other.send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {"late": true}})",
+                   kAdmin);
+    });
+    const auto start = std::chrono::steady_clock::now();
+    auto read = client.send("GET", "/streams/events/records?after=0&wait=10", "", kAdmin);
+    const auto waited = std::chrono::steady_clock::now() - start;
+    writer.join();
+    REQUIRE(read.status == 200);
+    REQUIRE(read.json().at("Records").size() == 1);
+    CHECK(read.json().at("Records")[0].at("Data").at("late") == true);
+    CHECK(waited >= std::chrono::milliseconds(250));  // it did wait for the record
+    CHECK(waited < std::chrono::seconds(5));          // and did not sit out the whole wait
+}
+
+TEST_CASE("Streams: consumer checkpoints are durable across a restart", "[integration][streams]") {
+    TempDir dir;
+    {
+        ServerProcess server(dir.file("data"), {"--auth", "sigv4", "--admin-key", "ADMINKEY:admin-secret"});
+        HttpClient client(server.port());
+        CHECK(client.send("GET", "/streams/events/consumers/listener", "", kAdmin)
+                  .json()
+                  .at("SequenceNumber") == 0);
+        REQUIRE(client.send("PUT", "/streams/events/consumers/listener", R"({"SequenceNumber": 42})", kAdmin)
+                    .status == 200);
+        CHECK(client.send("PUT", "/streams/events/consumers/bad%20name", R"({"SequenceNumber": 1})", kAdmin)
+                  .error_type == "InvalidParameterException");
+        CHECK(client.send("PUT", "/streams/events/consumers/listener", R"({"SequenceNumber": "x"})", kAdmin)
+                  .error_type == "InvalidParameterException");
+        REQUIRE(server.terminate() != -1);
+    }
+    ServerProcess server(dir.file("data"), {"--auth", "sigv4", "--admin-key", "ADMINKEY:admin-secret"});
+    HttpClient client(server.port());
+    CHECK(client.send("GET", "/streams/events/consumers/listener", "", kAdmin).json().at("SequenceNumber") ==
+          42);
+}
+
+TEST_CASE_METHOD(StreamsServer, "Streams: only the developer credentials may use them",
+                 "[integration][streams]") {
+    auto [identity, creds] = new_identity(client);
+    auto as_identity = client.send("GET", "/streams/dataset-changes/records", "", creds);
+    CHECK(as_identity.status == 403);
+    CHECK(as_identity.error_type == "NotAuthorizedException");
+    CHECK(client.send("GET", "/streams/dataset-changes/records").error_type == "NotAuthorizedException");
+    CHECK(client.send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {}})", creds)
+              .status == 403);
+}
