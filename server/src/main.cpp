@@ -11,6 +11,7 @@
 
 #include "http_server.hpp"
 #include "log.hpp"
+#include "metrics.hpp"
 #include "request_handler.hpp"
 #include "server_options.hpp"
 #include "sigv4_authenticator.hpp"
@@ -68,13 +69,22 @@ int main(int argc, char** argv) {
     } else {
         authenticate = make_sigv4_authenticator(**store, options.admin_key, system_now);
     }
+    Metrics metrics;
     RequestHandler handler(**store, std::move(secret).value(), std::move(authenticate), system_now,
-                           options.credential_lifetime_seconds * 1000);
+                           options.credential_lifetime_seconds * 1000, metrics);
 
     boost::asio::io_context io;
     boost::asio::thread_pool workers(options.threads);
     HttpServer http(io, workers, options.http,
                     [&handler](const HttpRequest& request) { return handler.handle(request); });
+    SyncStore& sync_store = **store;
+    metrics.add_gauge("synclatch_open_connections", "Client connections open now.",
+                      [&http] { return static_cast<double>(http.open_connections()); });
+    metrics.add_gauge("synclatch_records", "Live records in all datasets.",
+                      [&sync_store] { return static_cast<double>(sync_store.count_records().value_or(0)); });
+    metrics.add_gauge(
+        "synclatch_events_appended", "Stream records appended so far (the last sequence number).",
+        [&sync_store] { return static_cast<double>(sync_store.last_stream_seq().value_or(0)); });
     auto endpoint = http.start();
     if (!endpoint.ok()) return fail("cannot start", endpoint.status());
     // Tests and scripts read this line to learn the port (with --listen HOST:0).

@@ -1,5 +1,7 @@
-// Request dispatch.
+// Request dispatch and per-request metrics.
 #include "request_handler.hpp"
+
+#include <chrono>
 
 #include "error_response.hpp"
 
@@ -7,45 +9,81 @@ namespace synclatch::server {
 
 namespace http = boost::beast::http;
 
+namespace {
+
+// Cognito Identity operations by name; anything else is "Unknown" so clients cannot mint metric labels.
+std::string_view identity_operation(std::string_view amz_target) {
+    constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
+    if (!amz_target.starts_with(kPrefix)) return "Unknown";
+    amz_target.remove_prefix(kPrefix.size());
+    for (std::string_view known : {"GetId", "GetCredentialsForIdentity", "GetOpenIdToken"}) {
+        if (amz_target == known) return known;
+    }
+    return "Unknown";
+}
+
+}  // namespace
+
 RequestHandler::RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
-                               std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms)
+                               std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
+                               Metrics& metrics)
     : tokens_(std::move(secret), 60 * 60 * 1000),
       authenticate_(std::move(authenticate)),
       identity_api_(store, clock, credential_lifetime_ms),
       sync_api_(store, tokens_, clock),
-      streams_api_(store, clock) {}
+      streams_api_(store, clock),
+      metrics_(metrics) {}
 
 boost::asio::awaitable<HttpResponse> RequestHandler::handle(const HttpRequest& request) const {
+    const auto start = std::chrono::steady_clock::now();
+    std::string_view operation = "Unknown";
     std::string failure;
+    HttpResponse response;
     try {
-        co_return co_await dispatch(request);
+        response = co_await dispatch(request, operation);
     } catch (const std::exception& e) {
         failure = e.what();
     } catch (...) {
         failure = "unexpected failure";
     }
-    co_return error_response("InternalErrorException", failure, request.version(), false);
+    if (!failure.empty())
+        response = error_response("InternalErrorException", failure, request.version(), false);
+    metrics_.record(operation, response.result_int(), std::chrono::steady_clock::now() - start);
+    co_return response;
 }
 
-boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest& request) const {
+boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest& request,
+                                                              std::string_view& operation) const {
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
     auto target = parse_target(request.target());
     if (!target.ok()) co_return error_response(target.status(), version, keep_alive);
 
-    if (target->segments.size() == 1 && target->segments[0] == "healthz" &&
-        request.method() == http::verb::get) {
+    const bool get = request.method() == http::verb::get;
+    if (target->segments.size() == 1 && target->segments[0] == "healthz" && get) {
+        operation = "Healthz";
         co_return json_response(R"({"status":"ok"})", version, keep_alive);
+    }
+    if (target->segments.size() == 1 && target->segments[0] == "metrics" && get) {
+        operation = "Metrics";
+        HttpResponse response = json_response(metrics_.render(), version, keep_alive);
+        response.set(http::field::content_type, "text/plain; version=0.0.4");
+        co_return response;
     }
     if (target->segments.empty()) {
         const auto amz_target = request.find("X-Amz-Target");
-        if (amz_target != request.end()) co_return identity_api_.handle(request, amz_target->value());
-        co_return error_response("InvalidParameterException", "POST / needs an X-Amz-Target header", version,
-                                 keep_alive);
+        if (amz_target == request.end()) {
+            co_return error_response("InvalidParameterException", "POST / needs an X-Amz-Target header",
+                                     version, keep_alive);
+        }
+        operation = identity_operation(amz_target->value());
+        co_return identity_api_.handle(request, amz_target->value());
     }
+    const bool streams = StreamsApi::owns(*target);
+    operation = streams ? "Streams" : SyncApi::operation_name(request, *target);
     auto principal = authenticate_(request, *target);
     if (!principal.ok()) co_return error_response(principal.status(), version, keep_alive);
-    if (StreamsApi::owns(*target)) co_return co_await streams_api_.handle(request, *target, *principal);
+    if (streams) co_return co_await streams_api_.handle(request, *target, *principal);
     co_return sync_api_.handle(request, *target, *principal);
 }
 

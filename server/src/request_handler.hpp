@@ -12,6 +12,7 @@
 
 #include "http_types.hpp"
 #include "identity_api.hpp"
+#include "metrics.hpp"
 #include "principal.hpp"
 #include "request_target.hpp"
 #include "session_tokens.hpp"
@@ -30,18 +31,21 @@ using Authenticator = std::function<Result<Principal>(const HttpRequest&, const 
 class RequestHandler {
   public:
     RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
-                   std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms);
+                   std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms, Metrics& metrics);
 
     boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) const;
 
   private:
-    boost::asio::awaitable<HttpResponse> dispatch(const HttpRequest& request) const;
+    // Answers the request and names its operation (a bounded set of names, for metrics labels).
+    boost::asio::awaitable<HttpResponse> dispatch(const HttpRequest& request,
+                                                  std::string_view& operation) const;
 
     SessionTokens tokens_;
     Authenticator authenticate_;
     IdentityApi identity_api_;
     SyncApi sync_api_;
     StreamsApi streams_api_;
+    Metrics& metrics_;
 };
 
 }  // namespace synclatch::server

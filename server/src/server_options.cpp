@@ -39,12 +39,14 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     app.add_option("--max-datasets-per-identity", o.limits.max_datasets_per_identity,
                    "quota (Cognito's by default); beyond it UpdateRecords is LimitExceededException")
         ->capture_default_str();
-    app.add_option("--max-records-per-dataset", o.limits.max_records_per_dataset, "quota: live records per dataset")
+    app.add_option("--max-records-per-dataset", o.limits.max_records_per_dataset,
+                   "quota: live records per dataset")
         ->capture_default_str();
     app.add_option("--max-bytes-per-dataset", o.limits.max_bytes_per_dataset,
                    "quota: UTF-8 bytes of keys and values per dataset")
         ->capture_default_str();
-    app.add_option("--max-patches-per-request", o.limits.max_patches_per_request, "record patches per UpdateRecords")
+    app.add_option("--max-patches-per-request", o.limits.max_patches_per_request,
+                   "record patches per UpdateRecords")
         ->capture_default_str();
     long request_timeout_ms = o.http.request_timeout.count();
     app.add_option("--request-timeout-ms", request_timeout_ms, "time allowed to receive one request")

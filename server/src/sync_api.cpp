@@ -88,6 +88,30 @@ Route route(http::verb method, const std::vector<std::string>& s) {
 
 }  // namespace
 
+std::string_view SyncApi::operation_name(const HttpRequest& request, const RequestTarget& target) {
+    switch (route(request.method(), target.segments).op) {
+        case Route::Op::list_pool_usage:
+            return "ListIdentityPoolUsage";
+        case Route::Op::describe_pool_usage:
+            return "DescribeIdentityPoolUsage";
+        case Route::Op::describe_identity_usage:
+            return "DescribeIdentityUsage";
+        case Route::Op::list_datasets:
+            return "ListDatasets";
+        case Route::Op::describe_dataset:
+            return "DescribeDataset";
+        case Route::Op::delete_dataset:
+            return "DeleteDataset";
+        case Route::Op::update_records:
+            return "UpdateRecords";
+        case Route::Op::list_records:
+            return "ListRecords";
+        case Route::Op::none:
+            break;
+    }
+    return "Unknown";
+}
+
 SyncApi::SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock)
     : store_(store), tokens_(tokens), clock_(std::move(clock)) {}
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string_view>
 
 #include "http_types.hpp"
 #include "principal.hpp"
@@ -16,6 +17,9 @@ namespace synclatch::server {
 class SyncApi {
   public:
     SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock);
+
+    // The Cognito Sync operation a request names ("ListRecords", ...), or "Unknown"; for metrics.
+    static std::string_view operation_name(const HttpRequest& request, const RequestTarget& target);
 
     // Answers one request that has been authenticated as principal. Never throws.
     HttpResponse handle(const HttpRequest& request, const RequestTarget& target,

@@ -625,6 +625,15 @@ Result<std::int64_t> SyncStore::append_stream(std::string_view stream, std::stri
     });
 }
 
+Result<std::int64_t> SyncStore::count_records() const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::int64_t> {
+        sqlite::StatementScope select(
+            db.cached("SELECT COALESCE(SUM(num_records), 0) FROM datasets WHERE exists_now = 1"));
+        select->step();
+        return select->column_int64(0);
+    });
+}
+
 Result<std::int64_t> SyncStore::last_stream_seq() const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::int64_t> {
         sqlite::StatementScope select(db.cached("SELECT COALESCE(MAX(seq), 0) FROM stream_records"));

@@ -116,6 +116,8 @@ class SyncStore {
     // Appends a record (data: JSON text) to a stream; returns its sequence number.
     Result<std::int64_t> append_stream(std::string_view stream, std::string_view partition_key,
                                        std::string_view data, EpochMillis now);
+    // Live records in all existing datasets (for metrics).
+    Result<std::int64_t> count_records() const;
     // The highest sequence number in use (0 before the first record of any stream).
     Result<std::int64_t> last_stream_seq() const;
     // A consumer group's durable position in a stream (0 when it has none yet).

@@ -181,3 +181,36 @@ TEST_CASE("Server: SIGTERM stops it cleanly with exit code 0", "[integration][se
     CHECK(WIFEXITED(status));
     CHECK(WEXITSTATUS(status) == 0);
 }
+
+TEST_CASE("Server: /metrics counts requests by operation and status, in Prometheus format",
+          "[integration][server]") {
+    TempDir dir;
+    ServerProcess server(dir.file("data"), {"--auth", "none"});
+    HttpClient client(server.port());
+    const auto id =
+        client.identity("GetId", {{"IdentityPoolId", kTestPool}}).json().at("IdentityId").get<std::string>();
+    const auto token =
+        client.send("GET", dataset_path(id, "things") + "/records").json().at("SyncSessionToken");
+    REQUIRE(client.send("POST", dataset_path(id, "things"), patch_body(token, "k", "v", 0)).status == 200);
+    REQUIRE(client.send("POST", dataset_path(id, "things"), patch_body(token, "k", "v", 0)).status == 409);
+    client.identity("NoSuchOperation-" + std::string(40, 'x'), json::object());
+
+    auto scraped = client.send("GET", "/metrics");
+    REQUIRE(scraped.status == 200);
+    const std::string& text = scraped.body;
+    INFO(text);
+    CHECK_THAT(text, Catch::Contains("synclatch_requests_total{operation=\"GetId\",status=\"200\"} 1"));
+    CHECK_THAT(text, Catch::Contains("synclatch_requests_total{operation=\"ListRecords\",status=\"200\"} 1"));
+    CHECK_THAT(text,
+               Catch::Contains("synclatch_requests_total{operation=\"UpdateRecords\",status=\"200\"} 1"));
+    CHECK_THAT(text,
+               Catch::Contains("synclatch_requests_total{operation=\"UpdateRecords\",status=\"409\"} 1"));
+    CHECK_THAT(text, Catch::Contains("synclatch_requests_total{operation=\"Unknown\",status=\"400\"} 1"));
+    CHECK(text.find("NoSuchOperation") == std::string::npos);  // clients cannot mint labels
+    CHECK_THAT(text, Catch::Contains("# TYPE synclatch_request_duration_seconds histogram"));
+    CHECK_THAT(text, Catch::Contains("synclatch_request_duration_seconds_bucket{le=\"+Inf\"} 5"));
+    CHECK_THAT(text, Catch::Contains("synclatch_request_duration_seconds_count 5"));
+    CHECK_THAT(text, Catch::Contains("synclatch_open_connections 1"));
+    CHECK_THAT(text, Catch::Contains("synclatch_records 1"));
+    CHECK_THAT(text, Catch::Contains("synclatch_events_appended 1"));
+}

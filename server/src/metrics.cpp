@@ -1,0 +1,65 @@
+// Prometheus text rendering.
+#include "metrics.hpp"
+
+#include <cstdio>
+
+namespace synclatch::server {
+
+namespace {
+std::string number(double value) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.17g", value);
+    return text;
+}
+}  // namespace
+
+void Metrics::record(std::string_view operation, unsigned status, std::chrono::nanoseconds latency) {
+    const double seconds = std::chrono::duration<double>(latency).count();
+    std::lock_guard lock(mutex_);
+    ++requests_[{std::string(operation), status}];
+    std::size_t bucket = 0;
+    while (bucket < kBuckets.size() && seconds > kBuckets[bucket])
+        ++bucket;
+    ++bucket_counts_[bucket];
+    latency_sum_ += seconds;
+    ++latency_count_;
+}
+
+void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
+    std::lock_guard lock(mutex_);
+    gauges_.push_back({std::move(name), std::move(help), std::move(read)});
+}
+
+std::string Metrics::render() const {
+    std::vector<Gauge> gauges;
+    std::string out;
+    {
+        std::lock_guard lock(mutex_);
+        gauges = gauges_;
+        out += "# HELP synclatch_requests_total Requests answered, by operation and HTTP status.\n";
+        out += "# TYPE synclatch_requests_total counter\n";
+        for (const auto& [key, count] : requests_) {
+            out += "synclatch_requests_total{operation=\"" + key.first + "\",status=\"" +
+                   std::to_string(key.second) + "\"} " + std::to_string(count) + "\n";
+        }
+        out +=
+            "# HELP synclatch_request_duration_seconds Time from a whole request received to its response.\n";
+        out += "# TYPE synclatch_request_duration_seconds histogram\n";
+        std::uint64_t cumulative = 0;
+        for (std::size_t i = 0; i <= kBuckets.size(); ++i) {
+            cumulative += bucket_counts_[i];
+            const std::string le = i < kBuckets.size() ? number(kBuckets[i]) : "+Inf";
+            out += "synclatch_request_duration_seconds_bucket{le=\"" + le + "\"} " +
+                   std::to_string(cumulative) + "\n";
+        }
+        out += "synclatch_request_duration_seconds_sum " + number(latency_sum_) + "\n";
+        out += "synclatch_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
+    }
+    for (const auto& gauge : gauges) {  // read outside the lock: a gauge may query the database
+        out += "# HELP " + gauge.name + " " + gauge.help + "\n# TYPE " + gauge.name + " gauge\n";
+        out += gauge.name + " " + number(gauge.read()) + "\n";
+    }
+    return out;
+}
+
+}  // namespace synclatch::server

@@ -1,0 +1,45 @@
+// Metrics: request counters by operation and status, a latency histogram, and gauges read at scrape time,
+// rendered in the Prometheus text exposition format for GET /metrics.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace synclatch::server {
+
+// Thread-safety: record() and render() may run on any threads concurrently.
+class Metrics {
+  public:
+    // Upper bounds (seconds) of the latency histogram's buckets; +Inf is implied.
+    static constexpr std::array<double, 9> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                       0.05,   0.1,   0.5,    2.5};
+
+    void record(std::string_view operation, unsigned status, std::chrono::nanoseconds latency);
+
+    // A gauge whose value is read when metrics are rendered (open connections, records, events).
+    void add_gauge(std::string name, std::string help, std::function<double()> read);
+
+    std::string render() const;
+
+  private:
+    mutable std::mutex mutex_;
+    std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;  // guarded by mutex_
+    std::array<std::uint64_t, kBuckets.size() + 1> bucket_counts_{};      // guarded by mutex_
+    double latency_sum_ = 0;                                              // guarded by mutex_
+    std::uint64_t latency_count_ = 0;                                     // guarded by mutex_
+    struct Gauge {
+        std::string name;
+        std::string help;
+        std::function<double()> read;
+    };
+    std::vector<Gauge> gauges_;  // guarded by mutex_
+};
+
+}  // namespace synclatch::server
