@@ -90,7 +90,26 @@ CREATE TABLE stream_checkpoints (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3};
+// Version 4: push sync. Devices registered by an identity, and their dataset subscriptions.
+constexpr const char* kVersion4 = R"sql(
+CREATE TABLE devices (
+    device_id   TEXT    PRIMARY KEY,
+    identity_id TEXT    NOT NULL REFERENCES identities (identity_id),
+    platform    TEXT    NOT NULL,
+    token       TEXT    NOT NULL,
+    created     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX devices_by_token ON devices (identity_id, platform, token);
+
+CREATE TABLE subscriptions (
+    identity_id  TEXT NOT NULL,
+    dataset_name TEXT NOT NULL,
+    device_id    TEXT NOT NULL REFERENCES devices (device_id),
+    PRIMARY KEY (identity_id, dataset_name, device_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4};
 
 }  // namespace
 

@@ -44,11 +44,15 @@ struct Route {
         delete_dataset,
         update_records,
         list_records,
+        register_device,
+        subscribe,
+        unsubscribe,
     };
     Op op = Op::none;
     std::string pool;
     std::string identity;
     std::string dataset;
+    std::string device;
 };
 
 Route route(http::verb method, const std::vector<std::string>& s) {
@@ -62,6 +66,11 @@ Route route(http::verb method, const std::vector<std::string>& s) {
     r.pool = s[1];
     if (s.size() == 2) {
         if (get) r.op = Route::Op::describe_pool_usage;
+        return r;
+    }
+    if (s[2] == "identity" && s.size() == 5 && s[4] == "device" && method == http::verb::post) {
+        r.identity = s[3];  // RegisterDevice: the only route with the singular "identity"
+        r.op = Route::Op::register_device;
         return r;
     }
     if (s[2] != "identities" || s.size() < 4) return r;
@@ -82,6 +91,10 @@ Route route(http::verb method, const std::vector<std::string>& s) {
         if (method == http::verb::post) r.op = Route::Op::update_records;
     } else if (s.size() == 7 && s[6] == "records" && get) {
         r.op = Route::Op::list_records;
+    } else if (s.size() == 8 && s[6] == "subscriptions") {
+        r.device = s[7];
+        if (method == http::verb::post) r.op = Route::Op::subscribe;
+        if (method == http::verb::delete_) r.op = Route::Op::unsubscribe;
     }
     return r;
 }
@@ -106,6 +119,12 @@ std::string_view SyncApi::operation_name(const HttpRequest& request, const Reque
             return "UpdateRecords";
         case Route::Op::list_records:
             return "ListRecords";
+        case Route::Op::register_device:
+            return "RegisterDevice";
+        case Route::Op::subscribe:
+            return "SubscribeToDataset";
+        case Route::Op::unsubscribe:
+            return "UnsubscribeFromDataset";
         case Route::Op::none:
             break;
     }
@@ -222,6 +241,29 @@ HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& ta
             for (const auto& record : *written)
                 records.push_back(sync::to_json(record));
             return ok({{"Records", std::move(records)}});
+        }
+        case Route::Op::register_device: {
+            auto body = sync::parse_json_body(request.body());
+            if (!body.ok()) return fail(body.status());
+            const json& b = *body;
+            if (!b.is_object() || !b.contains("Platform") || !b.at("Platform").is_string() ||
+                !b.contains("Token") || !b.at("Token").is_string()) {
+                return fail(invalid("Platform and Token are required strings"));
+            }
+            auto device = store_.register_device(r.identity, b.at("Platform").get<std::string>(),
+                                                 b.at("Token").get<std::string>(), clock_());
+            if (!device.ok()) return fail(device.status());
+            return ok({{"DeviceId", *device}});
+        }
+        case Route::Op::subscribe:
+        case Route::Op::unsubscribe: {
+            if (r.device.empty() || r.device.size() > core::kMaxDeviceIdLength) {
+                return fail(invalid("DeviceId must be 1 to 256 characters"));
+            }
+            Status done = r.op == Route::Op::subscribe ? store_.subscribe(r.identity, r.dataset, r.device)
+                                                       : store_.unsubscribe(r.identity, r.dataset, r.device);
+            if (!done.ok()) return fail(done);
+            return ok(json::object());
         }
         case Route::Op::none:
             break;

@@ -615,6 +615,89 @@ Result<std::vector<StreamRecord>> SyncStore::read_stream(std::string_view stream
     });
 }
 
+Result<std::string> SyncStore::register_device(std::string_view identity_id, std::string_view platform,
+                                               std::string_view token, EpochMillis now) {
+    if (platform != "APNS" && platform != "APNS_SANDBOX" && platform != "GCM" && platform != "ADM") {
+        return invalid("Platform must be APNS, APNS_SANDBOX, GCM or ADM");
+    }
+    if (token.empty() || token.size() > 1024) return invalid("Token must be 1 to 1024 characters");
+    return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
+        sqlite::StatementScope existing(db.cached(
+            "SELECT device_id FROM devices WHERE identity_id = ?1 AND platform = ?2 AND token = ?3"));
+        existing->bind(1, identity_id).bind(2, platform).bind(3, token);
+        if (existing->step()) return existing->column_string(0);
+        std::string hex = random_hex(16);
+        const std::string device_id = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
+                                      "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
+        sqlite::StatementScope insert(
+            db.cached("INSERT INTO devices (device_id, identity_id, platform, token, created) VALUES (?1, "
+                      "?2, ?3, ?4, ?5)"));
+        insert->bind(1, device_id).bind(2, identity_id).bind(3, platform).bind(4, token).bind(5, now).run();
+        return device_id;
+    });
+}
+
+namespace {
+Status device_not_found(std::string_view device_id) {
+    return {Errc::not_found, "Device '" + std::string(device_id) + "' is not registered for this identity"};
+}
+}  // namespace
+
+Status SyncStore::subscribe(std::string_view identity_id, std::string_view dataset,
+                            std::string_view device_id) {
+    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
+    return impl_->write([&](sqlite::Database& db) {
+        sqlite::StatementScope owner(
+            db.cached("SELECT 1 FROM devices WHERE device_id = ?1 AND identity_id = ?2"));
+        owner->bind(1, device_id).bind(2, identity_id);
+        if (!owner->step()) return device_not_found(device_id);
+        sqlite::StatementScope insert(
+            db.cached("INSERT INTO subscriptions (identity_id, dataset_name, device_id) VALUES (?1, ?2, ?3) "
+                      "ON CONFLICT DO NOTHING"));
+        insert->bind(1, identity_id).bind(2, dataset).bind(3, device_id).run();
+        return Status{};
+    });
+}
+
+Status SyncStore::unsubscribe(std::string_view identity_id, std::string_view dataset,
+                              std::string_view device_id) {
+    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
+    return impl_->write([&](sqlite::Database& db) {
+        sqlite::StatementScope owner(
+            db.cached("SELECT 1 FROM devices WHERE device_id = ?1 AND identity_id = ?2"));
+        owner->bind(1, device_id).bind(2, identity_id);
+        if (!owner->step()) return device_not_found(device_id);
+        sqlite::StatementScope erase(db.cached(
+            "DELETE FROM subscriptions WHERE identity_id = ?1 AND dataset_name = ?2 AND device_id = ?3"));
+        erase->bind(1, identity_id).bind(2, dataset).bind(3, device_id).run();
+        return Status{};
+    });
+}
+
+Result<std::vector<std::string>> SyncStore::subscribers(std::string_view identity_id,
+                                                        std::string_view dataset) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::vector<std::string>> {
+        std::vector<std::string> devices;
+        sqlite::StatementScope select(
+            db.cached("SELECT device_id FROM subscriptions WHERE identity_id = ?1 AND dataset_name = ?2 "
+                      "ORDER BY device_id"));
+        select->bind(1, identity_id).bind(2, dataset);
+        while (select->step())
+            devices.push_back(select->column_string(0));
+        return devices;
+    });
+}
+
+Result<std::string> SyncStore::device_owner(std::string_view device_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::string> {
+        sqlite::StatementScope select(db.cached("SELECT identity_id FROM devices WHERE device_id = ?1"));
+        select->bind(1, device_id);
+        if (!select->step())
+            return Status{Errc::not_found, "Device '" + std::string(device_id) + "' is not registered"};
+        return select->column_string(0);
+    });
+}
+
 Result<std::int64_t> SyncStore::append_stream(std::string_view stream, std::string_view partition_key,
                                               std::string_view data, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::int64_t> {

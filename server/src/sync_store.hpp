@@ -110,6 +110,18 @@ class SyncStore {
     Result<sync::IdentityUsage> describe_identity_usage(std::string_view identity_id) const;
     Result<sync::IdentityPoolUsage> describe_pool_usage(std::string_view pool_id) const;
 
+    // Push sync. A device registered twice with the same platform and token keeps its id.
+    Result<std::string> register_device(std::string_view identity_id, std::string_view platform,
+                                        std::string_view token, EpochMillis now);
+    // not_found when the device is not one of the identity's.
+    Status subscribe(std::string_view identity_id, std::string_view dataset, std::string_view device_id);
+    Status unsubscribe(std::string_view identity_id, std::string_view dataset, std::string_view device_id);
+    // The devices subscribed to a dataset.
+    Result<std::vector<std::string>> subscribers(std::string_view identity_id,
+                                                 std::string_view dataset) const;
+    // The identity a device belongs to; not_found for unknown devices.
+    Result<std::string> device_owner(std::string_view device_id) const;
+
     // Streams: records with seq > after_seq, oldest first.
     Result<std::vector<StreamRecord>> read_stream(std::string_view stream, std::int64_t after_seq,
                                                   std::int64_t limit) const;
