@@ -11,6 +11,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "error_response.hpp"
 
@@ -38,10 +39,14 @@ asio::awaitable<void> refuse(beast::tcp_stream& stream, HttpResponse response) {
 
 asio::awaitable<void> serve(std::shared_ptr<HttpServer::Connection> connection,
                             const HttpServerOptions& options, const HttpServer::Handler& handler,
-                            asio::thread_pool& workers, std::function<bool(bool)> set_busy) {
+                            const HttpServer::UpgradeHandler& upgrade, asio::thread_pool& workers,
+                            std::function<bool(bool)> set_busy, std::function<bool()> stopping) {
     auto& stream = connection->stream;
     beast::flat_buffer buffer;
     for (;;) {
+        // Checked in the same strand turn that starts the read: stop() sets the flag before it posts the
+        // cancel, so either this check or the cancel ends an idle connection.
+        if (stopping()) break;
         http::request_parser<http::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
         parser.body_limit(options.max_body_bytes);
@@ -70,7 +75,12 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::Connection> connection,
                             error_response("InvalidParameterException", "malformed HTTP request", 11, false));
             break;
         }
-        if (read_error) break;       // closed, reset, timed out, or cancelled by stop(): nothing to answer
+        if (read_error) break;  // closed, reset, timed out, or cancelled by stop(): nothing to answer
+        if (upgrade && beast::websocket::is_upgrade(parser.get())) {
+            // A long-lived push channel: not "busy", so stop() closes it like an idle connection.
+            co_await upgrade(connection, stream, parser.release(), stopping);
+            break;
+        }
         if (!set_busy(true)) break;  // stopping: do not start new work
 
         HttpRequest request = parser.release();
@@ -89,8 +99,13 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::Connection> connection,
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, asio::thread_pool& workers, HttpServerOptions options,
-                       Handler handler)
-    : io_(io), workers_(workers), options_(std::move(options)), handler_(std::move(handler)), acceptor_(io) {}
+                       Handler handler, UpgradeHandler upgrade)
+    : io_(io),
+      workers_(workers),
+      options_(std::move(options)),
+      handler_(std::move(handler)),
+      upgrade_(std::move(upgrade)),
+      acceptor_(io) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -128,7 +143,11 @@ void HttpServer::accept_next() {
             return !stopping_;
         };
         asio::co_spawn(connection->stream.get_executor(),
-                       serve(connection, options_, handler_, workers_, set_busy),
+                       serve(connection, options_, handler_, upgrade_, workers_, set_busy,
+                             [this] {
+                                 std::lock_guard lock(mutex_);
+                                 return stopping_;
+                             }),
                        [this, connection](std::exception_ptr) {
                            std::lock_guard lock(mutex_);
                            connections_.erase(connection);

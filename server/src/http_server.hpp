@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -35,9 +36,14 @@ class HttpServer {
   public:
     // Runs on the worker pool; a handler may suspend (long-poll) without holding a worker thread.
     using Handler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
+    // Takes over a connection whose request asks for a WebSocket upgrade; keep_alive owns the connection.
+    // stopping() tells whether stop() was called; check it right before starting each read.
+    using UpgradeHandler = std::function<boost::asio::awaitable<void>(
+        std::shared_ptr<void> keep_alive, boost::beast::tcp_stream& stream, HttpRequest,
+        std::function<bool()> stopping)>;
 
     HttpServer(boost::asio::io_context& io, boost::asio::thread_pool& workers, HttpServerOptions options,
-               Handler handler);
+               Handler handler, UpgradeHandler upgrade = nullptr);
     ~HttpServer();
 
     // Binds and listens; returns the bound endpoint (its real port when options.port was 0).
@@ -54,6 +60,7 @@ class HttpServer {
     boost::asio::thread_pool& workers_;
     const HttpServerOptions options_;
     const Handler handler_;
+    const UpgradeHandler upgrade_;
     boost::asio::ip::tcp::acceptor acceptor_;
     mutable std::mutex mutex_;
     std::set<std::shared_ptr<Connection>> connections_;  // guarded by mutex_

@@ -12,6 +12,8 @@
 #include "http_server.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
+#include "push_hub.hpp"
+#include "push_service.hpp"
 #include "request_handler.hpp"
 #include "server_options.hpp"
 #include "sigv4_authenticator.hpp"
@@ -70,13 +72,19 @@ int main(int argc, char** argv) {
         authenticate = make_sigv4_authenticator(**store, options.admin_key, system_now);
     }
     Metrics metrics;
+    PushHub push_hub;
+    PushService push_service(**store, push_hub, authenticate);
     RequestHandler handler(**store, std::move(secret).value(), std::move(authenticate), system_now,
-                           options.credential_lifetime_seconds * 1000, metrics);
+                           options.credential_lifetime_seconds * 1000, metrics, &push_hub);
 
     boost::asio::io_context io;
     boost::asio::thread_pool workers(options.threads);
-    HttpServer http(io, workers, options.http,
-                    [&handler](const HttpRequest& request) { return handler.handle(request); });
+    HttpServer http(
+        io, workers, options.http, [&handler](const HttpRequest& request) { return handler.handle(request); },
+        [&push_service](std::shared_ptr<void> keep_alive, boost::beast::tcp_stream& stream,
+                        HttpRequest request, std::function<bool()> stopping) {
+            return push_service.serve(std::move(keep_alive), stream, std::move(request), std::move(stopping));
+        });
     SyncStore& sync_store = **store;
     metrics.add_gauge("synclatch_open_connections", "Client connections open now.",
                       [&http] { return static_cast<double>(http.open_connections()); });

@@ -31,7 +31,8 @@ using Authenticator = std::function<Result<Principal>(const HttpRequest&, const 
 class RequestHandler {
   public:
     RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
-                   std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms, Metrics& metrics);
+                   std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms, Metrics& metrics,
+                   PushHub* push);
 
     boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) const;
 

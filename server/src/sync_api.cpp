@@ -131,8 +131,25 @@ std::string_view SyncApi::operation_name(const HttpRequest& request, const Reque
     return "Unknown";
 }
 
-SyncApi::SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock)
-    : store_(store), tokens_(tokens), clock_(std::move(clock)) {}
+void SyncApi::notify_subscribers(const std::string& pool, const std::string& identity,
+                                 const std::string& dataset, const std::string& writer_device,
+                                 std::int64_t sync_count) const {
+    auto devices = store_.subscribers(identity, dataset);
+    if (!devices.ok()) return;            // the write stands; a missed hint is caught up by the next sync
+    std::erase(*devices, writer_device);  // the device that wrote needs no hint
+    if (devices->empty()) return;
+    // PROTOCOL.md §3.6; syncCount is a string because the Android SDK parses it as one.
+    const json payload = {{"source", "cognito-sync"},
+                          {"identityPoolId", pool},
+                          {"identityId", identity},
+                          {"datasetName", dataset},
+                          {"syncCount", std::to_string(sync_count)}};
+    push_->publish(*devices, payload.dump());
+}
+
+SyncApi::SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock,
+                 PushHub* push)
+    : store_(store), tokens_(tokens), clock_(std::move(clock)), push_(push) {}
 
 HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& target,
                              const Principal& principal) const {
@@ -237,6 +254,10 @@ HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& ta
             auto written =
                 store_.update_records(r.identity, r.dataset, r.identity, update->record_patches, now);
             if (!written.ok()) return fail(written.status());
+            if (push_ != nullptr && !written->empty()) {
+                notify_subscribers(r.pool, r.identity, r.dataset, update->device_id,
+                                   written->front().sync_count);
+            }
             json records = json::array();
             for (const auto& record : *written)
                 records.push_back(sync::to_json(record));

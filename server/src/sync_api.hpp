@@ -7,6 +7,7 @@
 
 #include "http_types.hpp"
 #include "principal.hpp"
+#include "push_hub.hpp"
 #include "request_target.hpp"
 #include "session_tokens.hpp"
 #include "sync_store.hpp"
@@ -16,7 +17,8 @@ namespace synclatch::server {
 // Thread-safety: handle() may run on several threads at once.
 class SyncApi {
   public:
-    SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock);
+    // push may be null (no push sync): then nobody is told of changes.
+    SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock, PushHub* push);
 
     // The Cognito Sync operation a request names ("ListRecords", ...), or "Unknown"; for metrics.
     static std::string_view operation_name(const HttpRequest& request, const RequestTarget& target);
@@ -26,9 +28,13 @@ class SyncApi {
                         const Principal& principal) const;
 
   private:
+    void notify_subscribers(const std::string& pool, const std::string& identity, const std::string& dataset,
+                            const std::string& writer_device, std::int64_t sync_count) const;
+
     SyncStore& store_;
     const SessionTokens& tokens_;
     std::function<EpochMillis()> clock_;
+    PushHub* push_;
 };
 
 }  // namespace synclatch::server

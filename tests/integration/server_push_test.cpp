@@ -2,12 +2,21 @@
 // the push payload of PROTOCOL.md §3.6 to other subscribed devices.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <boost/beast/core/buffers_to_string.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <cstdio>
+
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch::test;
 using json = nlohmann::json;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
 
 namespace {
 
@@ -57,4 +66,144 @@ TEST_CASE_METHOD(PushServer, "Push: devices register once per token and subscrib
     CHECK(client.send("POST", path, R"({"Platform": "GCM", "Token": "x"})", other_creds).status == 403);
     CHECK(client.send("POST", dataset_path(other, "things") + "/subscriptions/" + d1, "{}", other_creds)
               .error_type == "ResourceNotFoundException");
+}
+
+namespace {
+
+// A device's push channel: a WebSocket to /push?deviceId=ID whose upgrade request is SigV4-signed.
+class PushListener {
+  public:
+    PushListener(unsigned short port, const std::string& device,
+                 const synclatch::sync::sigv4::Credentials& creds)
+        : ws_(io_) {
+        beast::get_lowest_layer(ws_).connect(
+            boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
+        const std::string host = "127.0.0.1:" + std::to_string(port);
+        synclatch::sync::sigv4::Request wire;
+        wire.method = "GET";
+        wire.path = "/push";
+        wire.query = "deviceId=" + device;
+        wire.headers = {{"Host", host}};
+        synclatch::sync::sigv4::sign(wire, creds, "us-east-1", "cognito-sync", amz_date_now());
+        ws_.set_option(websocket::stream_base::decorator([wire](websocket::request_type& request) {
+            for (const auto& [name, value] : wire.headers) {
+                if (name != "Host") request.set(name, value);
+            }
+        }));
+        beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(5));
+        ws_.handshake(host, "/push?deviceId=" + device, error_);
+    }
+
+    bool connected() const { return !error_; }
+
+    // The next push payload, or nothing when none comes within wait (the channel is unusable after that).
+    // (A synchronous read would ignore the stream's deadline, so this reads asynchronously for `wait`.)
+    std::optional<json> next(std::chrono::milliseconds wait) {
+        beast::flat_buffer buffer;
+        std::optional<json> payload;
+        bool done = false;
+        ws_.async_read(buffer, [&](beast::error_code ec, std::size_t) {
+            done = true;
+            if (!ec) payload = json::parse(beast::buffers_to_string(buffer.data()));
+        });
+        io_.restart();
+        io_.run_for(wait);
+        if (!done) {
+            beast::get_lowest_layer(ws_).cancel();
+            io_.restart();
+            io_.run();
+        }
+        return payload;
+    }
+
+  private:
+    boost::asio::io_context io_;
+    websocket::stream<beast::tcp_stream> ws_;
+    beast::error_code error_;
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(PushServer, "Push: a change by one device reaches the other subscribed devices",
+                 "[integration][push]") {
+    auto [identity, creds] = new_identity(client);
+    const auto writer = register_device(identity, creds, "writer-token");
+    const auto reader = register_device(identity, creds, "reader-token");
+    for (const auto& device : {writer, reader}) {
+        REQUIRE(
+            client.send("POST", dataset_path(identity, "things") + "/subscriptions/" + device, "{}", creds)
+                .status == 200);
+    }
+    PushListener reader_channel(server.port(), reader, creds);
+    PushListener writer_channel(server.port(), writer, creds);
+    REQUIRE(reader_channel.connected());
+    REQUIRE(writer_channel.connected());
+
+    const auto token = client.send("GET", dataset_path(identity, "things") + "/records", "", creds)
+                           .json()
+                           .at("SyncSessionToken");
+    const auto body =
+        json{{"SyncSessionToken", token},
+             {"DeviceId", writer},
+             {"RecordPatches", {{{"Op", "replace"}, {"Key", "k"}, {"Value", "v"}, {"SyncCount", 0}}}}};
+    const auto start = std::chrono::steady_clock::now();
+    REQUIRE(client.send("POST", dataset_path(identity, "things"), body.dump(), creds).status == 200);
+    auto payload = reader_channel.next(std::chrono::seconds(5));
+    const auto latency =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+    REQUIRE(payload);
+    std::printf("push: payload reached the other device %lld us after UpdateRecords was sent\n",
+                static_cast<long long>(latency.count()));
+    CHECK(*payload == json{{"source", "cognito-sync"},
+                           {"identityPoolId", kTestPool},
+                           {"identityId", identity},
+                           {"datasetName", "things"},
+                           {"syncCount", "1"}});
+    // The device that wrote is not told of its own change.
+    CHECK_FALSE(writer_channel.next(std::chrono::milliseconds(300)));
+}
+
+TEST_CASE_METHOD(PushServer, "Push: unsubscribed devices hear nothing; other identities cannot listen",
+                 "[integration][push]") {
+    auto [identity, creds] = new_identity(client);
+    const auto device = register_device(identity, creds, "t");
+    const auto subscription = dataset_path(identity, "things") + "/subscriptions/" + device;
+    REQUIRE(client.send("POST", subscription, "{}", creds).status == 200);
+    REQUIRE(client.send("DELETE", subscription, "", creds).status == 200);
+    PushListener channel(server.port(), device, creds);
+    REQUIRE(channel.connected());
+    const auto token = client.send("GET", dataset_path(identity, "things") + "/records", "", creds)
+                           .json()
+                           .at("SyncSessionToken");
+    const auto body =
+        json{{"SyncSessionToken", token},
+             {"RecordPatches", {{{"Op", "replace"}, {"Key", "k"}, {"Value", "v"}, {"SyncCount", 0}}}}};
+    REQUIRE(client.send("POST", dataset_path(identity, "things"), body.dump(), creds).status == 200);
+    CHECK_FALSE(channel.next(std::chrono::milliseconds(300)));
+
+    auto [other, other_creds] = new_identity(client);
+    PushListener intruder(server.port(), device, other_creds);
+    CHECK_FALSE(intruder.connected());
+    PushListener unknown(server.port(), "no-such-device", creds);
+    CHECK_FALSE(unknown.connected());
+}
+
+TEST_CASE("Push: SIGTERM closes open push channels and the server exits cleanly", "[integration][push]") {
+    TempDir dir;
+    ServerProcess server(dir.file("data"), {"--auth", "sigv4"});
+    HttpClient client(server.port());
+    auto [identity, creds] = new_identity(client);
+    const auto path = "/identitypools/" + encode_path_segment(kTestPool) + "/identity/" +
+                      encode_path_segment(identity) + "/device";
+    const std::string device =
+        client.send("POST", path, R"({"Platform": "GCM", "Token": "t"})", creds).json().at("DeviceId");
+    PushListener channel(server.port(), device, creds);
+    REQUIRE(channel.connected());
+    const auto start = std::chrono::steady_clock::now();
+    const int status = server.terminate();
+    REQUIRE(status != -1);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+    CHECK_FALSE(channel.next(std::chrono::milliseconds(500)));  // the channel was closed, not left hanging
 }

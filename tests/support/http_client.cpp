@@ -12,8 +12,7 @@ namespace synclatch::test {
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-namespace {
-std::string amz_now() {
+std::string amz_date_now() {
     const std::time_t now = std::time(nullptr);
     std::tm utc{};
     gmtime_r(&now, &utc);
@@ -21,7 +20,6 @@ std::string amz_now() {
     std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
     return text;
 }
-}  // namespace
 
 HttpClient::HttpClient(unsigned short port) : port_(port) {
     connect();
@@ -51,7 +49,7 @@ HttpResult HttpClient::send(const std::string& method, const std::string& target
     for (const auto& h : extra_headers)
         wire.headers.push_back(h);
     wire.body = body;
-    if (credentials) sync::sigv4::sign(wire, *credentials, "us-east-1", "cognito-sync", amz_now());
+    if (credentials) sync::sigv4::sign(wire, *credentials, "us-east-1", "cognito-sync", amz_date_now());
 
     http::request<http::string_body> request(http::string_to_verb(method), target, 11);
     for (const auto& [name, value] : wire.headers)

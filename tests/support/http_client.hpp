@@ -51,6 +51,9 @@ std::string encode_path_segment(const std::string& text);
 // The path of an identity's dataset in the default pool.
 std::string dataset_path(const std::string& identity, const std::string& dataset);
 
+// The current time as X-Amz-Date wants it (YYYYMMDDTHHMMSSZ).
+std::string amz_date_now();
+
 inline constexpr const char* kTestPool = "us-east-1:00000000-0000-0000-0000-000000000000";
 
 }  // namespace synclatch::test
