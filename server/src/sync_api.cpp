@@ -227,17 +227,8 @@ HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& ta
             auto page = store_.list_records(r.identity, r.dataset, *last_sync_count,
                                             target.param("nextToken").value_or(""), *max);
             if (!page.ok()) return fail(page.status());
-            sync::ListRecordsResult result;
-            result.records = std::move(page->records);
-            result.next_token = std::move(page->next_token);
-            result.dataset_sync_count = page->dataset_sync_count;
-            result.last_modified_by = std::move(page->last_modified_by);
-            result.merged_dataset_names = std::move(page->merged_dataset_names);
-            result.dataset_exists = page->dataset_exists;
-            result.dataset_deleted_after_requested_sync_count =
-                page->dataset_deleted_after_requested_sync_count;
-            result.sync_session_token = tokens_.issue(r.identity, r.dataset, clock_());
-            return ok(sync::to_json(result));
+            page->sync_session_token = tokens_.issue(r.identity, r.dataset, clock_());
+            return ok(sync::to_json(*page));
         }
         case Route::Op::update_records: {
             auto body = sync::parse_json_body(request.body());

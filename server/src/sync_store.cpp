@@ -324,9 +324,11 @@ Result<std::string> SyncStore::pool_of(std::string_view identity_id) const {
     });
 }
 
-Result<ListRecordsPage> SyncStore::list_records(std::string_view identity_id, std::string_view dataset,
-                                                std::int64_t last_sync_count, std::string_view next_token,
-                                                std::int64_t max_results) const {
+Result<sync::ListRecordsResult> SyncStore::list_records(std::string_view identity_id,
+                                                        std::string_view dataset,
+                                                        std::int64_t last_sync_count,
+                                                        std::string_view next_token,
+                                                        std::int64_t max_results) const {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     if (last_sync_count < 0) return invalid("lastSyncCount must not be negative");
     auto cursor = decode_cursor(next_token);
@@ -334,8 +336,8 @@ Result<ListRecordsPage> SyncStore::list_records(std::string_view identity_id, st
     const std::int64_t page_size = max_results > 0 ? std::min(max_results, impl_->limits.max_results_per_page)
                                                    : impl_->limits.max_results_per_page;
 
-    return impl_->read([&](sqlite::Database& db) -> Result<ListRecordsPage> {
-        ListRecordsPage page;
+    return impl_->read([&](sqlite::Database& db) -> Result<sync::ListRecordsResult> {
+        sync::ListRecordsResult page;
         const auto row = load_dataset(db, identity_id, dataset);
         page.dataset_exists = row && row->exists;
         page.dataset_sync_count = row ? row->sync_count : 0;
@@ -638,6 +640,13 @@ Result<std::string> SyncStore::register_device(std::string_view identity_id, std
 }
 
 namespace {
+bool device_belongs_to(sqlite::Database& db, std::string_view device_id, std::string_view identity_id) {
+    sqlite::StatementScope owner(
+        db.cached("SELECT 1 FROM devices WHERE device_id = ?1 AND identity_id = ?2"));
+    owner->bind(1, device_id).bind(2, identity_id);
+    return owner->step();
+}
+
 Status device_not_found(std::string_view device_id) {
     return {Errc::not_found, "Device '" + std::string(device_id) + "' is not registered for this identity"};
 }
@@ -647,10 +656,7 @@ Status SyncStore::subscribe(std::string_view identity_id, std::string_view datas
                             std::string_view device_id) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) {
-        sqlite::StatementScope owner(
-            db.cached("SELECT 1 FROM devices WHERE device_id = ?1 AND identity_id = ?2"));
-        owner->bind(1, device_id).bind(2, identity_id);
-        if (!owner->step()) return device_not_found(device_id);
+        if (!device_belongs_to(db, device_id, identity_id)) return device_not_found(device_id);
         sqlite::StatementScope insert(
             db.cached("INSERT INTO subscriptions (identity_id, dataset_name, device_id) VALUES (?1, ?2, ?3) "
                       "ON CONFLICT DO NOTHING"));
@@ -663,10 +669,7 @@ Status SyncStore::unsubscribe(std::string_view identity_id, std::string_view dat
                               std::string_view device_id) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) {
-        sqlite::StatementScope owner(
-            db.cached("SELECT 1 FROM devices WHERE device_id = ?1 AND identity_id = ?2"));
-        owner->bind(1, device_id).bind(2, identity_id);
-        if (!owner->step()) return device_not_found(device_id);
+        if (!device_belongs_to(db, device_id, identity_id)) return device_not_found(device_id);
         sqlite::StatementScope erase(db.cached(
             "DELETE FROM subscriptions WHERE identity_id = ?1 AND dataset_name = ?2 AND device_id = ?3"));
         erase->bind(1, identity_id).bind(2, dataset).bind(3, device_id).run();

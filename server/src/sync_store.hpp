@@ -33,17 +33,6 @@ struct SyncStoreOptions {
     bool durable = true;  // synchronous=FULL; off only for tests that do not care about power loss
 };
 
-// ListRecords without the session token (the caller issues it).
-struct ListRecordsPage {
-    std::vector<sync::WireRecord> records;
-    std::optional<std::string> next_token;
-    std::int64_t dataset_sync_count = 0;
-    std::optional<std::string> last_modified_by;
-    std::vector<std::string> merged_dataset_names;
-    bool dataset_exists = false;
-    bool dataset_deleted_after_requested_sync_count = false;
-};
-
 struct DatasetPage {
     std::vector<sync::DatasetDescription> datasets;
     std::optional<std::string> next_token;
@@ -93,9 +82,10 @@ class SyncStore {
     Result<IdentityCredentials> find_credentials(std::string_view access_key_id) const;
 
     // Cognito Sync operations. identity_id is assumed to exist (the caller authorizes first).
-    Result<ListRecordsPage> list_records(std::string_view identity_id, std::string_view dataset,
-                                         std::int64_t last_sync_count, std::string_view next_token,
-                                         std::int64_t max_results) const;
+    // ListRecords; the caller fills in SyncSessionToken (it holds the signing secret).
+    Result<sync::ListRecordsResult> list_records(std::string_view identity_id, std::string_view dataset,
+                                                 std::int64_t last_sync_count, std::string_view next_token,
+                                                 std::int64_t max_results) const;
     // Applies the patches atomically: all of them, or none and the error. author becomes LastModifiedBy.
     Result<std::vector<sync::WireRecord>> update_records(std::string_view identity_id,
                                                          std::string_view dataset, std::string_view author,

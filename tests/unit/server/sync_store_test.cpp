@@ -39,7 +39,7 @@ struct ServerFixture {
         return std::move(written).value();
     }
 
-    ListRecordsPage list(const std::string& dataset, std::int64_t last_sync_count = 0) {
+    sync::ListRecordsResult list(const std::string& dataset, std::int64_t last_sync_count = 0) {
         auto page = store->list_records(identity, dataset, last_sync_count, "", 0);
         INFO(page.status().to_string());
         REQUIRE(page.ok());
