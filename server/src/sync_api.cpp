@@ -183,14 +183,31 @@ HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& ta
     }
 
     switch (r.op) {
-        case Route::Op::list_pool_usage:
-        case Route::Op::describe_pool_usage: {
-            if (r.op == Route::Op::describe_pool_usage) {
-                auto usage = store_.describe_pool_usage(r.pool);
-                if (!usage.ok()) return fail(usage.status());
-                return ok({{"IdentityPoolUsage", sync::to_json(*usage)}});
+        case Route::Op::list_pool_usage: {
+            auto max = query_integer(target, "maxResults", 0);
+            if (!max.ok()) return fail(max.status());
+            const std::int64_t page_size = *max > 0 ? std::min<std::int64_t>(*max, 60) : 60;
+            const std::string after(target.param("nextToken").value_or(""));
+            auto pools = store_.list_pool_usage(after, page_size + 1);
+            if (!pools.ok()) return fail(pools.status());
+            json body = json::object();
+            if (static_cast<std::int64_t>(pools->size()) > page_size) {
+                pools->pop_back();
+                body["NextToken"] =
+                    pools->back().identity_pool_id;  // pool ids are public: the cursor needs no cover
             }
-            return fail({Errc::not_found, "ListIdentityPoolUsage is not supported yet"});
+            json usages = json::array();
+            for (const auto& usage : *pools)
+                usages.push_back(sync::to_json(usage));
+            body["Count"] = usages.size();
+            body["MaxResults"] = page_size;
+            body["IdentityPoolUsages"] = std::move(usages);
+            return ok(body);
+        }
+        case Route::Op::describe_pool_usage: {
+            auto usage = store_.describe_pool_usage(r.pool);
+            if (!usage.ok()) return fail(usage.status());
+            return ok({{"IdentityPoolUsage", sync::to_json(*usage)}});
         }
         case Route::Op::describe_identity_usage: {
             auto usage = store_.describe_identity_usage(r.identity);

@@ -599,6 +599,25 @@ Result<sync::IdentityPoolUsage> SyncStore::describe_pool_usage(std::string_view 
     });
 }
 
+Result<std::vector<sync::IdentityPoolUsage>> SyncStore::list_pool_usage(std::string_view after_pool_id,
+                                                                        std::int64_t max_results) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::vector<sync::IdentityPoolUsage>> {
+        std::vector<sync::IdentityPoolUsage> pools;
+        sqlite::StatementScope select(
+            db.cached("SELECT p.pool_id, p.sync_sessions, p.last_modified, "
+                      "(SELECT COALESCE(SUM(d.data_storage), 0) FROM datasets d JOIN identities i ON "
+                      "d.identity_id = i.identity_id "
+                      " WHERE i.pool_id = p.pool_id AND d.exists_now = 1) "
+                      "FROM identity_pools p WHERE p.pool_id > ?1 ORDER BY p.pool_id LIMIT ?2"));
+        select->bind(1, after_pool_id).bind(2, max_results);
+        while (select->step()) {
+            pools.push_back(sync::IdentityPoolUsage{select->column_string(0), select->column_int64(1),
+                                                    select->column_int64(3), select->column_int64(2)});
+        }
+        return pools;
+    });
+}
+
 Result<std::vector<StreamRecord>> SyncStore::read_stream(std::string_view stream, std::int64_t after_seq,
                                                          std::int64_t limit) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<StreamRecord>> {

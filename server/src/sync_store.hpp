@@ -99,6 +99,9 @@ class SyncStore {
                                       std::int64_t max_results) const;
     Result<sync::IdentityUsage> describe_identity_usage(std::string_view identity_id) const;
     Result<sync::IdentityPoolUsage> describe_pool_usage(std::string_view pool_id) const;
+    // Every pool's usage, by pool id, a page at a time.
+    Result<std::vector<sync::IdentityPoolUsage>> list_pool_usage(std::string_view after_pool_id,
+                                                                 std::int64_t max_results) const;
 
     // Push sync. A device registered twice with the same platform and token keeps its id.
     Result<std::string> register_device(std::string_view identity_id, std::string_view platform,

@@ -214,3 +214,28 @@ TEST_CASE("Server: /metrics counts requests by operation and status, in Promethe
     CHECK_THAT(text, Catch::Contains("synclatch_records 1"));
     CHECK_THAT(text, Catch::Contains("synclatch_events_appended 1"));
 }
+
+TEST_CASE("Server: ListIdentityPoolUsage pages over every pool, for the developer only",
+          "[integration][server]") {
+    TempDir dir;
+    ServerProcess server(dir.file("data"), {"--auth", "sigv4", "--admin-key", "ADMINKEY:admin-secret",
+                                            "--pool", "eu-west-1:11111111-2222-4333-8444-555555555555"});
+    HttpClient client(server.port());
+    const synclatch::sync::sigv4::Credentials admin{"ADMINKEY", "admin-secret", ""};
+    auto first = client.send("GET", "/identitypools?maxResults=1", "", admin);
+    REQUIRE(first.status == 200);
+    CHECK(first.json().at("Count") == 1);
+    CHECK(first.json().at("IdentityPoolUsages").at(0).at("IdentityPoolId") ==
+          "eu-west-1:11111111-2222-4333-8444-555555555555");
+    REQUIRE(first.json().contains("NextToken"));
+    auto second = client
+                      .send("GET",
+                            "/identitypools?maxResults=1&nextToken=" +
+                                encode_path_segment(first.json().at("NextToken").get<std::string>()),
+                            "", admin)
+                      .json();
+    CHECK(second.at("IdentityPoolUsages").at(0).at("IdentityPoolId") == kTestPool);
+    CHECK_FALSE(second.contains("NextToken"));
+    auto [identity, creds] = new_identity(client);
+    CHECK(client.send("GET", "/identitypools", "", creds).error_type == "NotAuthorizedException");
+}
