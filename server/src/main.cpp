@@ -1,7 +1,10 @@
 // synclatch-server: opens the store in --data, creates the pools, listens, and serves until SIGINT or
 // SIGTERM; then it stops accepting, finishes requests in flight and closes the store.
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdio>
@@ -101,12 +104,34 @@ int main(int argc, char** argv) {
                 options.auth == AuthMode::none ? "none" : "sigv4");
     std::fflush(stdout);
 
+    // Stream retention, applied once a minute. Each pass is one short, index-driven transaction; the timer
+    // lives on a strand, and `stopping` is checked before re-arming so a stop always ends the loop.
+    auto retention_strand = boost::asio::make_strand(io);
+    boost::asio::steady_timer retention(retention_strand);
+    std::atomic<bool> stopping{false};
+    std::function<void()> prune = [&] {
+        const EpochMillis age = options.stream_retention_hours * 3600 * 1000;
+        auto dropped =
+            sync_store.prune_streams(age > 0 ? system_now() - age : 0, options.stream_retention_records);
+        if (dropped.ok() && *dropped > 0)
+            log(LogLevel::info, "stream retention dropped " + std::to_string(*dropped));
+        if (!dropped.ok()) log(LogLevel::warn, "stream retention: " + dropped.status().to_string());
+        if (stopping) return;
+        retention.expires_after(std::chrono::minutes(1));
+        retention.async_wait([&](const boost::system::error_code& ec) {
+            if (!ec) prune();
+        });
+    };
+    boost::asio::post(retention_strand, prune);
+
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         log(LogLevel::info,
             "signal " + std::to_string(signal) + ": finishing requests in flight, then stopping");
         http.stop();
+        stopping = true;
+        boost::asio::post(retention_strand, [&] { retention.cancel(); });
     });
 
     std::vector<std::thread> io_threads;

@@ -51,6 +51,15 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     long request_timeout_ms = o.http.request_timeout.count();
     app.add_option("--request-timeout-ms", request_timeout_ms, "time allowed to receive one request")
         ->capture_default_str();
+    app.add_option(
+           "--stream-retention-hours", o.stream_retention_hours,
+           "drop stream records older than this (0: keep any age); consumers further behind lose them")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--stream-retention-records", o.stream_retention_records,
+                   "keep at most this many records per stream (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     app.add_option("--threads", o.threads, "worker threads for request handling")
         ->check(CLI::Range(1u, 256u))
         ->capture_default_str();

@@ -28,6 +28,8 @@ struct ServerOptions {
     std::string log_level = "info";
     unsigned threads = 2;
     long credential_lifetime_seconds = 3600;
+    long stream_retention_hours = 24 * 7;       // 0: keep records of any age
+    long stream_retention_records = 1'000'000;  // per stream; 0: no count limit
 };
 
 // Parses argv. Returns the options, or an exit code: 0 after --help, 2 after a usage error (printed).

@@ -109,7 +109,12 @@ CREATE TABLE subscriptions (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4};
+// Version 5: stream retention by age finds old records through an index, not a scan.
+constexpr const char* kVersion5 = R"sql(
+CREATE INDEX stream_records_by_created ON stream_records (created);
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 
 }  // namespace
 

@@ -747,6 +747,38 @@ Result<std::int64_t> SyncStore::last_stream_seq() const {
     });
 }
 
+Result<std::int64_t> SyncStore::prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream) {
+    return impl_->write([&](sqlite::Database& db) -> Result<std::int64_t> {
+        std::int64_t dropped = 0;
+        {
+            sqlite::StatementScope by_age(db.cached("DELETE FROM stream_records WHERE created < ?1"));
+            by_age->bind(1, oldest_kept).run();
+            dropped += db.changes();
+        }
+        if (max_per_stream > 0) {
+            std::vector<std::string> streams;
+            {
+                sqlite::StatementScope names(db.cached("SELECT DISTINCT stream FROM stream_records"));
+                while (names->step())
+                    streams.push_back(names->column_string(0));
+            }
+            for (const auto& stream : streams) {
+                // The newest record beyond the kept ones, found through the (stream, seq) index.
+                sqlite::StatementScope cutoff(db.cached(
+                    "SELECT seq FROM stream_records WHERE stream = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2"));
+                cutoff->bind(1, stream).bind(2, max_per_stream);
+                if (!cutoff->step()) continue;
+                const std::int64_t last_dropped = cutoff->column_int64(0);
+                sqlite::StatementScope drop(
+                    db.cached("DELETE FROM stream_records WHERE stream = ?1 AND seq <= ?2"));
+                drop->bind(1, stream).bind(2, last_dropped).run();
+                dropped += db.changes();
+            }
+        }
+        return dropped;
+    });
+}
+
 Result<std::int64_t> SyncStore::checkpoint(std::string_view stream, std::string_view group) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::int64_t> {
         sqlite::StatementScope select(

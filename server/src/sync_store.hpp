@@ -125,6 +125,9 @@ class SyncStore {
     Result<std::int64_t> count_records() const;
     // The highest sequence number in use (0 before the first record of any stream).
     Result<std::int64_t> last_stream_seq() const;
+    // Retention: drops stream records created before oldest_kept, and in each stream all but the newest
+    // max_per_stream (0: no count limit). Returns how many were dropped.
+    Result<std::int64_t> prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream);
     // A consumer group's durable position in a stream (0 when it has none yet).
     Result<std::int64_t> checkpoint(std::string_view stream, std::string_view group) const;
     Status set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq, EpochMillis now);

@@ -300,3 +300,27 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: data, counts and the secret survive 
     CHECK(list("things").dataset_sync_count == 1);
     CHECK(store->server_secret().value() == secret);
 }
+
+TEST_CASE_METHOD(ServerFixture,
+                 "SyncStore: stream retention keeps the newest records per stream and drops old ones",
+                 "[server][store]") {
+    for (int i = 0; i < 5; ++i)
+        REQUIRE(store->append_stream("events", "p", "{}", 1000 + i).ok());
+    for (int i = 0; i < 3; ++i)
+        REQUIRE(store->append_stream("dataset-changes", "p", "{}", 2000 + i).ok());
+    // By count: each stream keeps its newest two.
+    CHECK(store->prune_streams(0, 2).value() == 4);
+    auto events = store->read_stream("events", 0, 100).value();
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].created == 1003);
+    CHECK(events[1].created == 1004);
+    CHECK(store->read_stream("dataset-changes", 0, 100)->size() == 2);
+    // By age: everything created before 2002 goes, whatever the count limit.
+    CHECK(store->prune_streams(2002, 0).value() == 3);
+    CHECK(store->read_stream("events", 0, 100)->empty());
+    CHECK(store->read_stream("dataset-changes", 0, 100)->size() == 1);
+    // Sequence numbers keep counting after pruning.
+    const auto next = store->append_stream("events", "p", "{}", 3000).value();
+    CHECK(next > events[1].seq);
+    CHECK(store->prune_streams(0, 0).value() == 0);
+}
