@@ -38,6 +38,13 @@ else
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The AWS SDK v3 packages need Node.js 20 or later (Debian 12's own nodejs is 18): say so plainly.
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "install-deps: Node.js $(node --version) is too old; the interop tests' AWS SDK v3 needs Node.js 20 or later" >&2
+  exit 1
+fi
+
 # The interop tests' npm packages, pinned by tests/interop/package-lock.json.
 if [ ! -d tests/interop/node_modules ] || [ tests/interop/package-lock.json -nt tests/interop/node_modules ]; then
   echo "install-deps: installing the interop tests' npm packages"
