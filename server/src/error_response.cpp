@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hex.hpp"
+
 namespace synclatch::server {
 
 namespace http = boost::beast::http;
@@ -48,14 +50,9 @@ std::string new_request_id() {
     if (RAND_bytes(bytes, sizeof bytes) != 1) return "00000000-0000-4000-8000-000000000000";
     bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
     bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string id;
-    for (int i = 0; i < 16; ++i) {
-        if (i == 4 || i == 6 || i == 8 || i == 10) id += '-';
-        id += kHex[bytes[i] >> 4];
-        id += kHex[bytes[i] & 15];
-    }
-    return id;
+    const std::string hex = hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
+           "-" + hex.substr(20, 12);
 }
 
 HttpResponse json_response(std::string body, unsigned version, bool keep_alive) {

@@ -7,6 +7,8 @@
 
 #include <charconv>
 
+#include "hex.hpp"
+
 namespace synclatch::server {
 
 SessionTokens::SessionTokens(std::string secret, sync::EpochMillis lifetime_ms)
@@ -20,13 +22,7 @@ std::string SessionTokens::mac(std::string_view identity_id, std::string_view da
     unsigned int length = 0;
     HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
          reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-        hex += kHex[digest[i] >> 4];
-        hex += kHex[digest[i] & 15];
-    }
-    return hex;
+    return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 std::string SessionTokens::issue(std::string_view identity_id, std::string_view dataset,

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "change_event.hpp"
+#include "hex.hpp"
 #include "reader_pool.hpp"
 #include "server_schema.hpp"
 #include "sqlite/database.hpp"
@@ -38,41 +39,7 @@ std::string random_hex(std::size_t bytes) {
     if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
         throw sqlite::SqliteError(0, "no randomness available");  // converted to internal at the boundary
     }
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char c : raw) {
-        hex += kHex[c >> 4];
-        hex += kHex[c & 15];
-    }
-    return hex;
-}
-
-std::string hex_encode(std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(text.size() * 2);
-    for (unsigned char c : text) {
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-    return out;
-}
-
-std::optional<std::string> hex_decode(std::string_view hex) {
-    if (hex.size() % 2 != 0) return std::nullopt;
-    auto nibble = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        return -1;
-    };
-    std::string out;
-    for (std::size_t i = 0; i < hex.size(); i += 2) {
-        const int hi = nibble(hex[i]);
-        const int lo = nibble(hex[i + 1]);
-        if (hi < 0 || lo < 0) return std::nullopt;
-        out += static_cast<char>(hi * 16 + lo);
-    }
-    return out;
+    return hex_encode(raw);
 }
 
 // ListRecords pages are ordered by (sync_count, key); a NextToken is the last pair returned.
