@@ -1,4 +1,4 @@
-// The connection loop: read a request under a deadline, run the handler on the worker pool, write the
+// The connection loop: read a request under a deadline, run the handler on the connection's strand, write the
 // response under a deadline, repeat while the client keeps the connection alive.
 #include "http_server.hpp"
 
@@ -39,8 +39,8 @@ asio::awaitable<void> refuse(beast::tcp_stream& stream, HttpResponse response) {
 
 asio::awaitable<void> serve(std::shared_ptr<HttpServer::Connection> connection,
                             const HttpServerOptions& options, const HttpServer::Handler& handler,
-                            const HttpServer::UpgradeHandler& upgrade, asio::thread_pool& workers,
-                            std::function<bool(bool)> set_busy, std::function<bool()> stopping) {
+                            const HttpServer::UpgradeHandler& upgrade, std::function<bool(bool)> set_busy,
+                            std::function<bool()> stopping) {
     auto& stream = connection->stream;
     beast::flat_buffer buffer;
     for (;;) {
@@ -84,7 +84,7 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::Connection> connection,
         if (!set_busy(true)) break;  // stopping: do not start new work
 
         HttpRequest request = parser.release();
-        HttpResponse response = co_await asio::co_spawn(workers, handler(request), asio::use_awaitable);
+        HttpResponse response = co_await handler(request);
         const bool keep_going = set_busy(false) && request.keep_alive() && response.keep_alive();
         response.keep_alive(keep_going);
         stream.expires_after(options.write_timeout);
@@ -98,10 +98,9 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::Connection> connection,
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, asio::thread_pool& workers, HttpServerOptions options,
-                       Handler handler, UpgradeHandler upgrade)
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler handler,
+                       UpgradeHandler upgrade)
     : io_(io),
-      workers_(workers),
       options_(std::move(options)),
       handler_(std::move(handler)),
       upgrade_(std::move(upgrade)),
@@ -143,7 +142,7 @@ void HttpServer::accept_next() {
             return !stopping_;
         };
         asio::co_spawn(connection->stream.get_executor(),
-                       serve(connection, options_, handler_, upgrade_, workers_, set_busy,
+                       serve(connection, options_, handler_, upgrade_, set_busy,
                              [this] {
                                  std::lock_guard lock(mutex_);
                                  return stopping_;

@@ -7,7 +7,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstddef>
@@ -34,7 +33,8 @@ struct HttpServerOptions {
 // Thread-safety: start() once, then stop() from any thread. The io_context may run on several threads.
 class HttpServer {
   public:
-    // Runs on the worker pool; a handler may suspend (long-poll) without holding a worker thread.
+    // Runs on the connection's strand. It may block briefly on a database read, never on the network;
+    // it may suspend (long-poll, group commit) without holding a thread.
     using Handler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
     // Takes over a connection whose request asks for a WebSocket upgrade; keep_alive owns the connection.
     // stopping() tells whether stop() was called; check it right before starting each read.
@@ -42,8 +42,8 @@ class HttpServer {
         std::shared_ptr<void> keep_alive, boost::beast::tcp_stream& stream, HttpRequest,
         std::function<bool()> stopping)>;
 
-    HttpServer(boost::asio::io_context& io, boost::asio::thread_pool& workers, HttpServerOptions options,
-               Handler handler, UpgradeHandler upgrade = nullptr);
+    HttpServer(boost::asio::io_context& io, HttpServerOptions options, Handler handler,
+               UpgradeHandler upgrade = nullptr);
     ~HttpServer();
 
     // Binds and listens; returns the bound endpoint (its real port when options.port was 0).
@@ -57,7 +57,6 @@ class HttpServer {
     void accept_next();
 
     boost::asio::io_context& io_;
-    boost::asio::thread_pool& workers_;
     const HttpServerOptions options_;
     const Handler handler_;
     const UpgradeHandler upgrade_;

@@ -5,7 +5,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -81,9 +80,8 @@ int main(int argc, char** argv) {
                            options.credential_lifetime_seconds * 1000, metrics, &push_hub);
 
     boost::asio::io_context io;
-    boost::asio::thread_pool workers(options.threads);
     HttpServer http(
-        io, workers, options.http, [&handler](const HttpRequest& request) { return handler.handle(request); },
+        io, options.http, [&handler](const HttpRequest& request) { return handler.handle(request); },
         [&push_service](std::shared_ptr<void> keep_alive, boost::beast::tcp_stream& stream,
                         HttpRequest request, std::function<bool()> stopping) {
             return push_service.serve(std::move(keep_alive), stream, std::move(request), std::move(stopping));
@@ -135,12 +133,11 @@ int main(int argc, char** argv) {
     });
 
     std::vector<std::thread> io_threads;
-    for (unsigned i = 1; i < std::max(1u, std::min(options.threads, 4u)); ++i)
+    for (unsigned i = 1; i < options.threads; ++i)
         io_threads.emplace_back([&io] { io.run(); });
     io.run();
     for (auto& t : io_threads)
         t.join();
-    workers.join();
     store->reset();
     log(LogLevel::info, "stopped");
     return 0;

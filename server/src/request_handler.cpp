@@ -84,7 +84,7 @@ boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest&
     auto principal = authenticate_(request, *target);
     if (!principal.ok()) co_return error_response(principal.status(), version, keep_alive);
     if (streams) co_return co_await streams_api_.handle(request, *target, *principal);
-    co_return sync_api_.handle(request, *target, *principal);
+    co_return co_await sync_api_.handle(request, *target, *principal);
 }
 
 }  // namespace synclatch::server

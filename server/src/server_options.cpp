@@ -60,7 +60,9 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                    "keep at most this many records per stream (0: no limit)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
-    app.add_option("--threads", o.threads, "worker threads for request handling")
+    app.add_option("--threads", o.threads,
+                   "threads serving connections (each request runs on one; database writes are batched on a "
+                   "writer thread of their own)")
         ->check(CLI::Range(1u, 256u))
         ->capture_default_str();
     app.add_option("--log-level", o.log_level, "error, warn, info or debug")

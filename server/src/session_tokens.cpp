@@ -2,12 +2,10 @@
 #include "session_tokens.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <charconv>
 
-#include "hex.hpp"
+#include "crypto.hpp"
 
 namespace synclatch::server {
 
@@ -18,11 +16,7 @@ std::string SessionTokens::mac(std::string_view identity_id, std::string_view da
                                std::string_view expiry) const {
     std::string message;
     message.append(identity_id).append("\n").append(dataset).append("\n").append(expiry);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-         reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-    return hex_encode(std::string_view(reinterpret_cast<const char*>(digest), length));
+    return sync::detail::hex(sync::detail::hmac_sha256(secret_, message));
 }
 
 std::string SessionTokens::issue(std::string_view identity_id, std::string_view dataset,

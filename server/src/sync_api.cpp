@@ -1,7 +1,11 @@
 // Cognito Sync routes. Paths: {P} = /identitypools/{IdentityPoolId}, {I} = {P}/identities/{IdentityId}.
 #include "sync_api.hpp"
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <charconv>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "error_response.hpp"
@@ -32,8 +36,10 @@ Result<std::int64_t> query_integer(const RequestTarget& target, const std::strin
     return value;
 }
 
+}  // namespace
+
 // The operation a request names, with its path parameters.
-struct Route {
+struct SyncRoute {
     enum class Op {
         none,
         list_pool_usage,
@@ -55,46 +61,48 @@ struct Route {
     std::string device;
 };
 
-Route route(http::verb method, const std::vector<std::string>& s) {
-    Route r;
+namespace {
+
+SyncRoute route(http::verb method, const std::vector<std::string>& s) {
+    SyncRoute r;
     if (s.empty() || s[0] != "identitypools") return r;
     const bool get = method == http::verb::get;
     if (s.size() == 1) {
-        if (get) r.op = Route::Op::list_pool_usage;
+        if (get) r.op = SyncRoute::Op::list_pool_usage;
         return r;
     }
     r.pool = s[1];
     if (s.size() == 2) {
-        if (get) r.op = Route::Op::describe_pool_usage;
+        if (get) r.op = SyncRoute::Op::describe_pool_usage;
         return r;
     }
     if (s[2] == "identity" && s.size() == 5 && s[4] == "device" && method == http::verb::post) {
         r.identity = s[3];  // RegisterDevice: the only route with the singular "identity"
-        r.op = Route::Op::register_device;
+        r.op = SyncRoute::Op::register_device;
         return r;
     }
     if (s[2] != "identities" || s.size() < 4) return r;
     r.identity = s[3];
     if (s.size() == 4) {
-        if (get) r.op = Route::Op::describe_identity_usage;
+        if (get) r.op = SyncRoute::Op::describe_identity_usage;
         return r;
     }
     if (s[4] != "datasets") return r;
     if (s.size() == 5) {
-        if (get) r.op = Route::Op::list_datasets;
+        if (get) r.op = SyncRoute::Op::list_datasets;
         return r;
     }
     r.dataset = s[5];
     if (s.size() == 6) {
-        if (method == http::verb::get) r.op = Route::Op::describe_dataset;
-        if (method == http::verb::delete_) r.op = Route::Op::delete_dataset;
-        if (method == http::verb::post) r.op = Route::Op::update_records;
+        if (method == http::verb::get) r.op = SyncRoute::Op::describe_dataset;
+        if (method == http::verb::delete_) r.op = SyncRoute::Op::delete_dataset;
+        if (method == http::verb::post) r.op = SyncRoute::Op::update_records;
     } else if (s.size() == 7 && s[6] == "records" && get) {
-        r.op = Route::Op::list_records;
+        r.op = SyncRoute::Op::list_records;
     } else if (s.size() == 8 && s[6] == "subscriptions") {
         r.device = s[7];
-        if (method == http::verb::post) r.op = Route::Op::subscribe;
-        if (method == http::verb::delete_) r.op = Route::Op::unsubscribe;
+        if (method == http::verb::post) r.op = SyncRoute::Op::subscribe;
+        if (method == http::verb::delete_) r.op = SyncRoute::Op::unsubscribe;
     }
     return r;
 }
@@ -103,87 +111,137 @@ Route route(http::verb method, const std::vector<std::string>& s) {
 
 std::string_view SyncApi::operation_name(const HttpRequest& request, const RequestTarget& target) {
     switch (route(request.method(), target.segments).op) {
-        case Route::Op::list_pool_usage:
+        case SyncRoute::Op::list_pool_usage:
             return "ListIdentityPoolUsage";
-        case Route::Op::describe_pool_usage:
+        case SyncRoute::Op::describe_pool_usage:
             return "DescribeIdentityPoolUsage";
-        case Route::Op::describe_identity_usage:
+        case SyncRoute::Op::describe_identity_usage:
             return "DescribeIdentityUsage";
-        case Route::Op::list_datasets:
+        case SyncRoute::Op::list_datasets:
             return "ListDatasets";
-        case Route::Op::describe_dataset:
+        case SyncRoute::Op::describe_dataset:
             return "DescribeDataset";
-        case Route::Op::delete_dataset:
+        case SyncRoute::Op::delete_dataset:
             return "DeleteDataset";
-        case Route::Op::update_records:
+        case SyncRoute::Op::update_records:
             return "UpdateRecords";
-        case Route::Op::list_records:
+        case SyncRoute::Op::list_records:
             return "ListRecords";
-        case Route::Op::register_device:
+        case SyncRoute::Op::register_device:
             return "RegisterDevice";
-        case Route::Op::subscribe:
+        case SyncRoute::Op::subscribe:
             return "SubscribeToDataset";
-        case Route::Op::unsubscribe:
+        case SyncRoute::Op::unsubscribe:
             return "UnsubscribeFromDataset";
-        case Route::Op::none:
+        case SyncRoute::Op::none:
             break;
     }
     return "Unknown";
 }
 
-void SyncApi::notify_subscribers(const std::string& pool, const std::string& identity,
-                                 const std::string& dataset, const std::string& writer_device,
-                                 std::int64_t sync_count) const {
-    auto devices = store_.subscribers(identity, dataset);
-    if (!devices.ok()) return;            // the write stands; a missed hint is caught up by the next sync
-    std::erase(*devices, writer_device);  // the device that wrote needs no hint
-    if (devices->empty()) return;
+void SyncApi::notify_subscribers(std::vector<std::string> devices, const std::string& pool,
+                                 const std::string& identity, const std::string& dataset,
+                                 const std::string& writer_device, std::int64_t sync_count) const {
+    std::erase(devices, writer_device);  // the device that wrote needs no hint
+    if (devices.empty()) return;
     // PROTOCOL.md §3.6; syncCount is a string because the Android SDK parses it as one.
     const json payload = {{"source", "cognito-sync"},
                           {"identityPoolId", pool},
                           {"identityId", identity},
                           {"datasetName", dataset},
                           {"syncCount", std::to_string(sync_count)}};
-    push_->publish(*devices, payload.dump());
+    push_->publish(devices, payload.dump());
 }
 
 SyncApi::SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock,
                  PushHub* push)
     : store_(store), tokens_(tokens), clock_(std::move(clock)), push_(push) {}
 
-HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& target,
-                             const Principal& principal) const {
+boost::asio::awaitable<HttpResponse> SyncApi::handle(const HttpRequest& request, const RequestTarget& target,
+                                                     const Principal& principal) const {
+    const SyncRoute r = route(request.method(), target.segments);
+    if (r.op == SyncRoute::Op::none) {
+        co_return error_response(
+            {Errc::not_found, "no operation " + std::string(request.method_string()) + " " + target.raw_path},
+            request.version(), request.keep_alive());
+    }
+    if (Status s = authorize(r, principal); !s.ok())
+        co_return error_response(s, request.version(), request.keep_alive());
+    if (r.op == SyncRoute::Op::update_records) co_return co_await update_records(request, r);
+    co_return answer(request, target, r);
+}
+
+Status SyncApi::authorize(const SyncRoute& r, const Principal& principal) const {
+    if (!r.pool.empty()) {
+        if (Status s = core::validate_identity_pool_id(r.pool); !s.ok()) return s;
+    }
+    if (!r.dataset.empty()) {
+        if (Status s = core::validate_dataset_name(r.dataset); !s.ok()) return s;
+    }
+    if (r.identity.empty()) {
+        if (!principal.may_act_on_pools())
+            return {Errc::unauthorized, "pool-level operations need the developer credentials"};
+        return {};
+    }
+    if (Status s = core::validate_identity_id(r.identity); !s.ok()) return s;
+    if (!principal.may_act_on_identity(r.identity))
+        return {Errc::unauthorized, "Access to Identity '" + r.identity + "' is forbidden."};
+    auto pool = store_.pool_of(r.identity);
+    if (!pool.ok()) return pool.status();
+    if (*pool != r.pool) return {Errc::not_found, "Identity '" + r.identity + "' is not in pool " + r.pool};
+    return {};
+}
+
+boost::asio::awaitable<HttpResponse> SyncApi::update_records(const HttpRequest& request,
+                                                             const SyncRoute& r) const {
+    const unsigned version = request.version();
+    const bool keep_alive = request.keep_alive();
+    auto fail = [&](const Status& status) { return error_response(status, version, keep_alive); };
+    auto body = sync::parse_json_body(request.body());
+    if (!body.ok()) co_return fail(body.status());
+    auto update = sync::parse_update_records_request(*body);
+    if (!update.ok()) co_return fail(update.status());
+    if (update->device_id.size() > core::kMaxDeviceIdLength)
+        co_return fail(invalid("DeviceId is longer than 256 characters"));
+    const auto now = clock_();
+    if (Status s = tokens_.check(update->sync_session_token, r.identity, r.dataset, now); !s.ok())
+        co_return fail(s);
+
+    // Suspends this coroutine (not a thread) until the group commit holding the write is durable.
+    auto written = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                                        void(Result<SyncStore::UpdateRecordsOutcome>)>(
+        [&](auto handler) {
+            auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+            store_.submit_update_records(r.identity, r.dataset, r.identity, std::move(update->record_patches),
+                                         now, [resume](Result<SyncStore::UpdateRecordsOutcome> result) {
+                                             auto executor = boost::asio::get_associated_executor(*resume);
+                                             boost::asio::post(
+                                                 executor, [resume, result = std::move(result)]() mutable {
+                                                     (*resume)(std::move(result));
+                                                 });
+                                         });
+        },
+        boost::asio::use_awaitable);
+    if (!written.ok()) co_return fail(written.status());
+    if (push_ != nullptr && !written->records.empty()) {
+        notify_subscribers(std::move(written->subscribers), r.pool, r.identity, r.dataset, update->device_id,
+                           written->records.front().sync_count);
+    }
+    json records = json::array();
+    for (const auto& record : written->records)
+        records.push_back(sync::to_json(record));
+    co_return json_response(json{{"Records", std::move(records)}}.dump(), version, keep_alive);
+}
+
+HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& target,
+                             const SyncRoute& r) const {
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
     auto fail = [&](const Status& status) { return error_response(status, version, keep_alive); };
     auto ok = [&](const json& body) { return json_response(body.dump(), version, keep_alive); };
 
-    const Route r = route(request.method(), target.segments);
-    if (r.op == Route::Op::none) {
-        return fail({Errc::not_found,
-                     "no operation " + std::string(request.method_string()) + " " + target.raw_path});
-    }
-    if (!r.pool.empty()) {
-        if (Status s = core::validate_identity_pool_id(r.pool); !s.ok()) return fail(s);
-    }
-    if (!r.dataset.empty()) {
-        if (Status s = core::validate_dataset_name(r.dataset); !s.ok()) return fail(s);
-    }
-    if (!r.identity.empty()) {
-        if (Status s = core::validate_identity_id(r.identity); !s.ok()) return fail(s);
-        if (!principal.may_act_on_identity(r.identity)) {
-            return fail({Errc::unauthorized, "Access to Identity '" + r.identity + "' is forbidden."});
-        }
-        auto pool = store_.pool_of(r.identity);
-        if (!pool.ok()) return fail(pool.status());
-        if (*pool != r.pool)
-            return fail({Errc::not_found, "Identity '" + r.identity + "' is not in pool " + r.pool});
-    } else if (!principal.may_act_on_pools()) {
-        return fail({Errc::unauthorized, "pool-level operations need the developer credentials"});
-    }
-
     switch (r.op) {
-        case Route::Op::list_pool_usage: {
+        case SyncRoute::Op::list_pool_usage: {
             auto max = query_integer(target, "maxResults", 0);
             if (!max.ok()) return fail(max.status());
             const std::int64_t page_size = *max > 0 ? std::min<std::int64_t>(*max, 60) : 60;
@@ -204,17 +262,17 @@ HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& ta
             body["IdentityPoolUsages"] = std::move(usages);
             return ok(body);
         }
-        case Route::Op::describe_pool_usage: {
+        case SyncRoute::Op::describe_pool_usage: {
             auto usage = store_.describe_pool_usage(r.pool);
             if (!usage.ok()) return fail(usage.status());
             return ok({{"IdentityPoolUsage", sync::to_json(*usage)}});
         }
-        case Route::Op::describe_identity_usage: {
+        case SyncRoute::Op::describe_identity_usage: {
             auto usage = store_.describe_identity_usage(r.identity);
             if (!usage.ok()) return fail(usage.status());
             return ok({{"IdentityUsage", sync::to_json(*usage)}});
         }
-        case Route::Op::list_datasets: {
+        case SyncRoute::Op::list_datasets: {
             auto max = query_integer(target, "maxResults", 0);
             if (!max.ok()) return fail(max.status());
             auto page = store_.list_datasets(r.identity, target.param("nextToken").value_or(""), *max);
@@ -226,17 +284,17 @@ HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& ta
             if (page->next_token) body["NextToken"] = *page->next_token;
             return ok(body);
         }
-        case Route::Op::describe_dataset: {
+        case SyncRoute::Op::describe_dataset: {
             auto dataset = store_.describe_dataset(r.identity, r.dataset);
             if (!dataset.ok()) return fail(dataset.status());
             return ok({{"Dataset", sync::to_json(*dataset)}});
         }
-        case Route::Op::delete_dataset: {
+        case SyncRoute::Op::delete_dataset: {
             auto dataset = store_.delete_dataset(r.identity, r.dataset, clock_());
             if (!dataset.ok()) return fail(dataset.status());
             return ok({{"Dataset", sync::to_json(*dataset)}});
         }
-        case Route::Op::list_records: {
+        case SyncRoute::Op::list_records: {
             auto last_sync_count = query_integer(target, "lastSyncCount", 0);
             if (!last_sync_count.ok()) return fail(last_sync_count.status());
             auto max = query_integer(target, "maxResults", 0);
@@ -247,31 +305,7 @@ HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& ta
             page->sync_session_token = tokens_.issue(r.identity, r.dataset, clock_());
             return ok(sync::to_json(*page));
         }
-        case Route::Op::update_records: {
-            auto body = sync::parse_json_body(request.body());
-            if (!body.ok()) return fail(body.status());
-            auto update = sync::parse_update_records_request(*body);
-            if (!update.ok()) return fail(update.status());
-            if (update->device_id.size() > core::kMaxDeviceIdLength) {
-                return fail(invalid("DeviceId is longer than 256 characters"));
-            }
-            const auto now = clock_();
-            if (Status s = tokens_.check(update->sync_session_token, r.identity, r.dataset, now); !s.ok()) {
-                return fail(s);
-            }
-            auto written =
-                store_.update_records(r.identity, r.dataset, r.identity, update->record_patches, now);
-            if (!written.ok()) return fail(written.status());
-            if (push_ != nullptr && !written->empty()) {
-                notify_subscribers(r.pool, r.identity, r.dataset, update->device_id,
-                                   written->front().sync_count);
-            }
-            json records = json::array();
-            for (const auto& record : *written)
-                records.push_back(sync::to_json(record));
-            return ok({{"Records", std::move(records)}});
-        }
-        case Route::Op::register_device: {
+        case SyncRoute::Op::register_device: {
             auto body = sync::parse_json_body(request.body());
             if (!body.ok()) return fail(body.status());
             const json& b = *body;
@@ -284,17 +318,19 @@ HttpResponse SyncApi::handle(const HttpRequest& request, const RequestTarget& ta
             if (!device.ok()) return fail(device.status());
             return ok({{"DeviceId", *device}});
         }
-        case Route::Op::subscribe:
-        case Route::Op::unsubscribe: {
+        case SyncRoute::Op::subscribe:
+        case SyncRoute::Op::unsubscribe: {
             if (r.device.empty() || r.device.size() > core::kMaxDeviceIdLength) {
                 return fail(invalid("DeviceId must be 1 to 256 characters"));
             }
-            Status done = r.op == Route::Op::subscribe ? store_.subscribe(r.identity, r.dataset, r.device)
-                                                       : store_.unsubscribe(r.identity, r.dataset, r.device);
+            Status done = r.op == SyncRoute::Op::subscribe
+                              ? store_.subscribe(r.identity, r.dataset, r.device)
+                              : store_.unsubscribe(r.identity, r.dataset, r.device);
             if (!done.ok()) return fail(done);
             return ok(json::object());
         }
-        case Route::Op::none:
+        case SyncRoute::Op::update_records:  // asynchronous: see update_records()
+        case SyncRoute::Op::none:
             break;
     }
     return fail({Errc::internal, "unrouted operation"});

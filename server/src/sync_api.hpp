@@ -2,6 +2,7 @@
 // authorization of the principal, parsing of query and body, session tokens, and typed errors.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <string_view>
 
@@ -14,6 +15,8 @@
 
 namespace synclatch::server {
 
+struct SyncRoute;  // an operation named by method and path (sync_api.cpp)
+
 // Thread-safety: handle() may run on several threads at once.
 class SyncApi {
   public:
@@ -23,12 +26,22 @@ class SyncApi {
     // The Cognito Sync operation a request names ("ListRecords", ...), or "Unknown"; for metrics.
     static std::string_view operation_name(const HttpRequest& request, const RequestTarget& target);
 
-    // Answers one request that has been authenticated as principal. Never throws.
-    HttpResponse handle(const HttpRequest& request, const RequestTarget& target,
-                        const Principal& principal) const;
+    // Answers one request that has been authenticated as principal. Never throws. UpdateRecords suspends
+    // the coroutine, not a thread, while its group commit becomes durable.
+    boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request, const RequestTarget& target,
+                                                const Principal& principal) const;
 
   private:
-    void notify_subscribers(const std::string& pool, const std::string& identity, const std::string& dataset,
+    // Valid ids, and the principal may act on them (the identity is in the pool named by the path).
+    Status authorize(const SyncRoute& route, const Principal& principal) const;
+    boost::asio::awaitable<HttpResponse> update_records(const HttpRequest& request,
+                                                        const SyncRoute& route) const;
+    // Every other operation: answered at once.
+    HttpResponse answer(const HttpRequest& request, const RequestTarget& target,
+                        const SyncRoute& route) const;
+    // Tells devices (but the writer) that the dataset changed; devices are the dataset's subscribers.
+    void notify_subscribers(std::vector<std::string> devices, const std::string& pool,
+                            const std::string& identity, const std::string& dataset,
                             const std::string& writer_device, std::int64_t sync_count) const;
 
     SyncStore& store_;

@@ -5,11 +5,14 @@
 #include <openssl/rand.h>
 
 #include <cctype>
+#include <future>
 #include <mutex>
 #include <set>
 
 #include "change_event.hpp"
+#include "group_commit.hpp"
 #include "hex.hpp"
+#include "immutable_cache.hpp"
 #include "reader_pool.hpp"
 #include "server_schema.hpp"
 #include "sqlite/database.hpp"
@@ -175,6 +178,9 @@ struct SyncStore::Impl {
     std::mutex write_mutex;
     sqlite::Database writer;  // guarded by write_mutex
     core::detail::ReaderPool readers;
+    ImmutableCache<std::string> pool_of_identity{100'000};
+    ImmutableCache<IdentityCredentials> credentials{100'000};
+    GroupCommit committer{writer, write_mutex};  // last: stopped (and drained) first
 };
 
 Result<std::unique_ptr<SyncStore>> SyncStore::open(const SyncStoreOptions& options) {
@@ -240,7 +246,7 @@ Result<std::string> SyncStore::create_identity(std::string_view pool_id, EpochMi
 
 Result<IdentityCredentials> SyncStore::issue_credentials(std::string_view identity_id, EpochMillis now,
                                                          EpochMillis lifetime_ms) {
-    return impl_->write([&](sqlite::Database& db) -> Result<IdentityCredentials> {
+    auto made = impl_->write([&](sqlite::Database& db) -> Result<IdentityCredentials> {
         sqlite::StatementScope identity(db.cached("SELECT 1 FROM identities WHERE identity_id = ?1"));
         identity->bind(1, identity_id);
         if (!identity->step())
@@ -265,10 +271,13 @@ Result<IdentityCredentials> SyncStore::issue_credentials(std::string_view identi
         insert->bind(4, issued.identity_id).bind(5, issued.expiration).run();
         return issued;
     });
+    if (made.ok()) impl_->credentials.insert(made->access_key_id, *made);
+    return made;
 }
 
 Result<IdentityCredentials> SyncStore::find_credentials(std::string_view access_key_id) const {
-    return impl_->read([&](sqlite::Database& db) -> Result<IdentityCredentials> {
+    if (auto cached = impl_->credentials.find(access_key_id)) return std::move(*cached);
+    auto found = impl_->read([&](sqlite::Database& db) -> Result<IdentityCredentials> {
         sqlite::StatementScope select(
             db.cached("SELECT secret_key, session_token, identity_id, expiration FROM credentials WHERE "
                       "access_key_id = ?1"));
@@ -279,16 +288,21 @@ Result<IdentityCredentials> SyncStore::find_credentials(std::string_view access_
                                    select->column_string(1), select->column_string(2),
                                    select->column_int64(3)};
     });
+    if (found.ok()) impl_->credentials.insert(std::string(access_key_id), *found);
+    return found;
 }
 
 Result<std::string> SyncStore::pool_of(std::string_view identity_id) const {
-    return impl_->read([&](sqlite::Database& db) -> Result<std::string> {
+    if (auto cached = impl_->pool_of_identity.find(identity_id)) return std::move(*cached);
+    auto found = impl_->read([&](sqlite::Database& db) -> Result<std::string> {
         sqlite::StatementScope select(db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1"));
         select->bind(1, identity_id);
         if (!select->step())
             return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
         return select->column_string(0);
     });
+    if (found.ok()) impl_->pool_of_identity.insert(std::string(identity_id), *found);
+    return found;
 }
 
 Result<sync::ListRecordsResult> SyncStore::list_records(std::string_view identity_id,
@@ -344,124 +358,174 @@ Result<sync::ListRecordsResult> SyncStore::list_records(std::string_view identit
     });
 }
 
-Result<std::vector<WireRecord>> SyncStore::update_records(std::string_view identity_id,
-                                                          std::string_view dataset, std::string_view author,
-                                                          const std::vector<RecordPatch>& patches,
-                                                          EpochMillis now) {
-    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
-    if (Status s = validate_patches(patches, impl_->limits); !s.ok()) return s;
-    const SyncLimits& limits = impl_->limits;
+namespace {
 
-    return impl_->write([&](sqlite::Database& db) -> Result<std::vector<WireRecord>> {
-        std::string pool_id;
-        {
-            sqlite::StatementScope pool(db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1"));
-            pool->bind(1, identity_id);
-            if (!pool->step())
-                return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
-            pool_id = pool->column_string(0);
+// UpdateRecords' work inside the writer's transaction (validated input): the records, the dataset row, the
+// usage counters and the outbox event; or an error and the caller rolls back.
+Result<std::vector<WireRecord>> apply_update(sqlite::Database& db, const SyncLimits& limits,
+                                             std::string_view identity_id, std::string_view dataset,
+                                             std::string_view author, const std::vector<RecordPatch>& patches,
+                                             EpochMillis now) {
+    std::string pool_id;
+    {
+        sqlite::StatementScope pool(db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1"));
+        pool->bind(1, identity_id);
+        if (!pool->step())
+            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        pool_id = pool->column_string(0);
+    }
+    const auto row = load_dataset(db, identity_id, dataset);
+    const bool creating = !row || !row->exists;
+    if (creating) {
+        sqlite::StatementScope count(
+            db.cached("SELECT COUNT(*) FROM datasets WHERE identity_id = ?1 AND exists_now = 1"));
+        count->bind(1, identity_id);
+        count->step();
+        if (count->column_int64(0) >= limits.max_datasets_per_identity) {
+            return Status{
+                Errc::limit_exceeded,
+                "at most " + std::to_string(limits.max_datasets_per_identity) + " datasets per identity"};
         }
-        const auto row = load_dataset(db, identity_id, dataset);
-        const bool creating = !row || !row->exists;
-        if (creating) {
-            sqlite::StatementScope count(
-                db.cached("SELECT COUNT(*) FROM datasets WHERE identity_id = ?1 AND exists_now = 1"));
-            count->bind(1, identity_id);
-            count->step();
-            if (count->column_int64(0) >= limits.max_datasets_per_identity) {
-                return Status{
-                    Errc::limit_exceeded,
-                    "at most " + std::to_string(limits.max_datasets_per_identity) + " datasets per identity"};
+    }
+    const std::int64_t new_sync_count = (row ? row->sync_count : 0) + 1;
+    std::int64_t storage = creating ? 0 : row->data_storage;
+    std::int64_t num_records = creating ? 0 : row->num_records;
+
+    std::vector<WireRecord> written;
+    written.reserve(patches.size());
+    for (const auto& patch : patches) {
+        std::int64_t stored_sync_count = 0;
+        std::optional<std::string> stored_value;
+        if (!creating) {
+            sqlite::StatementScope select(
+                db.cached("SELECT sync_count, value FROM records WHERE identity_id = ?1 AND dataset_name "
+                          "= ?2 AND key = ?3"));
+            select->bind(1, identity_id).bind(2, dataset).bind(3, patch.key);
+            if (select->step()) {
+                stored_sync_count = select->column_int64(0);
+                stored_value = select->column_optional_string(1);
             }
         }
-        const std::int64_t new_sync_count = (row ? row->sync_count : 0) + 1;
-        std::int64_t storage = creating ? 0 : row->data_storage;
-        std::int64_t num_records = creating ? 0 : row->num_records;
+        // A lower count means the writer has not seen the stored version; a higher one is accepted
+        // (PROTOCOL.md §3.3, our rule: server-side writers may pass the dataset count).
+        if (patch.sync_count < stored_sync_count) {
+            return Status{Errc::conflict, "Current SyncCount for: " + patch.key +
+                                              " is: " + std::to_string(stored_sync_count) +
+                                              " not: " + std::to_string(patch.sync_count)};
+        }
+        std::optional<std::string> value;
+        if (patch.op == PatchOp::replace) value = patch.value.value_or("");
+        storage += live_size(patch.key, value) - live_size(patch.key, stored_value);
+        num_records += (value ? 1 : 0) - (stored_value ? 1 : 0);
+        written.push_back(WireRecord{patch.key, std::move(value), new_sync_count, now, std::string(author),
+                                     patch.device_last_modified_date.value_or(now)});
+    }
+    if (num_records > limits.max_records_per_dataset) {
+        return Status{Errc::limit_exceeded,
+                      "at most " + std::to_string(limits.max_records_per_dataset) + " records per dataset"};
+    }
+    if (storage > limits.max_bytes_per_dataset) {
+        return Status{Errc::limit_exceeded,
+                      "at most " + std::to_string(limits.max_bytes_per_dataset) + " bytes per dataset"};
+    }
 
-        std::vector<WireRecord> written;
-        written.reserve(patches.size());
-        for (const auto& patch : patches) {
-            std::int64_t stored_sync_count = 0;
-            std::optional<std::string> stored_value;
-            if (!creating) {
-                sqlite::StatementScope select(
-                    db.cached("SELECT sync_count, value FROM records WHERE identity_id = ?1 AND dataset_name "
-                              "= ?2 AND key = ?3"));
-                select->bind(1, identity_id).bind(2, dataset).bind(3, patch.key);
-                if (select->step()) {
-                    stored_sync_count = select->column_int64(0);
-                    stored_value = select->column_optional_string(1);
-                }
-            }
-            // A lower count means the writer has not seen the stored version; a higher one is accepted
-            // (PROTOCOL.md §3.3, our rule: server-side writers may pass the dataset count).
-            if (patch.sync_count < stored_sync_count) {
-                return Status{Errc::conflict, "Current SyncCount for: " + patch.key +
-                                                  " is: " + std::to_string(stored_sync_count) +
-                                                  " not: " + std::to_string(patch.sync_count)};
-            }
-            std::optional<std::string> value;
-            if (patch.op == PatchOp::replace) value = patch.value.value_or("");
-            storage += live_size(patch.key, value) - live_size(patch.key, stored_value);
-            num_records += (value ? 1 : 0) - (stored_value ? 1 : 0);
-            written.push_back(WireRecord{patch.key, std::move(value), new_sync_count, now,
-                                         std::string(author), patch.device_last_modified_date.value_or(now)});
-        }
-        if (num_records > limits.max_records_per_dataset) {
-            return Status{Errc::limit_exceeded, "at most " + std::to_string(limits.max_records_per_dataset) +
-                                                    " records per dataset"};
-        }
-        if (storage > limits.max_bytes_per_dataset) {
-            return Status{Errc::limit_exceeded,
-                          "at most " + std::to_string(limits.max_bytes_per_dataset) + " bytes per dataset"};
-        }
+    for (const auto& r : written) {
+        sqlite::StatementScope upsert(db.cached(
+            "INSERT INTO records (identity_id, dataset_name, key, value, sync_count, last_modified_date, "
+            "last_modified_by, device_last_modified_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+            "ON CONFLICT (identity_id, dataset_name, key) DO UPDATE SET value = excluded.value, "
+            "sync_count = excluded.sync_count, last_modified_date = excluded.last_modified_date, "
+            "last_modified_by = excluded.last_modified_by, "
+            "device_last_modified_date = excluded.device_last_modified_date"));
+        upsert->bind(1, identity_id).bind(2, dataset).bind(3, r.key).bind_optional(4, r.value);
+        upsert->bind(5, r.sync_count).bind(6, r.last_modified_date).bind(7, r.last_modified_by);
+        upsert->bind(8, r.device_last_modified_date).run();
+    }
+    {
+        sqlite::StatementScope upsert(db.cached(
+            "INSERT INTO datasets (identity_id, name, sync_count, creation_date, last_modified_date, "
+            "last_modified_by, data_storage, num_records) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7) "
+            "ON CONFLICT (identity_id, name) DO UPDATE SET sync_count = excluded.sync_count, "
+            "creation_date = CASE WHEN exists_now = 0 THEN excluded.creation_date ELSE creation_date "
+            "END, "
+            "exists_now = 1, last_modified_date = excluded.last_modified_date, "
+            "last_modified_by = excluded.last_modified_by, data_storage = excluded.data_storage, "
+            "num_records = excluded.num_records"));
+        upsert->bind(1, identity_id).bind(2, dataset).bind(3, new_sync_count).bind(4, now).bind(5, author);
+        upsert->bind(6, storage).bind(7, num_records).run();
+    }
+    {
+        sqlite::StatementScope touch(
+            db.cached("UPDATE identities SET last_modified = ?2 WHERE identity_id = ?1"));
+        touch->bind(1, identity_id).bind(2, now).run();
+        sqlite::StatementScope session(
+            db.cached("UPDATE identity_pools SET sync_sessions = sync_sessions + 1, last_modified = ?2 "
+                      "WHERE pool_id = ?1"));
+        session->bind(1, pool_id).bind(2, now).run();
+    }
+    // The outbox: the event commits with the write, or neither does.
+    const std::string event =
+        dataset_change_event(pool_id, identity_id, dataset, new_sync_count, now, written);
+    sqlite::StatementScope append(db.cached(
+        "INSERT INTO stream_records (stream, partition_key, data, created) VALUES (?1, ?2, ?3, ?4)"));
+    append->bind(1, kDatasetChangesStream).bind(2, identity_id).bind(3, event).bind(4, now).run();
+    return written;
+}
 
-        for (const auto& r : written) {
-            sqlite::StatementScope upsert(db.cached(
-                "INSERT INTO records (identity_id, dataset_name, key, value, sync_count, last_modified_date, "
-                "last_modified_by, device_last_modified_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-                "ON CONFLICT (identity_id, dataset_name, key) DO UPDATE SET value = excluded.value, "
-                "sync_count = excluded.sync_count, last_modified_date = excluded.last_modified_date, "
-                "last_modified_by = excluded.last_modified_by, "
-                "device_last_modified_date = excluded.device_last_modified_date"));
-            upsert->bind(1, identity_id).bind(2, dataset).bind(3, r.key).bind_optional(4, r.value);
-            upsert->bind(5, r.sync_count).bind(6, r.last_modified_date).bind(7, r.last_modified_by);
-            upsert->bind(8, r.device_last_modified_date).run();
-        }
-        {
-            sqlite::StatementScope upsert(db.cached(
-                "INSERT INTO datasets (identity_id, name, sync_count, creation_date, last_modified_date, "
-                "last_modified_by, data_storage, num_records) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7) "
-                "ON CONFLICT (identity_id, name) DO UPDATE SET sync_count = excluded.sync_count, "
-                "creation_date = CASE WHEN exists_now = 0 THEN excluded.creation_date ELSE creation_date "
-                "END, "
-                "exists_now = 1, last_modified_date = excluded.last_modified_date, "
-                "last_modified_by = excluded.last_modified_by, data_storage = excluded.data_storage, "
-                "num_records = excluded.num_records"));
-            upsert->bind(1, identity_id)
-                .bind(2, dataset)
-                .bind(3, new_sync_count)
-                .bind(4, now)
-                .bind(5, author);
-            upsert->bind(6, storage).bind(7, num_records).run();
-        }
-        {
-            sqlite::StatementScope touch(
-                db.cached("UPDATE identities SET last_modified = ?2 WHERE identity_id = ?1"));
-            touch->bind(1, identity_id).bind(2, now).run();
-            sqlite::StatementScope session(
-                db.cached("UPDATE identity_pools SET sync_sessions = sync_sessions + 1, last_modified = ?2 "
-                          "WHERE pool_id = ?1"));
-            session->bind(1, pool_id).bind(2, now).run();
-        }
-        // The outbox: the event commits with the write, or neither does.
-        const std::string event =
-            dataset_change_event(pool_id, identity_id, dataset, new_sync_count, now, written);
-        sqlite::StatementScope append(db.cached(
-            "INSERT INTO stream_records (stream, partition_key, data, created) VALUES (?1, ?2, ?3, ?4)"));
-        append->bind(1, kDatasetChangesStream).bind(2, identity_id).bind(3, event).bind(4, now).run();
-        return written;
-    });
+std::vector<std::string> read_subscribers(sqlite::Database& db, std::string_view identity_id,
+                                          std::string_view dataset) {
+    std::vector<std::string> devices;
+    sqlite::StatementScope select(
+        db.cached("SELECT device_id FROM subscriptions WHERE identity_id = ?1 AND dataset_name = ?2 ORDER BY "
+                  "device_id"));
+    select->bind(1, identity_id).bind(2, dataset);
+    while (select->step())
+        devices.push_back(select->column_string(0));
+    return devices;
+}
+
+}  // namespace
+
+void SyncStore::submit_update_records(std::string identity_id, std::string dataset, std::string author,
+                                      std::vector<RecordPatch> patches, EpochMillis now,
+                                      UpdateRecordsDone done) {
+    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return done(std::move(s));
+    if (Status s = validate_patches(patches, impl_->limits); !s.ok()) return done(std::move(s));
+    struct Update {
+        std::string identity_id, dataset, author;
+        std::vector<RecordPatch> patches;
+        EpochMillis now;
+        UpdateRecordsOutcome outcome;
+    };
+    auto update = std::make_shared<Update>(
+        Update{std::move(identity_id), std::move(dataset), std::move(author), std::move(patches), now, {}});
+    impl_->committer.submit(
+        [update, &limits = impl_->limits](sqlite::Database& db) -> Status {
+            auto written = apply_update(db, limits, update->identity_id, update->dataset, update->author,
+                                        update->patches, update->now);
+            if (!written.ok()) return written.status();
+            update->outcome.records = std::move(written).value();
+            // Read here, in the write's own transaction, rather than in a read transaction of its own.
+            update->outcome.subscribers = read_subscribers(db, update->identity_id, update->dataset);
+            return {};
+        },
+        [update, done = std::move(done)](Status outcome) {
+            if (!outcome.ok()) return done(std::move(outcome));
+            done(std::move(update->outcome));
+        });
+}
+
+Result<SyncStore::UpdateRecordsOutcome> SyncStore::update_records(std::string_view identity_id,
+                                                                  std::string_view dataset,
+                                                                  std::string_view author,
+                                                                  const std::vector<RecordPatch>& patches,
+                                                                  EpochMillis now) {
+    std::promise<Result<UpdateRecordsOutcome>> outcome;
+    auto ready = outcome.get_future();
+    submit_update_records(
+        std::string(identity_id), std::string(dataset), std::string(author), patches, now,
+        [&outcome](Result<UpdateRecordsOutcome> result) { outcome.set_value(std::move(result)); });
+    return ready.get();
 }
 
 Result<DatasetDescription> SyncStore::describe_dataset(std::string_view identity_id,
@@ -660,20 +724,6 @@ Status SyncStore::unsubscribe(std::string_view identity_id, std::string_view dat
             "DELETE FROM subscriptions WHERE identity_id = ?1 AND dataset_name = ?2 AND device_id = ?3"));
         erase->bind(1, identity_id).bind(2, dataset).bind(3, device_id).run();
         return Status{};
-    });
-}
-
-Result<std::vector<std::string>> SyncStore::subscribers(std::string_view identity_id,
-                                                        std::string_view dataset) const {
-    return impl_->read([&](sqlite::Database& db) -> Result<std::vector<std::string>> {
-        std::vector<std::string> devices;
-        sqlite::StatementScope select(
-            db.cached("SELECT device_id FROM subscriptions WHERE identity_id = ?1 AND dataset_name = ?2 "
-                      "ORDER BY device_id"));
-        select->bind(1, identity_id).bind(2, dataset);
-        while (select->step())
-            devices.push_back(select->column_string(0));
-        return devices;
     });
 }
 

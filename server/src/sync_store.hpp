@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,7 +58,8 @@ struct IdentityCredentials {
 };
 
 // Thread-safety: every method may be called from any thread concurrently. Writes are serialized on one
-// connection (each call one transaction); reads use pooled connections and see the last commit.
+// connection (UpdateRecords in group commits, other writes one transaction each); reads use pooled
+// connections and see the last commit.
 class SyncStore {
   public:
     static Result<std::unique_ptr<SyncStore>> open(const SyncStoreOptions& options);
@@ -87,10 +89,21 @@ class SyncStore {
                                                  std::int64_t last_sync_count, std::string_view next_token,
                                                  std::int64_t max_results) const;
     // Applies the patches atomically: all of them, or none and the error. author becomes LastModifiedBy.
-    Result<std::vector<sync::WireRecord>> update_records(std::string_view identity_id,
-                                                         std::string_view dataset, std::string_view author,
-                                                         const std::vector<sync::RecordPatch>& patches,
-                                                         EpochMillis now);
+    // Concurrent calls share commits (group commit): the outcome is reported once it is durable.
+    struct UpdateRecordsOutcome {
+        std::vector<sync::WireRecord> records;  // as written
+        std::vector<std::string> subscribers;  // devices subscribed to the dataset (push sync), at the commit
+    };
+    using UpdateRecordsDone = std::function<void(Result<UpdateRecordsOutcome>)>;
+    // Asynchronous: done runs on the store's writer thread and must not block.
+    void submit_update_records(std::string identity_id, std::string dataset, std::string author,
+                               std::vector<sync::RecordPatch> patches, EpochMillis now,
+                               UpdateRecordsDone done);
+    // Blocking: waits for the durable outcome. Never call it from a UpdateRecordsDone callback.
+    Result<UpdateRecordsOutcome> update_records(std::string_view identity_id, std::string_view dataset,
+                                                std::string_view author,
+                                                const std::vector<sync::RecordPatch>& patches,
+                                                EpochMillis now);
     Result<sync::DatasetDescription> describe_dataset(std::string_view identity_id,
                                                       std::string_view dataset) const;
     Result<sync::DatasetDescription> delete_dataset(std::string_view identity_id, std::string_view dataset,
@@ -109,9 +122,6 @@ class SyncStore {
     // not_found when the device is not one of the identity's.
     Status subscribe(std::string_view identity_id, std::string_view dataset, std::string_view device_id);
     Status unsubscribe(std::string_view identity_id, std::string_view dataset, std::string_view device_id);
-    // The devices subscribed to a dataset.
-    Result<std::vector<std::string>> subscribers(std::string_view identity_id,
-                                                 std::string_view dataset) const;
     // The identity a device belongs to; not_found for unknown devices.
     Result<std::string> device_owner(std::string_view device_id) const;
 

@@ -12,7 +12,7 @@ namespace synclatch::test {
 class ServerProcess {
   public:
     // Starts SYNCLATCH_SERVER_BINARY with --listen 127.0.0.1:0 --data data_dir plus extra_args, and waits
-    // for its "listening on" line (fails the test after 10 s).
+    // for its "listening on" line; throws std::runtime_error when it does not come within 10 s.
     ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args);
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;

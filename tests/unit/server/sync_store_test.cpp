@@ -36,7 +36,7 @@ struct ServerFixture {
         auto written = store->update_records(identity, dataset, "device-a", patches, ++now);
         INFO(written.status().to_string());
         REQUIRE(written.ok());
-        return std::move(written).value();
+        return std::move(written).value().records;
     }
 
     sync::ListRecordsResult list(const std::string& dataset, std::int64_t last_sync_count = 0) {

@@ -1,0 +1,277 @@
+// server_bench: synclatch-server under load from a C++ client over keep-alive connections, beside a
+// static-response baseline measured in the same run.
+//
+// The server is the real binary, started on a fresh data dir with durable commits (synchronous=FULL).
+// Each connection acts as its own identity (GetId + GetCredentialsForIdentity) and signs every request
+// with SigV4, as an SDK would. Phases, each for a fixed time over all connections:
+//   static         GET /healthz: a fixed answer, the ceiling of this HTTP stack on this machine
+//   UpdateRecords  one record (100-byte value) per request, each acknowledged only once durable
+//   ListRecords    the connection's dataset (that one record)
+// Client and server share the machine, so the client's own cost is part of every figure alike.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "support/http_client.hpp"
+#include "support/server_process.hpp"
+#include "synclatch/sync/sigv4_signing.hpp"
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace fs = std::filesystem;
+using namespace synclatch;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: server_bench [--connections N] [--seconds S] [--threads T] [--dir PATH]
+
+Loads a real synclatch-server over keep-alive connections, one identity per connection, SigV4 on:
+  static          GET /healthz, a fixed answer: the baseline, measured in the same run
+  UpdateRecords   one record per request, durable    (aim: >= 15,000 req/s on 2 cores)
+  ListRecords     the connection's one-record dataset (aim: >= 50% of the baseline)
+and prints req/s, p50 and p99 for each.
+
+  --connections N   client connections (default 64)
+  --seconds S       length of each phase (default 10)
+  --threads T       the server's --threads (default: the server's default)
+  --dir PATH        the server's data dir (default: a new folder in the temp folder, removed after)
+  --help            show this text
+)";
+
+struct Options {
+    int connections = 64;
+    int seconds = 10;
+    std::string threads;
+    std::string dir;
+};
+
+enum class Phase { static_response, update_records, list_records };
+
+struct Connection {
+    std::string identity;
+    sync::sigv4::Credentials credentials;
+    std::string session_token;
+    std::int64_t sync_count = 0;  // of the connection's one record
+    std::vector<double> latencies_ms;
+    long failures = 0;
+};
+
+struct PhaseResult {
+    const char* name;
+    double requests_per_second = 0;
+    double p50_ms = 0;
+    double p99_ms = 0;
+    long failures = 0;
+};
+
+const std::string& value_100() {
+    static const std::string value(100, 'v');
+    return value;
+}
+
+http::request<http::string_body> make_request(Phase phase, const Connection& c, unsigned short port,
+                                              const std::string& amz_date) {
+    sync::sigv4::Request wire;
+    const std::string path = test::dataset_path(c.identity, "bench");
+    switch (phase) {
+        case Phase::static_response:
+            wire.method = "GET";
+            wire.path = "/healthz";
+            break;
+        case Phase::update_records:
+            wire.method = "POST";
+            wire.path = path;
+            wire.body = json{{"SyncSessionToken", c.session_token},
+                             {"RecordPatches", json::array({{{"Op", "replace"},
+                                                             {"Key", "k"},
+                                                             {"Value", value_100()},
+                                                             {"SyncCount", c.sync_count}}})}}
+                            .dump();
+            break;
+        case Phase::list_records:
+            wire.method = "GET";
+            wire.path = path + "/records";
+            wire.query = "lastSyncCount=0&maxResults=1024";
+            break;
+    }
+    wire.headers = {{"Host", "127.0.0.1:" + std::to_string(port)}};
+    if (wire.method == "POST") wire.headers.emplace_back("Content-Type", "application/json");
+    if (phase != Phase::static_response)
+        sync::sigv4::sign(wire, c.credentials, "us-east-1", "cognito-sync", amz_date);
+    http::request<http::string_body> request(http::string_to_verb(wire.method),
+                                             wire.query.empty() ? wire.path : wire.path + "?" + wire.query,
+                                             11);
+    for (const auto& [name, value] : wire.headers)
+        request.set(name, value);
+    request.body() = std::move(wire.body);
+    request.prepare_payload();
+    request.keep_alive(true);
+    return request;
+}
+
+// One connection's loop: a request, its answer, again, until the deadline.
+asio::awaitable<void> drive(Phase phase, Connection& c, unsigned short port, Clock::time_point deadline,
+                            const std::string& amz_date) {
+    beast::tcp_stream stream(co_await asio::this_coro::executor);
+    co_await stream.async_connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port),
+                                  asio::use_awaitable);
+    stream.socket().set_option(asio::ip::tcp::no_delay(true));
+    beast::flat_buffer buffer;
+    while (Clock::now() < deadline) {
+        auto request = make_request(phase, c, port, amz_date);
+        const auto start = Clock::now();
+        co_await http::async_write(stream, request, asio::use_awaitable);
+        http::response<http::string_body> response;
+        co_await http::async_read(stream, buffer, response, asio::use_awaitable);
+        c.latencies_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+        if (response.result() != http::status::ok) {
+            ++c.failures;
+            if (c.failures == 1)
+                std::fprintf(stderr, "  first failure: %u %s\n", response.result_int(), response.body().c_str());
+            continue;
+        }
+        if (phase == Phase::update_records)
+            c.sync_count = json::parse(response.body()).at("Records").at(0).at("SyncCount").get<std::int64_t>();
+    }
+}
+
+PhaseResult run_phase(const char* name, Phase phase, std::vector<Connection>& connections,
+                      unsigned short port, int seconds) {
+    for (auto& c : connections) {
+        c.latencies_ms.clear();
+        c.failures = 0;
+    }
+    asio::io_context io;
+    const std::string amz_date = test::amz_date_now();  // valid for the server's 15-minute skew window
+    const auto start = Clock::now();
+    const auto deadline = start + std::chrono::seconds(seconds);
+    for (auto& c : connections) {
+        asio::co_spawn(io, drive(phase, c, port, deadline, amz_date), [](std::exception_ptr e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                std::fprintf(stderr, "  a connection failed: %s\n", ex.what());
+            }
+        });
+    }
+    io.run();
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+
+    std::vector<double> all;
+    PhaseResult result{name};
+    for (const auto& c : connections) {
+        all.insert(all.end(), c.latencies_ms.begin(), c.latencies_ms.end());
+        result.failures += c.failures;
+    }
+    std::sort(all.begin(), all.end());
+    const auto ok = static_cast<double>(all.size()) - static_cast<double>(result.failures);
+    result.requests_per_second = ok / elapsed;
+    if (!all.empty()) {
+        result.p50_ms = all[all.size() / 2];
+        result.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+    }
+    return result;
+}
+
+Options parse(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        const bool has_value = i + 1 < argc;
+        if (arg == "--help" || arg == "-h") {
+            std::fputs(kUsage, stdout);
+            std::exit(0);
+        } else if (arg == "--connections" && has_value) {
+            o.connections = std::atoi(argv[++i]);
+        } else if (arg == "--seconds" && has_value) {
+            o.seconds = std::atoi(argv[++i]);
+        } else if (arg == "--threads" && has_value) {
+            o.threads = argv[++i];
+        } else if (arg == "--dir" && has_value) {
+            o.dir = argv[++i];
+        } else {
+            std::fprintf(stderr, "server_bench: unknown or incomplete option '%s'\n\n%s", arg.c_str(), kUsage);
+            std::exit(2);
+        }
+    }
+    if (o.connections < 1 || o.connections > 1000 || o.seconds < 1 || o.seconds > 600) {
+        std::fprintf(stderr, "server_bench: --connections must be 1..1000 and --seconds 1..600\n");
+        std::exit(2);
+    }
+    return o;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Options options = parse(argc, argv);
+    const bool own_dir = options.dir.empty();
+    const fs::path dir = own_dir ? fs::temp_directory_path() / ("synclatch-server-bench-" + std::to_string(::getpid()))
+                                 : fs::path(options.dir);
+    fs::create_directories(dir);
+    int exit_code = 0;
+    try {
+        std::vector<std::string> args;
+        if (!options.threads.empty()) args = {"--threads", options.threads};
+        test::ServerProcess server(dir.string(), args);
+        std::printf("server_bench: %d connections, %d s per phase, server data in %s\n", options.connections,
+                    options.seconds, dir.c_str());
+
+        // One identity per connection, each with a session token and its one record written once.
+        std::vector<Connection> connections(static_cast<std::size_t>(options.connections));
+        test::HttpClient setup(server.port());
+        for (auto& c : connections) {
+            std::tie(c.identity, c.credentials) = test::new_identity(setup);
+            auto listed = setup.send("GET", test::dataset_path(c.identity, "bench") + "/records", "", c.credentials);
+            c.session_token = listed.json().at("SyncSessionToken").get<std::string>();
+        }
+
+        std::vector<PhaseResult> results;
+        results.push_back(run_phase("static (GET /healthz)", Phase::static_response, connections,
+                                    server.port(), options.seconds));
+        results.push_back(run_phase("UpdateRecords (1 record)", Phase::update_records, connections,
+                                    server.port(), options.seconds));
+        results.push_back(run_phase("ListRecords (1 record)", Phase::list_records, connections, server.port(),
+                                    options.seconds));
+
+        std::printf("\n%-26s %12s %10s %10s %9s\n", "phase", "req/s", "p50 ms", "p99 ms", "failures");
+        for (const auto& r : results) {
+            std::printf("%-26s %12.0f %10.2f %10.2f %9ld\n", r.name, r.requests_per_second, r.p50_ms, r.p99_ms,
+                        r.failures);
+        }
+        const double baseline = results[0].requests_per_second;
+        std::printf("\nUpdateRecords: %.0f req/s durable (aim >= 15000)\n", results[1].requests_per_second);
+        std::printf("ListRecords: %.1f%% of the static baseline (aim >= 50%%)\n",
+                    baseline > 0 ? 100.0 * results[2].requests_per_second / baseline : 0.0);
+        for (const auto& r : results) {
+            if (r.failures > 0) exit_code = 1;  // a failed request makes the figures meaningless
+        }
+        server.terminate();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "server_bench: %s\n", e.what());
+        exit_code = 1;
+    }
+    if (own_dir) fs::remove_all(dir);
+    return exit_code;
+}
