@@ -25,6 +25,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -43,7 +45,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: server_bench [--connections N] [--seconds S] [--threads T] [--dir PATH]
+constexpr const char* kUsage =
+    R"(usage: server_bench [--connections N] [--seconds S] [--threads T] [--dir PATH]
 
 Loads a real synclatch-server over keep-alive connections, one identity per connection, SigV4 on:
   static          GET /healthz, a fixed answer: the baseline, measured in the same run
@@ -54,6 +57,7 @@ and prints req/s, p50 and p99 for each.
   --connections N   client connections (default 64)
   --seconds S       length of each phase (default 10)
   --threads T       the server's --threads (default: the server's default)
+  --client-threads C   threads of this load client (default 1)
   --dir PATH        the server's data dir (default: a new folder in the temp folder, removed after)
   --help            show this text
 )";
@@ -62,6 +66,7 @@ struct Options {
     int connections = 64;
     int seconds = 10;
     std::string threads;
+    int client_threads = 1;
     std::string dir;
 };
 
@@ -70,6 +75,7 @@ enum class Phase { static_response, update_records, list_records };
 struct Connection {
     std::string identity;
     sync::sigv4::Credentials credentials;
+    std::optional<sync::sigv4::Signer> signer;  // keeps the day's signing key, as an SDK does
     std::string session_token;
     std::int64_t sync_count = 0;  // of the connection's one record
     std::vector<double> latencies_ms;
@@ -89,7 +95,7 @@ const std::string& value_100() {
     return value;
 }
 
-http::request<http::string_body> make_request(Phase phase, const Connection& c, unsigned short port,
+http::request<http::string_body> make_request(Phase phase, Connection& c, unsigned short port,
                                               const std::string& amz_date) {
     sync::sigv4::Request wire;
     const std::string path = test::dataset_path(c.identity, "bench");
@@ -101,12 +107,10 @@ http::request<http::string_body> make_request(Phase phase, const Connection& c, 
         case Phase::update_records:
             wire.method = "POST";
             wire.path = path;
-            wire.body = json{{"SyncSessionToken", c.session_token},
-                             {"RecordPatches", json::array({{{"Op", "replace"},
-                                                             {"Key", "k"},
-                                                             {"Value", value_100()},
-                                                             {"SyncCount", c.sync_count}}})}}
-                            .dump();
+            // Written out rather than built with nlohmann: the load client should spend little CPU.
+            wire.body = R"({"SyncSessionToken":")" + c.session_token +
+                        R"(","RecordPatches":[{"Op":"replace","Key":"k","Value":")" + value_100() +
+                        R"(","SyncCount":)" + std::to_string(c.sync_count) + "}]}";
             break;
         case Phase::list_records:
             wire.method = "GET";
@@ -116,17 +120,22 @@ http::request<http::string_body> make_request(Phase phase, const Connection& c, 
     }
     wire.headers = {{"Host", "127.0.0.1:" + std::to_string(port)}};
     if (wire.method == "POST") wire.headers.emplace_back("Content-Type", "application/json");
-    if (phase != Phase::static_response)
-        sync::sigv4::sign(wire, c.credentials, "us-east-1", "cognito-sync", amz_date);
-    http::request<http::string_body> request(http::string_to_verb(wire.method),
-                                             wire.query.empty() ? wire.path : wire.path + "?" + wire.query,
-                                             11);
+    if (phase != Phase::static_response) c.signer->sign(wire, amz_date);
+    http::request<http::string_body> request(
+        http::string_to_verb(wire.method), wire.query.empty() ? wire.path : wire.path + "?" + wire.query, 11);
     for (const auto& [name, value] : wire.headers)
         request.set(name, value);
     request.body() = std::move(wire.body);
     request.prepare_payload();
     request.keep_alive(true);
     return request;
+}
+
+// The SyncCount of the one record an UpdateRecords answer holds (found without a full parse).
+std::int64_t sync_count_of(const std::string& body) {
+    const auto at = body.find("\"SyncCount\":");
+    if (at == std::string::npos) throw std::runtime_error("no SyncCount in " + body);
+    return std::strtoll(body.c_str() + at + 12, nullptr, 10);
 }
 
 // One connection's loop: a request, its answer, again, until the deadline.
@@ -137,6 +146,7 @@ asio::awaitable<void> drive(Phase phase, Connection& c, unsigned short port, Clo
                                   asio::use_awaitable);
     stream.socket().set_option(asio::ip::tcp::no_delay(true));
     beast::flat_buffer buffer;
+    buffer.reserve(8 * 1024);  // one recv per response
     while (Clock::now() < deadline) {
         auto request = make_request(phase, c, port, amz_date);
         const auto start = Clock::now();
@@ -147,26 +157,27 @@ asio::awaitable<void> drive(Phase phase, Connection& c, unsigned short port, Clo
         if (response.result() != http::status::ok) {
             ++c.failures;
             if (c.failures == 1)
-                std::fprintf(stderr, "  first failure: %u %s\n", response.result_int(), response.body().c_str());
+                std::fprintf(stderr, "  first failure: %u %s\n", response.result_int(),
+                             response.body().c_str());
             continue;
         }
-        if (phase == Phase::update_records)
-            c.sync_count = json::parse(response.body()).at("Records").at(0).at("SyncCount").get<std::int64_t>();
+        if (phase == Phase::update_records) c.sync_count = sync_count_of(response.body());
     }
 }
 
 PhaseResult run_phase(const char* name, Phase phase, std::vector<Connection>& connections,
-                      unsigned short port, int seconds) {
+                      unsigned short port, int seconds, int client_threads) {
     for (auto& c : connections) {
         c.latencies_ms.clear();
         c.failures = 0;
     }
-    asio::io_context io;
+    std::vector<asio::io_context> ios(static_cast<std::size_t>(client_threads));
     const std::string amz_date = test::amz_date_now();  // valid for the server's 15-minute skew window
     const auto start = Clock::now();
     const auto deadline = start + std::chrono::seconds(seconds);
-    for (auto& c : connections) {
-        asio::co_spawn(io, drive(phase, c, port, deadline, amz_date), [](std::exception_ptr e) {
+    for (std::size_t i = 0; i < connections.size(); ++i) {
+        auto& io = ios[i % ios.size()];
+        asio::co_spawn(io, drive(phase, connections[i], port, deadline, amz_date), [](std::exception_ptr e) {
             if (!e) return;
             try {
                 std::rethrow_exception(e);
@@ -175,7 +186,11 @@ PhaseResult run_phase(const char* name, Phase phase, std::vector<Connection>& co
             }
         });
     }
-    io.run();
+    std::vector<std::thread> threads;
+    for (auto& io : ios)
+        threads.emplace_back([&io] { io.run(); });
+    for (auto& t : threads)
+        t.join();
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
 
     std::vector<double> all;
@@ -208,15 +223,21 @@ Options parse(int argc, char** argv) {
             o.seconds = std::atoi(argv[++i]);
         } else if (arg == "--threads" && has_value) {
             o.threads = argv[++i];
+        } else if (arg == "--client-threads" && has_value) {
+            o.client_threads = std::atoi(argv[++i]);
         } else if (arg == "--dir" && has_value) {
             o.dir = argv[++i];
         } else {
-            std::fprintf(stderr, "server_bench: unknown or incomplete option '%s'\n\n%s", arg.c_str(), kUsage);
+            std::fprintf(stderr, "server_bench: unknown or incomplete option '%s'\n\n%s", arg.c_str(),
+                         kUsage);
             std::exit(2);
         }
     }
-    if (o.connections < 1 || o.connections > 1000 || o.seconds < 1 || o.seconds > 600) {
-        std::fprintf(stderr, "server_bench: --connections must be 1..1000 and --seconds 1..600\n");
+    if (o.connections < 1 || o.connections > 1000 || o.seconds < 1 || o.seconds > 600 ||
+        o.client_threads < 1 || o.client_threads > 16) {
+        std::fprintf(
+            stderr,
+            "server_bench: --connections must be 1..1000, --seconds 1..600, --client-threads 1..16\n");
         std::exit(2);
     }
     return o;
@@ -227,8 +248,9 @@ Options parse(int argc, char** argv) {
 int main(int argc, char** argv) {
     const Options options = parse(argc, argv);
     const bool own_dir = options.dir.empty();
-    const fs::path dir = own_dir ? fs::temp_directory_path() / ("synclatch-server-bench-" + std::to_string(::getpid()))
-                                 : fs::path(options.dir);
+    const fs::path dir =
+        own_dir ? fs::temp_directory_path() / ("synclatch-server-bench-" + std::to_string(::getpid()))
+                : fs::path(options.dir);
     fs::create_directories(dir);
     int exit_code = 0;
     try {
@@ -243,22 +265,24 @@ int main(int argc, char** argv) {
         test::HttpClient setup(server.port());
         for (auto& c : connections) {
             std::tie(c.identity, c.credentials) = test::new_identity(setup);
-            auto listed = setup.send("GET", test::dataset_path(c.identity, "bench") + "/records", "", c.credentials);
+            c.signer.emplace(c.credentials, "us-east-1", "cognito-sync");
+            auto listed =
+                setup.send("GET", test::dataset_path(c.identity, "bench") + "/records", "", c.credentials);
             c.session_token = listed.json().at("SyncSessionToken").get<std::string>();
         }
 
         std::vector<PhaseResult> results;
         results.push_back(run_phase("static (GET /healthz)", Phase::static_response, connections,
-                                    server.port(), options.seconds));
+                                    server.port(), options.seconds, options.client_threads));
         results.push_back(run_phase("UpdateRecords (1 record)", Phase::update_records, connections,
-                                    server.port(), options.seconds));
+                                    server.port(), options.seconds, options.client_threads));
         results.push_back(run_phase("ListRecords (1 record)", Phase::list_records, connections, server.port(),
-                                    options.seconds));
+                                    options.seconds, options.client_threads));
 
         std::printf("\n%-26s %12s %10s %10s %9s\n", "phase", "req/s", "p50 ms", "p99 ms", "failures");
         for (const auto& r : results) {
-            std::printf("%-26s %12.0f %10.2f %10.2f %9ld\n", r.name, r.requests_per_second, r.p50_ms, r.p99_ms,
-                        r.failures);
+            std::printf("%-26s %12.0f %10.2f %10.2f %9ld\n", r.name, r.requests_per_second, r.p50_ms,
+                        r.p99_ms, r.failures);
         }
         const double baseline = results[0].requests_per_second;
         std::printf("\nUpdateRecords: %.0f req/s durable (aim >= 15000)\n", results[1].requests_per_second);

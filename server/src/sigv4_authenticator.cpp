@@ -7,6 +7,7 @@
 
 #include <ctime>
 
+#include "immutable_cache.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
 
 namespace synclatch::server {
@@ -59,7 +60,10 @@ sigv4::Request wire_request(const HttpRequest& request, const RequestTarget& tar
 
 Authenticator make_sigv4_authenticator(SyncStore& store, std::optional<AdminKey> admin_key,
                                        std::function<EpochMillis()> clock) {
-    return [&store, admin_key = std::move(admin_key), clock = std::move(clock)](
+    // Signing keys by access key and scope: deriving one is four HMACs, and a client signs a day's
+    // requests with the same key.
+    auto signing_keys = std::make_shared<ImmutableCache<std::string>>(100'000);
+    return [&store, admin_key = std::move(admin_key), clock = std::move(clock), signing_keys](
                const HttpRequest& request, const RequestTarget& target) -> Result<Principal> {
         const auto header = request.find(boost::beast::http::field::authorization);
         if (header == request.end()) return refuse("Missing Authentication Token: sign requests with SigV4");
@@ -108,10 +112,15 @@ Authenticator make_sigv4_authenticator(SyncStore& store, std::optional<AdminKey>
             principal.identity_id = credentials->identity_id;
             secret = credentials->secret_key;
         }
-        const std::string expected = sigv4::signature(
-            secret, auth->scope,
-            sigv4::string_to_sign(amz_date, auth->scope,
-                                  sigv4::canonical_request(wire, auth->signed_headers, true)));
+        const std::string key_id = auth->access_key_id + "/" + auth->scope.to_string();
+        auto key = signing_keys->find(key_id);
+        if (!key) {
+            key = sigv4::signing_key(secret, auth->scope);
+            signing_keys->insert(key_id, *key);
+        }
+        const std::string expected = sigv4::signature_with_key(
+            *key, sigv4::string_to_sign(amz_date, auth->scope,
+                                        sigv4::canonical_request(wire, auth->signed_headers, true)));
         if (CRYPTO_memcmp(expected.data(), auth->signature.data(), expected.size()) != 0) {
             return refuse("The request signature we calculated does not match the signature you provided");
         }

@@ -56,20 +56,26 @@ std::string lowercase(std::string_view text) {
     return out;
 }
 
-// Trims and collapses runs of spaces, as canonical header values require.
-std::string canonical_value(std::string_view value) {
-    std::string out;
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// Appends value trimmed, with runs of spaces collapsed, as canonical header values require.
+void append_canonical_value(std::string& out, std::string_view value) {
+    const std::size_t start = out.size();
     bool space = false;
     for (char c : value) {
         if (c == ' ' || c == '\t') {
-            space = !out.empty();
+            space = out.size() > start;
             continue;
         }
         if (space) out += ' ';
         space = false;
         out += c;
     }
-    return out;
 }
 
 std::string canonical_query(std::string_view query) {
@@ -108,13 +114,7 @@ std::string join(std::span<const std::string> parts, char separator) {
 
 std::string_view header_value(const Request& request, std::string_view name) {
     for (const auto& [header, value] : request.headers) {
-        if (header.size() == name.size() &&
-            std::equal(header.begin(), header.end(), name.begin(), [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) ==
-                       std::tolower(static_cast<unsigned char>(b));
-            })) {
-            return value;
-        }
+        if (equals_ignoring_case(header, name)) return value;
     }
     return {};
 }
@@ -123,18 +123,24 @@ std::string canonical_request(const Request& request, std::span<const std::strin
                               bool double_encode_path) {
     std::string path = request.path.empty() ? "/" : request.path;
     if (double_encode_path) path = uri_encode(path, true);
-    std::string headers;
+    // Built by appending: this runs for every request the server verifies.
+    std::string out;
+    out.reserve(512);
+    out.append(request.method).append("\n").append(path).append("\n");
+    out.append(canonical_query(request.query)).append("\n");
     for (const auto& name : signed_headers) {
-        std::string values;
+        out.append(name).append(":");
+        bool first = true;
         for (const auto& [header, value] : request.headers) {
-            if (lowercase(header) != name) continue;
-            if (!values.empty()) values += ',';
-            values += canonical_value(value);
+            if (!equals_ignoring_case(header, name)) continue;
+            if (!first) out += ',';
+            first = false;
+            append_canonical_value(out, value);
         }
-        headers += name + ":" + values + "\n";
+        out += '\n';
     }
-    return request.method + "\n" + path + "\n" + canonical_query(request.query) + "\n" + headers + "\n" +
-           join(signed_headers, ';') + "\n" + detail::sha256_hex(request.body);
+    out.append("\n").append(join(signed_headers, ';')).append("\n").append(detail::sha256_hex(request.body));
+    return out;
 }
 
 std::string string_to_sign(std::string_view amz_date, const Scope& scope, std::string_view canonical) {
@@ -142,16 +148,26 @@ std::string string_to_sign(std::string_view amz_date, const Scope& scope, std::s
            detail::sha256_hex(canonical);
 }
 
-std::string signature(std::string_view secret_key, const Scope& scope, std::string_view to_sign) {
+std::string signing_key(std::string_view secret_key, const Scope& scope) {
     std::string key = detail::hmac_sha256("AWS4" + std::string(secret_key), scope.date);
     key = detail::hmac_sha256(key, scope.region);
     key = detail::hmac_sha256(key, scope.service);
-    key = detail::hmac_sha256(key, "aws4_request");
+    return detail::hmac_sha256(key, "aws4_request");
+}
+
+std::string signature_with_key(std::string_view key, std::string_view to_sign) {
     return detail::hex(detail::hmac_sha256(key, to_sign));
 }
 
-void sign(Request& request, const Credentials& credentials, std::string_view region, std::string_view service,
-          std::string_view amz_date, bool double_encode_path) {
+std::string signature(std::string_view secret_key, const Scope& scope, std::string_view to_sign) {
+    return signature_with_key(signing_key(secret_key, scope), to_sign);
+}
+
+namespace {
+
+// Adds the date, token and Authorization headers; key: the signing key of scope.
+void sign_with_key(Request& request, const Credentials& credentials, const Scope& scope, std::string_view key,
+                   std::string_view amz_date, bool double_encode_path) {
     request.headers.emplace_back("X-Amz-Date", std::string(amz_date));
     if (!credentials.session_token.empty())
         request.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
@@ -160,13 +176,36 @@ void sign(Request& request, const Credentials& credentials, std::string_view reg
         names.push_back(lowercase(name));
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
-    const Scope scope{std::string(amz_date.substr(0, 8)), std::string(region), std::string(service)};
     const std::string to_sign =
         string_to_sign(amz_date, scope, canonical_request(request, names, double_encode_path));
-    request.headers.emplace_back("Authorization",
-                                 "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" +
-                                     scope.to_string() + ", SignedHeaders=" + join(names, ';') +
-                                     ", Signature=" + signature(credentials.secret_key, scope, to_sign));
+    request.headers.emplace_back("Authorization", "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id +
+                                                      "/" + scope.to_string() +
+                                                      ", SignedHeaders=" + join(names, ';') +
+                                                      ", Signature=" + signature_with_key(key, to_sign));
+}
+
+}  // namespace
+
+void sign(Request& request, const Credentials& credentials, std::string_view region, std::string_view service,
+          std::string_view amz_date, bool double_encode_path) {
+    const Scope scope{std::string(amz_date.substr(0, 8)), std::string(region), std::string(service)};
+    sign_with_key(request, credentials, scope, signing_key(credentials.secret_key, scope), amz_date,
+                  double_encode_path);
+}
+
+Signer::Signer(Credentials credentials, std::string region, std::string service, bool double_encode_path)
+    : credentials_(std::move(credentials)),
+      region_(std::move(region)),
+      service_(std::move(service)),
+      double_encode_path_(double_encode_path) {}
+
+void Signer::sign(Request& request, std::string_view amz_date) {
+    const Scope scope{std::string(amz_date.substr(0, 8)), region_, service_};
+    if (key_.empty() || key_date_ != scope.date) {
+        key_ = signing_key(credentials_.secret_key, scope);
+        key_date_ = scope.date;
+    }
+    sign_with_key(request, credentials_, scope, key_, amz_date, double_encode_path_);
 }
 
 Result<Authorization> parse_authorization(std::string_view header) {

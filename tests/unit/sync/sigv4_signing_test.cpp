@@ -71,6 +71,35 @@ TEST_CASE("SigV4: sign() reproduces the suite's Authorization headers", "[sync][
     }
 }
 
+TEST_CASE("SigV4: a Signer keeps the day's key and signs as sign() does, across a date change",
+          "[sync][sigv4]") {
+    Signer signer(kExample, "us-east-1", "service", false);
+    Request first = suite_request("GET", "/");
+    signer.sign(first, kDate);
+    CHECK(signature_of(first) == "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
+
+    Request next_day = suite_request("GET", "/");
+    signer.sign(next_day, "20150831T000001Z");
+    Request expected = suite_request("GET", "/");
+    sign(expected, kExample, "us-east-1", "service", "20150831T000001Z", false);
+    CHECK(header_value(next_day, "authorization") == header_value(expected, "authorization"));
+    CHECK(header_value(next_day, "authorization").find("/20150831/us-east-1/") != std::string_view::npos);
+}
+
+TEST_CASE("SigV4: the signing key is the suite's, and signature_with_key() equals signature()",
+          "[sync][sigv4]") {
+    const Scope scope{"20150830", "us-east-1", "service"};
+    const std::string to_sign =
+        "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+        "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63";
+    const std::string key = signing_key(kExample.secret_key, scope);
+    CHECK(key.size() == 32);
+    CHECK(signature_with_key(key, to_sign) ==
+          "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
+    CHECK(signature_with_key(signing_key("another secret", scope), to_sign) !=
+          signature_with_key(key, to_sign));
+}
+
 TEST_CASE("SigV4: Cognito Sync paths are encoded twice in the canonical request", "[sync][sigv4]") {
     Request r;
     r.method = "GET";
