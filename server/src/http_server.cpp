@@ -1,11 +1,10 @@
-// The connection loop: read a request under a deadline, run the handler on the connection's strand, write the
+// The connection loop: read a request under a deadline, run the handler on the connection's thread, write the
 // response under a deadline, repeat while the client keeps the connection alive.
 #include "http_server.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -25,7 +24,7 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 struct HttpServer::Connection {
     explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
-    beast::tcp_stream stream;  // used only on its own strand
+    beast::tcp_stream stream;  // used only on its own io_context's thread
     bool busy = false;         // a request is being handled; guarded by HttpServer::mutex_
 };
 
@@ -46,7 +45,7 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::Connection> connection,
     // Room for a typical signed request: Beast then reads it with one recv instead of 512 bytes first.
     buffer.reserve(8 * 1024);
     for (;;) {
-        // Checked in the same strand turn that starts the read: stop() sets the flag before it posts the
+        // Checked in the same handler that starts the read: stop() sets the flag before it posts the
         // cancel, so either this check or the cancel ends an idle connection.
         if (stopping()) break;
         http::request_parser<http::string_body> parser;
@@ -100,13 +99,12 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::Connection> connection,
 
 }  // namespace
 
-HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler handler,
-                       UpgradeHandler upgrade)
-    : io_(io),
+HttpServer::HttpServer(IoPool& pool, HttpServerOptions options, Handler handler, UpgradeHandler upgrade)
+    : pool_(pool),
       options_(std::move(options)),
       handler_(std::move(handler)),
       upgrade_(std::move(upgrade)),
-      acceptor_(io) {}
+      acceptor_(pool.main()) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -130,7 +128,7 @@ Result<tcp::endpoint> HttpServer::start() {
 }
 
 void HttpServer::accept_next() {
-    acceptor_.async_accept(asio::make_strand(io_), [this](beast::error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(pool_.next(), [this](beast::error_code ec, tcp::socket socket) {
         if (ec) return;  // the acceptor was closed by stop()
         auto connection = std::make_shared<Connection>(std::move(socket));
         {

@@ -1,7 +1,7 @@
-// HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, one C++20 coroutine per connection on its own
-// strand. Every read of a request (headers and body) and every write has a deadline, headers and bodies are
-// size-bounded, and handlers run on a worker pool so that database work never stalls network I/O.
-// stop() stops accepting, lets requests in flight finish, and closes idle connections.
+// HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, one C++20 coroutine per connection, each connection
+// on one thread of the IoPool. Every read of a request (headers and body) and every write has a deadline,
+// and headers and bodies are size-bounded. stop() stops accepting, lets requests in flight finish, and
+// closes idle connections.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -17,6 +17,7 @@
 #include <string>
 
 #include "http_types.hpp"
+#include "io_pool.hpp"
 #include "synclatch/core/result.hpp"
 
 namespace synclatch::server {
@@ -30,11 +31,11 @@ struct HttpServerOptions {
     std::chrono::milliseconds write_timeout{30'000};
 };
 
-// Thread-safety: start() once, then stop() from any thread. The io_context may run on several threads.
+// Thread-safety: start() once, then stop() from any thread.
 class HttpServer {
   public:
-    // Runs on the connection's strand. It may block briefly on a database read, never on the network;
-    // it may suspend (long-poll, group commit) without holding a thread.
+    // Runs on the connection's thread. It may block briefly on a database read, never on the network;
+    // it may suspend (long-poll, group commit) without holding the thread.
     using Handler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
     // Takes over a connection whose request asks for a WebSocket upgrade; keep_alive owns the connection.
     // stopping() tells whether stop() was called; check it right before starting each read.
@@ -42,8 +43,7 @@ class HttpServer {
         std::shared_ptr<void> keep_alive, boost::beast::tcp_stream& stream, HttpRequest,
         std::function<bool()> stopping)>;
 
-    HttpServer(boost::asio::io_context& io, HttpServerOptions options, Handler handler,
-               UpgradeHandler upgrade = nullptr);
+    HttpServer(IoPool& pool, HttpServerOptions options, Handler handler, UpgradeHandler upgrade = nullptr);
     ~HttpServer();
 
     // Binds and listens; returns the bound endpoint (its real port when options.port was 0).
@@ -56,7 +56,7 @@ class HttpServer {
   private:
     void accept_next();
 
-    boost::asio::io_context& io_;
+    IoPool& pool_;
     const HttpServerOptions options_;
     const Handler handler_;
     const UpgradeHandler upgrade_;

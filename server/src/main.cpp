@@ -1,10 +1,8 @@
 // synclatch-server: opens the store in --data, creates the pools, listens, and serves until SIGINT or
 // SIGTERM; then it stops accepting, finishes requests in flight and closes the store.
 #include <atomic>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +10,7 @@
 #include <vector>
 
 #include "http_server.hpp"
+#include "io_pool.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 #include "push_hub.hpp"
@@ -79,9 +78,9 @@ int main(int argc, char** argv) {
     RequestHandler handler(**store, std::move(secret).value(), std::move(authenticate), system_now,
                            options.credential_lifetime_seconds * 1000, metrics, &push_hub);
 
-    boost::asio::io_context io;
+    IoPool io_pool(options.threads);
     HttpServer http(
-        io, options.http, [&handler](const HttpRequest& request) { return handler.handle(request); },
+        io_pool, options.http, [&handler](const HttpRequest& request) { return handler.handle(request); },
         [&push_service](std::shared_ptr<void> keep_alive, boost::beast::tcp_stream& stream,
                         HttpRequest request, std::function<bool()> stopping) {
             return push_service.serve(std::move(keep_alive), stream, std::move(request), std::move(stopping));
@@ -103,9 +102,10 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     // Stream retention, applied once a minute. Each pass is one short, index-driven transaction; the timer
-    // lives on a strand, and `stopping` is checked before re-arming so a stop always ends the loop.
-    auto retention_strand = boost::asio::make_strand(io);
-    boost::asio::steady_timer retention(retention_strand);
+    // lives on the main context's thread, and `stopping` is checked before re-arming so a stop always ends
+    // the loop.
+    boost::asio::io_context& main_context = io_pool.main();
+    boost::asio::steady_timer retention(main_context);
     std::atomic<bool> stopping{false};
     std::function<void()> prune = [&] {
         const EpochMillis age = options.stream_retention_hours * 3600 * 1000;
@@ -120,24 +120,20 @@ int main(int argc, char** argv) {
             if (!ec) prune();
         });
     };
-    boost::asio::post(retention_strand, prune);
+    boost::asio::post(main_context, prune);
 
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    boost::asio::signal_set signals(main_context, SIGINT, SIGTERM);
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
         if (ec) return;
         log(LogLevel::info,
             "signal " + std::to_string(signal) + ": finishing requests in flight, then stopping");
         http.stop();
         stopping = true;
-        boost::asio::post(retention_strand, [&] { retention.cancel(); });
+        retention.cancel();  // the signal handler runs on the main context's thread, as the timer does
+        io_pool.release();   // each thread ends once its connections have finished
     });
 
-    std::vector<std::thread> io_threads;
-    for (unsigned i = 1; i < options.threads; ++i)
-        io_threads.emplace_back([&io] { io.run(); });
-    io.run();
-    for (auto& t : io_threads)
-        t.join();
+    io_pool.run();
     store->reset();
     log(LogLevel::info, "stopped");
     return 0;

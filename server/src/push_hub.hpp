@@ -1,5 +1,5 @@
 // Push sync delivery: PushChannel is one device's WebSocket (/push?deviceId=...); PushHub maps device ids
-// to their open channels and hands each a payload. A channel writes on its connection's strand, one frame
+// to their open channels and hands each a payload. A channel writes on its connection's thread, one frame
 // in flight and a queue behind it (Beast's chat-multi pattern), so publishers on any thread never block.
 #pragma once
 
@@ -18,7 +18,7 @@
 
 namespace synclatch::server {
 
-// Thread-safety: send() from any thread; run() once, on the connection's strand.
+// Thread-safety: send() from any thread; run() once, on the connection's thread.
 class PushChannel : public std::enable_shared_from_this<PushChannel> {
   public:
     // keep_alive owns the connection whose stream this channel speaks on.
@@ -31,13 +31,13 @@ class PushChannel : public std::enable_shared_from_this<PushChannel> {
     void send(std::string message);
 
   private:
-    void write_next();  // on the strand
+    void write_next();  // on the connection's thread
 
     std::shared_ptr<void> keep_alive_;
     boost::beast::websocket::stream<boost::beast::tcp_stream&> ws_;
     enum class State { handshake, open, closed };
-    std::deque<std::string> queue_;   // on the strand; kept during the handshake, sent once open
-    State state_ = State::handshake;  // on the strand
+    std::deque<std::string> queue_;   // on the connection's thread; kept during the handshake, sent once open
+    State state_ = State::handshake;  // on the connection's thread
 };
 
 // Thread-safety: all methods may be called concurrently.
