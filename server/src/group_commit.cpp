@@ -4,22 +4,11 @@
 #include <vector>
 
 #include "sqlite/error.hpp"
-#include "sqlite/statement.hpp"
 #include "sqlite/transaction.hpp"
 
 namespace synclatch::server {
 
 namespace sqlite = core::sqlite;
-
-namespace {
-
-// Savepoints run once per job: prepared once, not parsed each time as exec() would.
-void run_savepoint_statement(sqlite::Database& db, std::string_view sql) {
-    sqlite::StatementScope statement(db.cached(sql));
-    statement->run();
-}
-
-}  // namespace
 
 GroupCommit::GroupCommit(sqlite::Database& db, std::mutex& db_mutex, std::size_t max_batch)
     : db_(db), db_mutex_(db_mutex), max_batch_(max_batch), thread_([this] { run(); }) {}
@@ -65,7 +54,7 @@ void GroupCommit::commit_batch(std::deque<Pending>& batch) {
         try {
             sqlite::Transaction tx(db_, sqlite::Transaction::Mode::immediate);
             for (std::size_t i = 0; i < batch.size(); ++i) {
-                run_savepoint_statement(db_, "SAVEPOINT job");
+                db_.run_cached("SAVEPOINT job");
                 try {
                     outcomes[i] = batch[i].job(db_);
                 } catch (const sqlite::SqliteError& e) {
@@ -76,8 +65,8 @@ void GroupCommit::commit_batch(std::deque<Pending>& batch) {
                 } catch (const std::exception& e) {
                     outcomes[i] = Status{Errc::internal, e.what()};
                 }
-                if (!outcomes[i].ok()) run_savepoint_statement(db_, "ROLLBACK TO job");
-                run_savepoint_statement(db_, "RELEASE job");
+                if (!outcomes[i].ok()) db_.run_cached("ROLLBACK TO job");
+                db_.run_cached("RELEASE job");
             }
             tx.commit();
         } catch (const sqlite::SqliteError& e) {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "sqlite/error.hpp"
+#include "sqlite/statement.hpp"
 
 namespace synclatch::core::sqlite {
 
@@ -64,6 +65,11 @@ Statement& Database::cached(std::string_view sql) {
         it = cache_.emplace(std::string(sql), std::make_unique<Statement>(db_, sql)).first;
     }
     return *it->second;
+}
+
+void Database::run_cached(std::string_view sql) {
+    StatementScope statement(cached(sql));
+    statement->run();
 }
 
 std::int64_t Database::last_insert_rowid() const noexcept {

@@ -6,7 +6,7 @@
 namespace synclatch::core::sqlite {
 
 Transaction::Transaction(Database& db, Mode mode) : db_(db) {
-    db_.exec(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
+    db_.run_cached(mode == Mode::immediate ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
 }
 
 Transaction::~Transaction() {
@@ -21,7 +21,7 @@ Transaction::~Transaction() {
 
 void Transaction::commit() {
     assert(state_ == State::active && "commit() of a finished transaction");
-    db_.exec("COMMIT");
+    db_.run_cached("COMMIT");
     state_ = State::committed;
 }
 
@@ -29,7 +29,7 @@ void Transaction::rollback() {
     assert(state_ != State::committed && "rollback() of a committed transaction");
     if (state_ == State::rolled_back) return;
     state_ = State::rolled_back;  // recorded first: a failed ROLLBACK must not be retried by the destructor
-    if (db_.in_transaction()) db_.exec("ROLLBACK");
+    if (db_.in_transaction()) db_.run_cached("ROLLBACK");
 }
 
 }  // namespace synclatch::core::sqlite
