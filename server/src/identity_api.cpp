@@ -1,5 +1,5 @@
-// GetId and GetCredentialsForIdentity. Identity errors are JSON {"__type", "message"} with HTTP 400 (500 for
-// internal ones), as the awsJson1.1 protocol has them.
+// GetId, GetCredentialsForIdentity and GetOpenIdToken. Identity errors are JSON {"__type", "message"} with
+// HTTP 400 (500 for internal ones), as the awsJson1.1 protocol has them.
 #include "identity_api.hpp"
 
 #include <nlohmann/json.hpp>
@@ -44,8 +44,11 @@ Result<std::string> id_member(const json& body, const char* member, Status (*val
 }  // namespace
 
 IdentityApi::IdentityApi(SyncStore& store, std::function<EpochMillis()> clock,
-                         EpochMillis credential_lifetime_ms)
-    : store_(store), clock_(std::move(clock)), credential_lifetime_ms_(credential_lifetime_ms) {}
+                         EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens)
+    : store_(store),
+      clock_(std::move(clock)),
+      credential_lifetime_ms_(credential_lifetime_ms),
+      open_id_tokens_(open_id_tokens) {}
 
 HttpResponse IdentityApi::handle(const HttpRequest& request, std::string_view target_header) const {
     constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
@@ -78,6 +81,15 @@ HttpResponse IdentityApi::handle(const HttpRequest& request, std::string_view ta
                                 {"SessionToken", issued->session_token},
                                 {"Expiration", sync::epoch_seconds_json(issued->expiration)}}}},
                              request);
+    }
+    if (operation == "GetOpenIdToken") {
+        auto identity = id_member(*body, "IdentityId", core::validate_identity_id);
+        if (!identity.ok()) return identity_error(identity.status(), request);
+        auto pool = store_.pool_of(*identity);
+        if (!pool.ok()) return identity_error(pool.status(), request);
+        return identity_json(
+            {{"IdentityId", *identity}, {"Token", open_id_tokens_.issue(*pool, *identity, clock_())}},
+            request);
     }
     return identity_error("InvalidParameterException",
                           "operation " + std::string(operation) + " is not supported by this server",

@@ -41,6 +41,7 @@ class RequestHandler {
     boost::asio::awaitable<HttpResponse> dispatch(const HttpRequest& request,
                                                   std::string_view& operation) const;
 
+    OpenIdTokens open_id_tokens_;  // declared before tokens_: both are made from the secret, then moved
     SessionTokens tokens_;
     Authenticator authenticate_;
     IdentityApi identity_api_;

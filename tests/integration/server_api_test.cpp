@@ -77,6 +77,26 @@ TEST_CASE_METHOD(SignedServer, "Server: identity, credentials, then signed ListR
     CHECK(usage.at("IdentityUsage").at("DatasetCount") == 1);
 }
 
+TEST_CASE_METHOD(SignedServer,
+                 "Server: GetOpenIdToken answers a JWT for a known identity, typed errors otherwise",
+                 "[integration][server]") {
+    auto [identity, creds] = new_identity(client);
+    auto answer = client.identity("GetOpenIdToken", {{"IdentityId", identity}});
+    REQUIRE(answer.status == 200);
+    CHECK(answer.json().at("IdentityId") == identity);
+    const std::string token = answer.json().at("Token");
+    CHECK(std::count(token.begin(), token.end(), '.') == 2);
+    CHECK(token.starts_with("eyJ"));  // base64url of '{"'
+
+    auto unknown =
+        client.identity("GetOpenIdToken", {{"IdentityId", "us-east-1:00000000-0000-4000-8000-000000000099"}});
+    CHECK(unknown.status == 400);
+    CHECK(unknown.error_type == "ResourceNotFoundException");
+    auto malformed = client.identity("GetOpenIdToken", {{"IdentityId", 42}});
+    CHECK(malformed.status == 400);
+    CHECK(malformed.error_type == "InvalidParameterException");
+}
+
 TEST_CASE_METHOD(SignedServer, "Server: a stale sync count is 409 ResourceConflictException",
                  "[integration][server]") {
     auto [identity, creds] = new_identity(client);

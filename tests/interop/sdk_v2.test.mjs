@@ -81,3 +81,15 @@ test("v2: DeleteDataset and the dataset descriptions", async () => {
   assert.equal(after.DatasetExists, false);
   assert.equal(after.DatasetDeletedAfterRequestedSyncCount, true);
 });
+
+test("v2: CognitoIdentity.getOpenIdToken answers a JWT for the identity", async () => {
+  const device = await newDevice();
+  const identity = new AWS.CognitoIdentity({ endpoint: server.endpoint });
+  const answer = await identity.getOpenIdToken({ IdentityId: device.identityId }).promise();
+  assert.equal(answer.IdentityId, device.identityId);
+  const claims = JSON.parse(Buffer.from(answer.Token.split(".")[1], "base64url").toString());
+  assert.equal(claims.sub, device.identityId);
+  assert.equal(claims.aud, POOL_ID);
+  await assert.rejects(identity.getOpenIdToken({ IdentityId: "us-east-1:00000000-0000-4000-8000-000000000099" }).promise(),
+                       (e) => e.code === "ResourceNotFoundException");
+});
