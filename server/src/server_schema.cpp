@@ -114,7 +114,12 @@ constexpr const char* kVersion5 = R"sql(
 CREATE INDEX stream_records_by_created ON stream_records (created);
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
+// Version 6: an identity pool's configuration (Get/SetIdentityPoolConfiguration) as JSON text.
+constexpr const char* kVersion6 = R"sql(
+ALTER TABLE identity_pools ADD COLUMN configuration TEXT NOT NULL DEFAULT '{}';
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6};
 
 }  // namespace
 

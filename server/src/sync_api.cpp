@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error_response.hpp"
+#include "pool_configuration.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
@@ -44,6 +45,8 @@ struct SyncRoute {
         none,
         list_pool_usage,
         describe_pool_usage,
+        get_pool_configuration,
+        set_pool_configuration,
         describe_identity_usage,
         list_datasets,
         describe_dataset,
@@ -74,6 +77,11 @@ SyncRoute route(http::verb method, const std::vector<std::string>& s) {
     r.pool = s[1];
     if (s.size() == 2) {
         if (get) r.op = SyncRoute::Op::describe_pool_usage;
+        return r;
+    }
+    if (s.size() == 3 && s[2] == "configuration") {
+        if (get) r.op = SyncRoute::Op::get_pool_configuration;
+        if (method == http::verb::post) r.op = SyncRoute::Op::set_pool_configuration;
         return r;
     }
     if (s[2] == "identity" && s.size() == 5 && s[4] == "device" && method == http::verb::post) {
@@ -115,6 +123,10 @@ std::string_view SyncApi::operation_name(const HttpRequest& request, const Reque
             return "ListIdentityPoolUsage";
         case SyncRoute::Op::describe_pool_usage:
             return "DescribeIdentityPoolUsage";
+        case SyncRoute::Op::get_pool_configuration:
+            return "GetIdentityPoolConfiguration";
+        case SyncRoute::Op::set_pool_configuration:
+            return "SetIdentityPoolConfiguration";
         case SyncRoute::Op::describe_identity_usage:
             return "DescribeIdentityUsage";
         case SyncRoute::Op::list_datasets:
@@ -266,6 +278,25 @@ HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& ta
             auto usage = store_.describe_pool_usage(r.pool);
             if (!usage.ok()) return fail(usage.status());
             return ok({{"IdentityPoolUsage", sync::to_json(*usage)}});
+        }
+        case SyncRoute::Op::get_pool_configuration:
+        case SyncRoute::Op::set_pool_configuration: {
+            Result<std::string> stored = store_.pool_configuration(r.pool);
+            if (r.op == SyncRoute::Op::set_pool_configuration) {
+                auto body = sync::parse_json_body(request.body());
+                if (!body.ok()) return fail(body.status());
+                stored = store_.update_pool_configuration(
+                    r.pool, [&](std::string_view text) -> Result<std::string> {
+                        auto merged = merge_pool_configuration(json::parse(text, nullptr, false), *body);
+                        if (!merged.ok()) return merged.status();
+                        return merged->dump();
+                    });
+            }
+            if (!stored.ok()) return fail(stored.status());
+            json answer = json::parse(*stored, nullptr, false);
+            if (!answer.is_object()) answer = json::object();
+            answer["IdentityPoolId"] = r.pool;
+            return ok(answer);
         }
         case SyncRoute::Op::describe_identity_usage: {
             auto usage = store_.describe_identity_usage(r.identity);

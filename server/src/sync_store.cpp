@@ -667,6 +667,38 @@ Result<std::vector<StreamRecord>> SyncStore::read_stream(std::string_view stream
     });
 }
 
+Result<std::string> SyncStore::pool_configuration(std::string_view pool_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::string> {
+        sqlite::StatementScope select(
+            db.cached("SELECT configuration FROM identity_pools WHERE pool_id = ?1"));
+        select->bind(1, pool_id);
+        if (!select->step())
+            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        return select->column_string(0);
+    });
+}
+
+Result<std::string> SyncStore::update_pool_configuration(std::string_view pool_id,
+                                                         const ConfigurationMerge& merge) {
+    return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
+        std::string stored;
+        {
+            sqlite::StatementScope select(
+                db.cached("SELECT configuration FROM identity_pools WHERE pool_id = ?1"));
+            select->bind(1, pool_id);
+            if (!select->step())
+                return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+            stored = select->column_string(0);
+        }
+        auto merged = merge(stored);
+        if (!merged.ok()) return merged.status();
+        sqlite::StatementScope update(
+            db.cached("UPDATE identity_pools SET configuration = ?2 WHERE pool_id = ?1"));
+        update->bind(1, pool_id).bind(2, *merged).run();
+        return merged;
+    });
+}
+
 Result<std::string> SyncStore::register_device(std::string_view identity_id, std::string_view platform,
                                                std::string_view token, EpochMillis now) {
     if (platform != "APNS" && platform != "APNS_SANDBOX" && platform != "GCM" && platform != "ADM") {

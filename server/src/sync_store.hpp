@@ -116,6 +116,13 @@ class SyncStore {
     Result<std::vector<sync::IdentityPoolUsage>> list_pool_usage(std::string_view after_pool_id,
                                                                  std::int64_t max_results) const;
 
+    // An identity pool's configuration, as JSON text ("{}" until set); not_found for unknown pools.
+    Result<std::string> pool_configuration(std::string_view pool_id) const;
+    // Replaces the configuration with merge(stored) in one transaction (concurrent updates do not lose
+    // each other's sections); returns what was stored, or merge's error and nothing changes.
+    using ConfigurationMerge = std::function<Result<std::string>(std::string_view stored)>;
+    Result<std::string> update_pool_configuration(std::string_view pool_id, const ConfigurationMerge& merge);
+
     // Push sync. A device registered twice with the same platform and token keeps its id.
     Result<std::string> register_device(std::string_view identity_id, std::string_view platform,
                                         std::string_view token, EpochMillis now);

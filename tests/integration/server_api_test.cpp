@@ -259,3 +259,42 @@ TEST_CASE("Server: ListIdentityPoolUsage pages over every pool, for the develope
     auto [identity, creds] = new_identity(client);
     CHECK(client.send("GET", "/identitypools", "", creds).error_type == "NotAuthorizedException");
 }
+
+TEST_CASE_METHOD(SignedServer,
+                 "Server: identity pool configuration is kept per section, validated, developer only",
+                 "[integration][server]") {
+    const synclatch::sync::sigv4::Credentials admin{"ADMINKEY", "admin-secret", ""};
+    const std::string path = "/identitypools/" + encode_path_segment(kTestPool) + "/configuration";
+    auto fresh = client.send("GET", path, "", admin);
+    REQUIRE(fresh.status == 200);
+    CHECK(fresh.json() == json{{"IdentityPoolId", kTestPool}});
+
+    const json streams = {{"StreamName", "changes"},
+                          {"RoleArn", "arn:aws:iam::123456789012:role/streams"},
+                          {"StreamingStatus", "ENABLED"}};
+    auto set = client.send("POST", path, json{{"CognitoStreams", streams}}.dump(), admin);
+    REQUIRE(set.status == 200);
+    CHECK(set.json().at("CognitoStreams") == streams);
+    const json push = {{"ApplicationArns", {"arn:aws:sns:us-east-1:123456789012:app/GCM/demo"}},
+                       {"RoleArn", "arn:aws:iam::123456789012:role/push"}};
+    REQUIRE(client.send("POST", path, json{{"PushSync", push}}.dump(), admin).status == 200);
+    auto both = client.send("GET", path, "", admin).json();
+    CHECK(both.at("CognitoStreams") == streams);  // a section left out stays
+    CHECK(both.at("PushSync") == push);
+
+    auto bad =
+        client.send("POST", path, json{{"CognitoStreams", {{"StreamingStatus", "MAYBE"}}}}.dump(), admin);
+    CHECK(bad.status == 400);
+    CHECK(bad.error_type == "InvalidParameterException");
+    auto short_role = client.send("POST", path, json{{"PushSync", {{"RoleArn", "arn:x"}}}}.dump(), admin);
+    CHECK(short_role.error_type == "InvalidParameterException");
+    CHECK(client.send("GET", path, "", admin).json() == both);  // refused calls changed nothing
+
+    auto [identity, creds] = new_identity(client);
+    CHECK(client.send("GET", path, "", creds).error_type == "NotAuthorizedException");
+    CHECK(client.send("POST", path, "{}", creds).error_type == "NotAuthorizedException");
+    auto unknown = client.send(
+        "GET", "/identitypools/us-east-1%3A00000000-0000-4000-8000-0000000000ff/configuration", "", admin);
+    CHECK(unknown.status == 404);
+    CHECK(unknown.error_type == "ResourceNotFoundException");
+}
