@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -75,8 +76,9 @@ int main(int argc, char** argv) {
     Metrics metrics;
     PushHub push_hub;
     PushService push_service(**store, push_hub, authenticate);
+    auto bulk_publisher = std::make_unique<BulkPublisher>(**store, system_now);
     RequestHandler handler(**store, std::move(secret).value(), std::move(authenticate), system_now,
-                           options.credential_lifetime_seconds * 1000, metrics, &push_hub);
+                           options.credential_lifetime_seconds * 1000, metrics, &push_hub, *bulk_publisher);
 
     IoPool io_pool(options.threads);
     HttpServer http(
@@ -134,6 +136,7 @@ int main(int argc, char** argv) {
     });
 
     io_pool.run();
+    bulk_publisher.reset();  // stops between batches; before the store it writes to closes
     store->reset();
     log(LogLevel::info, "stopped");
     return 0;

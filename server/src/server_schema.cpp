@@ -119,7 +119,16 @@ constexpr const char* kVersion6 = R"sql(
 ALTER TABLE identity_pools ADD COLUMN configuration TEXT NOT NULL DEFAULT '{}';
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5, kVersion6};
+// Version 7: the state of an identity pool's BulkPublish.
+constexpr const char* kVersion7 = R"sql(
+ALTER TABLE identity_pools ADD COLUMN bulk_publish_status TEXT NOT NULL DEFAULT 'NOT_STARTED';
+ALTER TABLE identity_pools ADD COLUMN bulk_publish_started INTEGER;
+ALTER TABLE identity_pools ADD COLUMN bulk_publish_completed INTEGER;
+ALTER TABLE identity_pools ADD COLUMN bulk_publish_failure TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4,
+                                  kVersion5, kVersion6, kVersion7};
 
 }  // namespace
 

@@ -47,6 +47,8 @@ struct SyncRoute {
         describe_pool_usage,
         get_pool_configuration,
         set_pool_configuration,
+        bulk_publish,
+        get_bulk_publish_details,
         describe_identity_usage,
         list_datasets,
         describe_dataset,
@@ -77,6 +79,14 @@ SyncRoute route(http::verb method, const std::vector<std::string>& s) {
     r.pool = s[1];
     if (s.size() == 2) {
         if (get) r.op = SyncRoute::Op::describe_pool_usage;
+        return r;
+    }
+    if (s.size() == 3 && s[2] == "bulkpublish" && method == http::verb::post) {
+        r.op = SyncRoute::Op::bulk_publish;
+        return r;
+    }
+    if (s.size() == 3 && s[2] == "getBulkPublishDetails" && method == http::verb::post) {
+        r.op = SyncRoute::Op::get_bulk_publish_details;
         return r;
     }
     if (s.size() == 3 && s[2] == "configuration") {
@@ -127,6 +137,10 @@ std::string_view SyncApi::operation_name(const HttpRequest& request, const Reque
             return "GetIdentityPoolConfiguration";
         case SyncRoute::Op::set_pool_configuration:
             return "SetIdentityPoolConfiguration";
+        case SyncRoute::Op::bulk_publish:
+            return "BulkPublish";
+        case SyncRoute::Op::get_bulk_publish_details:
+            return "GetBulkPublishDetails";
         case SyncRoute::Op::describe_identity_usage:
             return "DescribeIdentityUsage";
         case SyncRoute::Op::list_datasets:
@@ -166,8 +180,12 @@ void SyncApi::notify_subscribers(std::vector<std::string> devices, const std::st
 }
 
 SyncApi::SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock,
-                 PushHub* push)
-    : store_(store), tokens_(tokens), clock_(std::move(clock)), push_(push) {}
+                 PushHub* push, BulkPublisher& bulk_publisher)
+    : store_(store),
+      tokens_(tokens),
+      clock_(std::move(clock)),
+      push_(push),
+      bulk_publisher_(bulk_publisher) {}
 
 boost::asio::awaitable<HttpResponse> SyncApi::handle(const HttpRequest& request, const RequestTarget& target,
                                                      const Principal& principal) const {
@@ -297,6 +315,30 @@ HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& ta
             if (!answer.is_object()) answer = json::object();
             answer["IdentityPoolId"] = r.pool;
             return ok(answer);
+        }
+        case SyncRoute::Op::bulk_publish: {
+            auto started = bulk_publisher_.start(r.pool);
+            if (!started.ok()) return fail(started.status());
+            if (*started == BulkPublishStart::in_progress) {
+                return error_response("DuplicateRequestException",
+                                      "a bulk publish of this pool is in progress", version, keep_alive);
+            }
+            if (*started == BulkPublishStart::already_streamed) {
+                return error_response("AlreadyStreamedException",
+                                      "this pool was bulk published less than 24 hours ago", version,
+                                      keep_alive);
+            }
+            return ok({{"IdentityPoolId", r.pool}});
+        }
+        case SyncRoute::Op::get_bulk_publish_details: {
+            auto details = store_.bulk_publish_details(r.pool);
+            if (!details.ok()) return fail(details.status());
+            json body = {{"IdentityPoolId", r.pool}, {"BulkPublishStatus", details->status}};
+            if (details->started) body["BulkPublishStartTime"] = sync::epoch_seconds_json(*details->started);
+            if (details->completed)
+                body["BulkPublishCompleteTime"] = sync::epoch_seconds_json(*details->completed);
+            if (!details->failure.empty()) body["FailureMessage"] = details->failure;
+            return ok(body);
         }
         case SyncRoute::Op::describe_identity_usage: {
             auto usage = store_.describe_identity_usage(r.identity);

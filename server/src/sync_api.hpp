@@ -6,6 +6,7 @@
 #include <functional>
 #include <string_view>
 
+#include "bulk_publisher.hpp"
 #include "http_types.hpp"
 #include "principal.hpp"
 #include "push_hub.hpp"
@@ -21,7 +22,8 @@ struct SyncRoute;  // an operation named by method and path (sync_api.cpp)
 class SyncApi {
   public:
     // push may be null (no push sync): then nobody is told of changes.
-    SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock, PushHub* push);
+    SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock, PushHub* push,
+            BulkPublisher& bulk_publisher);
 
     // The Cognito Sync operation a request names ("ListRecords", ...), or "Unknown"; for metrics.
     static std::string_view operation_name(const HttpRequest& request, const RequestTarget& target);
@@ -48,6 +50,7 @@ class SyncApi {
     const SessionTokens& tokens_;
     std::function<EpochMillis()> clock_;
     PushHub* push_;
+    BulkPublisher& bulk_publisher_;
 };
 
 }  // namespace synclatch::server

@@ -33,6 +33,16 @@ namespace {
 
 constexpr std::string_view kDatasetChangesStream = "dataset-changes";
 
+// Appends a record to a stream inside the caller's transaction; returns its sequence number.
+std::int64_t insert_stream_record(sqlite::Database& db, std::string_view stream,
+                                  std::string_view partition_key, std::string_view data,
+                                  EpochMillis created) {
+    sqlite::StatementScope append(db.cached(
+        "INSERT INTO stream_records (stream, partition_key, data, created) VALUES (?1, ?2, ?3, ?4)"));
+    append->bind(1, stream).bind(2, partition_key).bind(3, data).bind(4, created).run();
+    return db.last_insert_rowid();
+}
+
 Status invalid(std::string message) {
     return {Errc::invalid_argument, std::move(message)};
 }
@@ -454,11 +464,9 @@ Result<std::vector<WireRecord>> apply_update(sqlite::Database& db, const SyncLim
         session->bind(1, pool_id).bind(2, now).run();
     }
     // The outbox: the event commits with the write, or neither does.
-    const std::string event =
-        dataset_change_event(pool_id, identity_id, dataset, new_sync_count, now, written);
-    sqlite::StatementScope append(db.cached(
-        "INSERT INTO stream_records (stream, partition_key, data, created) VALUES (?1, ?2, ?3, ?4)"));
-    append->bind(1, kDatasetChangesStream).bind(2, identity_id).bind(3, event).bind(4, now).run();
+    insert_stream_record(db, kDatasetChangesStream, identity_id,
+                         dataset_change_event(pool_id, identity_id, dataset, new_sync_count, now, written),
+                         now);
     return written;
 }
 
@@ -699,6 +707,105 @@ Result<std::string> SyncStore::update_pool_configuration(std::string_view pool_i
     });
 }
 
+Result<BulkPublishDetails> SyncStore::bulk_publish_details(std::string_view pool_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<BulkPublishDetails> {
+        sqlite::StatementScope select(
+            db.cached("SELECT bulk_publish_status, bulk_publish_started, bulk_publish_completed, "
+                      "bulk_publish_failure FROM identity_pools WHERE pool_id = ?1"));
+        select->bind(1, pool_id);
+        if (!select->step())
+            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        BulkPublishDetails details;
+        details.status = select->column_string(0);
+        if (!select->column_is_null(1)) details.started = select->column_int64(1);
+        if (!select->column_is_null(2)) details.completed = select->column_int64(2);
+        details.failure = select->column_string(3);
+        return details;
+    });
+}
+
+Result<BulkPublishStart> SyncStore::begin_bulk_publish(std::string_view pool_id, EpochMillis now) {
+    constexpr EpochMillis kOncePerMs = 24 * 60 * 60 * 1000;
+    return impl_->write([&](sqlite::Database& db) -> Result<BulkPublishStart> {
+        sqlite::StatementScope select(db.cached(
+            "SELECT bulk_publish_status, bulk_publish_completed FROM identity_pools WHERE pool_id = ?1"));
+        select->bind(1, pool_id);
+        if (!select->step())
+            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        const std::string status = select->column_string(0);
+        if (status == "IN_PROGRESS") return BulkPublishStart::in_progress;
+        if (status == "SUCCEEDED" && !select->column_is_null(1) && select->column_int64(1) > now - kOncePerMs)
+            return BulkPublishStart::already_streamed;
+        sqlite::StatementScope update(db.cached(
+            "UPDATE identity_pools SET bulk_publish_status = 'IN_PROGRESS', bulk_publish_started = ?2, "
+            "bulk_publish_completed = NULL, bulk_publish_failure = '' WHERE pool_id = ?1"));
+        update->bind(1, pool_id).bind(2, now).run();
+        return BulkPublishStart::started;
+    });
+}
+
+Result<std::optional<DatasetKey>> SyncStore::publish_datasets(std::string_view pool_id,
+                                                              const std::optional<DatasetKey>& after,
+                                                              std::int64_t limit, EpochMillis now) {
+    return impl_->write([&](sqlite::Database& db) -> Result<std::optional<DatasetKey>> {
+        std::vector<std::pair<DatasetKey, std::int64_t>> datasets;  // with their sync counts
+        {
+            sqlite::StatementScope select(
+                db.cached("SELECT d.identity_id, d.name, d.sync_count FROM datasets d JOIN identities i ON "
+                          "d.identity_id = i.identity_id WHERE i.pool_id = ?1 AND d.exists_now = 1 AND "
+                          "(d.identity_id, d.name) > (?2, ?3) ORDER BY d.identity_id, d.name LIMIT ?4"));
+            const DatasetKey start = after.value_or(DatasetKey{});  // bound values must outlive the step
+            select->bind(1, pool_id).bind(2, start.identity_id).bind(3, start.name);
+            select->bind(4, limit);
+            while (select->step()) {
+                datasets.push_back({DatasetKey{select->column_string(0), select->column_string(1)},
+                                    select->column_int64(2)});
+            }
+        }
+        for (const auto& [dataset, sync_count] : datasets) {
+            std::vector<WireRecord> live;
+            sqlite::StatementScope records(
+                db.cached("SELECT key, value, sync_count, last_modified_date, last_modified_by, "
+                          "device_last_modified_date "
+                          "FROM records WHERE identity_id = ?1 AND dataset_name = ?2 AND value IS NOT NULL "
+                          "ORDER BY key"));
+            records->bind(1, dataset.identity_id).bind(2, dataset.name);
+            while (records->step()) {
+                live.push_back(WireRecord{records->column_string(0), records->column_optional_string(1),
+                                          records->column_int64(2), records->column_int64(3),
+                                          records->column_string(4), records->column_int64(5)});
+            }
+            insert_stream_record(
+                db, kDatasetChangesStream, dataset.identity_id,
+                dataset_change_event(pool_id, dataset.identity_id, dataset.name, sync_count, now, live), now);
+        }
+        if (datasets.empty()) return std::optional<DatasetKey>();
+        return std::optional<DatasetKey>(datasets.back().first);
+    });
+}
+
+Status SyncStore::finish_bulk_publish(std::string_view pool_id, const Status& failure, EpochMillis now) {
+    return impl_->write([&](sqlite::Database& db) -> Status {
+        sqlite::StatementScope update(db.cached(
+            "UPDATE identity_pools SET bulk_publish_status = ?2, bulk_publish_completed = ?3, "
+            "bulk_publish_failure = ?4 WHERE pool_id = ?1 AND bulk_publish_status = 'IN_PROGRESS'"));
+        update->bind(1, pool_id).bind(2, failure.ok() ? "SUCCEEDED" : "FAILED").bind(3, now);
+        update->bind(4, failure.ok() ? std::string() : failure.message()).run();
+        return {};
+    });
+}
+
+Status SyncStore::fail_interrupted_bulk_publishes(EpochMillis now) {
+    return impl_->write([&](sqlite::Database& db) -> Status {
+        sqlite::StatementScope update(db.cached(
+            "UPDATE identity_pools SET bulk_publish_status = 'FAILED', bulk_publish_completed = ?1, "
+            "bulk_publish_failure = 'interrupted: the server stopped before it finished' "
+            "WHERE bulk_publish_status = 'IN_PROGRESS'"));
+        update->bind(1, now).run();
+        return {};
+    });
+}
+
 Result<std::string> SyncStore::register_device(std::string_view identity_id, std::string_view platform,
                                                std::string_view token, EpochMillis now) {
     if (platform != "APNS" && platform != "APNS_SANDBOX" && platform != "GCM" && platform != "ADM") {
@@ -772,10 +879,7 @@ Result<std::string> SyncStore::device_owner(std::string_view device_id) const {
 Result<std::int64_t> SyncStore::append_stream(std::string_view stream, std::string_view partition_key,
                                               std::string_view data, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::int64_t> {
-        sqlite::StatementScope append(db.cached(
-            "INSERT INTO stream_records (stream, partition_key, data, created) VALUES (?1, ?2, ?3, ?4)"));
-        append->bind(1, stream).bind(2, partition_key).bind(3, data).bind(4, now).run();
-        return db.last_insert_rowid();
+        return insert_stream_record(db, stream, partition_key, data, now);
     });
 }
 

@@ -34,6 +34,22 @@ struct SyncStoreOptions {
     bool durable = true;  // synchronous=FULL; off only for tests that do not care about power loss
 };
 
+// GetBulkPublishDetails. status: NOT_STARTED, IN_PROGRESS, FAILED or SUCCEEDED.
+struct BulkPublishDetails {
+    std::string status = "NOT_STARTED";
+    std::optional<EpochMillis> started;
+    std::optional<EpochMillis> completed;
+    std::string failure;  // FAILED only
+};
+
+enum class BulkPublishStart { started, in_progress, already_streamed };
+
+// A dataset, as the position of a bulk publish.
+struct DatasetKey {
+    std::string identity_id;
+    std::string name;
+};
+
 struct DatasetPage {
     std::vector<sync::DatasetDescription> datasets;
     std::optional<std::string> next_token;
@@ -122,6 +138,21 @@ class SyncStore {
     // each other's sections); returns what was stored, or merge's error and nothing changes.
     using ConfigurationMerge = std::function<Result<std::string>(std::string_view stored)>;
     Result<std::string> update_pool_configuration(std::string_view pool_id, const ConfigurationMerge& merge);
+
+    // BulkPublish: one dataset-changes record per existing dataset of a pool, in batches.
+    Result<BulkPublishDetails> bulk_publish_details(std::string_view pool_id) const;
+    // Marks a bulk publish IN_PROGRESS unless one is (in_progress) or one succeeded less than 24 hours ago
+    // (already_streamed), as Cognito limits it.
+    Result<BulkPublishStart> begin_bulk_publish(std::string_view pool_id, EpochMillis now);
+    // Appends the records of up to limit datasets after `after` (all of them: nullopt) in one transaction;
+    // returns the last one published, or nullopt when there were none left.
+    Result<std::optional<DatasetKey>> publish_datasets(std::string_view pool_id,
+                                                       const std::optional<DatasetKey>& after,
+                                                       std::int64_t limit, EpochMillis now);
+    // Ends the pool's bulk publish: SUCCEEDED, or FAILED with failure's message.
+    Status finish_bulk_publish(std::string_view pool_id, const Status& failure, EpochMillis now);
+    // At start: a bulk publish still IN_PROGRESS was cut short by a stop or crash; it becomes FAILED.
+    Status fail_interrupted_bulk_publishes(EpochMillis now);
 
     // Push sync. A device registered twice with the same platform and token keeps its id.
     Result<std::string> register_device(std::string_view identity_id, std::string_view platform,

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "support/http_client.hpp"
@@ -149,4 +150,54 @@ TEST_CASE_METHOD(StreamsServer, "Streams: only the developer credentials may use
     CHECK(client.send("GET", "/streams/dataset-changes/records").error_type == "NotAuthorizedException");
     CHECK(client.send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {}})", creds)
               .status == 403);
+}
+
+TEST_CASE_METHOD(StreamsServer, "BulkPublish: one dataset-changes record per existing dataset, then details",
+                 "[integration][streams][bulkpublish]") {
+    const auto alice = write_as_new_identity("a", "1");
+    const auto bob = write_as_new_identity("b", "2");
+    const auto before = client.send("GET", "/streams/dataset-changes/records?after=0", "", kAdmin).json();
+    const std::int64_t last = before.at("LastSequenceNumber");
+    const std::string pool = "/identitypools/" + encode_path_segment(kTestPool);
+
+    auto details = client.send("POST", pool + "/getBulkPublishDetails", "{}", kAdmin);
+    REQUIRE(details.status == 200);
+    CHECK(details.json().at("BulkPublishStatus") == "NOT_STARTED");
+
+    auto started = client.send("POST", pool + "/bulkpublish", "{}", kAdmin);
+    REQUIRE(started.status == 200);
+    CHECK(started.json() == json{{"IdentityPoolId", kTestPool}});
+    json state;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    do {
+        state = client.send("POST", pool + "/getBulkPublishDetails", "{}", kAdmin).json();
+        if (state.at("BulkPublishStatus") != "IN_PROGRESS") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
+    REQUIRE(state.at("BulkPublishStatus") == "SUCCEEDED");
+    CHECK(state.at("BulkPublishStartTime").is_number());
+    CHECK(state.at("BulkPublishCompleteTime") >= state.at("BulkPublishStartTime"));
+    CHECK_FALSE(state.contains("FailureMessage"));
+
+    const auto published =
+        client.send("GET", "/streams/dataset-changes/records?after=" + std::to_string(last), "", kAdmin)
+            .json();
+    REQUIRE(published.at("Records").size() == 2);
+    std::map<std::string, json> by_identity;
+    for (const auto& record : published.at("Records"))
+        by_identity[record.at("Data").at("identityId")] = record.at("Data");
+    REQUIRE(by_identity.count(alice) == 1);
+    CHECK(by_identity[alice].at("datasetName") == "things");
+    CHECK(by_identity[alice].at("syncCount") == 1);
+    CHECK(by_identity[alice].at("kinesisSyncRecords").at(0).at("value") == "1");
+    CHECK(by_identity[bob].at("kinesisSyncRecords").at(0).at("key") == "b");
+
+    auto again = client.send("POST", pool + "/bulkpublish", "{}", kAdmin);
+    CHECK(again.status == 400);
+    CHECK(again.error_type == "AlreadyStreamedException");
+    auto [identity, creds] = new_identity(client);
+    CHECK(client.send("POST", pool + "/bulkpublish", "{}", creds).error_type == "NotAuthorizedException");
+    auto unknown = client.send(
+        "POST", "/identitypools/us-east-1%3A00000000-0000-4000-8000-0000000000ff/bulkpublish", "{}", kAdmin);
+    CHECK(unknown.error_type == "ResourceNotFoundException");
 }

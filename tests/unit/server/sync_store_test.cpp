@@ -324,3 +324,52 @@ TEST_CASE_METHOD(ServerFixture,
     CHECK(next > events[1].seq);
     CHECK(store->prune_streams(0, 0).value() == 0);
 }
+
+TEST_CASE_METHOD(ServerFixture, "SyncStore: bulk publish goes in batches, once at a time, and ends recorded",
+                 "[server][store][bulkpublish]") {
+    update("one", {put("a", "1", 0)});
+    update("two", {put("b", "2", 0), put("c", "3", 0)});
+    update("three", {put("d", "4", 0)});
+    update("three", {remove("d", 1)});  // exists, with no live record
+    update("gone", {put("e", "5", 0)});
+    REQUIRE(store->delete_dataset(identity, "gone", ++now).ok());
+    const auto events_before = store->read_stream("dataset-changes", 0, 100)->size();
+
+    REQUIRE(store->begin_bulk_publish(kPool, ++now).value() == server::BulkPublishStart::started);
+    CHECK(store->begin_bulk_publish(kPool, ++now).value() == server::BulkPublishStart::in_progress);
+    CHECK(store->bulk_publish_details(kPool)->status == "IN_PROGRESS");
+
+    std::optional<server::DatasetKey> position;
+    int batches = 0;
+    for (;;) {
+        auto last = store->publish_datasets(kPool, position, 2, ++now);
+        REQUIRE(last.ok());
+        if (!*last) break;
+        position = *last;
+        ++batches;
+    }
+    CHECK(batches == 2);  // three existing datasets, two per batch; the deleted one is skipped
+    const auto events = store->read_stream("dataset-changes", 0, 100).value();
+    REQUIRE(events.size() == events_before + 3);
+    const auto two =
+        nlohmann::json::parse(events[events_before + 2].data);  // ordered by name: one, three, two
+    CHECK(two.at("datasetName") == "two");
+    CHECK(two.at("kinesisSyncRecords").size() == 2);
+    CHECK(nlohmann::json::parse(events[events_before + 1].data).at("kinesisSyncRecords").empty());
+
+    REQUIRE(store->finish_bulk_publish(kPool, {}, ++now).ok());
+    const auto done = store->bulk_publish_details(kPool).value();
+    CHECK(done.status == "SUCCEEDED");
+    CHECK(done.completed == now);
+    CHECK(store->begin_bulk_publish(kPool, now + 60'000).value() ==
+          server::BulkPublishStart::already_streamed);
+    CHECK(store->begin_bulk_publish(kPool, now + 25 * 3600 * 1000).value() ==
+          server::BulkPublishStart::started);
+
+    REQUIRE(store->fail_interrupted_bulk_publishes(++now).ok());  // as at the next start after a crash
+    const auto interrupted = store->bulk_publish_details(kPool).value();
+    CHECK(interrupted.status == "FAILED");
+    CHECK(interrupted.failure.find("interrupted") != std::string::npos);
+    CHECK(store->bulk_publish_details("us-east-1:00000000-0000-4000-8000-0000000000ff").status().code() ==
+          Errc::not_found);
+}
