@@ -77,8 +77,11 @@ int main(int argc, char** argv) {
     PushHub push_hub;
     PushService push_service(**store, push_hub, authenticate);
     auto bulk_publisher = std::make_unique<BulkPublisher>(**store, system_now);
+    // SyncTrigger webhooks; a program embedding the server registers in-process hooks here too.
+    SyncTriggers sync_triggers(std::chrono::milliseconds(options.sync_trigger_timeout_ms));
     RequestHandler handler(**store, std::move(secret).value(), std::move(authenticate), system_now,
-                           options.credential_lifetime_seconds * 1000, metrics, &push_hub, *bulk_publisher);
+                           options.credential_lifetime_seconds * 1000, metrics, &push_hub, *bulk_publisher,
+                           sync_triggers);
 
     IoPool io_pool(options.threads);
     HttpServer http(

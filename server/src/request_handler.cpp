@@ -26,12 +26,13 @@ std::string_view identity_operation(std::string_view amz_target) {
 
 RequestHandler::RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
                                std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
-                               Metrics& metrics, PushHub* push, BulkPublisher& bulk_publisher)
+                               Metrics& metrics, PushHub* push, BulkPublisher& bulk_publisher,
+                               const SyncTriggers& triggers)
     : open_id_tokens_(secret, "synclatch-server"),
       tokens_(std::move(secret), 60 * 60 * 1000),
       authenticate_(std::move(authenticate)),
       identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_),
-      sync_api_(store, tokens_, clock, push, bulk_publisher),
+      sync_api_(store, tokens_, clock, push, bulk_publisher, triggers),
       streams_api_(store, clock),
       metrics_(metrics) {}
 

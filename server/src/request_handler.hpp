@@ -32,7 +32,7 @@ class RequestHandler {
   public:
     RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
                    std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms, Metrics& metrics,
-                   PushHub* push, BulkPublisher& bulk_publisher);
+                   PushHub* push, BulkPublisher& bulk_publisher, const SyncTriggers& triggers);
 
     boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) const;
 

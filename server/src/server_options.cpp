@@ -60,6 +60,10 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                    "keep at most this many records per stream (0: no limit)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    app.add_option("--sync-trigger-timeout-ms", o.sync_trigger_timeout_ms,
+                   "time a SyncTrigger webhook has to answer before UpdateRecords fails")
+        ->check(CLI::Range(100L, 60'000L))
+        ->capture_default_str();
     app.add_option("--threads", o.threads,
                    "threads serving connections (each request runs on one; database writes are batched on a "
                    "writer thread of their own)")

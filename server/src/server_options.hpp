@@ -27,6 +27,7 @@ struct ServerOptions {
     SyncLimits limits;
     std::string log_level = "info";
     unsigned threads = 2;
+    long sync_trigger_timeout_ms = 5000;  // a SyncTrigger webhook's time to answer
     long credential_lifetime_seconds = 3600;
     long stream_retention_hours = 24 * 7;       // 0: keep records of any age
     long stream_retention_records = 1'000'000;  // per stream; 0: no count limit

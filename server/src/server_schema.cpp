@@ -127,8 +127,13 @@ ALTER TABLE identity_pools ADD COLUMN bulk_publish_completed INTEGER;
 ALTER TABLE identity_pools ADD COLUMN bulk_publish_failure TEXT NOT NULL DEFAULT '';
 )sql";
 
+// Version 8: an identity pool's Cognito Events (SetCognitoEvents) as a JSON object of strings.
+constexpr const char* kVersion8 = R"sql(
+ALTER TABLE identity_pools ADD COLUMN cognito_events TEXT NOT NULL DEFAULT '{}';
+)sql";
+
 constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4,
-                                  kVersion5, kVersion6, kVersion7};
+                                  kVersion5, kVersion6, kVersion7, kVersion8};
 
 }  // namespace
 

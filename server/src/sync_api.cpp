@@ -7,6 +7,7 @@
 #include <charconv>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <variant>
 
 #include "error_response.hpp"
 #include "pool_configuration.hpp"
@@ -47,6 +48,8 @@ struct SyncRoute {
         describe_pool_usage,
         get_pool_configuration,
         set_pool_configuration,
+        get_cognito_events,
+        set_cognito_events,
         bulk_publish,
         get_bulk_publish_details,
         describe_identity_usage,
@@ -87,6 +90,11 @@ SyncRoute route(http::verb method, const std::vector<std::string>& s) {
     }
     if (s.size() == 3 && s[2] == "getBulkPublishDetails" && method == http::verb::post) {
         r.op = SyncRoute::Op::get_bulk_publish_details;
+        return r;
+    }
+    if (s.size() == 3 && s[2] == "events") {
+        if (get) r.op = SyncRoute::Op::get_cognito_events;
+        if (method == http::verb::post) r.op = SyncRoute::Op::set_cognito_events;
         return r;
     }
     if (s.size() == 3 && s[2] == "configuration") {
@@ -137,6 +145,10 @@ std::string_view SyncApi::operation_name(const HttpRequest& request, const Reque
             return "GetIdentityPoolConfiguration";
         case SyncRoute::Op::set_pool_configuration:
             return "SetIdentityPoolConfiguration";
+        case SyncRoute::Op::get_cognito_events:
+            return "GetCognitoEvents";
+        case SyncRoute::Op::set_cognito_events:
+            return "SetCognitoEvents";
         case SyncRoute::Op::bulk_publish:
             return "BulkPublish";
         case SyncRoute::Op::get_bulk_publish_details:
@@ -180,12 +192,13 @@ void SyncApi::notify_subscribers(std::vector<std::string> devices, const std::st
 }
 
 SyncApi::SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock,
-                 PushHub* push, BulkPublisher& bulk_publisher)
+                 PushHub* push, BulkPublisher& bulk_publisher, const SyncTriggers& triggers)
     : store_(store),
       tokens_(tokens),
       clock_(std::move(clock)),
       push_(push),
-      bulk_publisher_(bulk_publisher) {}
+      bulk_publisher_(bulk_publisher),
+      triggers_(triggers) {}
 
 boost::asio::awaitable<HttpResponse> SyncApi::handle(const HttpRequest& request, const RequestTarget& target,
                                                      const Principal& principal) const {
@@ -236,6 +249,29 @@ boost::asio::awaitable<HttpResponse> SyncApi::update_records(const HttpRequest& 
     const auto now = clock_();
     if (Status s = tokens_.check(update->sync_session_token, r.identity, r.dataset, now); !s.ok())
         co_return fail(s);
+    // Cognito Events: the pool's SyncTrigger may rewrite the patches first (nothing is written on failure).
+    auto trigger = store_.sync_trigger(r.pool);
+    if (!trigger.ok()) co_return fail(trigger.status());
+    if (!trigger->empty()) {
+        std::vector<std::string> keys;
+        for (const auto& patch : update->record_patches)
+            keys.push_back(patch.key);
+        auto old_values = store_.record_values(r.identity, r.dataset, keys);
+        if (!old_values.ok()) co_return fail(old_values.status());
+        const json event =
+            make_sync_trigger_event(r.pool, r.identity, r.dataset, update->record_patches, *old_values);
+        auto answer = co_await triggers_.invoke(*trigger, event);
+        if (const auto* error = std::get_if<TriggerError>(&answer))
+            co_return error_response(error->type, error->message, version, keep_alive);
+        std::string why_invalid;
+        auto rewritten =
+            apply_sync_trigger_answer(update->record_patches, std::get<json>(answer), why_invalid);
+        if (!rewritten) {
+            co_return error_response("InvalidLambdaFunctionOutputException", "SyncTrigger: " + why_invalid,
+                                     version, keep_alive);
+        }
+        update->record_patches = std::move(*rewritten);
+    }
 
     // Suspends this coroutine (not a thread) until the group commit holding the write is durable.
     auto written = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
@@ -315,6 +351,30 @@ HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& ta
             if (!answer.is_object()) answer = json::object();
             answer["IdentityPoolId"] = r.pool;
             return ok(answer);
+        }
+        case SyncRoute::Op::get_cognito_events: {
+            auto events = store_.cognito_events(r.pool);
+            if (!events.ok()) return fail(events.status());
+            json parsed = json::parse(*events, nullptr, false);
+            return ok({{"Events", parsed.is_object() ? parsed : json::object()}});
+        }
+        case SyncRoute::Op::set_cognito_events: {
+            auto body = sync::parse_json_body(request.body());
+            if (!body.ok()) return fail(body.status());
+            if (!body->is_object() || !body->contains("Events") || !body->at("Events").is_object())
+                return fail(invalid("Events is required: an object of event names to settings"));
+            const json& events = body->at("Events");
+            std::string sync_trigger;
+            for (const auto& [name, setting] : events.items()) {
+                if (name != "SyncTrigger")
+                    return fail(invalid("the only Cognito Event is SyncTrigger, not " + name));
+                if (!setting.is_string()) return fail(invalid("SyncTrigger must be a string"));
+                sync_trigger = setting.get<std::string>();
+                if (Status s = triggers_.validate(sync_trigger); !s.ok()) return fail(s);
+            }
+            if (Status s = store_.set_cognito_events(r.pool, events.dump(), sync_trigger); !s.ok())
+                return fail(s);
+            return ok(json::object());
         }
         case SyncRoute::Op::bulk_publish: {
             auto started = bulk_publisher_.start(r.pool);

@@ -13,6 +13,7 @@
 #include "request_target.hpp"
 #include "session_tokens.hpp"
 #include "sync_store.hpp"
+#include "sync_triggers.hpp"
 
 namespace synclatch::server {
 
@@ -23,7 +24,7 @@ class SyncApi {
   public:
     // push may be null (no push sync): then nobody is told of changes.
     SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock, PushHub* push,
-            BulkPublisher& bulk_publisher);
+            BulkPublisher& bulk_publisher, const SyncTriggers& triggers);
 
     // The Cognito Sync operation a request names ("ListRecords", ...), or "Unknown"; for metrics.
     static std::string_view operation_name(const HttpRequest& request, const RequestTarget& target);
@@ -51,6 +52,7 @@ class SyncApi {
     std::function<EpochMillis()> clock_;
     PushHub* push_;
     BulkPublisher& bulk_publisher_;
+    const SyncTriggers& triggers_;
 };
 
 }  // namespace synclatch::server

@@ -190,7 +190,10 @@ struct SyncStore::Impl {
     core::detail::ReaderPool readers;
     ImmutableCache<std::string> pool_of_identity{100'000};
     ImmutableCache<IdentityCredentials> credentials{100'000};
-    GroupCommit committer{writer, write_mutex};  // last: stopped (and drained) first
+    // SyncTrigger settings by pool, filled on first use; set_cognito_events keeps it current.
+    mutable std::mutex triggers_mutex;
+    mutable std::map<std::string, std::string, std::less<>> triggers;  // guarded by triggers_mutex
+    GroupCommit committer{writer, write_mutex};                        // last: stopped (and drained) first
 };
 
 Result<std::unique_ptr<SyncStore>> SyncStore::open(const SyncStoreOptions& options) {
@@ -704,6 +707,65 @@ Result<std::string> SyncStore::update_pool_configuration(std::string_view pool_i
             db.cached("UPDATE identity_pools SET configuration = ?2 WHERE pool_id = ?1"));
         update->bind(1, pool_id).bind(2, *merged).run();
         return merged;
+    });
+}
+
+Result<std::string> SyncStore::cognito_events(std::string_view pool_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::string> {
+        sqlite::StatementScope select(
+            db.cached("SELECT cognito_events FROM identity_pools WHERE pool_id = ?1"));
+        select->bind(1, pool_id);
+        if (!select->step())
+            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        return select->column_string(0);
+    });
+}
+
+Status SyncStore::set_cognito_events(std::string_view pool_id, std::string_view events_json,
+                                     std::string sync_trigger) {
+    // Under triggers_mutex from before the write until the cache holds it: a concurrent first read of
+    // the setting cannot put the old value back.
+    std::lock_guard lock(impl_->triggers_mutex);
+    Status written = impl_->write([&](sqlite::Database& db) -> Status {
+        sqlite::StatementScope update(
+            db.cached("UPDATE identity_pools SET cognito_events = ?2 WHERE pool_id = ?1"));
+        update->bind(1, pool_id).bind(2, events_json).run();
+        if (db.changes() == 0)
+            return {Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        return {};
+    });
+    if (written.ok()) impl_->triggers.insert_or_assign(std::string(pool_id), std::move(sync_trigger));
+    return written;
+}
+
+Result<std::string> SyncStore::sync_trigger(std::string_view pool_id) const {
+    std::lock_guard lock(impl_->triggers_mutex);
+    if (const auto it = impl_->triggers.find(pool_id); it != impl_->triggers.end()) return it->second;
+    auto setting = impl_->read([&](sqlite::Database& db) -> Result<std::string> {
+        sqlite::StatementScope select(
+            db.cached("SELECT COALESCE(json_extract(cognito_events, '$.SyncTrigger'), '') FROM "
+                      "identity_pools WHERE pool_id = ?1"));
+        select->bind(1, pool_id);
+        if (!select->step())
+            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        return select->column_string(0);
+    });
+    if (setting.ok()) impl_->triggers.insert_or_assign(std::string(pool_id), *setting);
+    return setting;
+}
+
+Result<std::map<std::string, std::string>> SyncStore::record_values(
+    std::string_view identity_id, std::string_view dataset, const std::vector<std::string>& keys) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::map<std::string, std::string>> {
+        std::map<std::string, std::string> values;
+        for (const auto& key : keys) {
+            sqlite::StatementScope select(
+                db.cached("SELECT value FROM records WHERE identity_id = ?1 AND dataset_name = ?2 AND key = "
+                          "?3 AND value IS NOT NULL"));
+            select->bind(1, identity_id).bind(2, dataset).bind(3, key);
+            if (select->step()) values.emplace(key, select->column_string(0));
+        }
+        return values;
     });
 }
 

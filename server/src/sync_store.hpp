@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -138,6 +139,19 @@ class SyncStore {
     // each other's sections); returns what was stored, or merge's error and nothing changes.
     using ConfigurationMerge = std::function<Result<std::string>(std::string_view stored)>;
     Result<std::string> update_pool_configuration(std::string_view pool_id, const ConfigurationMerge& merge);
+
+    // Cognito Events: the pool's events as a JSON object of strings ("{}" until set).
+    Result<std::string> cognito_events(std::string_view pool_id) const;
+    // Stores events (a JSON object) and the SyncTrigger setting it holds ("" for none).
+    Status set_cognito_events(std::string_view pool_id, std::string_view events_json,
+                              std::string sync_trigger);
+    // The pool's SyncTrigger setting, "" for none; from memory once read (it is read for every
+    // UpdateRecords).
+    Result<std::string> sync_trigger(std::string_view pool_id) const;
+    // The stored values of those keys that have one (for the SyncTrigger event's oldValue).
+    Result<std::map<std::string, std::string>> record_values(std::string_view identity_id,
+                                                             std::string_view dataset,
+                                                             const std::vector<std::string>& keys) const;
 
     // BulkPublish: one dataset-changes record per existing dataset of a pool, in batches.
     Result<BulkPublishDetails> bulk_publish_details(std::string_view pool_id) const;
