@@ -19,6 +19,7 @@
 #include "request_handler.hpp"
 #include "server_options.hpp"
 #include "sigv4_authenticator.hpp"
+#include "stream_subscriptions.hpp"
 #include "sync_store.hpp"
 
 using namespace synclatch;
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
     Metrics metrics;
     PushHub push_hub;
     PushService push_service(**store, push_hub, authenticate);
+    StreamSubscriptions stream_subscriptions(**store, authenticate);
     auto bulk_publisher = std::make_unique<BulkPublisher>(**store, system_now);
     // SyncTrigger webhooks; a program embedding the server registers in-process hooks here too.
     SyncTriggers sync_triggers(std::chrono::milliseconds(options.sync_trigger_timeout_ms));
@@ -86,8 +88,13 @@ int main(int argc, char** argv) {
     IoPool io_pool(options.threads);
     HttpServer http(
         io_pool, options.http, [&handler](const HttpRequest& request) { return handler.handle(request); },
-        [&push_service](std::shared_ptr<void> keep_alive, boost::beast::tcp_stream& stream,
-                        HttpRequest request, std::function<bool()> stopping) {
+        [&push_service, &stream_subscriptions](std::shared_ptr<void> keep_alive,
+                                               boost::beast::tcp_stream& stream, HttpRequest request,
+                                               std::function<bool()> stopping) {
+            if (StreamSubscriptions::owns(request)) {
+                return stream_subscriptions.serve(std::move(keep_alive), stream, std::move(request),
+                                                  std::move(stopping));
+            }
             return push_service.serve(std::move(keep_alive), stream, std::move(request), std::move(stopping));
         });
     SyncStore& sync_store = **store;

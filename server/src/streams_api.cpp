@@ -18,10 +18,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::string_view kDatasetChanges = "dataset-changes";
-constexpr std::string_view kEvents = "events";
-constexpr auto kPollInterval = std::chrono::milliseconds(50);
-
 Status invalid(std::string message) {
     return {Errc::invalid_argument, std::move(message)};
 }
@@ -48,17 +44,24 @@ bool valid_group(std::string_view group) {
 
 json records_json(const std::vector<StreamRecord>& records, std::int64_t after) {
     json list = json::array();
-    for (const auto& r : records) {
-        list.push_back({{"SequenceNumber", r.seq},
-                        {"PartitionKey", r.partition_key},
-                        {"Data", json::parse(r.data, nullptr, false)},
-                        {"ApproximateArrivalTimestamp", r.created}});
-    }
+    for (const auto& r : records)
+        list.push_back(stream_record_json(r));
     return {{"Records", std::move(list)},
             {"LastSequenceNumber", records.empty() ? after : records.back().seq}};
 }
 
 }  // namespace
+
+bool is_stream_name(std::string_view name) {
+    return name == kDatasetChanges || name == kEvents;
+}
+
+json stream_record_json(const StreamRecord& r) {
+    return {{"SequenceNumber", r.seq},
+            {"PartitionKey", r.partition_key},
+            {"Data", json::parse(r.data, nullptr, false)},
+            {"ApproximateArrivalTimestamp", r.created}};
+}
 
 StreamsApi::StreamsApi(SyncStore& store, std::function<EpochMillis()> clock)
     : store_(store), clock_(std::move(clock)) {}
@@ -74,7 +77,7 @@ boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& reque
     if (!principal.may_act_on_pools())
         co_return fail({Errc::unauthorized, "streams need the developer credentials"});
     const auto& s = target.segments;
-    if (s.size() < 3 || (s[1] != kDatasetChanges && s[1] != kEvents)) {
+    if (s.size() < 3 || !is_stream_name(s[1])) {
         co_return fail({Errc::not_found, "no such stream; streams are dataset-changes and events"});
     }
     const std::string& stream = s[1];
@@ -95,7 +98,7 @@ boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& reque
             if (!records->empty() || std::chrono::steady_clock::now() >= deadline) {
                 co_return ok(records_json(*records, *after));
             }
-            timer.expires_after(kPollInterval);
+            timer.expires_after(kStreamPollInterval);
             co_await timer.async_wait(boost::asio::use_awaitable);
         }
     }

@@ -9,7 +9,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <functional>
+#include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "http_types.hpp"
 #include "principal.hpp"
@@ -18,7 +21,17 @@
 
 namespace synclatch::server {
 
+inline constexpr std::string_view kDatasetChanges = "dataset-changes";
+inline constexpr std::string_view kEvents = "events";
 inline constexpr std::int64_t kMaxStreamReadLimit = 1000;
+// How often a waiting reader (long-poll, WebSocket subscription) looks for new records.
+inline constexpr std::chrono::milliseconds kStreamPollInterval{50};
+
+// dataset-changes or events.
+bool is_stream_name(std::string_view name);
+// One record as the streams API shows it: {"SequenceNumber", "PartitionKey", "Data",
+// "ApproximateArrivalTimestamp"}.
+nlohmann::json stream_record_json(const StreamRecord& record);
 inline constexpr std::int64_t kMaxStreamWaitSeconds = 20;
 
 // Thread-safety: handle() may run on several threads at once.

@@ -11,6 +11,7 @@
 
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
+#include "support/signed_websocket.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch::test;
@@ -71,56 +72,10 @@ TEST_CASE_METHOD(PushServer, "Push: devices register once per token and subscrib
 namespace {
 
 // A device's push channel: a WebSocket to /push?deviceId=ID whose upgrade request is SigV4-signed.
-class PushListener {
-  public:
-    PushListener(unsigned short port, const std::string& device,
-                 const synclatch::sync::sigv4::Credentials& creds)
-        : ws_(io_) {
-        beast::get_lowest_layer(ws_).connect(
-            boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port));
-        const std::string host = "127.0.0.1:" + std::to_string(port);
-        synclatch::sync::sigv4::Request wire;
-        wire.method = "GET";
-        wire.path = "/push";
-        wire.query = "deviceId=" + device;
-        wire.headers = {{"Host", host}};
-        synclatch::sync::sigv4::sign(wire, creds, "us-east-1", "cognito-sync", amz_date_now());
-        ws_.set_option(websocket::stream_base::decorator([wire](websocket::request_type& request) {
-            for (const auto& [name, value] : wire.headers) {
-                if (name != "Host") request.set(name, value);
-            }
-        }));
-        beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(5));
-        ws_.handshake(host, "/push?deviceId=" + device, error_);
-    }
-
-    bool connected() const { return !error_; }
-
-    // The next push payload, or nothing when none comes within wait (the channel is unusable after that).
-    // (A synchronous read would ignore the stream's deadline, so this reads asynchronously for `wait`.)
-    std::optional<json> next(std::chrono::milliseconds wait) {
-        beast::flat_buffer buffer;
-        std::optional<json> payload;
-        bool done = false;
-        ws_.async_read(buffer, [&](beast::error_code ec, std::size_t) {
-            done = true;
-            if (!ec) payload = json::parse(beast::buffers_to_string(buffer.data()));
-        });
-        io_.restart();
-        io_.run_for(wait);
-        if (!done) {
-            beast::get_lowest_layer(ws_).cancel();
-            io_.restart();
-            io_.run();
-        }
-        return payload;
-    }
-
-  private:
-    boost::asio::io_context io_;
-    websocket::stream<beast::tcp_stream> ws_;
-    beast::error_code error_;
-};
+SignedWebSocket push_channel(unsigned short port, const std::string& device,
+                             const synclatch::sync::sigv4::Credentials& creds) {
+    return SignedWebSocket(port, "/push", "deviceId=" + device, creds);
+}
 
 }  // namespace
 
@@ -134,8 +89,8 @@ TEST_CASE_METHOD(PushServer, "Push: a change by one device reaches the other sub
             client.send("POST", dataset_path(identity, "things") + "/subscriptions/" + device, "{}", creds)
                 .status == 200);
     }
-    PushListener reader_channel(server.port(), reader, creds);
-    PushListener writer_channel(server.port(), writer, creds);
+    SignedWebSocket reader_channel = push_channel(server.port(), reader, creds);
+    SignedWebSocket writer_channel = push_channel(server.port(), writer, creds);
     REQUIRE(reader_channel.connected());
     REQUIRE(writer_channel.connected());
 
@@ -170,7 +125,7 @@ TEST_CASE_METHOD(PushServer, "Push: unsubscribed devices hear nothing; other ide
     const auto subscription = dataset_path(identity, "things") + "/subscriptions/" + device;
     REQUIRE(client.send("POST", subscription, "{}", creds).status == 200);
     REQUIRE(client.send("DELETE", subscription, "", creds).status == 200);
-    PushListener channel(server.port(), device, creds);
+    SignedWebSocket channel = push_channel(server.port(), device, creds);
     REQUIRE(channel.connected());
     const auto token = client.send("GET", dataset_path(identity, "things") + "/records", "", creds)
                            .json()
@@ -182,9 +137,9 @@ TEST_CASE_METHOD(PushServer, "Push: unsubscribed devices hear nothing; other ide
     CHECK_FALSE(channel.next(std::chrono::milliseconds(300)));
 
     auto [other, other_creds] = new_identity(client);
-    PushListener intruder(server.port(), device, other_creds);
+    SignedWebSocket intruder = push_channel(server.port(), device, other_creds);
     CHECK_FALSE(intruder.connected());
-    PushListener unknown(server.port(), "no-such-device", creds);
+    SignedWebSocket unknown = push_channel(server.port(), "no-such-device", creds);
     CHECK_FALSE(unknown.connected());
 }
 
@@ -197,7 +152,7 @@ TEST_CASE("Push: SIGTERM closes open push channels and the server exits cleanly"
                       encode_path_segment(identity) + "/device";
     const std::string device =
         client.send("POST", path, R"({"Platform": "GCM", "Token": "t"})", creds).json().at("DeviceId");
-    PushListener channel(server.port(), device, creds);
+    SignedWebSocket channel = push_channel(server.port(), device, creds);
     REQUIRE(channel.connected());
     const auto start = std::chrono::steady_clock::now();
     const int status = server.terminate();

@@ -8,6 +8,7 @@
 
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
+#include "support/signed_websocket.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch::test;
@@ -200,4 +201,60 @@ TEST_CASE_METHOD(StreamsServer, "BulkPublish: one dataset-changes record per exi
     auto unknown = client.send(
         "POST", "/identitypools/us-east-1%3A00000000-0000-4000-8000-0000000000ff/bulkpublish", "{}", kAdmin);
     CHECK(unknown.error_type == "ResourceNotFoundException");
+}
+
+TEST_CASE_METHOD(StreamsServer,
+                 "Streams: a WebSocket subscription sends the backlog after SEQ, then new records live",
+                 "[integration][streams][websocket]") {
+    write_as_new_identity("first", "1");
+    const auto second = write_as_new_identity("second", "2");
+    const std::int64_t first_seq =
+        client.send("GET", "/streams/dataset-changes/records?after=0&limit=1", "", kAdmin)
+            .json()
+            .at("LastSequenceNumber");
+
+    SignedWebSocket subscription(server.port(), "/streams/dataset-changes/subscribe",
+                                 "after=" + std::to_string(first_seq), kAdmin);
+    REQUIRE(subscription.connected());
+    auto backlog = subscription.next(std::chrono::seconds(5));
+    REQUIRE(backlog);
+    CHECK(backlog->at("SequenceNumber") == first_seq + 1);
+    CHECK(backlog->at("PartitionKey") == second);
+    CHECK(backlog->at("Data").at("kinesisSyncRecords").at(0).at("key") == "second");
+
+    const auto start = std::chrono::steady_clock::now();
+    const auto third = write_as_new_identity("third", "3");
+    auto live = subscription.next(std::chrono::seconds(5));
+    REQUIRE(live);
+    CHECK(live->at("SequenceNumber") == first_seq + 2);
+    CHECK(live->at("PartitionKey") == third);
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+
+    // Posted domain events arrive on their own stream.
+    SignedWebSocket events(server.port(), "/streams/events/subscribe", "", kAdmin);
+    REQUIRE(events.connected());
+    REQUIRE(client
+                .send("POST", "/streams/events/records",
+                      R"({"PartitionKey":"k","Data":{"type":"thing-created"}})", kAdmin)
+                .status == 200);
+    auto event = events.next(std::chrono::seconds(5));
+    REQUIRE(event);
+    CHECK(event->at("Data") == json{{"type", "thing-created"}});
+
+    // Open subscriptions do not hold up a graceful stop.
+    const auto stopping = std::chrono::steady_clock::now();
+    CHECK(server.terminate() == 0);
+    CHECK(std::chrono::steady_clock::now() - stopping < std::chrono::seconds(3));
+}
+
+TEST_CASE_METHOD(StreamsServer, "Streams: WebSocket subscriptions are developer only and refuse bad requests",
+                 "[integration][streams][websocket]") {
+    auto [identity, creds] = new_identity(client);
+    CHECK_FALSE(SignedWebSocket(server.port(), "/streams/dataset-changes/subscribe", "", creds).connected());
+    CHECK_FALSE(SignedWebSocket(server.port(), "/streams/nope/subscribe", "", kAdmin).connected());
+    CHECK_FALSE(SignedWebSocket(server.port(), "/streams/events/subscribe", "after=-1", kAdmin).connected());
+    CHECK_FALSE(SignedWebSocket(server.port(), "/streams/events/subscribe", "after=x", kAdmin).connected());
+    const synclatch::sync::sigv4::Credentials forged{"ADMINKEY", "wrong-secret", ""};
+    CHECK_FALSE(SignedWebSocket(server.port(), "/streams/events/subscribe", "", forged).connected());
+    CHECK(SignedWebSocket(server.port(), "/streams/events/subscribe", "after=0", kAdmin).connected());
 }
