@@ -293,10 +293,7 @@ boost::asio::awaitable<HttpResponse> SyncApi::update_records(const HttpRequest& 
         notify_subscribers(std::move(written->subscribers), r.pool, r.identity, r.dataset, update->device_id,
                            written->records.front().sync_count);
     }
-    json records = json::array();
-    for (const auto& record : written->records)
-        records.push_back(sync::to_json(record));
-    co_return json_response(json{{"Records", std::move(records)}}.dump(), version, keep_alive);
+    co_return json_response(sync::update_records_body(written->records), version, keep_alive);
 }
 
 HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& target,
@@ -436,7 +433,7 @@ HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& ta
                                             target.param("nextToken").value_or(""), *max);
             if (!page.ok()) return fail(page.status());
             page->sync_session_token = tokens_.issue(r.identity, r.dataset, clock_());
-            return ok(sync::to_json(*page));
+            return json_response(sync::list_records_body(*page), version, keep_alive);
         }
         case SyncRoute::Op::register_device: {
             auto body = sync::parse_json_body(request.body());

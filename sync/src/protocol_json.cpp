@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "json_text.hpp"
+
 namespace synclatch::sync {
 
 using json = nlohmann::json;
@@ -161,20 +163,79 @@ json to_json(const DatasetDescription& d) {
     return j;
 }
 
-json to_json(const ListRecordsResult& r) {
-    json records = json::array();
-    for (const auto& record : r.records)
-        records.push_back(to_json(record));
-    json j = {{"Records", std::move(records)},
-              {"Count", r.records.size()},
-              {"DatasetSyncCount", r.dataset_sync_count},
-              {"MergedDatasetNames", r.merged_dataset_names},
-              {"DatasetExists", r.dataset_exists},
-              {"DatasetDeletedAfterRequestedSyncCount", r.dataset_deleted_after_requested_sync_count},
-              {"SyncSessionToken", r.sync_session_token}};
-    if (r.next_token) j["NextToken"] = *r.next_token;
-    if (r.last_modified_by) j["LastModifiedBy"] = *r.last_modified_by;
-    return j;
+namespace {
+
+// A WireRecord as to_json(WireRecord) writes it, straight to text.
+void append_record(std::string& out, const WireRecord& r) {
+    out += '{';
+    detail::append_json_field(out, "Key", r.key);
+    if (r.value) {
+        out += ',';
+        detail::append_json_field(out, "Value", *r.value);
+    }
+    out += ',';
+    detail::append_json_field(out, "SyncCount", r.sync_count);
+    out += ",\"LastModifiedDate\":";
+    detail::append_epoch_seconds(out, r.last_modified_date);
+    out += ",\"DeviceLastModifiedDate\":";
+    detail::append_epoch_seconds(out, r.device_last_modified_date);
+    if (!r.last_modified_by.empty()) {
+        out += ',';
+        detail::append_json_field(out, "LastModifiedBy", r.last_modified_by);
+    }
+    out += '}';
+}
+
+void append_records(std::string& out, const std::vector<WireRecord>& records) {
+    out += "\"Records\":[";
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        if (i > 0) out += ',';
+        append_record(out, records[i]);
+    }
+    out += ']';
+}
+
+}  // namespace
+
+std::string list_records_body(const ListRecordsResult& r) {
+    std::string out;
+    out.reserve(384 + r.records.size() * 192);
+    out += '{';
+    append_records(out, r.records);
+    out += ',';
+    detail::append_json_field(out, "Count", static_cast<std::int64_t>(r.records.size()));
+    out += ',';
+    detail::append_json_field(out, "DatasetSyncCount", r.dataset_sync_count);
+    out += ",\"MergedDatasetNames\":[";
+    for (std::size_t i = 0; i < r.merged_dataset_names.size(); ++i) {
+        if (i > 0) out += ',';
+        detail::append_json_string(out, r.merged_dataset_names[i]);
+    }
+    out += "],\"DatasetExists\":";
+    out += r.dataset_exists ? "true" : "false";
+    out += ",\"DatasetDeletedAfterRequestedSyncCount\":";
+    out += r.dataset_deleted_after_requested_sync_count ? "true" : "false";
+    out += ',';
+    detail::append_json_field(out, "SyncSessionToken", r.sync_session_token);
+    if (r.next_token) {
+        out += ',';
+        detail::append_json_field(out, "NextToken", *r.next_token);
+    }
+    if (r.last_modified_by) {
+        out += ',';
+        detail::append_json_field(out, "LastModifiedBy", *r.last_modified_by);
+    }
+    out += '}';
+    return out;
+}
+
+std::string update_records_body(const std::vector<WireRecord>& written) {
+    std::string out;
+    out.reserve(16 + written.size() * 192);
+    out += '{';
+    append_records(out, written);
+    out += '}';
+    return out;
 }
 
 json to_json(const UpdateRecordsRequest& r) {

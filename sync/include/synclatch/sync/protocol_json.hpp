@@ -5,7 +5,9 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "synclatch/core/result.hpp"
 #include "synclatch/sync/protocol.hpp"
@@ -19,10 +21,14 @@ Result<EpochMillis> parse_epoch_seconds(const nlohmann::json& value, std::string
 nlohmann::json to_json(const WireRecord& record);
 nlohmann::json to_json(const RecordPatch& patch);
 nlohmann::json to_json(const DatasetDescription& dataset);
-nlohmann::json to_json(const ListRecordsResult& result);
 nlohmann::json to_json(const UpdateRecordsRequest& request);
 nlohmann::json to_json(const IdentityUsage& usage);
 nlohmann::json to_json(const IdentityPoolUsage& usage);
+
+// The bodies a server sends most, written straight to text (no JSON tree), with the members to_json
+// would give: ListRecords' answer, and UpdateRecords' answer {"Records": [...]}.
+std::string list_records_body(const ListRecordsResult& result);
+std::string update_records_body(const std::vector<WireRecord>& written);
 
 Result<WireRecord> parse_wire_record(const nlohmann::json& json);
 Result<RecordPatch> parse_record_patch(const nlohmann::json& json);

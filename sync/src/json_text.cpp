@@ -1,0 +1,65 @@
+// The JSON text writers.
+#include "json_text.hpp"
+
+#include <cstdio>
+
+namespace synclatch::sync::detail {
+
+void append_json_string(std::string& out, std::string_view text) {
+    out += '"';
+    for (const char c : text) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char escaped[8];
+                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+                    out += escaped;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    out += '"';
+}
+
+void append_json_field(std::string& out, std::string_view name, std::string_view value) {
+    out.append("\"").append(name).append("\":");
+    append_json_string(out, value);
+}
+
+void append_json_field(std::string& out, std::string_view name, std::int64_t value) {
+    out.append("\"").append(name).append("\":").append(std::to_string(value));
+}
+
+void append_epoch_seconds(std::string& out, std::int64_t millis) {
+    if (millis < 0) {
+        out += '-';
+        millis = -millis;
+    }
+    out += std::to_string(millis / 1000);
+    int fraction = static_cast<int>(millis % 1000);
+    if (fraction == 0) return;
+    char digits[5];
+    std::snprintf(digits, sizeof digits, ".%03d", fraction);
+    std::string_view text(digits);
+    while (text.back() == '0')
+        text.remove_suffix(1);  // 1.500 -> 1.5, the shortest form, as a JSON number prints
+    out += text;
+}
+
+}  // namespace synclatch::sync::detail
