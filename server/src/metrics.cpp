@@ -16,7 +16,10 @@ std::string number(double value) {
 void Metrics::record(std::string_view operation, unsigned status, std::chrono::nanoseconds latency) {
     const double seconds = std::chrono::duration<double>(latency).count();
     std::lock_guard lock(mutex_);
-    ++requests_[{std::string(operation), status}];
+    auto counter = requests_.find(std::pair<std::string_view, unsigned>(operation, status));
+    if (counter == requests_.end())
+        counter = requests_.emplace(std::pair(std::string(operation), status), 0).first;
+    ++counter->second;
     std::size_t bucket = 0;
     while (bucket < kBuckets.size() && seconds > kBuckets[bucket])
         ++bucket;

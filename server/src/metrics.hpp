@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace synclatch::server {
 
@@ -29,11 +30,20 @@ class Metrics {
     std::string render() const;
 
   private:
+    // Looks keys up by (string_view, status): counting a request allocates nothing.
+    struct KeyLess {
+        using is_transparent = void;
+        template <class A, class B>
+        bool operator()(const A& a, const B& b) const {
+            return std::pair<std::string_view, unsigned>(a.first, a.second) <
+                   std::pair<std::string_view, unsigned>(b.first, b.second);
+        }
+    };
     mutable std::mutex mutex_;
-    std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;  // guarded by mutex_
-    std::array<std::uint64_t, kBuckets.size() + 1> bucket_counts_{};      // guarded by mutex_
-    double latency_sum_ = 0;                                              // guarded by mutex_
-    std::uint64_t latency_count_ = 0;                                     // guarded by mutex_
+    std::map<std::pair<std::string, unsigned>, std::uint64_t, KeyLess> requests_;  // guarded by mutex_
+    std::array<std::uint64_t, kBuckets.size() + 1> bucket_counts_{};               // guarded by mutex_
+    double latency_sum_ = 0;                                                       // guarded by mutex_
+    std::uint64_t latency_count_ = 0;                                              // guarded by mutex_
     struct Gauge {
         std::string name;
         std::string help;

@@ -7,7 +7,13 @@ namespace synclatch::sync::detail {
 
 void append_json_string(std::string& out, std::string_view text) {
     out += '"';
-    for (const char c : text) {
+    // Runs that need no escaping (nearly all text) are copied whole.
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20) continue;
+        out.append(text.substr(run, i - run));
+        run = i + 1;
         switch (c) {
             case '"':
                 out += "\\\"";
@@ -25,15 +31,12 @@ void append_json_string(std::string& out, std::string_view text) {
                 out += "\\t";
                 break;
             default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
-                    out += escaped;
-                } else {
-                    out += c;
-                }
+                char escaped[8];
+                std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(c));
+                out += escaped;
         }
     }
+    out.append(text.substr(run));
     out += '"';
 }
 

@@ -2,7 +2,6 @@
 #include "synclatch/sync/sigv4_signing.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "crypto.hpp"
 
@@ -10,8 +9,14 @@ namespace synclatch::sync::sigv4 {
 
 namespace {
 
+// ASCII only, as SigV4 defines them (and without the locale lookups of <cctype>, which show in profiles).
+char ascii_lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 bool is_unreserved(unsigned char c) {
-    return std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == '~';
 }
 
 std::string uri_encode(std::string_view text, bool keep_slash) {
@@ -52,14 +57,13 @@ std::string percent_decode(std::string_view text) {
 std::string lowercase(std::string_view text) {
     std::string out(text);
     for (auto& c : out)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        c = ascii_lower(c);
     return out;
 }
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
+               return ascii_lower(x) == ascii_lower(y);
            });
 }
 
