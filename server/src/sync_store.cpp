@@ -120,6 +120,17 @@ DatasetDescription describe(std::string_view identity, std::string_view name, co
             row.last_modified_by,  row.data_storage,  row.num_records};
 }
 
+Status pool_not_found(std::string_view pool_id) {
+    return {Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+}
+
+Result<std::string> read_configuration(sqlite::Database& db, std::string_view pool_id) {
+    sqlite::StatementScope select(db.cached("SELECT configuration FROM identity_pools WHERE pool_id = ?1"));
+    select->bind(1, pool_id);
+    if (!select->step()) return pool_not_found(pool_id);
+    return select->column_string(0);
+}
+
 Status dataset_not_found(std::string_view name) {
     return {Errc::not_found, "Dataset " + std::string(name) + " does not exist"};
 }
@@ -241,8 +252,7 @@ Result<std::string> SyncStore::create_identity(std::string_view pool_id, EpochMi
     return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
         sqlite::StatementScope pool(db.cached("SELECT 1 FROM identity_pools WHERE pool_id = ?1"));
         pool->bind(1, pool_id);
-        if (!pool->step())
-            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        if (!pool->step()) return pool_not_found(pool_id);
         // A version 4 UUID, as Cognito's identity ids are: <region>:xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx
         std::string hex = random_hex(16);
         hex[12] = '4';
@@ -625,8 +635,7 @@ Result<sync::IdentityPoolUsage> SyncStore::describe_pool_usage(std::string_view 
         sqlite::StatementScope pool(
             db.cached("SELECT sync_sessions, last_modified FROM identity_pools WHERE pool_id = ?1"));
         pool->bind(1, pool_id);
-        if (!pool->step())
-            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        if (!pool->step()) return pool_not_found(pool_id);
         sync::IdentityPoolUsage usage;
         usage.identity_pool_id = std::string(pool_id);
         usage.sync_sessions_count = pool->column_int64(0);
@@ -679,29 +688,15 @@ Result<std::vector<StreamRecord>> SyncStore::read_stream(std::string_view stream
 }
 
 Result<std::string> SyncStore::pool_configuration(std::string_view pool_id) const {
-    return impl_->read([&](sqlite::Database& db) -> Result<std::string> {
-        sqlite::StatementScope select(
-            db.cached("SELECT configuration FROM identity_pools WHERE pool_id = ?1"));
-        select->bind(1, pool_id);
-        if (!select->step())
-            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
-        return select->column_string(0);
-    });
+    return impl_->read([&](sqlite::Database& db) { return read_configuration(db, pool_id); });
 }
 
 Result<std::string> SyncStore::update_pool_configuration(std::string_view pool_id,
                                                          const ConfigurationMerge& merge) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
-        std::string stored;
-        {
-            sqlite::StatementScope select(
-                db.cached("SELECT configuration FROM identity_pools WHERE pool_id = ?1"));
-            select->bind(1, pool_id);
-            if (!select->step())
-                return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
-            stored = select->column_string(0);
-        }
-        auto merged = merge(stored);
+        auto stored = read_configuration(db, pool_id);
+        if (!stored.ok()) return stored;
+        auto merged = merge(*stored);
         if (!merged.ok()) return merged.status();
         sqlite::StatementScope update(
             db.cached("UPDATE identity_pools SET configuration = ?2 WHERE pool_id = ?1"));
@@ -715,8 +710,7 @@ Result<std::string> SyncStore::cognito_events(std::string_view pool_id) const {
         sqlite::StatementScope select(
             db.cached("SELECT cognito_events FROM identity_pools WHERE pool_id = ?1"));
         select->bind(1, pool_id);
-        if (!select->step())
-            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        if (!select->step()) return pool_not_found(pool_id);
         return select->column_string(0);
     });
 }
@@ -730,8 +724,7 @@ Status SyncStore::set_cognito_events(std::string_view pool_id, std::string_view 
         sqlite::StatementScope update(
             db.cached("UPDATE identity_pools SET cognito_events = ?2 WHERE pool_id = ?1"));
         update->bind(1, pool_id).bind(2, events_json).run();
-        if (db.changes() == 0)
-            return {Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        if (db.changes() == 0) return pool_not_found(pool_id);
         return {};
     });
     if (written.ok()) impl_->triggers.insert_or_assign(std::string(pool_id), std::move(sync_trigger));
@@ -746,8 +739,7 @@ Result<std::string> SyncStore::sync_trigger(std::string_view pool_id) const {
             db.cached("SELECT COALESCE(json_extract(cognito_events, '$.SyncTrigger'), '') FROM "
                       "identity_pools WHERE pool_id = ?1"));
         select->bind(1, pool_id);
-        if (!select->step())
-            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        if (!select->step()) return pool_not_found(pool_id);
         return select->column_string(0);
     });
     if (setting.ok()) impl_->triggers.insert_or_assign(std::string(pool_id), *setting);
@@ -775,8 +767,7 @@ Result<BulkPublishDetails> SyncStore::bulk_publish_details(std::string_view pool
             db.cached("SELECT bulk_publish_status, bulk_publish_started, bulk_publish_completed, "
                       "bulk_publish_failure FROM identity_pools WHERE pool_id = ?1"));
         select->bind(1, pool_id);
-        if (!select->step())
-            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        if (!select->step()) return pool_not_found(pool_id);
         BulkPublishDetails details;
         details.status = select->column_string(0);
         if (!select->column_is_null(1)) details.started = select->column_int64(1);
@@ -792,8 +783,7 @@ Result<BulkPublishStart> SyncStore::begin_bulk_publish(std::string_view pool_id,
         sqlite::StatementScope select(db.cached(
             "SELECT bulk_publish_status, bulk_publish_completed FROM identity_pools WHERE pool_id = ?1"));
         select->bind(1, pool_id);
-        if (!select->step())
-            return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+        if (!select->step()) return pool_not_found(pool_id);
         const std::string status = select->column_string(0);
         if (status == "IN_PROGRESS") return BulkPublishStart::in_progress;
         if (status == "SUCCEEDED" && !select->column_is_null(1) && select->column_int64(1) > now - kOncePerMs)
