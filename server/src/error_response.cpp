@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "hex.hpp"
+#include "crypto.hpp"
 
 namespace synclatch::server {
 
@@ -65,7 +65,8 @@ std::string new_request_id() {
         bytes[8 + i] = static_cast<unsigned char>(n >> (56 - 8 * i));
     bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
     bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
-    const std::string hex = hex_encode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+    const std::string hex =
+        sync::detail::hex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
     return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) +
            "-" + hex.substr(20, 12);
 }

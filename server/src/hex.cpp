@@ -1,18 +1,7 @@
-// Hex encoding.
+// Hex decoding.
 #include "hex.hpp"
 
 namespace synclatch::server {
-
-std::string hex_encode(std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(bytes.size() * 2);
-    for (unsigned char c : bytes) {
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
-    }
-    return out;
-}
 
 std::optional<std::string> hex_decode(std::string_view text) {
     if (text.size() % 2 != 0) return std::nullopt;

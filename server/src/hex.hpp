@@ -1,4 +1,4 @@
-// Lowercase hex encoding of bytes and its inverse, for the server's tokens, ids and cursors.
+// Decoding of lowercase hex, for the server's tokens and cursors (encoding: sync::detail::hex, crypto.hpp).
 #pragma once
 
 #include <optional>
@@ -7,7 +7,6 @@
 
 namespace synclatch::server {
 
-std::string hex_encode(std::string_view bytes);
 // std::nullopt unless text is an even number of lowercase hex digits.
 std::optional<std::string> hex_decode(std::string_view text);
 

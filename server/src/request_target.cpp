@@ -1,6 +1,8 @@
 // Request target parsing.
 #include "request_target.hpp"
 
+#include <charconv>
+
 namespace synclatch::server {
 
 namespace {
@@ -38,6 +40,21 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
     }
     if (out.find('\0') != std::string::npos) return bad_target("NUL byte in the request target");
     return out;
+}
+
+Result<std::int64_t> RequestTarget::integer_param(const std::string& name, std::int64_t fallback,
+                                                  std::int64_t max) const {
+    auto text = param(name);
+    if (!text) return fallback;
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (error != std::errc() || end != text->data() + text->size() || value < 0 || value > max) {
+        return Status{Errc::invalid_argument,
+                      name + (max == std::numeric_limits<std::int64_t>::max()
+                                  ? " must be a non-negative integer"
+                                  : " must be an integer from 0 to " + std::to_string(max))};
+    }
+    return value;
 }
 
 Result<RequestTarget> parse_target(std::string_view target) {

@@ -3,6 +3,8 @@
 // are refused so that no decoded segment can step outside its place in a route.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +26,9 @@ struct RequestTarget {
         if (it == query.end()) return std::nullopt;
         return std::string_view(it->second);
     }
+    // An optional integer parameter in [0, max]: fallback when absent, invalid_argument when malformed.
+    Result<std::int64_t> integer_param(const std::string& name, std::int64_t fallback,
+                                       std::int64_t max = std::numeric_limits<std::int64_t>::max()) const;
 };
 
 Result<RequestTarget> parse_target(std::string_view target);

@@ -11,7 +11,6 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/stream.hpp>
-#include <charconv>
 
 #include "error_response.hpp"
 #include "streams_api.hpp"
@@ -66,12 +65,9 @@ asio::awaitable<void> StreamSubscriptions::serve(std::shared_ptr<void> keep_aliv
         co_return co_await refuse(
             {Errc::not_found, "subscribe on /streams/{dataset-changes|events}/subscribe"});
     }
-    std::int64_t after = 0;
-    if (auto text = target->param("after")) {
-        const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), after);
-        if (error != std::errc() || end != text->data() + text->size() || after < 0)
-            co_return co_await refuse({Errc::invalid_argument, "after must be a non-negative integer"});
-    }
+    auto start = target->integer_param("after", 0);
+    if (!start.ok()) co_return co_await refuse(start.status());
+    std::int64_t after = *start;
     auto principal = authenticate_(request, *target);
     if (!principal.ok()) co_return co_await refuse(principal.status());
     if (!principal->may_act_on_pools())

@@ -22,18 +22,6 @@ Status invalid(std::string message) {
     return {Errc::invalid_argument, std::move(message)};
 }
 
-Result<std::int64_t> integer_param(const RequestTarget& target, const std::string& name,
-                                   std::int64_t fallback, std::int64_t max) {
-    auto text = target.param(name);
-    if (!text) return fallback;
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-    if (error != std::errc() || end != text->data() + text->size() || value < 0 || value > max) {
-        return invalid(name + " must be an integer from 0 to " + std::to_string(max));
-    }
-    return value;
-}
-
 bool valid_group(std::string_view group) {
     if (group.empty() || group.size() > 128) return false;
     for (char c : group) {
@@ -84,9 +72,9 @@ boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& reque
     const auto method = request.method();
 
     if (s.size() == 3 && s[2] == "records" && method == http::verb::get) {
-        auto after = integer_param(target, "after", 0, std::numeric_limits<std::int64_t>::max());
-        auto limit = integer_param(target, "limit", 100, kMaxStreamReadLimit);
-        auto wait = integer_param(target, "wait", 0, kMaxStreamWaitSeconds);
+        auto after = target.integer_param("after", 0);
+        auto limit = target.integer_param("limit", 100, kMaxStreamReadLimit);
+        auto wait = target.integer_param("wait", 0, kMaxStreamWaitSeconds);
         for (const auto* r : {&after, &limit, &wait}) {
             if (!r->ok()) co_return fail(r->status());
         }

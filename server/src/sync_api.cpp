@@ -25,19 +25,6 @@ Status invalid(std::string message) {
     return {Errc::invalid_argument, std::move(message)};
 }
 
-// An optional non-negative integer query parameter.
-Result<std::int64_t> query_integer(const RequestTarget& target, const std::string& name,
-                                   std::int64_t fallback) {
-    auto text = target.param(name);
-    if (!text) return fallback;
-    std::int64_t value = 0;
-    const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-    if (error != std::errc() || end != text->data() + text->size() || value < 0) {
-        return invalid(name + " must be a non-negative integer");
-    }
-    return value;
-}
-
 }  // namespace
 
 // The operation a request names, with its path parameters.
@@ -305,7 +292,7 @@ HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& ta
 
     switch (r.op) {
         case SyncRoute::Op::list_pool_usage: {
-            auto max = query_integer(target, "maxResults", 0);
+            auto max = target.integer_param("maxResults", 0);
             if (!max.ok()) return fail(max.status());
             const std::int64_t page_size = *max > 0 ? std::min<std::int64_t>(*max, 60) : 60;
             const std::string after(target.param("nextToken").value_or(""));
@@ -403,7 +390,7 @@ HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& ta
             return ok({{"IdentityUsage", sync::to_json(*usage)}});
         }
         case SyncRoute::Op::list_datasets: {
-            auto max = query_integer(target, "maxResults", 0);
+            auto max = target.integer_param("maxResults", 0);
             if (!max.ok()) return fail(max.status());
             auto page = store_.list_datasets(r.identity, target.param("nextToken").value_or(""), *max);
             if (!page.ok()) return fail(page.status());
@@ -425,9 +412,9 @@ HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& ta
             return ok({{"Dataset", sync::to_json(*dataset)}});
         }
         case SyncRoute::Op::list_records: {
-            auto last_sync_count = query_integer(target, "lastSyncCount", 0);
+            auto last_sync_count = target.integer_param("lastSyncCount", 0);
             if (!last_sync_count.ok()) return fail(last_sync_count.status());
-            auto max = query_integer(target, "maxResults", 0);
+            auto max = target.integer_param("maxResults", 0);
             if (!max.ok()) return fail(max.status());
             auto page = store_.list_records(r.identity, r.dataset, *last_sync_count,
                                             target.param("nextToken").value_or(""), *max);

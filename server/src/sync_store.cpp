@@ -10,6 +10,7 @@
 #include <set>
 
 #include "change_event.hpp"
+#include "crypto.hpp"
 #include "group_commit.hpp"
 #include "hex.hpp"
 #include "immutable_cache.hpp"
@@ -52,7 +53,7 @@ std::string random_hex(std::size_t bytes) {
     if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
         throw sqlite::SqliteError(0, "no randomness available");  // converted to internal at the boundary
     }
-    return hex_encode(raw);
+    return sync::detail::hex(raw);
 }
 
 // ListRecords pages are ordered by (sync_count, key); a NextToken is the last pair returned.
@@ -62,7 +63,7 @@ struct RecordCursor {
 };
 
 std::string encode_cursor(const RecordCursor& c) {
-    return "r1." + std::to_string(c.sync_count) + "." + hex_encode(c.key);
+    return "r1." + std::to_string(c.sync_count) + "." + sync::detail::hex(c.key);
 }
 
 Result<RecordCursor> decode_cursor(std::string_view token) {
@@ -600,7 +601,7 @@ Result<DatasetPage> SyncStore::list_datasets(std::string_view identity_id, std::
         }
         if (static_cast<std::int64_t>(page.datasets.size()) > page_size) {
             page.datasets.pop_back();
-            page.next_token = "d1." + hex_encode(page.datasets.back().dataset_name);
+            page.next_token = "d1." + sync::detail::hex(page.datasets.back().dataset_name);
         }
         return page;
     });

@@ -17,7 +17,7 @@ namespace synclatch::test {
 
 ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args) {
     std::vector<std::string> args = {SYNCLATCH_SERVER_BINARY, "--listen", "127.0.0.1:0", "--data", data_dir,
-                                     "--log-level", "warn"};
+                                     "--log-level",           "warn"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args)
