@@ -1,6 +1,7 @@
 // IoPool: one io_context per thread, and connections spread over them round-robin. Each connection then
-// lives on a single thread: no strand, no shared scheduler lock, no cross-thread wake-up per operation,
-// which on two cores nearly doubled what the same code served from one io_context run by two threads.
+// lives on a single thread: no strand, no shared scheduler lock, no cross-thread wake-up per operation.
+// In server_bench on two cores that raised the static baseline from about 44k to 51-57k req/s over one
+// io_context run by two threads.
 #pragma once
 
 #include <atomic>

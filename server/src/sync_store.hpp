@@ -116,7 +116,7 @@ class SyncStore {
     void submit_update_records(std::string identity_id, std::string dataset, std::string author,
                                std::vector<sync::RecordPatch> patches, EpochMillis now,
                                UpdateRecordsDone done);
-    // Blocking: waits for the durable outcome. Never call it from a UpdateRecordsDone callback.
+    // Blocking: waits for the durable outcome. Never call it from an UpdateRecordsDone callback.
     Result<UpdateRecordsOutcome> update_records(std::string_view identity_id, std::string_view dataset,
                                                 std::string_view author,
                                                 const std::vector<sync::RecordPatch>& patches,
