@@ -6,6 +6,16 @@
 
 namespace synclatch::server {
 
+namespace {
+thread_local boost::asio::io_context* this_thread_context_ = nullptr;
+
+void run_on_this_thread(boost::asio::io_context& context) {
+    this_thread_context_ = &context;
+    context.run();
+    this_thread_context_ = nullptr;
+}
+}  // namespace
+
 IoPool::IoPool(unsigned threads) {
     for (unsigned i = 0; i < std::max(1u, threads); ++i) {
         contexts_.push_back(std::make_unique<boost::asio::io_context>(1));  // 1: a single thread runs it
@@ -20,10 +30,14 @@ boost::asio::io_context& IoPool::next() {
 void IoPool::run() {
     std::vector<std::thread> threads;
     for (std::size_t i = 1; i < contexts_.size(); ++i)
-        threads.emplace_back([context = contexts_[i].get()] { context->run(); });
-    contexts_.front()->run();
+        threads.emplace_back([context = contexts_[i].get()] { run_on_this_thread(*context); });
+    run_on_this_thread(*contexts_.front());
     for (auto& thread : threads)
         thread.join();
+}
+
+boost::asio::io_context* IoPool::this_thread_context() noexcept {
+    return this_thread_context_;
 }
 
 void IoPool::release() {

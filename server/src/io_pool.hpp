@@ -27,6 +27,9 @@ class IoPool {
     // Lets each context finish: run() returns once the work in flight (open connections) is done.
     void release();
 
+    // The context the calling thread runs inside run(), or nullptr on any other thread.
+    static boost::asio::io_context* this_thread_context() noexcept;
+
   private:
     using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
     std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;

@@ -14,8 +14,8 @@
 #include "group_commit.hpp"
 #include "hex.hpp"
 #include "immutable_cache.hpp"
-#include "reader_pool.hpp"
 #include "server_schema.hpp"
+#include "snapshot_readers.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/error.hpp"
 #include "sqlite/migrations.hpp"
@@ -163,7 +163,9 @@ struct SyncStore::Impl {
     Impl(const SyncStoreOptions& options, const sqlite::OpenOptions& open_options)
         : limits(options.limits),
           writer(options.path, open_options),
-          readers(options.path, open_options, 8) {}
+          readers(options.path, open_options, commits) {
+        writer.count_commits(commits);
+    }
 
     // Runs fn(Database&) -> Status or Result<T> in one immediate transaction, committed only on success.
     template <class Fn>
@@ -180,17 +182,12 @@ struct SyncStore::Impl {
         }
     }
 
-    // Runs fn(Database&) in one read transaction (a consistent snapshot) on a pooled reader.
+    // Runs fn(Database&) in a consistent snapshot that holds every acknowledged write.
     template <class Fn>
     auto read(Fn&& fn) -> decltype(fn(std::declval<sqlite::Database&>())) {
         using R = decltype(fn(std::declval<sqlite::Database&>()));
         try {
-            return readers.with_reader([&](sqlite::Database& db) {
-                sqlite::Transaction snapshot(db, sqlite::Transaction::Mode::deferred);
-                R result = fn(db);
-                snapshot.commit();
-                return result;
-            });
+            return readers.read(fn);
         } catch (const sqlite::SqliteError& e) {
             return R(sqlite::to_status(e));
         }
@@ -198,8 +195,9 @@ struct SyncStore::Impl {
 
     const SyncLimits limits;
     std::mutex write_mutex;
-    sqlite::Database writer;  // guarded by write_mutex
-    core::detail::ReaderPool readers;
+    std::atomic<std::uint64_t> commits{0};  // kept by the writer; before it: it must outlive the writer
+    sqlite::Database writer;                // guarded by write_mutex
+    SnapshotReaders readers;
     ImmutableCache<std::string> pool_of_identity{100'000};
     ImmutableCache<IdentityCredentials> credentials{100'000};
     // SyncTrigger settings by pool, filled on first use; set_cognito_events keeps it current.

@@ -72,6 +72,23 @@ void Database::run_cached(std::string_view sql) {
     statement->run();
 }
 
+namespace {
+
+int after_commit(void* commits, sqlite3* db, const char* schema, int wal_frames) {
+    static_cast<std::atomic<std::uint64_t>*>(commits)->fetch_add(1, std::memory_order_release);
+    constexpr int kAutoCheckpointFrames = 1000;  // SQLite's default
+    if (wal_frames >= kAutoCheckpointFrames) {
+        sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
+    return SQLITE_OK;  // the commit is done either way; a busy checkpoint is retried at the next commit
+}
+
+}  // namespace
+
+void Database::count_commits(std::atomic<std::uint64_t>& commits) {
+    sqlite3_wal_hook(db_, &after_commit, &commits);
+}
+
 std::int64_t Database::last_insert_rowid() const noexcept {
     return sqlite3_last_insert_rowid(db_);
 }

@@ -5,7 +5,9 @@
 // here give us exactly the explicit-state transaction, statement cache and error mapping the store needs.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,6 +46,12 @@ class Database {
     // Runs a statement without parameters or results through the cache: for BEGIN, COMMIT and savepoints,
     // which run so often that parsing them each time (as exec() does) shows in profiles.
     void run_cached(std::string_view sql);
+
+    // Adds one to `commits` after each commit made on this connection (SQLite's WAL hook runs once the
+    // commit is done), so readers can tell whether their snapshot is still the latest. The hook replaces
+    // SQLite's automatic checkpoint, so it checkpoints itself, as that one would (passive, at 1000 frames).
+    // `commits` must outlive the connection.
+    void count_commits(std::atomic<std::uint64_t>& commits);
 
     std::int64_t last_insert_rowid() const noexcept;
     int changes() const noexcept;
