@@ -1,6 +1,7 @@
 // Dataset: validation, then one write transaction through RecordWriter, or one read on a pooled reader.
 #include "synclatch/core/dataset.hpp"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -54,14 +55,28 @@ std::optional<Record> select_one(sqlite::Database& db, const std::string& identi
     return detail::read_record(*select);
 }
 
-// Runs a query of records of one dataset of the current identity (?1 identity, ?2 dataset).
-Result<std::vector<Record>> select_records(detail::StoreState& state, const std::string& sql,
-                                           const std::string& dataset) {
-    const std::string identity = state.current_identity();
+Status identity_switched() {
+    return {Errc::cancelled, "the store switched to another identity"};
+}
+
+// run_write for a handle: fails with cancelled, inside the write lock, when the handle is pinned to an
+// identity that is no longer the store's.
+template <class Step>
+Status write_as(detail::StoreState& state, const std::string& pinned, Step&& step) {
+    return detail::run_write(state, [&](const WriteScope& scope) -> Status {
+        if (!pinned.empty() && scope.identity != pinned) return identity_switched();
+        return step(scope);
+    });
+}
+
+// Runs a query of records of one dataset of one identity (?1 identity, ?2 dataset).
+Result<std::vector<Record>> select_records(detail::StoreState& state, const Result<std::string>& identity,
+                                           const std::string& sql, const std::string& dataset) {
+    if (!identity.ok()) return identity.status();
     return detail::run_read(state, [&](sqlite::Database& db) {
         std::vector<Record> records;
         sqlite::StatementScope select(db.cached(sql));
-        select->bind(1, identity).bind(2, dataset);
+        select->bind(1, *identity).bind(2, dataset);
         while (select->step())
             records.push_back(detail::read_record(*select));
         return records;
@@ -69,10 +84,10 @@ Result<std::vector<Record>> select_records(detail::StoreState& state, const std:
 }
 
 // Validates, then writes whole records (from the sync engine or a resolver) in one transaction.
-Status write_records(detail::StoreState& state, const std::string& dataset, std::span<const Record> records,
-                     WriteSource source) {
+Status write_records(detail::StoreState& state, const std::string& pinned, const std::string& dataset,
+                     std::span<const Record> records, WriteSource source) {
     if (Status s = validate_records(records); !s.ok()) return s;
-    return detail::run_write(state, [&](const WriteScope& scope) {
+    return write_as(state, pinned, [&](const WriteScope& scope) {
         RecordWriter writer(scope, dataset);
         for (const auto& record : records)
             writer.write_record(record, source);
@@ -86,10 +101,22 @@ Status write_records(detail::StoreState& state, const std::string& dataset, std:
 Dataset::Dataset(std::shared_ptr<detail::StoreState> state, std::string name)
     : state_(std::move(state)), name_(std::move(name)) {}
 
+Result<std::string> Dataset::acting_identity() const {
+    std::string current = state_->current_identity();
+    if (!pinned_identity_.empty() && current != pinned_identity_) return identity_switched();
+    return current;
+}
+
+Dataset Dataset::pinned() const {
+    Dataset copy = *this;
+    copy.pinned_identity_ = state_->current_identity();
+    return copy;
+}
+
 Status Dataset::put(std::string_view key, std::string_view value) {
     if (Status s = validate_key(key); !s.ok()) return s;
     if (Status s = validate_value(value); !s.ok()) return s;
-    return detail::run_write(*state_, [&](const WriteScope& scope) {
+    return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
         RecordWriter writer(scope, name_);
         writer.write_local(key, value);
         writer.finish();
@@ -103,7 +130,7 @@ Status Dataset::put_all(const std::map<std::string, std::string>& values) {
         if (Status s = validate_value(value); !s.ok())
             return {s.code(), s.message() + " (key '" + key + "')"};
     }
-    return detail::run_write(*state_, [&](const WriteScope& scope) {
+    return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
         RecordWriter writer(scope, name_);
         for (const auto& [key, value] : values)
             writer.write_local(key, value);
@@ -114,7 +141,7 @@ Status Dataset::put_all(const std::map<std::string, std::string>& values) {
 
 Status Dataset::remove(std::string_view key) {
     if (Status s = validate_key(key); !s.ok()) return s;
-    return detail::run_write(*state_, [&](const WriteScope& scope) {
+    return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
         RecordWriter writer(scope, name_);
         writer.write_local(key, std::nullopt);
         writer.finish();
@@ -130,17 +157,21 @@ Result<std::optional<std::string>> Dataset::get(std::string_view key) const {
 
 Result<std::optional<Record>> Dataset::get_record(std::string_view key) const {
     if (Status s = validate_key(key); !s.ok()) return s;
-    const std::string identity = state_->current_identity();
+    const auto acting = acting_identity();
+    if (!acting.ok()) return acting.status();
+    const std::string& identity = *acting;
     return detail::run_read(*state_,
                             [&](sqlite::Database& db) { return select_one(db, identity, name_, key); });
 }
 
 Result<std::vector<Record>> Dataset::get_all_records() const {
-    return select_records(*state_, kSelectAll, name_);
+    return select_records(*state_, acting_identity(), kSelectAll, name_);
 }
 
 Result<std::map<std::string, std::string>> Dataset::get_all() const {
-    const std::string identity = state_->current_identity();
+    const auto acting = acting_identity();
+    if (!acting.ok()) return acting.status();
+    const std::string& identity = *acting;
     return detail::run_read(*state_, [&](sqlite::Database& db) {
         std::map<std::string, std::string> values;
         sqlite::StatementScope select(
@@ -172,7 +203,9 @@ Result<bool> Dataset::is_changed(std::string_view key) const {
 }
 
 Result<DatasetMetadata> Dataset::metadata() const {
-    const std::string identity = state_->current_identity();
+    const auto acting = acting_identity();
+    if (!acting.ok()) return acting.status();
+    const std::string& identity = *acting;
     auto found = detail::run_read(*state_, [&](sqlite::Database& db) -> std::optional<DatasetMetadata> {
         sqlite::StatementScope select(db.cached(kSelectMetadata));
         select->bind(1, identity).bind(2, name_);
@@ -191,7 +224,7 @@ Result<std::int64_t> Dataset::last_sync_count() const {
 }
 
 Status Dataset::remove_dataset() {
-    return detail::run_write(*state_, [&](const WriteScope& scope) {
+    return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
         RecordWriter writer(scope, name_);
         writer.remove_all_records();
         sqlite::StatementScope mark(
@@ -210,20 +243,20 @@ Subscription Dataset::on_change(std::function<void(const Change&)> callback) {
 }
 
 Status Dataset::resolve(std::span<const Record> records) {
-    return write_records(*state_, name_, records, WriteSource::resolved);
+    return write_records(*state_, pinned_identity_, name_, records, WriteSource::resolved);
 }
 
 Status Dataset::apply_remote(std::span<const Record> records) {
-    return write_records(*state_, name_, records, WriteSource::remote);
+    return write_records(*state_, pinned_identity_, name_, records, WriteSource::remote);
 }
 
 Result<std::vector<Record>> Dataset::modified_records() const {
-    return select_records(*state_, kSelectModified, name_);
+    return select_records(*state_, acting_identity(), kSelectModified, name_);
 }
 
 Status Dataset::set_last_sync_count(std::int64_t sync_count, std::string_view result) {
     if (sync_count < -1) return {Errc::invalid_argument, "sync count must be -1 or more"};
-    return detail::run_write(*state_, [&](const WriteScope& scope) {
+    return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
         RecordWriter writer(scope, name_);  // creates the dataset row when missing
         sqlite::StatementScope update(scope.db.cached(
             "UPDATE datasets SET last_sync_count = ?3, last_sync_time = ?4, last_sync_result = ?5 "
@@ -234,6 +267,88 @@ Status Dataset::set_last_sync_count(std::int64_t sync_count, std::string_view re
             .bind(4, scope.now)
             .bind(5, result)
             .run();
+        return Status{};
+    });
+}
+
+Result<std::vector<Dataset::RemoteConflict>> Dataset::merge_remote(std::span<const Record> remote) {
+    if (Status s = validate_records(remote); !s.ok()) return s;
+    std::vector<RemoteConflict> conflicts;
+    Status written = write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
+        RecordWriter writer(scope, name_);
+        for (const auto& incoming : remote) {
+            auto local = writer.load(incoming.key);
+            if (local && !local->modified && incoming.sync_count < local->sync_count) continue;  // older
+            if (local && local->modified) {
+                if (incoming.sync_count <= local->sync_count) continue;  // the local edit builds on it
+                if (local->value != incoming.value) {
+                    conflicts.push_back({std::move(*local), incoming});
+                    continue;
+                }
+            }
+            writer.write_record(incoming, WriteSource::remote);
+        }
+        writer.finish();
+        return Status{};
+    });
+    if (!written.ok()) return written;
+    return conflicts;
+}
+
+Result<std::size_t> Dataset::settle(std::span<const Settlement> settlements) {
+    for (const auto& settlement : settlements) {
+        if (Status s = validate_record(settlement.settled); !s.ok()) return s;
+    }
+    std::size_t changed_meanwhile = 0;
+    Status written = write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
+        changed_meanwhile = 0;
+        RecordWriter writer(scope, name_);
+        for (const auto& [seen, settled] : settlements) {
+            auto current = writer.load(settled.key);
+            if (!current) continue;  // removed with its dataset meanwhile: nothing to settle
+            if (current->value == seen.value && current->modified == seen.modified &&
+                current->device_last_modified == seen.device_last_modified) {
+                writer.write_record(settled, WriteSource::resolved);
+                continue;
+            }
+            ++changed_meanwhile;
+            Record rebased = *current;
+            rebased.sync_count = std::max(current->sync_count, settled.sync_count);
+            writer.write_record(rebased, WriteSource::resolved);
+        }
+        writer.finish();
+        return Status{};
+    });
+    if (!written.ok()) return written;
+    return changed_meanwhile;
+}
+
+Status Dataset::reset_after_remote_delete(AfterRemoteDelete keep) {
+    return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
+        RecordWriter writer(scope, name_);
+        std::vector<Record> records;
+        {
+            sqlite::StatementScope select(scope.db.cached(kSelectAll));
+            select->bind(1, scope.identity).bind(2, name_);
+            while (select->step())
+                records.push_back(detail::read_record(*select));
+        }
+        for (auto& record : records) {
+            const bool kept = record.value && (record.modified || keep == AfterRemoteDelete::keep_everything);
+            if (!kept) {
+                writer.erase(record);
+                continue;
+            }
+            record.sync_count = 0;
+            record.last_modified = 0;
+            record.last_modified_by.clear();
+            record.modified = true;
+            writer.write_record(record, WriteSource::resolved);
+        }
+        writer.finish();
+        sqlite::StatementScope reset(
+            scope.db.cached("UPDATE datasets SET last_sync_count = 0 WHERE identity_id = ?1 AND name = ?2"));
+        reset->bind(1, scope.identity).bind(2, name_).run();
         return Status{};
     });
 }

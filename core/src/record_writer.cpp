@@ -132,6 +132,22 @@ void RecordWriter::remove_all_records() {
     touched_ = false;
 }
 
+void RecordWriter::erase(const Record& stored) {
+    {
+        sqlite::StatementScope erase(scope_.db.cached(
+            "DELETE FROM records WHERE identity_id = ?1 AND dataset_name = ?2 AND key = ?3"));
+        erase->bind(1, scope_.identity).bind(2, dataset_).bind(3, stored.key).run();
+    }
+    touched_ = true;
+    if (!stored.value) return;
+    bytes_delta_ -= record_size(stored.key, stored.value);
+    count_delta_ -= 1;
+    Record removed;
+    removed.key = stored.key;
+    removed.origin = Origin::remote;  // the server's deletion, not a local edit
+    record_change(removed);
+}
+
 void RecordWriter::finish() {
     if (!touched_) return;
     sqlite::StatementScope update(scope_.db.cached(kUpdateDatasetStats));

@@ -31,11 +31,14 @@ class RecordWriter {
     bool write_record(const Record& record, WriteSource source);
     // Removes every record of the dataset (each live one reported as removed) and resets size and count.
     void remove_all_records();
+    // Deletes one stored record row outright (no tombstone is kept); a live one is reported as removed.
+    void erase(const Record& stored);
+    // The stored record of key, tombstones included.
+    std::optional<Record> load(std::string_view key);
     // Applies the accumulated size, count and modification time to the dataset row. Call once, last.
     void finish();
 
   private:
-    std::optional<Record> load(std::string_view key);
     bool store(const Record& next, const std::optional<Record>& previous);
     void record_change(const Record& next);
 

@@ -2,38 +2,19 @@
 #include "synclatch/sync/sigv4_signing.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 
+#include "ascii.hpp"
 #include "crypto.hpp"
 
 namespace synclatch::sync::sigv4 {
 
+using detail::ascii_lower;
+using detail::equals_ignoring_case;
+using detail::uri_encode;
+
 namespace {
-
-// ASCII only, as SigV4 defines them (and without the locale lookups of <cctype>, which show in profiles).
-char ascii_lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool is_unreserved(unsigned char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == '~';
-}
-
-std::string uri_encode(std::string_view text, bool keep_slash) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size());
-    for (unsigned char c : text) {
-        if (is_unreserved(c) || (keep_slash && c == '/')) {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += kHex[c >> 4];
-            out += kHex[c & 15];
-        }
-    }
-    return out;
-}
 
 std::string percent_decode(std::string_view text) {
     auto value = [](char c) -> int {
@@ -59,12 +40,6 @@ std::string lowercase(std::string_view text) {
     for (auto& c : out)
         c = ascii_lower(c);
     return out;
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return ascii_lower(x) == ascii_lower(y);
-           });
 }
 
 // Appends value trimmed, with runs of spaces collapsed, as canonical header values require.
@@ -145,6 +120,20 @@ std::string canonical_request(const Request& request, std::span<const std::strin
     }
     out.append("\n").append(join(signed_headers, ';')).append("\n").append(detail::sha256_hex(request.body));
     return out;
+}
+
+std::string amz_date(std::int64_t now) {
+    using namespace std::chrono;
+    const sys_seconds at{seconds{now / 1000}};
+    const auto day = floor<days>(at);
+    const year_month_day date{day};
+    const hh_mm_ss time{at - day};
+    char text[20];
+    std::snprintf(text, sizeof text, "%04d%02u%02uT%02d%02d%02dZ", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                  static_cast<int>(time.seconds().count()));
+    return text;
 }
 
 std::string string_to_sign(std::string_view amz_date, const Scope& scope, std::string_view canonical) {

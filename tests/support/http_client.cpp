@@ -13,12 +13,8 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 
 std::string amz_date_now() {
-    const std::time_t now = std::time(nullptr);
-    std::tm utc{};
-    gmtime_r(&now, &utc);
-    char text[20];
-    std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
-    return text;
+    using namespace std::chrono;
+    return sync::sigv4::amz_date(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
 HttpClient::HttpClient(unsigned short port) : port_(port) {

@@ -4,6 +4,7 @@
 // as every AWS service but S3 does; double_encode_path selects that.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,6 +40,8 @@ struct Credentials {
 // signed_headers: lowercase names, sorted (as in the Authorization header).
 std::string canonical_request(const Request& request, std::span<const std::string> signed_headers,
                               bool double_encode_path);
+// "YYYYMMDDTHHMMSSZ", the X-Amz-Date of a time given in epoch milliseconds (UTC).
+std::string amz_date(std::int64_t epoch_millis);
 std::string string_to_sign(std::string_view amz_date, const Scope& scope, std::string_view canonical_request);
 // Hex HMAC of string_to_sign under the key derived from the secret and the scope.
 std::string signature(std::string_view secret_key, const Scope& scope, std::string_view string_to_sign);

@@ -1,0 +1,29 @@
+// Endpoint: where a server is, parsed from the URL an app configures ("https://sync.example.com",
+// "http://127.0.0.1:8080").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "synclatch/core/result.hpp"
+
+namespace synclatch::sync {
+
+// Thread-safety: a plain value.
+struct Endpoint {
+    bool tls = true;   // https
+    std::string host;  // a name or an IP address (IPv6 without brackets)
+    std::uint16_t port = 443;
+
+    // The Host header's value: host, with ":port" unless it is the scheme's default (and IPv6 in brackets).
+    std::string authority() const;
+    // "https://host[:port]", as it was given (for messages).
+    std::string url() const;
+};
+
+// Accepts http:// and https:// URLs with an optional port and an optional "/" path; anything else
+// (another scheme, a path, a query, user info, a bad port) is invalid_argument naming the problem.
+Result<Endpoint> parse_endpoint(std::string_view url);
+
+}  // namespace synclatch::sync

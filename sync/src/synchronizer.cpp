@@ -1,0 +1,253 @@
+// The sync algorithm: pull (paged, applied page by page), resolve conflicts, push (in chunks), record.
+#include "synclatch/sync/synchronizer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+namespace synclatch::sync {
+
+namespace {
+
+using core::Dataset;
+
+core::EpochMillis system_now() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+core::Record from_wire(const WireRecord& wire) {
+    core::Record record;
+    record.key = wire.key;
+    record.value = wire.value;
+    record.sync_count = wire.sync_count;
+    record.last_modified = wire.last_modified_date;
+    record.last_modified_by = wire.last_modified_by;
+    record.device_last_modified = wire.device_last_modified_date;
+    record.modified = false;
+    record.origin = core::Origin::remote;
+    return record;
+}
+
+RecordPatch to_patch(const core::Record& record) {
+    RecordPatch patch;
+    patch.op = record.value ? PatchOp::replace : PatchOp::remove;
+    patch.key = record.key;
+    patch.value = record.value;
+    patch.sync_count = record.sync_count;
+    patch.device_last_modified_date = record.device_last_modified;
+    return patch;
+}
+
+// One run of synchronize(): the state shared by its pull and push phases.
+class SyncRun {
+  public:
+    SyncRun(const Dataset& dataset, RemoteStore& remote, const SyncOptions& options)
+        : dataset_(dataset.pinned()), remote_(remote), options_(options) {}
+
+    Result<SyncResult> run();
+
+  private:
+    Status cancelled_or_ok() const;
+    // Pulls what changed since `from` into the store and resolves conflicts; sets count_ and session_.
+    Status pull(std::int64_t from);
+    Status resolve(std::vector<Dataset::RemoteConflict> found);
+    // Pushes every modified record; advances count_ while no other writer came in between.
+    Status push();
+    void progress(SyncProgress::Phase phase, std::int64_t records, std::int64_t pages) const;
+
+    Dataset dataset_;
+    RemoteStore& remote_;
+    const SyncOptions& options_;
+    SyncResult result_;
+    std::int64_t count_ = 0;  // the server's dataset sync count that the local copy now reflects
+    std::string session_;     // SyncSessionToken of the last ListRecords
+};
+
+Status SyncRun::cancelled_or_ok() const {
+    if (options_.cancel != nullptr && options_.cancel->load(std::memory_order_relaxed))
+        return {Errc::cancelled, "the sync of '" + dataset_.name() + "' was cancelled"};
+    return {};
+}
+
+void SyncRun::progress(SyncProgress::Phase phase, std::int64_t records, std::int64_t pages) const {
+    if (options_.on_progress) options_.on_progress(SyncProgress{phase, records, pages});
+}
+
+Result<SyncResult> SyncRun::run() {
+    auto identity = remote_.identity_id();
+    if (!identity.ok()) return identity.status();
+    auto meta = dataset_.metadata();
+    if (!meta.ok()) return meta.status();
+    if (meta->identity_id != *identity) {
+        return Status{Errc::invalid_argument, "the local store holds identity '" + meta->identity_id +
+                                                  "' but the server credentials are for '" + *identity + "'"};
+    }
+    std::int64_t last = meta->last_sync_count;
+    if (last == -1) {  // removed locally: delete it on the server first (PROTOCOL.md §8 step 1)
+        if (Status s = cancelled_or_ok(); !s.ok()) return s;
+        ++result_.requests;
+        auto deleted = remote_.delete_dataset(dataset_.name());
+        if (!deleted.ok() && deleted.status().code() != Errc::not_found) return deleted.status();
+        if (Status s = dataset_.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_local_edits);
+            !s.ok())
+            return s;
+        last = 0;
+    }
+    for (int attempt = 1; attempt <= std::max(1, options_.max_attempts); ++attempt) {
+        result_.attempts = attempt;
+        if (Status s = pull(attempt == 1 && options_.full_pull ? 0 : last); !s.ok()) return s;
+        last = count_;
+        Status pushed = push();
+        if (pushed.ok()) {
+            if (Status s = dataset_.set_last_sync_count(count_, "ok"); !s.ok()) return s;
+            result_.sync_count = count_;
+            return result_;
+        }
+        if (pushed.code() != Errc::conflict) return pushed;
+        // Another writer got in first: pull again (its records are above `last`), then push again.
+    }
+    return Status{Errc::conflict, "'" + dataset_.name() +
+                                      "': other writers kept changing it; gave up after " +
+                                      std::to_string(result_.attempts) + " attempts"};
+}
+
+Status SyncRun::pull(std::int64_t from) {
+    std::vector<Dataset::RemoteConflict> conflicts;
+    std::string token;
+    bool first = true;
+    bool restarted = false;
+    std::int64_t pages = 0;
+    std::int64_t pulled = 0;
+    while (true) {
+        if (Status s = cancelled_or_ok(); !s.ok()) return s;
+        ++result_.requests;
+        auto page = remote_.list_records(dataset_.name(), from, token, options_.page_size);
+        if (!page.ok()) return page.status();
+        if (first) {
+            first = false;
+            count_ = page->dataset_exists ? page->dataset_sync_count : 0;
+            if (!page->merged_dataset_names.empty() && options_.on_datasets_merged)
+                options_.on_datasets_merged(dataset_.name(), page->merged_dataset_names);
+            const bool deleted =
+                (from != 0 && !page->dataset_exists) || page->dataset_deleted_after_requested_sync_count;
+            if (deleted && !restarted) {
+                result_.deleted_remotely = true;
+                const bool drop =
+                    !options_.on_dataset_deleted || options_.on_dataset_deleted(dataset_.name());
+                if (Status s = dataset_.reset_after_remote_delete(
+                        drop ? Dataset::AfterRemoteDelete::keep_local_edits
+                             : Dataset::AfterRemoteDelete::keep_everything);
+                    !s.ok())
+                    return s;
+                if (page->dataset_exists) {  // re-created since: take all of the new one
+                    from = 0;
+                    token.clear();
+                    first = true;
+                    restarted = true;
+                    continue;
+                }
+            }
+        }
+        session_ = page->sync_session_token;
+        std::vector<core::Record> records;
+        records.reserve(page->records.size());
+        for (const auto& wire : page->records)
+            records.push_back(from_wire(wire));
+        auto found = dataset_.merge_remote(records);
+        if (!found.ok()) return found.status();
+        for (auto& conflict : *found)
+            conflicts.push_back(std::move(conflict));
+        pulled += static_cast<std::int64_t>(records.size());
+        result_.pulled += static_cast<std::int64_t>(records.size());
+        progress(SyncProgress::Phase::pulling, pulled, ++pages);
+        if (!page->next_token || page->next_token->empty()) break;
+        token = *page->next_token;
+    }
+    if (Status s = resolve(std::move(conflicts)); !s.ok()) return s;
+    return dataset_.set_last_sync_count(count_, "pulled");
+}
+
+Status SyncRun::resolve(std::vector<Dataset::RemoteConflict> found) {
+    if (found.empty()) return {};
+    const core::EpochMillis now = options_.clock ? options_.clock() : system_now();
+    std::vector<Conflict> conflicts;
+    conflicts.reserve(found.size());
+    for (auto& [local, remote] : found)
+        conflicts.emplace_back(std::move(local), std::move(remote), now);
+    if (options_.on_conflict && !options_.on_conflict(conflicts)) {
+        return {Errc::cancelled, "the app stopped the sync of '" + dataset_.name() + "' at " +
+                                     std::to_string(conflicts.size()) + " conflict(s)"};
+    }
+    std::vector<Dataset::Settlement> settlements;
+    settlements.reserve(conflicts.size());
+    for (auto& conflict : conflicts) {
+        if (!conflict.resolved()) resolve_by_last_writer(conflict);
+        settlements.push_back({conflict.local(), conflict.resolution()});
+    }
+    auto settled = dataset_.settle(settlements);
+    if (!settled.ok()) return settled.status();
+    result_.conflicts += static_cast<std::int64_t>(conflicts.size());
+    return {};
+}
+
+Status SyncRun::push() {
+    auto modified = dataset_.modified_records();
+    if (!modified.ok()) return modified.status();
+    bool advancing = true;  // false once another writer's commit came between ours
+    std::int64_t pushed = 0;
+    std::int64_t requests = 0;
+    for (std::size_t begin = 0; begin < modified->size();) {
+        std::size_t end = begin;
+        std::size_t bytes = 0;
+        std::vector<RecordPatch> patches;
+        while (end < modified->size() && patches.size() < options_.max_patches_per_request) {
+            const auto& record = (*modified)[end];
+            const std::size_t size = record.key.size() + (record.value ? record.value->size() : 0) + 128;
+            if (!patches.empty() && bytes + size > options_.max_bytes_per_request) break;
+            bytes += size;
+            patches.push_back(to_patch(record));
+            ++end;
+        }
+        if (Status s = cancelled_or_ok(); !s.ok()) return s;
+        ++result_.requests;
+        auto written = remote_.update_records(dataset_.name(), patches, session_, options_.device_id);
+        if (!written.ok()) return written.status();
+        std::map<std::string_view, const WireRecord*> by_key;
+        std::int64_t highest = 0;
+        for (const auto& wire : *written) {
+            by_key.emplace(wire.key, &wire);
+            highest = std::max(highest, wire.sync_count);
+        }
+        std::vector<Dataset::Settlement> settlements;
+        settlements.reserve(end - begin);
+        for (std::size_t i = begin; i < end; ++i) {
+            const auto& sent = (*modified)[i];
+            if (auto it = by_key.find(sent.key); it != by_key.end())
+                settlements.push_back({sent, from_wire(*it->second)});
+        }
+        auto settled = dataset_.settle(settlements);
+        if (!settled.ok()) return settled.status();
+        // A commit right after ours means nobody wrote in between: we have seen everything up to it.
+        if (advancing && highest == count_ + 1) {
+            count_ = highest;
+        } else {
+            advancing = false;
+        }
+        pushed += static_cast<std::int64_t>(written->size());
+        result_.pushed += static_cast<std::int64_t>(written->size());
+        progress(SyncProgress::Phase::pushing, pushed, ++requests);
+        begin = end;
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<SyncResult> synchronize(const core::Dataset& dataset, RemoteStore& remote,
+                               const SyncOptions& options) {
+    SyncRun run(dataset, remote, options);
+    return run.run();
+}
+
+}  // namespace synclatch::sync

@@ -1,0 +1,126 @@
+// The server's RequestHandler run on a private io_context per call.
+#include "support/in_process_server.hpp"
+
+#include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+
+#include "bulk_publisher.hpp"
+#include "metrics.hpp"
+#include "push_hub.hpp"
+#include "request_handler.hpp"
+#include "sigv4_authenticator.hpp"
+#include "support/http_client.hpp"
+#include "sync_store.hpp"
+#include "sync_triggers.hpp"
+
+namespace synclatch::test {
+
+namespace {
+
+server::EpochMillis now_millis() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::unique_ptr<server::SyncStore> open_store(const std::string& dir, const InProcessServerOptions& options) {
+    server::SyncStoreOptions store_options;
+    store_options.path = dir + "/synclatch-server.db";
+    store_options.durable = false;
+    store_options.limits.max_records_per_dataset = options.max_records_per_dataset;
+    store_options.limits.max_bytes_per_dataset = options.max_bytes_per_dataset;
+    auto store = server::SyncStore::open(store_options);
+    if (!store.ok()) throw std::runtime_error("in-process server: " + store.status().to_string());
+    if (Status s = (*store)->ensure_pool(kTestPool, now_millis()); !s.ok())
+        throw std::runtime_error("in-process server: " + s.to_string());
+    return std::move(store).value();
+}
+
+class LoopbackClient final : public sync::HttpClient {
+  public:
+    LoopbackClient(const server::RequestHandler& handler, std::atomic<std::int64_t>& requests)
+        : handler_(handler), requests_(requests) {}
+
+    Result<sync::HttpResponse> send(const sync::HttpRequest& request, std::chrono::milliseconds) override {
+        namespace http = boost::beast::http;
+        server::HttpRequest wire;
+        wire.method_string(request.method);
+        wire.target(request.target);
+        wire.version(11);
+        for (const auto& [name, value] : request.headers)
+            wire.insert(name, value);
+        wire.body() = request.body;
+        wire.prepare_payload();
+
+        boost::asio::io_context io;
+        auto guard = boost::asio::make_work_guard(io);  // UpdateRecords resumes from the writer thread
+        std::optional<server::HttpResponse> answer;
+        std::exception_ptr failed;
+        boost::asio::co_spawn(io, handler_.handle(wire), [&](std::exception_ptr e, server::HttpResponse r) {
+            failed = e;
+            answer = std::move(r);
+            guard.reset();
+        });
+        io.run();
+        if (failed) std::rethrow_exception(failed);
+        ++requests_;
+        sync::HttpResponse response;
+        response.status = static_cast<int>(answer->result_int());
+        for (const auto& field : *answer)
+            response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+        response.body = std::move(answer->body());
+        return response;
+    }
+
+  private:
+    const server::RequestHandler& handler_;
+    std::atomic<std::int64_t>& requests_;
+};
+
+}  // namespace
+
+struct InProcessServer::Impl {
+    Impl(const std::string& dir, const InProcessServerOptions& options)
+        : store(open_store(dir, options)),
+          bulk_publisher(*store, now_millis),
+          handler(*store, store->server_secret().value(),
+                  options.sigv4
+                      ? server::make_sigv4_authenticator(*store, std::nullopt, now_millis)
+                      : server::Authenticator([](const server::HttpRequest&,
+                                                 const server::RequestTarget&) -> Result<server::Principal> {
+                            return server::Principal{};
+                        }),
+                  now_millis, 3600 * 1000, metrics, nullptr, bulk_publisher, triggers),
+          client(handler, requests) {}
+
+    std::unique_ptr<server::SyncStore> store;
+    server::Metrics metrics;
+    server::SyncTriggers triggers;
+    server::BulkPublisher bulk_publisher;
+    server::RequestHandler handler;
+    std::atomic<std::int64_t> requests{0};
+    LoopbackClient client;
+};
+
+InProcessServer::InProcessServer(const std::string& data_dir, InProcessServerOptions options)
+    : impl_(std::make_unique<Impl>(data_dir, options)) {}
+
+InProcessServer::~InProcessServer() = default;
+
+sync::HttpClient& InProcessServer::client() {
+    return impl_->client;
+}
+
+std::string InProcessServer::create_identity() {
+    return impl_->store->create_identity(kTestPool, now_millis()).value();
+}
+
+std::int64_t InProcessServer::requests() const {
+    return impl_->requests.load();
+}
+
+}  // namespace synclatch::test
