@@ -8,7 +8,8 @@ install(TARGETS synclatch_core synclatch_sync synclatch_platform
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-install(DIRECTORY core/include/synclatch sync/include/synclatch DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY core/include/synclatch sync/include/synclatch platform/include/synclatch
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 set(SYNCLATCH_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/synclatch)
 install(EXPORT synclatchTargets NAMESPACE synclatch:: DESTINATION ${SYNCLATCH_CMAKE_DIR})
