@@ -17,11 +17,11 @@ using synclatch::test::SyncWorld;
 namespace {
 
 struct Faults {
-    double fail_before = 0;  // the request never reaches the server
-    double drop = 0;         // the server applies it, the answer is lost
-    double duplicate = 0;    // the server gets it twice; the client sees the first answer
-    double delay = 0;        // another device syncs before the request arrives
-    std::int64_t fail_nth = 0;        // this request (1-based) fails, whatever the dice say
+    double fail_before = 0;     // the request never reaches the server
+    double drop = 0;            // the server applies it, the answer is lost
+    double duplicate = 0;       // the server gets it twice; the client sees the first answer
+    double delay = 0;           // another device syncs before the request arrives
+    std::int64_t fail_nth = 0;  // this request (1-based) fails, whatever the dice say
     bool fail_nth_after_delivery = false;
 };
 
@@ -36,7 +36,8 @@ class FaultyClient final : public sync::HttpClient {
     bool quiet = false;
     std::int64_t sent = 0;
 
-    Result<sync::HttpResponse> send(const sync::HttpRequest& request, std::chrono::milliseconds deadline) override {
+    Result<sync::HttpResponse> send(const sync::HttpRequest& request,
+                                    std::chrono::milliseconds deadline) override {
         ++sent;
         if (quiet) return inner_.send(request, deadline);
         if (sent == faults_.fail_nth) {
@@ -92,8 +93,8 @@ struct World {
         : rng(seed), transport(world.server.client(), rng, faults) {
         for (int i = 0; i < devices; ++i) {
             const std::string name = "device-" + std::to_string(i);
-            fleet.push_back(std::make_unique<SyncDevice>(world.dir.file(name + ".db"), transport, world.identity,
-                                                         world.clock, name));
+            fleet.push_back(std::make_unique<SyncDevice>(world.dir.file(name + ".db"), transport,
+                                                         world.identity, world.clock, name));
         }
         transport.while_delayed = [this] {
             std::uniform_int_distribution<std::size_t> pick(0, fleet.size() - 1);
@@ -120,7 +121,8 @@ struct World {
             CHECK(device->dataset("things").get_all().value() == expected);
             CHECK(device->dataset("things").modified_records().value().empty());
         }
-        SyncDevice probe(world.dir.file("probe.db"), world.server.client(), world.identity, world.clock, "probe");
+        SyncDevice probe(world.dir.file("probe.db"), world.server.client(), world.identity, world.clock,
+                         "probe");
         REQUIRE(probe.sync("things").ok());
         CHECK(probe.dataset("things").get_all().value() == expected);
     }
@@ -168,7 +170,8 @@ void run_seed(std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("Convergence: random offline edits and syncs through a faulty transport, 200 seeds", "[sync][convergence]") {
+TEST_CASE("Convergence: random offline edits and syncs through a faulty transport, 200 seeds",
+          "[sync][convergence]") {
     if (const char* only = std::getenv("SYNCLATCH_SEED")) {
         run_seed(std::strtoull(only, nullptr, 10));
         return;
