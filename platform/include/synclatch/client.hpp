@@ -1,0 +1,125 @@
+// synclatch::Client: what an app embeds. It wires the local store (core), the sync engine (sync) and the
+// network and OS (platform) together: it opens the store in the app's data directory, obtains and keeps
+// the Cognito identity, and synchronizes datasets on request, when connectivity returns, and in the
+// background.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "synclatch/core/dataset.hpp"
+#include "synclatch/core/dataset_metadata.hpp"
+#include "synclatch/core/local_store.hpp"
+#include "synclatch/core/result.hpp"
+#include "synclatch/platform/connectivity.hpp"
+#include "synclatch/sync/protocol.hpp"
+#include "synclatch/sync/synchronizer.hpp"
+
+namespace synclatch {
+
+// Long-term developer credentials (the server's --admin-key) acting for a fixed identity, for tools and
+// services; apps use Cognito identities instead.
+struct DeveloperCredentials {
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::string identity_id;
+};
+
+struct ClientOptions {
+    std::string endpoint;          // "https://sync.example.com": the Cognito Sync and Identity endpoint
+    std::string identity_pool_id;  // "us-east-1:00000000-0000-0000-0000-000000000000"
+    std::string data_dir;          // the local store and the device id live here (platform::app_data_dir)
+    std::optional<DeveloperCredentials> developer;  // none: an unauthenticated Cognito identity
+    std::string ca_file;                            // empty: the system's CA store
+    core::Durability durability = core::Durability::full;
+    std::chrono::milliseconds request_deadline{30'000};
+    // Where connectivity comes from; empty: the OS's monitor (platform::open_system_connectivity).
+    std::shared_ptr<platform::ConnectivityMonitor> connectivity;
+};
+
+// An asynchronous sync: what it does (options; device_id is filled in by the client) and whom it tells.
+struct SyncRequest {
+    sync::SyncOptions options;
+    std::function<void(const sync::SyncResult&)> on_success;
+    std::function<void(const Status&)> on_failure;
+};
+
+struct BackgroundSyncOptions {
+    std::chrono::milliseconds interval{5 * 60'000};       // sync at least this often; 0: only on triggers
+    std::chrono::milliseconds after_local_change{2'000};  // a local write syncs after this quiet time
+    std::chrono::milliseconds min_backoff{1'000};         // first retry after a retryable failure, about
+    std::chrono::milliseconds max_backoff{5 * 60'000};    // retries never wait longer
+    SyncRequest request;                                  // its callbacks hear about every background sync
+};
+
+// Thread-safety: every method may be called from any thread. Syncs of one client run one at a time.
+// Executor: every asynchronous callback (SyncRequest's, BackgroundSyncOptions'), and every sync started
+// by synchronize_async, synchronize_on_connectivity or background sync, runs on the client's own sync
+// thread, never on the caller's; a GUI app posts from there to its own thread. Callbacks may call any
+// method of the client except the destructor. The destructor cancels the sync in progress (it stops
+// between requests, losing nothing), drops queued ones without calling their callbacks, and joins the
+// sync thread.
+class Client {
+  public:
+    // Opens (or creates) the local store in options.data_dir. Works offline: nothing is sent until the
+    // first sync or identity_id(). invalid_argument for a bad endpoint or pool id; storage when the
+    // data directory cannot be used.
+    static Result<std::unique_ptr<Client>> open(ClientOptions options);
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    // Local datasets of the current identity (reads and writes work offline).
+    Result<core::Dataset> open_or_create_dataset(std::string_view name);
+    Result<std::vector<core::DatasetMetadata>> list_datasets() const;
+    // Asks the server which datasets the identity has; those missing locally are created empty, so the
+    // next sync of each pulls it. Returns the server's descriptions.
+    Result<std::vector<sync::DatasetDescription>> refresh_dataset_metadata();
+    // Deletes all local data and forgets the identity (sign-out); the next use obtains a new identity.
+    Status wipe();
+
+    // The identity the data belongs to: from the local store when known, else obtained from the server
+    // (GetId) and kept in the local store, which adopts the data written before.
+    Result<std::string> identity_id();
+    // This installation's id (sent as DeviceId with each push).
+    const std::string& device_id() const;
+    core::LocalStore& store();
+
+    // Blocking: synchronizes now on the calling thread (after any sync already running).
+    Result<sync::SyncResult> synchronize(std::string_view dataset, sync::SyncOptions options = {});
+    // Queues a sync on the sync thread; its callbacks run there.
+    void synchronize_async(std::string_view dataset, SyncRequest request);
+    // Synchronizes now when online, else as soon as connectivity returns; a sync that fails for lack of
+    // network is also run again then (once).
+    void synchronize_on_connectivity(std::string_view dataset, SyncRequest request);
+
+    // Keeps the dataset synchronized: after local writes, every interval, when connectivity returns and
+    // on push hints; retryable failures are retried after a jittered exponential backoff. Calling it
+    // again replaces the options.
+    Status start_background_sync(std::string_view dataset, BackgroundSyncOptions options = {});
+    void stop_background_sync(std::string_view dataset);
+
+    // Push: registers this installation with the server (platform APNS, APNS_SANDBOX, GCM or ADM and its
+    // push token) and returns the server's id of the device; then (un)subscribes that device to a
+    // dataset's changes (invalid_argument before register_device).
+    Result<std::string> register_device(std::string_view platform, std::string_view token);
+    Status subscribe(std::string_view dataset);
+    Status unsubscribe(std::string_view dataset);
+    // A push notification the app received (its JSON payload, PROTOCOL.md §3.6): queues a sync of the
+    // dataset it names when that dataset is under background sync; false when the payload is not a
+    // synclatch/Cognito sync hint for this identity.
+    bool on_push_hint(std::string_view payload);
+
+  private:
+    struct Impl;
+    explicit Client(std::shared_ptr<Impl> impl);
+    std::shared_ptr<Impl> impl_;  // shared with weak references held by callbacks on other threads
+};
+
+}  // namespace synclatch

@@ -1,0 +1,399 @@
+// Client: the store, the transport, the credentials and the remote wired together, and the scheduling of
+// syncs on the sync thread (SyncExecutor): requests, connectivity waits, background timers and backoff.
+#include "synclatch/client.hpp"
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "backoff.hpp"
+#include "sync_executor.hpp"
+#include "synclatch/platform/app_paths.hpp"
+#include "synclatch/platform/beast_http_client.hpp"
+#include "synclatch/platform/manual_connectivity.hpp"
+#include "synclatch/sync/cognito_remote_store.hpp"
+#include "synclatch/sync/credentials_provider.hpp"
+
+namespace synclatch {
+
+namespace {
+
+using Clock = platform::detail::SyncExecutor::Clock;
+using TaskId = platform::detail::SyncExecutor::TaskId;
+
+void report(const SyncRequest& request, const Result<sync::SyncResult>& result) {
+    if (result.ok()) {
+        if (request.on_success) request.on_success(*result);
+    } else if (request.on_failure) {
+        request.on_failure(result.status());
+    }
+}
+
+// Failures that coming back online may cure.
+bool for_lack_of_network(const Status& status) {
+    return status.code() == Errc::unavailable || status.code() == Errc::timeout;
+}
+
+}  // namespace
+
+struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
+    struct Background {
+        BackgroundSyncOptions options;
+        int failures = 0;
+        TaskId timer = 0;
+        Clock::time_point due{};
+        bool waiting_for_network = false;
+        core::Subscription local_changes;
+    };
+
+    ClientOptions options;
+    sync::Endpoint endpoint;
+    std::unique_ptr<core::LocalStore> store;
+    std::string device_id;
+    std::unique_ptr<platform::BeastHttpClient> http;
+    std::shared_ptr<platform::ConnectivityMonitor> connectivity;
+    platform::ConnectivitySubscription connectivity_changes;
+
+    // Remote calls run one at a time: a sync, a push registration, an identity lookup.
+    std::mutex remote_mutex;
+    std::unique_ptr<sync::CredentialsProvider> credentials;  // guarded by remote_mutex
+    std::unique_ptr<sync::CognitoRemoteStore> remote;        // guarded by remote_mutex
+    std::string push_device_id;                              // guarded by remote_mutex
+    std::atomic<bool> cancel{false};
+
+    std::mutex state_mutex;
+    std::map<std::string, Background, std::less<>> background;             // guarded by state_mutex
+    std::vector<std::pair<std::string, SyncRequest>> waiting_for_network;  // guarded by state_mutex
+    std::mt19937_64 jitter{std::random_device{}()};                        // guarded by state_mutex
+
+    platform::detail::SyncExecutor executor;  // last: its thread stops first
+
+    // Fresh credentials and remote for the store's identity (or a new one from the server).
+    void connect_remote_locked() {
+        if (options.developer) {
+            credentials = std::make_unique<sync::StaticCredentials>(
+                sync::sigv4::Credentials{options.developer->access_key_id,
+                                         options.developer->secret_access_key, ""},
+                options.developer->identity_id);
+        } else {
+            sync::CognitoIdentityOptions identity;
+            identity.endpoint = endpoint;
+            identity.identity_pool_id = options.identity_pool_id;
+            identity.deadline = options.request_deadline;
+            if (std::string known = store->identity_id(); known != core::kUnknownIdentityId)
+                identity.cached_identity_id = std::move(known);
+            credentials = std::make_unique<sync::CognitoIdentityCredentials>(*http, std::move(identity));
+        }
+        sync::CognitoRemoteOptions remote_options;
+        remote_options.endpoint = endpoint;
+        remote_options.identity_pool_id = options.identity_pool_id;
+        remote_options.deadline = options.request_deadline;
+        remote = std::make_unique<sync::CognitoRemoteStore>(*http, *credentials, std::move(remote_options));
+    }
+
+    // The identity the remote acts for, adopted by the local store (data written before moves to it).
+    Result<std::string> identity_locked() {
+        auto identity = credentials->identity_id();
+        if (!identity.ok()) return identity.status();
+        if (store->identity_id() != *identity) {
+            if (Status s = store->set_identity_id(*identity); !s.ok()) return s;
+        }
+        return identity;
+    }
+
+    Result<sync::SyncResult> synchronize(std::string_view name, sync::SyncOptions sync_options) {
+        std::lock_guard lock(remote_mutex);
+        if (auto identity = identity_locked(); !identity.ok()) return identity.status();
+        auto dataset = store->open_or_create_dataset(name);
+        if (!dataset.ok()) return dataset.status();
+        if (sync_options.device_id.empty()) sync_options.device_id = device_id;
+        if (!sync_options.cancel) sync_options.cancel = &cancel;
+        auto result = sync::synchronize(*dataset, *remote, sync_options);
+        if (!result.ok() && result.status().code() == Errc::cancelled && cancel.load())
+            return Status{Errc::cancelled, "the client is closing: " + result.status().message()};
+        return result;
+    }
+
+    void run_request(const std::string& name, const SyncRequest& request, bool retry_when_online) {
+        auto result = synchronize(name, request.options);
+        if (!result.ok() && retry_when_online && for_lack_of_network(result.status())) {
+            std::lock_guard lock(state_mutex);
+            if (!connectivity->online()) {
+                waiting_for_network.emplace_back(name, request);
+                return;
+            }
+        }
+        report(request, result);
+    }
+
+    // Background: (re)arms the dataset's timer to fire after `delay`, or sooner if it already would.
+    void schedule_locked(const std::string& name, Background& state, std::chrono::milliseconds delay,
+                         bool only_sooner) {
+        const auto due = Clock::now() + delay;
+        if (state.timer != 0) {
+            if (only_sooner && state.due <= due) return;
+            executor.cancel(state.timer);
+        }
+        state.due = due;
+        state.timer = executor.post_at(due, [weak = weak_from_this(), name] {
+            if (auto self = weak.lock()) self->background_sync(name);
+        });
+    }
+
+    void background_sync(const std::string& name) {
+        SyncRequest request;
+        {
+            std::lock_guard lock(state_mutex);
+            auto found = background.find(name);
+            if (found == background.end()) return;
+            found->second.timer = 0;
+            found->second.waiting_for_network = false;
+            request = found->second.options.request;
+        }
+        auto result = synchronize(name, request.options);
+        {
+            std::lock_guard lock(state_mutex);
+            auto found = background.find(name);
+            if (found == background.end()) return;  // stopped meanwhile
+            auto& state = found->second;
+            const auto& wanted = state.options;
+            if (result.ok() || !result.status().retryable()) {
+                state.failures = 0;
+                if (wanted.interval.count() > 0) schedule_locked(name, state, wanted.interval, true);
+            } else if (for_lack_of_network(result.status()) && !connectivity->online()) {
+                ++state.failures;
+                state.waiting_for_network = true;  // the connectivity callback re-arms it
+            } else {
+                ++state.failures;
+                std::uniform_real_distribution<double> random01(0.0, 1.0);
+                const auto wait = platform::detail::backoff_delay(state.failures, wanted.min_backoff,
+                                                                  wanted.max_backoff, random01(jitter));
+                schedule_locked(name, state, wait, false);
+            }
+        }
+        report(request, result);
+    }
+
+    void on_connectivity(bool online) {
+        if (!online) return;
+        std::lock_guard lock(state_mutex);
+        for (auto& [name, request] : waiting_for_network) {
+            executor.post([weak = weak_from_this(), name = name, request = std::move(request)] {
+                if (auto self = weak.lock()) self->run_request(name, request, false);
+            });
+        }
+        waiting_for_network.clear();
+        for (auto& [name, state] : background) {
+            if (state.waiting_for_network || state.failures > 0) schedule_locked(name, state, {}, false);
+        }
+    }
+
+    void on_local_change(const std::string& name) {
+        std::lock_guard lock(state_mutex);
+        auto found = background.find(name);
+        if (found == background.end()) return;
+        schedule_locked(name, found->second, found->second.options.after_local_change, true);
+    }
+};
+
+Result<std::unique_ptr<Client>> Client::open(ClientOptions options) {
+    auto impl = std::make_shared<Impl>();
+    auto endpoint = sync::parse_endpoint(options.endpoint);
+    if (!endpoint.ok()) return endpoint.status();
+    if (options.identity_pool_id.empty() && !options.developer)
+        return Status{Errc::invalid_argument, "an identity pool id is required for Cognito identities"};
+    if (options.data_dir.empty()) return Status{Errc::invalid_argument, "the data directory is empty"};
+    impl->endpoint = *endpoint;
+
+    core::StoreOptions store_options;
+    store_options.path = options.data_dir + "/synclatch.db";
+    store_options.durability = options.durability;
+    auto store = core::LocalStore::open(store_options);
+    if (!store.ok()) return store.status();
+    impl->store = std::move(store).value();
+    auto device = platform::device_id(options.data_dir);
+    if (!device.ok()) return device.status();
+    impl->device_id = std::move(device).value();
+
+    platform::HttpClientOptions http_options;
+    http_options.ca_file = options.ca_file;
+    auto http = platform::BeastHttpClient::open(*endpoint, http_options);
+    if (!http.ok()) return http.status();
+    impl->http = std::move(http).value();
+
+    impl->connectivity = options.connectivity;
+    if (!impl->connectivity) {
+        // Without an OS monitor every sync is simply tried: it fails cleanly when offline.
+        auto system = platform::open_system_connectivity();
+        impl->connectivity = system.ok()
+                                 ? std::shared_ptr<platform::ConnectivityMonitor>(std::move(system).value())
+                                 : std::make_shared<platform::ManualConnectivity>(true);
+    }
+    impl->options = std::move(options);
+    if (impl->options.developer) {
+        if (Status s = impl->store->set_identity_id(impl->options.developer->identity_id); !s.ok()) return s;
+    }
+    impl->connect_remote_locked();
+    impl->connectivity_changes =
+        impl->connectivity->on_change([weak = std::weak_ptr<Impl>(impl)](bool online) {
+            if (auto self = weak.lock()) self->on_connectivity(online);
+        });
+    return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+Client::Client(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Client::~Client() {
+    impl_->cancel.store(true);
+    impl_->connectivity_changes.reset();
+    std::map<std::string, Impl::Background, std::less<>> background;
+    {
+        std::lock_guard lock(impl_->state_mutex);
+        background.swap(impl_->background);
+        impl_->waiting_for_network.clear();
+    }
+    background.clear();  // unsubscribes outside the lock: a change callback may be waiting for it
+    impl_->executor.stop();
+}
+
+Result<core::Dataset> Client::open_or_create_dataset(std::string_view name) {
+    return impl_->store->open_or_create_dataset(name);
+}
+
+Result<std::vector<core::DatasetMetadata>> Client::list_datasets() const {
+    return impl_->store->list_datasets();
+}
+
+Result<std::vector<sync::DatasetDescription>> Client::refresh_dataset_metadata() {
+    std::lock_guard lock(impl_->remote_mutex);
+    if (auto identity = impl_->identity_locked(); !identity.ok()) return identity.status();
+    auto remote = impl_->remote->list_datasets();
+    if (!remote.ok()) return remote.status();
+    for (const auto& description : *remote) {
+        if (auto created = impl_->store->open_or_create_dataset(description.dataset_name); !created.ok())
+            return created.status();
+    }
+    return remote;
+}
+
+Status Client::wipe() {
+    std::lock_guard lock(impl_->remote_mutex);
+    if (Status s = impl_->store->wipe(); !s.ok()) return s;
+    if (impl_->options.developer) {
+        if (Status s = impl_->store->set_identity_id(impl_->options.developer->identity_id); !s.ok())
+            return s;
+    }
+    impl_->connect_remote_locked();
+    return {};
+}
+
+Result<std::string> Client::identity_id() {
+    std::lock_guard lock(impl_->remote_mutex);
+    return impl_->identity_locked();
+}
+
+const std::string& Client::device_id() const {
+    return impl_->device_id;
+}
+
+core::LocalStore& Client::store() {
+    return *impl_->store;
+}
+
+Result<sync::SyncResult> Client::synchronize(std::string_view dataset, sync::SyncOptions options) {
+    return impl_->synchronize(dataset, std::move(options));
+}
+
+void Client::synchronize_async(std::string_view dataset, SyncRequest request) {
+    impl_->executor.post(
+        [weak = impl_->weak_from_this(), name = std::string(dataset), request = std::move(request)] {
+            if (auto self = weak.lock()) self->run_request(name, request, false);
+        });
+}
+
+void Client::synchronize_on_connectivity(std::string_view dataset, SyncRequest request) {
+    std::lock_guard lock(impl_->state_mutex);
+    if (!impl_->connectivity->online()) {
+        impl_->waiting_for_network.emplace_back(std::string(dataset), std::move(request));
+        return;
+    }
+    impl_->executor.post(
+        [weak = impl_->weak_from_this(), name = std::string(dataset), request = std::move(request)] {
+            if (auto self = weak.lock()) self->run_request(name, request, true);
+        });
+}
+
+Status Client::start_background_sync(std::string_view dataset, BackgroundSyncOptions options) {
+    if (options.min_backoff.count() <= 0 || options.max_backoff < options.min_backoff)
+        return {Errc::invalid_argument, "background sync needs 0 < min_backoff <= max_backoff"};
+    auto opened = impl_->store->open_or_create_dataset(dataset);
+    if (!opened.ok()) return opened.status();
+    const std::string name(dataset);
+    auto local_changes =
+        opened->on_change([weak = impl_->weak_from_this(), name](const core::Change& change) {
+            if (change.origin != core::Origin::local) return;
+            if (auto self = weak.lock()) self->on_local_change(name);
+        });
+    core::Subscription replaced;
+    {
+        std::lock_guard lock(impl_->state_mutex);
+        auto& state = impl_->background[name];
+        replaced = std::move(state.local_changes);
+        state.options = std::move(options);
+        state.failures = 0;
+        state.local_changes = std::move(local_changes);
+        impl_->schedule_locked(name, state, {}, false);  // a first sync now
+    }
+    return {};
+}
+
+void Client::stop_background_sync(std::string_view dataset) {
+    core::Subscription dropped;
+    std::lock_guard lock(impl_->state_mutex);
+    auto found = impl_->background.find(dataset);
+    if (found == impl_->background.end()) return;
+    if (found->second.timer != 0) impl_->executor.cancel(found->second.timer);
+    dropped = std::move(found->second.local_changes);
+    impl_->background.erase(found);
+}
+
+Result<std::string> Client::register_device(std::string_view platform, std::string_view token) {
+    std::lock_guard lock(impl_->remote_mutex);
+    if (auto identity = impl_->identity_locked(); !identity.ok()) return identity.status();
+    auto device = impl_->remote->register_device(platform, token);
+    if (device.ok()) impl_->push_device_id = *device;
+    return device;
+}
+
+Status Client::subscribe(std::string_view dataset) {
+    std::lock_guard lock(impl_->remote_mutex);
+    if (impl_->push_device_id.empty())
+        return {Errc::invalid_argument, "subscribe needs register_device first"};
+    return impl_->remote->subscribe(dataset, impl_->push_device_id);
+}
+
+Status Client::unsubscribe(std::string_view dataset) {
+    std::lock_guard lock(impl_->remote_mutex);
+    if (impl_->push_device_id.empty())
+        return {Errc::invalid_argument, "unsubscribe needs register_device first"};
+    return impl_->remote->unsubscribe(dataset, impl_->push_device_id);
+}
+
+bool Client::on_push_hint(std::string_view payload) {
+    auto hint = nlohmann::json::parse(payload, nullptr, false);
+    if (!hint.is_object()) return false;
+    const auto identity = hint.find("identityId");
+    const auto dataset = hint.find("datasetName");
+    if (identity == hint.end() || dataset == hint.end() || !identity->is_string() || !dataset->is_string())
+        return false;
+    if (identity->get<std::string>() != impl_->store->identity_id()) return false;
+    std::lock_guard lock(impl_->state_mutex);
+    auto found = impl_->background.find(dataset->get<std::string>());
+    if (found == impl_->background.end()) return false;
+    impl_->schedule_locked(found->first, found->second, {}, true);
+    return true;
+}
+
+}  // namespace synclatch
