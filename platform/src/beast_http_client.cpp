@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "name_resolver.hpp"
+#include "tls_client.hpp"
 #include "transport_errors.hpp"
 
 namespace synclatch::platform {
@@ -65,25 +66,6 @@ struct Outcome {
     Stage stage = Stage::connect;
     http::response_parser<http::string_body> parser;
     std::exception_ptr failure;  // an exception escaped the coroutine (out of memory)
-};
-
-// Asio's host_name_verification, plus a verification error on mismatch so that SSL_get_verify_result
-// names the cause ("hostname mismatch") instead of a generic handshake failure.
-class VerifyHost {
-  public:
-    VerifyHost(const std::string& host, bool is_ip) : check_(host), is_ip_(is_ip) {}
-    bool operator()(bool preverified, ssl::verify_context& context) const {
-        const bool ok = check_(preverified, context);
-        if (preverified && !ok) {
-            X509_STORE_CTX_set_error(context.native_handle(),
-                                     is_ip_ ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
-        }
-        return ok;
-    }
-
-  private:
-    ssl::host_name_verification check_;
-    bool is_ip_;
 };
 
 bool is_token(std::string_view text) {
@@ -205,13 +187,7 @@ Result<std::unique_ptr<Connection>> BeastHttpClient::Impl::new_connection() {
         return connection;
     }
     auto& stream = connection->tls.emplace(connection->io, *tls);
-    // SNI carries names only (RFC 6066), never an IP literal.
-    if (!host_is_ip && SSL_set_tlsext_host_name(stream.native_handle(), endpoint.host.c_str()) != 1) {
-        return Status{Errc::unavailable, where + ": TLS: cannot set the server name"};
-    }
-    boost::system::error_code error;
-    stream.set_verify_callback(VerifyHost(endpoint.host, host_is_ip), error);
-    if (error) return Status{Errc::unavailable, where + ": TLS: " + error.message()};
+    if (Status s = detail::prepare_tls_stream(stream, endpoint.host, host_is_ip, where); !s.ok()) return s;
     return connection;
 }
 
@@ -330,19 +306,9 @@ Result<std::unique_ptr<BeastHttpClient>> BeastHttpClient::open(const sync::Endpo
         impl->host_is_ip = !not_ip;
         if (!impl->host_is_ip) impl->resolver = std::make_unique<detail::NameResolver>();
         if (endpoint.tls) {
-            auto& context = impl->tls.emplace(ssl::context::tls_client);
-            SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
-            context.set_verify_mode(ssl::verify_peer);
-            boost::system::error_code error;
-            if (options.ca_file.empty()) {
-                context.set_default_verify_paths(error);
-            } else {
-                context.load_verify_file(options.ca_file, error);
-            }
-            if (error) {
-                return Status{Errc::invalid_argument, "HTTP client: cannot load the CA certificates '" +
-                                                          options.ca_file + "': " + error.message()};
-            }
+            Status error;
+            impl->tls = detail::make_tls_context(options.ca_file, error);
+            if (!error.ok()) return Status{error.code(), "HTTP client: " + error.message()};
         }
         return std::unique_ptr<BeastHttpClient>(new BeastHttpClient(std::move(impl)));
     } catch (const std::exception& e) {  // a thread or a TLS context the system could not provide

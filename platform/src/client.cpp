@@ -7,8 +7,10 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "backoff.hpp"
+#include "push_channel.hpp"
 #include "sync_executor.hpp"
 #include "synclatch/platform/app_paths.hpp"
 #include "synclatch/platform/beast_http_client.hpp"
@@ -61,12 +63,14 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     std::unique_ptr<sync::CredentialsProvider> credentials;  // guarded by remote_mutex
     std::unique_ptr<sync::CognitoRemoteStore> remote;        // guarded by remote_mutex
     std::string push_device_id;                              // guarded by remote_mutex
+    std::set<std::string, std::less<>> push_subscribed;      // guarded by remote_mutex
     std::atomic<bool> cancel{false};
 
     std::mutex state_mutex;
     std::map<std::string, Background, std::less<>> background;             // guarded by state_mutex
     std::vector<std::pair<std::string, SyncRequest>> waiting_for_network;  // guarded by state_mutex
     std::mt19937_64 jitter{std::random_device{}()};                        // guarded by state_mutex
+    std::unique_ptr<platform::detail::PushChannel> push_channel;           // guarded by state_mutex
 
     platform::detail::SyncExecutor executor;  // last: its thread stops first
 
@@ -144,6 +148,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     void background_sync(const std::string& name) {
         SyncRequest request;
+        bool subscribing = false;
         {
             std::lock_guard lock(state_mutex);
             auto found = background.find(name);
@@ -151,7 +156,9 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             found->second.timer = 0;
             found->second.waiting_for_network = false;
             request = found->second.options.request;
+            subscribing = push_channel != nullptr;
         }
+        if (subscribing) subscribe_for_push(name);
         auto result = synchronize(name, request.options);
         {
             std::lock_guard lock(state_mutex);
@@ -174,6 +181,39 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             }
         }
         report(request, result);
+    }
+
+    // Subscribes the push channel's device to the dataset once; a failure is tried again next sync.
+    void subscribe_for_push(const std::string& name) {
+        std::lock_guard lock(remote_mutex);
+        if (push_device_id.empty() || push_subscribed.contains(name)) return;
+        if (remote->subscribe(name, push_device_id).ok()) push_subscribed.insert(name);
+    }
+
+    Result<std::string> register_device_locked(std::string_view platform, std::string_view token) {
+        if (auto identity = identity_locked(); !identity.ok()) return identity.status();
+        auto device = remote->register_device(platform, token);
+        if (device.ok() && *device != push_device_id) {
+            push_device_id = *device;
+            push_subscribed.clear();
+        }
+        return device;
+    }
+
+    bool on_push_hint(std::string_view payload) {
+        auto hint = nlohmann::json::parse(payload, nullptr, false);
+        if (!hint.is_object()) return false;
+        const auto identity = hint.find("identityId");
+        const auto dataset = hint.find("datasetName");
+        if (identity == hint.end() || dataset == hint.end() || !identity->is_string() ||
+            !dataset->is_string())
+            return false;
+        if (identity->get<std::string>() != store->identity_id()) return false;
+        std::lock_guard lock(state_mutex);
+        auto found = background.find(dataset->get<std::string>());
+        if (found == background.end()) return false;
+        schedule_locked(found->first, found->second, {}, true);
+        return true;
     }
 
     void on_connectivity(bool online) {
@@ -248,6 +288,12 @@ Client::Client(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Client::~Client() {
     impl_->cancel.store(true);
     impl_->connectivity_changes.reset();
+    std::unique_ptr<platform::detail::PushChannel> push_channel;
+    {
+        std::lock_guard lock(impl_->state_mutex);
+        push_channel.swap(impl_->push_channel);
+    }
+    push_channel.reset();  // joins its thread, which may be waiting for a lock
     std::map<std::string, Impl::Background, std::less<>> background;
     {
         std::lock_guard lock(impl_->state_mutex);
@@ -361,10 +407,7 @@ void Client::stop_background_sync(std::string_view dataset) {
 
 Result<std::string> Client::register_device(std::string_view platform, std::string_view token) {
     std::lock_guard lock(impl_->remote_mutex);
-    if (auto identity = impl_->identity_locked(); !identity.ok()) return identity.status();
-    auto device = impl_->remote->register_device(platform, token);
-    if (device.ok()) impl_->push_device_id = *device;
-    return device;
+    return impl_->register_device_locked(platform, token);
 }
 
 Status Client::subscribe(std::string_view dataset) {
@@ -382,18 +425,52 @@ Status Client::unsubscribe(std::string_view dataset) {
 }
 
 bool Client::on_push_hint(std::string_view payload) {
-    auto hint = nlohmann::json::parse(payload, nullptr, false);
-    if (!hint.is_object()) return false;
-    const auto identity = hint.find("identityId");
-    const auto dataset = hint.find("datasetName");
-    if (identity == hint.end() || dataset == hint.end() || !identity->is_string() || !dataset->is_string())
-        return false;
-    if (identity->get<std::string>() != impl_->store->identity_id()) return false;
+    return impl_->on_push_hint(payload);
+}
+
+Status Client::open_push_channel() {
+    std::vector<std::string> synced;
+    {
+        std::lock_guard lock(impl_->state_mutex);
+        for (const auto& [name, state] : impl_->background)
+            synced.push_back(name);
+    }
+    platform::detail::PushChannelOptions options;
+    {
+        std::lock_guard lock(impl_->remote_mutex);
+        if (impl_->push_device_id.empty()) {
+            auto device = impl_->register_device_locked("GCM", "synclatch-websocket:" + impl_->device_id);
+            if (!device.ok()) return device.status();
+        }
+        options.device_id = impl_->push_device_id;
+    }
+    for (const auto& name : synced)
+        impl_->subscribe_for_push(name);  // now, so that hints flow once the channel is open
+    options.endpoint = impl_->endpoint;
+    options.ca_file = impl_->options.ca_file;
+    options.credentials = [weak = impl_->weak_from_this()]() -> Result<sync::sigv4::Credentials> {
+        auto self = weak.lock();
+        if (!self) return Status{Errc::cancelled, "the client is closing"};
+        std::lock_guard lock(self->remote_mutex);
+        return self->credentials->credentials();
+    };
+    options.on_hint = [weak = impl_->weak_from_this()](const std::string& payload) {
+        if (auto self = weak.lock()) (void)self->on_push_hint(payload);
+    };
+    auto channel = platform::detail::PushChannel::open(std::move(options));
+    if (!channel.ok()) return channel.status();
+    std::unique_ptr<platform::detail::PushChannel> replaced;
     std::lock_guard lock(impl_->state_mutex);
-    auto found = impl_->background.find(dataset->get<std::string>());
-    if (found == impl_->background.end()) return false;
-    impl_->schedule_locked(found->first, found->second, {}, true);
-    return true;
+    replaced = std::move(impl_->push_channel);
+    impl_->push_channel = std::move(channel).value();
+    for (auto& [name, state] : impl_->background)
+        impl_->schedule_locked(name, state, {}, true);  // catches up on what was written before the channel
+    return {};
+}
+
+bool Client::push_channel_connected() const {
+    std::lock_guard lock(impl_->state_mutex);
+    return impl_->push_channel && impl_->push_channel->connected();
 }
 
 }  // namespace synclatch

@@ -224,6 +224,31 @@ TEST_CASE_METHOD(ClientWorld, "Client: a push hint syncs the dataset it names", 
     CHECK(value_of(*client, "things", "k") == "from b");
 }
 
+TEST_CASE_METHOD(ClientWorld, "Client: the server's push channel brings another device's write at once",
+                 "[client][push]") {
+    std::promise<void> arrived;  // declared before the client, which reports to it
+    std::atomic<bool> once{false};
+    auto client = Client::open(options("a")).value();
+    const std::string identity = client->identity_id().value();
+    BackgroundSyncOptions background;
+    background.interval = 0ms;  // no polling: only the hint can bring the write
+    background.request.on_success = [&](const sync::SyncResult& result) {
+        if (result.pulled > 0 && !once.exchange(true)) arrived.set_value();
+    };
+    REQUIRE(client->start_background_sync("things", background).ok());
+    REQUIRE(client->open_push_channel().ok());
+    for (int i = 0; i < 200 && !client->push_channel_connected(); ++i)
+        std::this_thread::sleep_for(10ms);
+    REQUIRE(client->push_channel_connected());
+
+    auto other = device_of(identity, "b");
+    REQUIRE(other->open_or_create_dataset("things").value().put("k", "pushed").ok());
+    REQUIRE(other->synchronize("things").ok());
+    auto future = arrived.get_future();
+    REQUIRE(future.wait_for(10s) == std::future_status::ready);
+    CHECK(value_of(*client, "things", "k") == "pushed");
+}
+
 TEST_CASE_METHOD(ClientWorld,
                  "Client: refresh_dataset_metadata brings the server's datasets into the local list",
                  "[client]") {

@@ -113,8 +113,16 @@ class Client {
     Status unsubscribe(std::string_view dataset);
     // A push notification the app received (its JSON payload, PROTOCOL.md §3.6): queues a sync of the
     // dataset it names when that dataset is under background sync; false when the payload is not a
-    // synclatch/Cognito sync hint for this identity.
+    // sync hint for this identity or names no dataset under background sync.
     bool on_push_hint(std::string_view payload);
+    // Push hints straight from the server's WebSocket, for apps without a platform push service (desktop):
+    // registers this installation when it has not been (platform GCM, token "synclatch-websocket:<device
+    // id>": the server needs a registered device, not a working push token), keeps a WebSocket open
+    // (reconnecting with backoff), and subscribes each dataset under background sync (now, and those
+    // started later before their first sync); each hint syncs the dataset it names. Needs the network
+    // for the registration; a subscription that fails is tried again before the dataset's next sync.
+    Status open_push_channel();
+    bool push_channel_connected() const;
 
   private:
     struct Impl;
