@@ -118,7 +118,7 @@ TEST_CASE_METHOD(PushServer, "Push: a change by one device reaches the other sub
     CHECK_FALSE(writer_channel.next(std::chrono::milliseconds(300)));
 }
 
-TEST_CASE_METHOD(PushServer, "Push: unsubscribed devices hear nothing; other identities cannot listen",
+TEST_CASE_METHOD(PushServer, "Push: unsubscribed devices hear nothing, and other identities cannot listen",
                  "[integration][push]") {
     auto [identity, creds] = new_identity(client);
     const auto device = register_device(identity, creds, "t");

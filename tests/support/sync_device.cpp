@@ -8,7 +8,8 @@
 namespace synclatch::test {
 
 SyncDevice::SyncDevice(const std::string& path, sync::HttpClient& http, const std::string& identity_id,
-                       std::function<core::EpochMillis()> clock, std::string name)
+                       std::function<core::EpochMillis()> clock, std::string name,
+                       const std::string& endpoint)
     : name_(std::move(name)), clock_(std::move(clock)) {
     core::StoreOptions options;
     options.path = path;
@@ -19,11 +20,10 @@ SyncDevice::SyncDevice(const std::string& path, sync::HttpClient& http, const st
     store_ = std::move(store).value();
     if (Status s = store_->set_identity_id(identity_id); !s.ok())
         throw std::runtime_error("device identity: " + s.to_string());
-    // The test servers run with --auth none or accept these as developer credentials.
     credentials_ = std::make_unique<sync::StaticCredentials>(
-        sync::sigv4::Credentials{"AKIDTESTDEVICE", "test-secret", ""}, identity_id);
+        sync::sigv4::Credentials{kDeviceAccessKey, kDeviceSecretKey, ""}, identity_id);
     sync::CognitoRemoteOptions remote_options;
-    remote_options.endpoint = sync::parse_endpoint("http://127.0.0.1:8080").value();
+    remote_options.endpoint = sync::parse_endpoint(endpoint).value();
     remote_options.identity_pool_id = kTestPool;
     remote_ = std::make_unique<sync::CognitoRemoteStore>(http, *credentials_, remote_options);
 }

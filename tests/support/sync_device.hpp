@@ -12,11 +12,18 @@
 
 namespace synclatch::test {
 
+// The developer credentials devices sign with: servers run with --auth none or take them as --admin-key.
+inline constexpr const char* kDeviceAccessKey = "AKIDTESTDEVICE";
+inline constexpr const char* kDeviceSecretKey = "test-secret";
+
 class SyncDevice {
   public:
     // clock: the device's time (tests use logical clocks so last-writer-wins is deterministic).
+    // endpoint: what requests name as their (signed) Host; the in-process server ignores it, a server
+    // process is reached at its own port.
     SyncDevice(const std::string& path, sync::HttpClient& http, const std::string& identity_id,
-               std::function<core::EpochMillis()> clock, std::string name);
+               std::function<core::EpochMillis()> clock, std::string name,
+               const std::string& endpoint = "http://127.0.0.1:8080");
 
     core::Dataset dataset(const std::string& name);
     // synchronize() of that dataset with this device's name as device id and clock.

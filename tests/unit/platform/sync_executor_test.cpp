@@ -36,7 +36,7 @@ TEST_CASE("SyncExecutor: tasks run on its thread by due time, then in posting or
     CHECK_FALSE(executor.on_executor_thread());
 }
 
-TEST_CASE("SyncExecutor: a cancelled task never runs; stop drops the queue", "[platform][executor]") {
+TEST_CASE("SyncExecutor: a cancelled task never runs, and stop drops the queue", "[platform][executor]") {
     std::atomic<int> ran{0};
     {
         SyncExecutor executor;
