@@ -1,4 +1,5 @@
-// The Dataset API: reads, local writes, tombstones, sizes, metadata, resolve, remote writes, bad input.
+// The Dataset API: reads, local writes, tombstones, sizes, metadata, resolve, remote writes, bad input, and
+// the sync engine's primitives (merge_remote, settle, reset_after_remote_delete, pinned handles).
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -258,6 +259,431 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: remove_dataset clears records and marks
         CHECK(things.get_all().value() == std::map<std::string, std::string>{{"c", "3"}});
         CHECK(things.last_sync_count().value() == -1);
     }
+}
+
+// --- The sync engine's primitives: merge_remote, settle, reset_after_remote_delete, pinned ---------------
+
+TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote stores a record without local changes as given, clean",
+                 "[core][dataset][merge]") {
+    auto things = dataset("things");
+    REQUIRE(things.apply_remote(std::vector{remote_record("known", "old", 2)}).ok());
+    const auto incoming = std::vector{remote_record("new", "n", 4), remote_record("known", "newer", 4)};
+    auto conflicts = things.merge_remote(incoming);
+    REQUIRE(conflicts.ok());
+    CHECK(conflicts->empty());
+    for (const auto& expected : incoming) {
+        INFO(expected.key);
+        auto stored = things.get_record(expected.key).value();
+        REQUIRE(stored);
+        CHECK(stored->value == expected.value);
+        CHECK(stored->sync_count == 4);
+        CHECK(stored->last_modified == expected.last_modified);
+        CHECK(stored->last_modified_by == "device-b");
+        CHECK(stored->device_last_modified == expected.device_last_modified);
+        CHECK_FALSE(stored->modified);
+        CHECK(stored->origin == Origin::remote);
+    }
+    CHECK(things.modified_records().value().empty());
+    CHECK(things.metadata()->record_count == 2);
+
+    SECTION("a remote record marked modified is still stored clean") {
+        Record flagged = remote_record("flagged", "f", 5);
+        flagged.modified = true;
+        REQUIRE(things.merge_remote(std::vector{flagged}).ok());
+        CHECK_FALSE(things.get_record("flagged").value()->modified);
+        CHECK(things.get_record("flagged").value()->origin == Origin::remote);
+    }
+}
+
+TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote ignores versions the local record already has",
+                 "[core][dataset][merge]") {
+    auto things = dataset("things");
+
+    SECTION("a local edit on sync count 5 ignores remote versions 5 and older") {
+        Record edit = remote_record("k", "local edit", 5);
+        edit.modified = true;  // the app's edit on top of the server's version 5
+        REQUIRE(things.resolve(std::vector{edit}).ok());
+        const auto before = things.get_record("k").value();
+        const auto feed = feed_size(*store);
+        for (std::int64_t count : {5, 3, 0}) {
+            INFO("remote sync count " << count);
+            auto conflicts = things.merge_remote(std::vector{remote_record("k", "server", count)});
+            REQUIRE(conflicts.ok());
+            CHECK(conflicts->empty());
+            CHECK(things.get_record("k").value() == before);
+        }
+        CHECK(feed_size(*store) == feed);
+    }
+    SECTION("a clean record on sync count 5 ignores older remote versions") {
+        REQUIRE(things.apply_remote(std::vector{remote_record("k", "v5", 5)}).ok());
+        const auto before = things.get_record("k").value();
+        const auto feed = feed_size(*store);
+        auto conflicts = things.merge_remote(std::vector{remote_record("k", "v3", 3)});
+        REQUIRE(conflicts.ok());
+        CHECK(conflicts->empty());
+        CHECK(things.get_record("k").value() == before);
+        CHECK(feed_size(*store) == feed);
+    }
+}
+
+TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote returns a conflict for a local edit and writes nothing",
+                 "[core][dataset][merge]") {
+    auto things = dataset("things");
+    REQUIRE(things.apply_remote(std::vector{remote_record("k", "base", 2)}).ok());
+    now += 1000;
+    REQUIRE(things.put("k", "mine").ok());
+    const auto local = things.get_record("k").value();
+    const auto before_meta = things.metadata().value();
+    const auto before_feed = feed_size(*store);
+
+    const Record theirs = remote_record("k", "theirs", 3);
+    auto conflicts = things.merge_remote(std::vector{theirs});
+    REQUIRE(conflicts.ok());
+    REQUIRE(conflicts->size() == 1);
+    CHECK((*conflicts)[0].local == *local);
+    CHECK((*conflicts)[0].remote == theirs);
+    CHECK(things.get_record("k").value() == local);
+    CHECK(things.metadata().value() == before_meta);
+    CHECK(feed_size(*store) == before_feed);
+
+    SECTION("a local removal conflicts with a remote value") {
+        REQUIRE(things.remove("k").ok());
+        const auto removed = things.get_record("k").value();
+        auto found = things.merge_remote(std::vector{theirs});
+        REQUIRE(found.ok());
+        REQUIRE(found->size() == 1);
+        CHECK((*found)[0].local == *removed);
+        CHECK(things.get_record("k").value() == removed);
+    }
+    SECTION("other keys of the same page are still applied") {
+        auto found = things.merge_remote(std::vector{theirs, remote_record("other", "o", 3)});
+        REQUIRE(found.ok());
+        REQUIRE(found->size() == 1);
+        CHECK((*found)[0].remote.key == "k");
+        CHECK(things.get("other").value() == std::optional<std::string>("o"));
+        CHECK(things.get_record("k").value() == local);
+    }
+}
+
+TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote settles a local edit the server already has, clean",
+                 "[core][dataset][merge]") {
+    auto things = dataset("things");
+    REQUIRE(things.apply_remote(std::vector{remote_record("k", "base", 2)}).ok());
+    REQUIRE(things.put("k", "same").ok());
+    const auto before_feed = feed_size(*store);
+
+    const Record theirs = remote_record("k", "same", 3);
+    auto conflicts = things.merge_remote(std::vector{theirs});
+    REQUIRE(conflicts.ok());
+    CHECK(conflicts->empty());
+    auto stored = things.get_record("k").value();
+    REQUIRE(stored);
+    CHECK(stored->value == std::optional<std::string>("same"));
+    CHECK_FALSE(stored->modified);
+    CHECK(stored->origin == Origin::remote);
+    CHECK(stored->sync_count == 3);
+    CHECK(stored->last_modified_by == "device-b");
+    CHECK(things.modified_records().value().empty());
+    CHECK(feed_size(*store) == before_feed);  // the value did not change
+
+    SECTION("likewise a local removal the server has removed too") {
+        REQUIRE(things.put("gone", "x").ok());
+        REQUIRE(things.remove("gone").ok());
+        REQUIRE(things.merge_remote(std::vector{remote_record("gone", std::nullopt, 4)}).value().empty());
+        auto gone = things.get_record("gone").value();
+        REQUIRE(gone);
+        CHECK(gone->is_deleted());
+        CHECK_FALSE(gone->modified);
+        CHECK(gone->sync_count == 4);
+    }
+}
+
+TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote removes a clean record for a remote tombstone",
+                 "[core][dataset][merge]") {
+    auto things = dataset("things");
+    REQUIRE(
+        things.apply_remote(std::vector{remote_record("k", "value", 2), remote_record("kept", "v", 2)}).ok());
+    REQUIRE(things.metadata()->record_count == 2);
+
+    auto conflicts = things.merge_remote(std::vector{remote_record("k", std::nullopt, 3)});
+    REQUIRE(conflicts.ok());
+    CHECK(conflicts->empty());
+    CHECK(things.get("k").value() == std::nullopt);
+    auto tombstone = things.get_record("k").value();
+    REQUIRE(tombstone);
+    CHECK(tombstone->is_deleted());
+    CHECK_FALSE(tombstone->modified);
+    CHECK(tombstone->origin == Origin::remote);
+    CHECK(tombstone->sync_count == 3);
+    CHECK(things.get_all().value() == std::map<std::string, std::string>{{"kept", "v"}});
+    CHECK(things.metadata()->record_count == 1);
+    CHECK(things.size_in_bytes().value() == 5);  // "kept" + "v"
+    CHECK(things.modified_records().value().empty());
+}
+
+TEST_CASE_METHOD(StoreFixture,
+                 "Dataset: changes merged from the server reach the feed and subscribers as remote",
+                 "[core][dataset][merge]") {
+    auto things = dataset("things");
+    REQUIRE(things.apply_remote(std::vector{remote_record("old", "o", 1)}).ok());
+    std::vector<Change> seen;
+    auto subscription = things.on_change([&](const Change& c) { seen.push_back(c); });
+    const auto last_seq = store->changes_since(0, 1000).value().back().seq;
+
+    REQUIRE(
+        things.merge_remote(std::vector{remote_record("new", "n", 2), remote_record("old", std::nullopt, 2)})
+            .ok());
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].key == "new");
+    CHECK(seen[0].value == std::optional<std::string>("n"));
+    CHECK(seen[0].origin == Origin::remote);
+    CHECK(seen[1].key == "old");
+    CHECK(seen[1].value == std::nullopt);
+    CHECK(seen[1].origin == Origin::remote);
+    CHECK(seen[0].dataset == "things");
+
+    auto feed = store->changes_since(last_seq, 1000).value();
+    REQUIRE(feed.size() == 2);
+    CHECK(feed[0] == seen[0]);
+    CHECK(feed[1] == seen[1]);
+}
+
+TEST_CASE_METHOD(StoreFixture,
+                 "Dataset: settle stores the settled version when the record is as the engine saw it",
+                 "[core][dataset][settle]") {
+    auto things = dataset("things");
+    REQUIRE(things.put("k", "v").ok());
+    const Record seen = *things.get_record("k").value();
+
+    SECTION("a pushed record becomes the server's clean version") {
+        Record accepted = remote_record("k", "v", 7);
+        auto changed = things.settle(std::vector{Dataset::Settlement{seen, accepted}});
+        REQUIRE(changed.ok());
+        CHECK(*changed == 0);
+        auto stored = things.get_record("k").value();
+        REQUIRE(stored);
+        accepted.origin = Origin::remote;
+        CHECK(*stored == accepted);
+        CHECK(things.modified_records().value().empty());
+    }
+    SECTION("a resolution that keeps the local value stays modified, on the server's sync count") {
+        Record keep = remote_record("k", "v", 7);
+        keep.modified = true;
+        keep.device_last_modified = seen.device_last_modified;
+        REQUIRE(things.settle(std::vector{Dataset::Settlement{seen, keep}}).value() == 0);
+        auto stored = things.get_record("k").value();
+        REQUIRE(stored);
+        CHECK(*stored == keep);  // origin local, as keep.origin
+        CHECK(things.modified_records().value().size() == 1);
+    }
+}
+
+TEST_CASE_METHOD(StoreFixture, "Dataset: settle keeps a local edit made meanwhile, on the settled sync count",
+                 "[core][dataset][settle]") {
+    auto things = dataset("things");
+    REQUIRE(things.apply_remote(std::vector{remote_record("k", "base", 2)}).ok());
+    REQUIRE(things.put("k", "v").ok());
+    const Record seen = *things.get_record("k").value();
+    const Record accepted = remote_record("k", "v", 7);
+    now += 1000;
+
+    SECTION("a new value") {
+        REQUIRE(things.put("k", "edited meanwhile").ok());
+        auto changed = things.settle(std::vector{Dataset::Settlement{seen, accepted}});
+        REQUIRE(changed.ok());
+        CHECK(*changed == 1);
+        auto stored = things.get_record("k").value();
+        REQUIRE(stored);
+        CHECK(stored->value == std::optional<std::string>("edited meanwhile"));
+        CHECK(stored->modified);
+        CHECK(stored->origin == Origin::local);
+        CHECK(stored->sync_count == 7);
+        CHECK(stored->device_last_modified == now.load());
+    }
+    SECTION("a removal") {
+        REQUIRE(things.remove("k").ok());
+        REQUIRE(things.settle(std::vector{Dataset::Settlement{seen, accepted}}).value() == 1);
+        auto stored = things.get_record("k").value();
+        REQUIRE(stored);
+        CHECK(stored->is_deleted());
+        CHECK(stored->modified);
+        CHECK(stored->sync_count == 7);
+    }
+    SECTION("an edit back to the value the engine saw (only the device time tells)") {
+        REQUIRE(things.put("k", "other").ok());
+        now += 1000;
+        REQUIRE(things.put("k", "v").ok());
+        REQUIRE(things.settle(std::vector{Dataset::Settlement{seen, accepted}}).value() == 1);
+        auto stored = things.get_record("k").value();
+        REQUIRE(stored);
+        CHECK(stored->modified);
+        CHECK(stored->sync_count == 7);
+        CHECK(stored->device_last_modified == now.load());
+    }
+    SECTION("counted per record: the unchanged one is settled") {
+        REQUIRE(things.put("quiet", "q").ok());
+        const Record quiet_seen = *things.get_record("quiet").value();
+        REQUIRE(things.put("k", "edited meanwhile").ok());
+        auto changed =
+            things.settle(std::vector{Dataset::Settlement{seen, accepted},
+                                      Dataset::Settlement{quiet_seen, remote_record("quiet", "q", 7)}});
+        REQUIRE(changed.ok());
+        CHECK(*changed == 1);
+        CHECK_FALSE(things.get_record("quiet").value()->modified);
+        CHECK(things.get_record("k").value()->modified);
+    }
+}
+
+TEST_CASE_METHOD(StoreFixture, "Dataset: settle skips a record removed meanwhile",
+                 "[core][dataset][settle]") {
+    auto things = dataset("things");
+    REQUIRE(things.put_all({{"a", "1"}, {"b", "2"}}).ok());
+    const Record seen_a = *things.get_record("a").value();
+    const Record seen_b = *things.get_record("b").value();
+    REQUIRE(things.remove_dataset().ok());  // deletes the rows outright: no tombstones
+    const std::vector settlements{Dataset::Settlement{seen_a, remote_record("a", "1", 3)},
+                                  Dataset::Settlement{seen_b, remote_record("b", "2", 3)}};
+
+    SECTION("nothing comes back") {
+        auto changed = things.settle(settlements);
+        REQUIRE(changed.ok());
+        CHECK(*changed == 0);
+        CHECK(things.get_all_records().value().empty());
+        CHECK(things.metadata()->record_count == 0);
+    }
+    SECTION("a key written again since counts as changed and keeps the new value") {
+        now += 1000;
+        REQUIRE(things.put("b", "again").ok());
+        auto changed = things.settle(settlements);
+        REQUIRE(changed.ok());
+        CHECK(*changed == 1);
+        CHECK(things.get_record("a").value() == std::nullopt);
+        auto b = things.get_record("b").value();
+        REQUIRE(b);
+        CHECK(b->value == std::optional<std::string>("again"));
+        CHECK(b->modified);
+        CHECK(b->sync_count == 3);
+    }
+}
+
+TEST_CASE_METHOD(StoreFixture,
+                 "Dataset: reset_after_remote_delete keeps the chosen records from sync count 0",
+                 "[core][dataset][reset]") {
+    auto things = dataset("things");
+    REQUIRE(things
+                .apply_remote(std::vector{remote_record("clean", "c", 3), remote_record("edited", "base", 3),
+                                          remote_record("gone-remote", std::nullopt, 3),
+                                          remote_record("gone-local", "g", 3)})
+                .ok());
+    REQUIRE(things.put("edited", "e").ok());
+    REQUIRE(things.put("new", "n").ok());
+    REQUIRE(things.remove("gone-local").ok());
+    REQUIRE(things.set_last_sync_count(3, "ok").ok());
+    const auto device_time = now.load();
+    now += 1000;
+
+    const auto check_kept = [&](const std::string& key, const std::string& value) {
+        INFO(key);
+        auto record = things.get_record(key).value();
+        REQUIRE(record);
+        CHECK(record->value == std::optional<std::string>(value));
+        CHECK(record->sync_count == 0);
+        CHECK(record->last_modified == 0);
+        CHECK(record->last_modified_by.empty());
+        CHECK(record->modified);
+        CHECK(record->origin == Origin::local);
+        return record;
+    };
+    const auto keys = [&] {
+        std::vector<std::string> out;
+        for (const auto& record : things.get_all_records().value())
+            out.push_back(record.key);
+        return out;
+    };
+
+    SECTION("keep_local_edits: only live records with unpushed changes") {
+        std::vector<Change> seen;
+        auto subscription = things.on_change([&](const Change& c) { seen.push_back(c); });
+        REQUIRE(things.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_local_edits).ok());
+        CHECK(keys() == std::vector<std::string>{"edited", "new"});
+        CHECK(check_kept("edited", "e")->device_last_modified == device_time);
+        check_kept("new", "n");
+        CHECK(things.last_sync_count().value() == 0);
+        auto meta = things.metadata().value();
+        CHECK(meta.record_count == 2);
+        CHECK(meta.storage_bytes == 11);  // "edited" + "e", "new" + "n"
+        // The clean record went with the server's copy: subscribers see a remote removal.
+        REQUIRE(seen.size() == 1);
+        CHECK(seen[0].key == "clean");
+        CHECK(seen[0].value == std::nullopt);
+        CHECK(seen[0].origin == Origin::remote);
+    }
+    SECTION("keep_everything: every live record, all to be pushed again") {
+        REQUIRE(things.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_everything).ok());
+        CHECK(keys() == std::vector<std::string>{"clean", "edited", "new"});
+        check_kept("clean", "c");
+        check_kept("edited", "e");
+        check_kept("new", "n");
+        CHECK(things.modified_records().value().size() == 3);
+        CHECK(things.last_sync_count().value() == 0);
+        CHECK(things.metadata()->record_count == 3);
+    }
+    SECTION("a dataset waiting for its own remote deletion is reset to 0 too") {
+        REQUIRE(things.remove_dataset().ok());
+        REQUIRE(things.put("after", "a").ok());
+        REQUIRE(things.last_sync_count().value() == -1);
+        REQUIRE(things.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_local_edits).ok());
+        CHECK(keys() == std::vector<std::string>{"after"});
+        CHECK(things.last_sync_count().value() == 0);
+        CHECK_FALSE(things.metadata()->pending_remote_delete());
+    }
+}
+
+TEST_CASE_METHOD(StoreFixture, "Dataset: a pinned handle fails with cancelled after an identity switch",
+                 "[core][dataset][identity]") {
+    const std::string alice = "us-east-1:aaaaaaaa-0000-4000-8000-000000000001";
+    auto things = dataset("things");
+    auto pinned = things.pinned();
+    REQUIRE(pinned.put("k", "before the switch").ok());  // pinned to the current identity: works
+    REQUIRE(pinned.set_last_sync_count(4, "ok").ok());
+
+    REQUIRE(store->set_identity_id(alice).ok());
+    const auto records_before = things.get_all_records().value();  // the handle follows: alice's data
+    REQUIRE(records_before.size() == 1);
+    const auto meta_before = things.metadata().value();
+    const auto feed_before = feed_size(*store);
+
+    Record edit = remote_record("k", "local", 5);
+    edit.modified = true;
+    const Record seen = records_before[0];
+    CHECK(pinned.merge_remote(std::vector{remote_record("k", "server", 9), remote_record("x", "y", 9)})
+              .status()
+              .code() == Errc::cancelled);
+    CHECK(pinned.settle(std::vector{Dataset::Settlement{seen, remote_record("k", "server", 9)}})
+              .status()
+              .code() == Errc::cancelled);
+    CHECK(pinned.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_local_edits).code() ==
+          Errc::cancelled);
+    CHECK(pinned.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_everything).code() ==
+          Errc::cancelled);
+    CHECK(pinned.apply_remote(std::vector{remote_record("k", "server", 9)}).code() == Errc::cancelled);
+    CHECK(pinned.resolve(std::vector{edit}).code() == Errc::cancelled);
+    CHECK(pinned.set_last_sync_count(9, "ok").code() == Errc::cancelled);
+    CHECK(pinned.put("k", "after the switch").code() == Errc::cancelled);
+    CHECK(pinned.remove("k").code() == Errc::cancelled);
+    CHECK(pinned.remove_dataset().code() == Errc::cancelled);
+    CHECK(pinned.get("k").status().code() == Errc::cancelled);
+    CHECK(pinned.modified_records().status().code() == Errc::cancelled);
+    CHECK(pinned.metadata().status().code() == Errc::cancelled);
+
+    CHECK(things.get_all_records().value() == records_before);
+    CHECK(things.metadata().value() == meta_before);
+    CHECK(feed_size(*store) == feed_before);
+    CHECK(store->list_datasets().value().size() == 1);
+
+    // A handle pinned after the switch acts for the new identity.
+    REQUIRE(things.pinned().merge_remote(std::vector{remote_record("x", "y", 9)}).ok());
+    CHECK(things.get("x").value() == std::optional<std::string>("y"));
 }
 
 TEST_CASE_METHOD(StoreFixture, "LocalStore: datasets are created once and listed by name",
