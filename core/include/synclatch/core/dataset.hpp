@@ -94,8 +94,9 @@ class Dataset {
         Record local;
         Record remote;
     };
-    // Applies pulled records in one transaction, each as a clean remote version, except where the local
-    // record is modified: if the remote version is one the local edit already builds on
+    // Applies pulled records in one transaction, each as a clean remote version, except that a version
+    // older than the local record's (a lower sync count) is skipped, and where the local record is
+    // modified: if the remote version is one the local edit already builds on
     // (remote.sync_count <= local.sync_count), the local record stays as it is; if both hold the same
     // value, the remote version is stored clean; otherwise nothing is written for that key and the pair
     // is returned as a conflict. Deciding and writing in one transaction means an edit the app makes
