@@ -134,7 +134,7 @@ int run_sync(Client& client, Output& output, const std::vector<std::string>& nam
             std::to_string(result->pushed) +
             (result->conflicts > 0 ? ", resolved " + std::to_string(result->conflicts) + " conflicts" : "") +
             " (sync count " + std::to_string(result->sync_count) + ", " + std::to_string(result->requests) +
-            " requests)\n";
+            (result->requests == 1 ? " request)\n" : " requests)\n");
     }
     if (names->empty()) text = "no local datasets to sync\n";
     if (!text.empty()) text.pop_back();
