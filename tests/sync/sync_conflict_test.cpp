@@ -92,25 +92,48 @@ TEST_CASE("synchronize: the order of syncing does not change the winner", "[sync
     CHECK(value_of(b, "things", "k") == "from b");
 }
 
-TEST_CASE("synchronize: edit against remove, and remove against remove", "[sync]") {
+TEST_CASE("synchronize: edit against remove: the later of the two wins everywhere", "[sync]") {
     SyncWorld world;
     auto& a = world.device("a");
     auto& b = world.device("b");
-    REQUIRE(a.dataset("things").put_all({{"edited", "1"}, {"both", "2"}}).ok());
+    REQUIRE(a.dataset("things").put_all({{"removed-last", "1"}, {"edited-last", "2"}}).ok());
     must_sync(a, "things");
     must_sync(b, "things");
 
-    REQUIRE(a.dataset("things").put("edited", "changed").ok());
-    REQUIRE(b.dataset("things").remove("edited").ok());  // later: the removal wins
+    REQUIRE(a.dataset("things").put("removed-last", "changed").ok());
+    REQUIRE(b.dataset("things").remove("removed-last").ok());  // later: the removal wins
+    REQUIRE(b.dataset("things").remove("edited-last").ok());
+    REQUIRE(
+        a.dataset("things").put("edited-last", "changed after the removal").ok());  // later: the edit wins
+    must_sync(a, "things");
+    auto second = must_sync(b, "things");
+    CHECK(second.conflicts == 2);
+    must_sync(a, "things");
+    const std::map<std::string, std::string> expected{{"edited-last", "changed after the removal"}};
+    CHECK(all_of(a, "things") == expected);
+    CHECK(all_of(b, "things") == expected);
+    CHECK(server_state(world, "things") == expected);
+}
+
+TEST_CASE("synchronize: remove against remove: both sides agree, no conflict", "[sync]") {
+    SyncWorld world;
+    auto& a = world.device("a");
+    auto& b = world.device("b");
+    REQUIRE(a.dataset("things").put_all({{"both", "1"}, {"kept", "2"}}).ok());
+    must_sync(a, "things");
+    must_sync(b, "things");
+
     REQUIRE(a.dataset("things").remove("both").ok());
     REQUIRE(b.dataset("things").remove("both").ok());
     must_sync(a, "things");
     auto second = must_sync(b, "things");
-    CHECK(second.conflicts == 1);  // only "edited": removing on both sides agrees
+    CHECK(second.conflicts == 0);
+    CHECK(b.dataset("things").modified_records().value().empty());
     must_sync(a, "things");
-    CHECK(all_of(a, "things").empty());
-    CHECK(all_of(b, "things").empty());
-    CHECK(server_state(world, "things").empty());
+    const std::map<std::string, std::string> expected{{"kept", "2"}};
+    CHECK(all_of(a, "things") == expected);
+    CHECK(all_of(b, "things") == expected);
+    CHECK(server_state(world, "things") == expected);
 }
 
 TEST_CASE("synchronize: a local edit made while the push is in flight survives and is pushed next",
