@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "support/cli_process.hpp"
+#include "support/child_process.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "synclatch/core/local_store.hpp"
@@ -16,6 +16,12 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 namespace {
+
+// The CLI as a user runs it.
+ProcessOutput run_cli(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), SYNCLATCH_CLI_BINARY);
+    return run_process(args, std::chrono::seconds(60), input);
+}
 
 struct CliWorld {
     TempDir dir;
@@ -33,8 +39,8 @@ struct CliWorld {
         return args;
     }
 
-    CliRun run(std::vector<std::string> args, const std::vector<std::string>& command,
-               const std::string& input = "") {
+    ProcessOutput run(std::vector<std::string> args, const std::vector<std::string>& command,
+                      const std::string& input = "") {
         args.insert(args.end(), command.begin(), command.end());
         auto result = run_cli(args, input);
         UNSCOPED_INFO("synclatch " << command.front() << " -> " << result.exit_code
@@ -156,13 +162,12 @@ TEST_CASE_METHOD(CliWorld,
     bool caught_mid_push = false;
     int kills = 0;
     for (int round = 1; round <= 40; ++round) {
-        const pid_t pid = start_cli([&] {
-            auto args = a;
-            args.push_back("sync");
-            return args;
-        }());
+        auto args = a;
+        args.insert(args.begin(), SYNCLATCH_CLI_BINARY);
+        args.push_back("sync");
+        const pid_t pid = start_process(args);
         std::this_thread::sleep_for(std::chrono::milliseconds(25 * round));
-        kill_cli(pid);
+        kill_process(pid);
         ++kills;
         const auto left = pending();
         caught_mid_push = caught_mid_push || (left > 1 && left < static_cast<std::size_t>(kRecords));

@@ -4,18 +4,13 @@
 // synclatch-server process with SigV4 on, and each reads what the other wrote, removals included.
 #include <catch2/catch.hpp>
 
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "support/child_process.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -25,82 +20,14 @@
 #include "synclatch/sync/credentials_provider.hpp"
 #include "synclatch/sync/synchronizer.hpp"
 
-extern char** environ;
-
 using namespace synclatch;
 using synclatch::test::kTestPool;
+using synclatch::test::run_process;
 using synclatch::test::ServerProcess;
 using synclatch::test::TempDir;
 using json = nlohmann::json;
 
 namespace {
-
-struct ProcessOutput {
-    int exit_code = -1;  // -1: did not exit by itself (killed at the timeout, or by a signal)
-    std::string out;
-    std::string err;
-};
-
-// Runs argv[0] with argv, collecting stdout and stderr; killed (SIGKILL) when it outlives the timeout.
-ProcessOutput run_process(std::vector<std::string> args, std::chrono::milliseconds timeout) {
-    std::vector<char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int out[2];
-    int err[2];
-    if (::pipe(out) != 0 || ::pipe(err) != 0) throw std::runtime_error("cannot make pipes");
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-    for (int fd : {out[0], out[1], err[0], err[1]})
-        posix_spawn_file_actions_addclose(&actions, fd);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(out[1]);
-    ::close(err[1]);
-    if (rc != 0) {
-        ::close(out[0]);
-        ::close(err[0]);
-        throw std::runtime_error(std::string("cannot start ") + argv[0]);
-    }
-
-    ProcessOutput result;
-    pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
-    std::string* sinks[2] = {&result.out, &result.err};
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    bool timed_out = false;
-    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            timed_out = true;
-            break;
-        }
-        if (::poll(fds, 2, static_cast<int>(left.count())) < 0) continue;
-        for (int i = 0; i < 2; ++i) {
-            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
-            char buffer[4096];
-            const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
-            if (n > 0) {
-                sinks[i]->append(buffer, static_cast<std::size_t>(n));
-            } else {
-                ::close(fds[i].fd);
-                fds[i].fd = -1;
-            }
-        }
-    }
-    for (auto& fd : fds)
-        if (fd.fd >= 0) ::close(fd.fd);
-    if (timed_out) ::kill(pid, SIGKILL);
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    if (!timed_out && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
-    if (timed_out) result.err += "\n(killed after " + std::to_string(timeout.count()) + " ms)";
-    return result;
-}
 
 // A value with two-, three- and four-byte UTF-8 sequences, quotes and a newline.
 const std::string kNonAscii = "Grüße, \"naïve\" café — 東京 ✓ 🎉\nline two";

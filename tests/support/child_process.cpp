@@ -1,5 +1,5 @@
-// posix_spawn with stdin/stdout/stderr redirected to files in a private temp folder (no pipes to drain).
-#include "support/cli_process.hpp"
+// posix_spawn with stdin/stdout/stderr redirected to files.
+#include "support/child_process.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -21,12 +20,10 @@ namespace synclatch::test {
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& args, const std::string& in, const std::string& out,
+pid_t spawn(std::vector<std::string> args, const std::string& in, const std::string& out,
             const std::string& err) {
-    std::vector<std::string> all = {SYNCLATCH_CLI_BINARY};
-    all.insert(all.end(), args.begin(), args.end());
     std::vector<char*> argv;
-    for (auto& arg : all)
+    for (auto& arg : args)
         argv.push_back(arg.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
@@ -50,42 +47,39 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-CliRun run_cli(const std::vector<std::string>& args, const std::string& input) {
+ProcessOutput run_process(const std::vector<std::string>& args, std::chrono::milliseconds timeout,
+                          const std::string& input) {
     TempDir dir;
     const auto in = dir.file("stdin");
     std::ofstream(in, std::ios::binary) << input;
     const pid_t pid = spawn(args, in, dir.file("stdout"), dir.file("stderr"));
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     int status = 0;
+    bool killed = false;
     while (::waitpid(pid, &status, WNOHANG) == 0) {
         if (std::chrono::steady_clock::now() > deadline) {
-            kill_cli(pid);
-            status = -1;
+            kill_process(pid);
+            killed = true;
             break;
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
-    CliRun run;
-    run.exit_code = status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.out = read_file(dir.file("stdout"));
-    run.err = read_file(dir.file("stderr"));
-    return run;
+    ProcessOutput output;
+    output.exit_code = !killed && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    output.out = read_file(dir.file("stdout"));
+    output.err = read_file(dir.file("stderr"));
+    if (killed) output.err += "\n(killed after " + std::to_string(timeout.count()) + " ms)";
+    return output;
 }
 
-pid_t start_cli(const std::vector<std::string>& args) {
+pid_t start_process(const std::vector<std::string>& args) {
     return spawn(args, "/dev/null", "/dev/null", "/dev/null");
 }
 
-void kill_cli(pid_t pid) {
+void kill_process(pid_t pid) {
     ::kill(pid, SIGKILL);
     int status = 0;
     ::waitpid(pid, &status, 0);
-}
-
-int wait_cli(pid_t pid) {
-    int status = 0;
-    if (::waitpid(pid, &status, 0) != pid) return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace synclatch::test
