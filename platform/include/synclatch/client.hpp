@@ -62,9 +62,10 @@ struct BackgroundSyncOptions {
 // Executor: every asynchronous callback (SyncRequest's, BackgroundSyncOptions'), and every sync started
 // by synchronize_async, synchronize_on_connectivity or background sync, runs on the client's own sync
 // thread, never on the caller's; a GUI app posts from there to its own thread. Callbacks may call any
-// method of the client except the destructor. The destructor cancels the sync in progress (it stops
-// between requests, losing nothing), drops queued ones without calling their callbacks, and joins the
-// sync thread.
+// method of the client except the destructor. SyncOptions' own callbacks (on_conflict, on_progress, ...)
+// run inside the sync, on the thread that runs it, and must not start another sync of this client. The
+// destructor cancels the sync in progress (it stops between requests, losing nothing), drops queued ones
+// without calling their callbacks, and joins the sync thread.
 class Client {
   public:
     // Opens (or creates) the local store in options.data_dir. Works offline: nothing is sent until the
