@@ -6,8 +6,10 @@
 
 #include <cctype>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <set>
+#include <tuple>
 
 #include "change_event.hpp"
 #include "crypto.hpp"
@@ -334,8 +336,15 @@ Result<sync::ListRecordsResult> SyncStore::list_records(std::string_view identit
                                                         std::int64_t max_results) const {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     if (last_sync_count < 0) return invalid("lastSyncCount must not be negative");
+    if (last_sync_count == std::numeric_limits<std::int64_t>::max()) return invalid("lastSyncCount is too large");
     auto cursor = decode_cursor(next_token);
     if (!cursor.ok()) return cursor.status();
+    // One lower bound for the index range: (sync_count, key) > (last_sync_count + 1, "") means
+    // sync_count > last_sync_count (keys are never empty); a NextToken further on replaces it. Given as two
+    // conditions, SQLite ranges the index on sync_count alone and filters the rest: every page would read
+    // all the records before it, and a long pull would take quadratic time.
+    RecordCursor from{last_sync_count + 1, ""};
+    if (std::tie(cursor->sync_count, cursor->key) > std::tie(from.sync_count, from.key)) from = *cursor;
     const std::int64_t page_size = max_results > 0 ? std::min(max_results, impl_->limits.max_results_per_page)
                                                    : impl_->limits.max_results_per_page;
 
@@ -354,10 +363,10 @@ Result<sync::ListRecordsResult> SyncStore::list_records(std::string_view identit
             sqlite::StatementScope select(
                 db.cached("SELECT key, value, sync_count, last_modified_date, last_modified_by, "
                           "device_last_modified_date "
-                          "FROM records WHERE identity_id = ?1 AND dataset_name = ?2 AND sync_count > ?3 "
-                          "AND (sync_count, key) > (?4, ?5) ORDER BY sync_count, key LIMIT ?6"));
-            select->bind(1, identity_id).bind(2, dataset).bind(3, last_sync_count);
-            select->bind(4, cursor->sync_count).bind(5, cursor->key).bind(6, page_size + 1);
+                          "FROM records WHERE identity_id = ?1 AND dataset_name = ?2 "
+                          "AND (sync_count, key) > (?3, ?4) ORDER BY sync_count, key LIMIT ?5"));
+            select->bind(1, identity_id).bind(2, dataset).bind(3, from.sync_count).bind(4, from.key);
+            select->bind(5, page_size + 1);
             while (select->step()) {
                 page.records.push_back(WireRecord{select->column_string(0), select->column_optional_string(1),
                                                   select->column_int64(2), select->column_int64(3),
