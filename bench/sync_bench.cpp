@@ -543,11 +543,11 @@ Run run_initial_pull(std::int64_t n, const fs::path& dir, const Options& options
 std::optional<json> run_pouchdb(const Options& options) {
     const fs::path script = fs::path(SYNCLATCH_POUCHDB_DIR) / "sync_bench.mjs";
     if (!fs::exists(fs::path(SYNCLATCH_POUCHDB_DIR) / "node_modules" / "pouchdb-server")) {
-        std::fprintf(
-            stderr,
-            "sync_bench: PouchDB is not installed in %s: run scripts/install-bench-deps.sh (or npm ci --prefix "
-            "bench/pouchdb), or pass --skip-pouchdb\n",
-            SYNCLATCH_POUCHDB_DIR);
+        std::fprintf(stderr,
+                     "sync_bench: PouchDB is not installed in %s: run scripts/install-bench-deps.sh (or npm "
+                     "ci --prefix "
+                     "bench/pouchdb), or pass --skip-pouchdb\n",
+                     SYNCLATCH_POUCHDB_DIR);
         return std::nullopt;
     }
     std::vector<std::string> args = {SYNCLATCH_NODE_EXECUTABLE, script.string()};
