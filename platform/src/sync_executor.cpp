@@ -47,8 +47,9 @@ void SyncExecutor::run() {
             continue;
         }
         auto first = queue_.begin();
-        if (first->first.first > Clock::now()) {
-            wake_.wait_until(lock, first->first.first);
+        // A copy: while this thread waits, cancel() or stop() may erase the task, and its due time with it.
+        if (const Clock::time_point due = first->first.first; due > Clock::now()) {
+            wake_.wait_until(lock, due);
             continue;
         }
         auto task = std::move(first->second);
