@@ -336,7 +336,8 @@ Result<sync::ListRecordsResult> SyncStore::list_records(std::string_view identit
                                                         std::int64_t max_results) const {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     if (last_sync_count < 0) return invalid("lastSyncCount must not be negative");
-    if (last_sync_count == std::numeric_limits<std::int64_t>::max()) return invalid("lastSyncCount is too large");
+    if (last_sync_count == std::numeric_limits<std::int64_t>::max())
+        return invalid("lastSyncCount is too large");
     auto cursor = decode_cursor(next_token);
     if (!cursor.ok()) return cursor.status();
     // One lower bound for the index range: (sync_count, key) > (last_sync_count + 1, "") means

@@ -4,7 +4,8 @@
 #include <filesystem>
 
 int main() {
-    std::filesystem::create_directories("things-data");  // or synclatch::platform::app_data_dir("com.example.things")
+    // An app would use synclatch::platform::app_data_dir("com.example.things").
+    std::filesystem::create_directories("things-data");
     auto client = synclatch::Client::open({
         .endpoint = "http://127.0.0.1:8080",  // a synclatch-server; nothing is sent before the first sync
         .identity_pool_id = "us-east-1:00000000-0000-0000-0000-000000000000",
