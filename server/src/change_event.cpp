@@ -11,7 +11,8 @@ using sync::detail::append_json_string;
 
 std::string dataset_change_event(std::string_view pool_id, std::string_view identity_id,
                                  std::string_view dataset, std::int64_t sync_count, sync::EpochMillis now,
-                                 const std::vector<sync::WireRecord>& written) {
+                                 const std::vector<sync::WireRecord>& written,
+                                 std::span<const RecordAuthorship> authorship) {
     std::string out;
     out.reserve(256 + written.size() * 160);
     out += '{';
@@ -40,6 +41,18 @@ std::string dataset_change_event(std::string_view pool_id, std::string_view iden
         append_json_field(out, "deviceLastModifiedDate", r.device_last_modified_date);
         out += ',';
         append_json_field(out, "op", r.value ? "replace" : "remove");
+        if (i < authorship.size()) {
+            const auto& a = authorship[i];
+            out += ',';
+            append_json_field(out, "origin", a.origin);
+            out += ',';
+            append_json_field(out, "version", a.version);
+            out += ',';
+            append_json_field(out, "originSeq", a.origin_seq);
+            out += a.existed ? ",\"existed\":true" : ",\"existed\":false";
+            out += ',';
+            append_json_field(out, "latch", a.latch_open ? "open" : "closed");
+        }
         out += '}';
     }
     out += "],";

@@ -12,8 +12,10 @@
 
 #include "http_server.hpp"
 #include "io_pool.hpp"
+#include "listener_processor.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
+#include "processor_runner.hpp"
 #include "push_hub.hpp"
 #include "push_service.hpp"
 #include "request_handler.hpp"
@@ -21,6 +23,7 @@
 #include "sigv4_authenticator.hpp"
 #include "stream_subscriptions.hpp"
 #include "sync_store.hpp"
+#include "trigger_processor.hpp"
 
 using namespace synclatch;
 using namespace synclatch::server;
@@ -51,6 +54,7 @@ int main(int argc, char** argv) {
     SyncStoreOptions store_options;
     store_options.path = (std::filesystem::path(options.data_dir) / "synclatch-server.db").string();
     store_options.limits = options.limits;
+    store_options.deployment_id = options.deployment_id;
     auto store = SyncStore::open(store_options);
     if (!store.ok()) return fail("cannot open " + store_options.path, store.status());
 
@@ -105,12 +109,26 @@ int main(int argc, char** argv) {
     metrics.add_gauge(
         "synclatch_events_appended", "Stream records appended so far (the last sequence number).",
         [&sync_store] { return static_cast<double>(sync_store.last_stream_seq().value_or(0)); });
+    std::vector<std::unique_ptr<ProcessorRunner>> processors;
+    for (const auto& name : options.processors) {
+        std::unique_ptr<Processor> processor;
+        if (name == "trigger")
+            processor = std::make_unique<TriggerProcessor>(sync_store, metrics, system_now);
+        if (name == "listener")
+            processor = std::make_unique<ListenerProcessor>(sync_store, metrics, system_now);
+        if (processor) processors.push_back(std::make_unique<ProcessorRunner>(std::move(processor)));
+    }
     auto endpoint = http.start();
     if (!endpoint.ok()) return fail("cannot start", endpoint.status());
     // Tests and scripts read this line to learn the port (with --listen HOST:0).
-    std::printf("synclatch-server listening on http://%s:%u (data: %s, auth: %s)\n",
-                endpoint->address().to_string().c_str(), endpoint->port(), options.data_dir.c_str(),
-                options.auth == AuthMode::none ? "none" : "sigv4");
+    std::string running;
+    for (const auto& name : options.processors)
+        running += (running.empty() ? "" : ", ") + name;
+    std::printf(
+        "synclatch-server listening on http://%s:%u (data: %s, auth: %s, deployment: %s, processors: %s)\n",
+        endpoint->address().to_string().c_str(), endpoint->port(), options.data_dir.c_str(),
+        options.auth == AuthMode::none ? "none" : "sigv4", sync_store.deployment_id().c_str(),
+        running.empty() ? "none" : running.c_str());
     std::fflush(stdout);
 
     // Stream retention, applied once a minute. Each pass is one short, index-driven transaction; the timer
@@ -146,6 +164,7 @@ int main(int argc, char** argv) {
     });
 
     io_pool.run();
+    processors.clear();      // each ends after its batch in flight, before the store it writes to closes
     bulk_publisher.reset();  // stops between batches; before the store it writes to closes
     store->reset();
     log(LogLevel::info, "stopped");

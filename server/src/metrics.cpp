@@ -28,6 +28,12 @@ void Metrics::record(std::string_view operation, unsigned status, std::chrono::n
     ++latency_count_;
 }
 
+void Metrics::count_processor_events(std::string_view processor, std::string_view outcome, std::uint64_t n) {
+    if (n == 0) return;
+    std::lock_guard lock(mutex_);
+    processor_events_[{std::string(processor), std::string(outcome)}] += n;
+}
+
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
     std::lock_guard lock(mutex_);
     gauges_.push_back({std::move(name), std::move(help), std::move(read)});
@@ -57,6 +63,14 @@ std::string Metrics::render() const {
         }
         out += "synclatch_request_duration_seconds_sum " + number(latency_sum_) + "\n";
         out += "synclatch_request_duration_seconds_count " + std::to_string(latency_count_) + "\n";
+        if (!processor_events_.empty()) {
+            out += "# HELP synclatch_processor_events_total Events stream processors handled, by outcome.\n";
+            out += "# TYPE synclatch_processor_events_total counter\n";
+            for (const auto& [key, count] : processor_events_) {
+                out += "synclatch_processor_events_total{processor=\"" + key.first + "\",outcome=\"" +
+                       key.second + "\"} " + std::to_string(count) + "\n";
+            }
+        }
     }
     for (const auto& gauge : gauges) {  // read outside the lock: a gauge may query the database
         out += "# HELP " + gauge.name + " " + gauge.help + "\n# TYPE " + gauge.name + " gauge\n";

@@ -24,6 +24,9 @@ class Metrics {
 
     void record(std::string_view operation, unsigned status, std::chrono::nanoseconds latency);
 
+    // Events a stream processor handled, by outcome (published, applied, skipped_by_latch, duplicate, ...).
+    void count_processor_events(std::string_view processor, std::string_view outcome, std::uint64_t n = 1);
+
     // A gauge whose value is read when metrics are rendered (open connections, records, events).
     void add_gauge(std::string name, std::string help, std::function<double()> read);
 
@@ -50,6 +53,8 @@ class Metrics {
         std::function<double()> read;
     };
     std::vector<Gauge> gauges_;  // guarded by mutex_
+    std::map<std::pair<std::string, std::string>, std::uint64_t, std::less<>> processor_events_;  // guarded
+                                                                                                  // by mutex_
 };
 
 }  // namespace synclatch::server

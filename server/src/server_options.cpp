@@ -69,6 +69,19 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                    "writer thread of their own)")
         ->check(CLI::Range(1u, 256u))
         ->capture_default_str();
+    app.add_option(
+           "--deployment-id", o.deployment_id,
+           "this deployment's id, the origin of its clients' writes and events (1-64 of "
+           "[A-Za-z0-9_.-]; default: the one in --data, else a random one). Fixed for a data dir's life")
+        ->check([](const std::string& id) {
+            const Status s = validate_deployment_id(id);
+            return s.ok() ? std::string() : s.message();
+        });
+    app.add_option("--processor", o.processors,
+                   "run a stream processor (repeatable). trigger: each client write becomes a thing-* event "
+                   "on stream events; listener: thing-* events from other sources are written into the "
+                   "identity's 'things' dataset (DESIGN.md, \"The latch\")")
+        ->check(CLI::IsMember({"trigger", "listener"}));
     app.add_option("--log-level", o.log_level, "error, warn, info or debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
         ->capture_default_str();

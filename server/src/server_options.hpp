@@ -31,6 +31,8 @@ struct ServerOptions {
     long credential_lifetime_seconds = 3600;
     long stream_retention_hours = 24 * 7;       // 0: keep records of any age
     long stream_retention_records = 1'000'000;  // per stream; 0: no count limit
+    std::string deployment_id;                  // "": the data dir's, else a random one
+    std::vector<std::string> processors;        // "trigger", "listener"
 };
 
 // Parses argv. Returns the options, or an exit code: 0 after --help, 2 after a usage error (printed).

@@ -132,8 +132,26 @@ constexpr const char* kVersion8 = R"sql(
 ALTER TABLE identity_pools ADD COLUMN cognito_events TEXT NOT NULL DEFAULT '{}';
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4,
-                                  kVersion5, kVersion6, kVersion7, kVersion8};
+// Version 9: the latch (DESIGN.md). A record remembers who authored its current version (origin: this
+// deployment for a client's write, else the deployment or service an applied event came from), its per-key
+// version (versions order by (version, origin)) and the origin's sequence number of that write (the event
+// id is origin:origin_seq). applied_events lets each processor apply an event once.
+constexpr const char* kVersion9 = R"sql(
+ALTER TABLE records ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+ALTER TABLE records ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE records ADD COLUMN origin_seq INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE applied_events (
+    processor TEXT    NOT NULL,
+    event_id  TEXT    NOT NULL,
+    applied   INTEGER NOT NULL,
+    PRIMARY KEY (processor, event_id)
+) WITHOUT ROWID;
+CREATE INDEX applied_events_by_time ON applied_events (applied);
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
+                                  kVersion6, kVersion7, kVersion8, kVersion9};
 
 }  // namespace
 

@@ -13,15 +13,14 @@
 
 #include "change_event.hpp"
 #include "crypto.hpp"
-#include "group_commit.hpp"
 #include "hex.hpp"
-#include "immutable_cache.hpp"
+#include "record_writes.hpp"
 #include "server_schema.hpp"
-#include "snapshot_readers.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/error.hpp"
 #include "sqlite/migrations.hpp"
 #include "sqlite/transaction.hpp"
+#include "sync_store_impl.hpp"
 #include "synclatch/core/validation.hpp"
 
 namespace synclatch::server {
@@ -33,18 +32,6 @@ using sync::RecordPatch;
 using sync::WireRecord;
 
 namespace {
-
-constexpr std::string_view kDatasetChangesStream = "dataset-changes";
-
-// Appends a record to a stream inside the caller's transaction; returns its sequence number.
-std::int64_t insert_stream_record(sqlite::Database& db, std::string_view stream,
-                                  std::string_view partition_key, std::string_view data,
-                                  EpochMillis created) {
-    sqlite::StatementScope append(db.cached(
-        "INSERT INTO stream_records (stream, partition_key, data, created) VALUES (?1, ?2, ?3, ?4)"));
-    append->bind(1, stream).bind(2, partition_key).bind(3, data).bind(4, created).run();
-    return db.last_insert_rowid();
-}
 
 Status invalid(std::string message) {
     return {Errc::invalid_argument, std::move(message)};
@@ -88,36 +75,6 @@ Result<RecordCursor> decode_cursor(std::string_view token) {
     return cursor;
 }
 
-struct DatasetRow {
-    std::int64_t sync_count = 0;
-    bool exists = false;
-    std::optional<std::int64_t> deleted_at;
-    EpochMillis creation_date = 0;
-    EpochMillis last_modified_date = 0;
-    std::string last_modified_by;
-    std::int64_t data_storage = 0;
-    std::int64_t num_records = 0;
-};
-
-std::optional<DatasetRow> load_dataset(sqlite::Database& db, std::string_view identity,
-                                       std::string_view name) {
-    sqlite::StatementScope select(db.cached(
-        "SELECT sync_count, exists_now, deleted_at, creation_date, last_modified_date, last_modified_by, "
-        "data_storage, num_records FROM datasets WHERE identity_id = ?1 AND name = ?2"));
-    select->bind(1, identity).bind(2, name);
-    if (!select->step()) return std::nullopt;
-    DatasetRow row;
-    row.sync_count = select->column_int64(0);
-    row.exists = select->column_int64(1) != 0;
-    if (!select->column_is_null(2)) row.deleted_at = select->column_int64(2);
-    row.creation_date = select->column_int64(3);
-    row.last_modified_date = select->column_int64(4);
-    row.last_modified_by = select->column_string(5);
-    row.data_storage = select->column_int64(6);
-    row.num_records = select->column_int64(7);
-    return row;
-}
-
 DatasetDescription describe(std::string_view identity, std::string_view name, const DatasetRow& row) {
     return {std::string(identity), std::string(name), row.creation_date, row.last_modified_date,
             row.last_modified_by,  row.data_storage,  row.num_records};
@@ -138,10 +95,6 @@ Status dataset_not_found(std::string_view name) {
     return {Errc::not_found, "Dataset " + std::string(name) + " does not exist"};
 }
 
-std::int64_t live_size(std::string_view key, const std::optional<std::string>& value) {
-    return value ? static_cast<std::int64_t>(key.size() + value->size()) : 0;
-}
-
 Status validate_patches(const std::vector<RecordPatch>& patches, const SyncLimits& limits) {
     if (patches.size() > limits.max_patches_per_request) {
         return {Errc::limit_exceeded,
@@ -159,54 +112,43 @@ Status validate_patches(const std::vector<RecordPatch>& patches, const SyncLimit
     return {};
 }
 
+// The deployment id kept in the database: the one asked for (stored on first use), or the stored one, or a
+// new random one. A data dir keeps its id for life: records and events name it as their origin, and a
+// deployment recognizes its own echoes by it.
+Result<std::string> claim_deployment_id(sqlite::Database& db, const std::string& wanted) {
+    if (!wanted.empty()) {
+        if (Status s = validate_deployment_id(wanted); !s.ok()) return s;
+    }
+    sqlite::Transaction tx(db, sqlite::Transaction::Mode::immediate);
+    sqlite::StatementScope select(db.cached("SELECT value FROM server_meta WHERE name = 'deployment_id'"));
+    if (select->step()) {
+        std::string stored = select->column_string(0);
+        if (!wanted.empty() && wanted != stored) {
+            return invalid("this data dir belongs to deployment '" + stored + "', not '" + wanted +
+                           "': a deployment id never changes (its records and events name it)");
+        }
+        return stored;
+    }
+    const std::string id = wanted.empty() ? "d-" + random_hex(6) : wanted;
+    sqlite::StatementScope insert(
+        db.cached("INSERT INTO server_meta (name, value) VALUES ('deployment_id', ?1)"));
+    insert->bind(1, id).run();
+    tx.commit();
+    return id;
+}
+
 }  // namespace
 
-struct SyncStore::Impl {
-    Impl(const SyncStoreOptions& options, const sqlite::OpenOptions& open_options)
-        : limits(options.limits),
-          writer(options.path, open_options),
-          readers(options.path, open_options, commits) {
-        writer.count_commits(commits);
+Status validate_deployment_id(std::string_view id) {
+    if (id.empty() || id.size() > 64)
+        return invalid("a deployment id is 1 to 64 characters of [A-Za-z0-9_.-]");
+    for (char c : id) {
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
+            return invalid("a deployment id is 1 to 64 characters of [A-Za-z0-9_.-]; '" + std::string(id) +
+                           "' is not");
     }
-
-    // Runs fn(Database&) -> Status or Result<T> in one immediate transaction, committed only on success.
-    template <class Fn>
-    auto write(Fn&& fn) -> decltype(fn(std::declval<sqlite::Database&>())) {
-        using R = decltype(fn(std::declval<sqlite::Database&>()));
-        try {
-            std::lock_guard lock(write_mutex);
-            sqlite::Transaction tx(writer, sqlite::Transaction::Mode::immediate);
-            R result = fn(writer);
-            if (result.ok()) tx.commit();
-            return result;
-        } catch (const sqlite::SqliteError& e) {
-            return R(sqlite::to_status(e));
-        }
-    }
-
-    // Runs fn(Database&) in a consistent snapshot that holds every acknowledged write.
-    template <class Fn>
-    auto read(Fn&& fn) -> decltype(fn(std::declval<sqlite::Database&>())) {
-        using R = decltype(fn(std::declval<sqlite::Database&>()));
-        try {
-            return readers.read(fn);
-        } catch (const sqlite::SqliteError& e) {
-            return R(sqlite::to_status(e));
-        }
-    }
-
-    const SyncLimits limits;
-    std::mutex write_mutex;
-    std::atomic<std::uint64_t> commits{0};  // kept by the writer; before it: it must outlive the writer
-    sqlite::Database writer;                // guarded by write_mutex
-    SnapshotReaders readers;
-    ImmutableCache<std::string> pool_of_identity{100'000};
-    ImmutableCache<IdentityCredentials> credentials{100'000};
-    // SyncTrigger settings by pool, filled on first use; set_cognito_events keeps it current.
-    mutable std::mutex triggers_mutex;
-    mutable std::map<std::string, std::string, std::less<>> triggers;  // guarded by triggers_mutex
-    GroupCommit committer{writer, write_mutex};                        // last: stopped (and drained) first
-};
+    return {};
+}
 
 Result<std::unique_ptr<SyncStore>> SyncStore::open(const SyncStoreOptions& options) {
     if (options.path.empty()) return invalid("the server database path is empty");
@@ -215,6 +157,9 @@ Result<std::unique_ptr<SyncStore>> SyncStore::open(const SyncStoreOptions& optio
     try {
         auto impl = std::make_unique<Impl>(options, open_options);
         sqlite::migrate(impl->writer, server_migrations());
+        auto deployment = claim_deployment_id(impl->writer, options.deployment_id);
+        if (!deployment.ok()) return deployment.status();
+        impl->deployment_id = std::move(deployment).value();
         return std::unique_ptr<SyncStore>(new SyncStore(std::move(impl)));
     } catch (const sqlite::SqliteError& e) {
         return sqlite::to_status(e);
@@ -226,6 +171,10 @@ SyncStore::~SyncStore() = default;
 
 const SyncLimits& SyncStore::limits() const noexcept {
     return impl_->limits;
+}
+
+const std::string& SyncStore::deployment_id() const noexcept {
+    return impl_->deployment_id;
 }
 
 Status SyncStore::ensure_pool(std::string_view pool_id, EpochMillis now) {
@@ -392,44 +341,19 @@ Result<sync::ListRecordsResult> SyncStore::list_records(std::string_view identit
 
 namespace {
 
-// UpdateRecords' work inside the writer's transaction (validated input): the records, the dataset row, the
-// usage counters and the outbox event; or an error and the caller rolls back.
+// UpdateRecords' work inside the writer's transaction (validated input): each patch is checked against the
+// stored sync count, then written as this deployment's own version (latch open); or an error and the
+// caller rolls back.
 Result<std::vector<WireRecord>> apply_update(sqlite::Database& db, const SyncLimits& limits,
-                                             std::string_view pool_id, std::string_view identity_id,
-                                             std::string_view dataset, std::string_view author,
-                                             const std::vector<RecordPatch>& patches, EpochMillis now) {
-    const auto row = load_dataset(db, identity_id, dataset);
-    const bool creating = !row || !row->exists;
-    if (creating) {
-        sqlite::StatementScope count(
-            db.cached("SELECT COUNT(*) FROM datasets WHERE identity_id = ?1 AND exists_now = 1"));
-        count->bind(1, identity_id);
-        count->step();
-        if (count->column_int64(0) >= limits.max_datasets_per_identity) {
-            return Status{
-                Errc::limit_exceeded,
-                "at most " + std::to_string(limits.max_datasets_per_identity) + " datasets per identity"};
-        }
-    }
-    const std::int64_t new_sync_count = (row ? row->sync_count : 0) + 1;
-    std::int64_t storage = creating ? 0 : row->data_storage;
-    std::int64_t num_records = creating ? 0 : row->num_records;
-
-    std::vector<WireRecord> written;
-    written.reserve(patches.size());
+                                             std::string_view deployment_id, std::string_view pool_id,
+                                             std::string_view identity_id, std::string_view dataset,
+                                             std::string_view author, const std::vector<RecordPatch>& patches,
+                                             EpochMillis now) {
+    std::vector<VersionedWrite> writes;
+    writes.reserve(patches.size());
     for (const auto& patch : patches) {
-        std::int64_t stored_sync_count = 0;
-        std::optional<std::string> stored_value;
-        if (!creating) {
-            sqlite::StatementScope select(
-                db.cached("SELECT sync_count, value FROM records WHERE identity_id = ?1 AND dataset_name "
-                          "= ?2 AND key = ?3"));
-            select->bind(1, identity_id).bind(2, dataset).bind(3, patch.key);
-            if (select->step()) {
-                stored_sync_count = select->column_int64(0);
-                stored_value = select->column_optional_string(1);
-            }
-        }
+        const auto stored = load_version(db, identity_id, dataset, patch.key);
+        const std::int64_t stored_sync_count = stored ? stored->sync_count : 0;
         // A lower count means the writer has not seen the stored version; a higher one is accepted
         // (PROTOCOL.md §3.3, our rule: server-side writers may pass the dataset count).
         if (patch.sync_count < stored_sync_count) {
@@ -437,59 +361,16 @@ Result<std::vector<WireRecord>> apply_update(sqlite::Database& db, const SyncLim
                                               " is: " + std::to_string(stored_sync_count) +
                                               " not: " + std::to_string(patch.sync_count)};
         }
-        std::optional<std::string> value;
-        if (patch.op == PatchOp::replace) value = patch.value.value_or("");
-        storage += live_size(patch.key, value) - live_size(patch.key, stored_value);
-        num_records += (value ? 1 : 0) - (stored_value ? 1 : 0);
-        written.push_back(WireRecord{patch.key, std::move(value), new_sync_count, now, std::string(author),
-                                     patch.device_last_modified_date.value_or(now)});
+        VersionedWrite w;
+        w.key = patch.key;
+        if (patch.op == PatchOp::replace) w.value = patch.value.value_or("");
+        w.device_last_modified_date = patch.device_last_modified_date.value_or(now);
+        w.existed = stored && stored->value;
+        w.stored_size = stored ? live_size(patch.key, stored->value) : 0;
+        writes.push_back(std::move(w));
     }
-    if (num_records > limits.max_records_per_dataset) {
-        return Status{Errc::limit_exceeded,
-                      "at most " + std::to_string(limits.max_records_per_dataset) + " records per dataset"};
-    }
-    if (storage > limits.max_bytes_per_dataset) {
-        return Status{Errc::limit_exceeded,
-                      "at most " + std::to_string(limits.max_bytes_per_dataset) + " bytes per dataset"};
-    }
-
-    for (const auto& r : written) {
-        sqlite::StatementScope upsert(db.cached(
-            "INSERT INTO records (identity_id, dataset_name, key, value, sync_count, last_modified_date, "
-            "last_modified_by, device_last_modified_date) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-            "ON CONFLICT (identity_id, dataset_name, key) DO UPDATE SET value = excluded.value, "
-            "sync_count = excluded.sync_count, last_modified_date = excluded.last_modified_date, "
-            "last_modified_by = excluded.last_modified_by, "
-            "device_last_modified_date = excluded.device_last_modified_date"));
-        upsert->bind(1, identity_id).bind(2, dataset).bind(3, r.key).bind_optional(4, r.value);
-        upsert->bind(5, r.sync_count).bind(6, r.last_modified_date).bind(7, r.last_modified_by);
-        upsert->bind(8, r.device_last_modified_date).run();
-    }
-    {
-        sqlite::StatementScope upsert(db.cached(
-            "INSERT INTO datasets (identity_id, name, sync_count, creation_date, last_modified_date, "
-            "last_modified_by, data_storage, num_records) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7) "
-            "ON CONFLICT (identity_id, name) DO UPDATE SET sync_count = excluded.sync_count, "
-            "creation_date = CASE WHEN exists_now = 0 THEN excluded.creation_date ELSE creation_date "
-            "END, "
-            "exists_now = 1, last_modified_date = excluded.last_modified_date, "
-            "last_modified_by = excluded.last_modified_by, data_storage = excluded.data_storage, "
-            "num_records = excluded.num_records"));
-        upsert->bind(1, identity_id).bind(2, dataset).bind(3, new_sync_count).bind(4, now).bind(5, author);
-        upsert->bind(6, storage).bind(7, num_records).run();
-    }
-    {
-        // (The identity's LastModifiedDate is derived from its datasets when asked: one row less to write.)
-        sqlite::StatementScope session(
-            db.cached("UPDATE identity_pools SET sync_sessions = sync_sessions + 1, last_modified = ?2 "
-                      "WHERE pool_id = ?1"));
-        session->bind(1, pool_id).bind(2, now).run();
-    }
-    // The outbox: the event commits with the write, or neither does.
-    insert_stream_record(db, kDatasetChangesStream, identity_id,
-                         dataset_change_event(pool_id, identity_id, dataset, new_sync_count, now, written),
-                         now);
-    return written;
+    return write_versions(db, limits, pool_id, identity_id, dataset, author,
+                          Authorship{deployment_id, /*latch_open=*/true}, std::move(writes), now);
 }
 
 std::vector<std::string> read_subscribers(sqlite::Database& db, std::string_view identity_id,
@@ -528,9 +409,10 @@ void SyncStore::submit_update_records(std::string identity_id, std::string datas
                                                   now,
                                                   {}});
     impl_->committer.submit(
-        [update, &limits = impl_->limits](sqlite::Database& db) -> Status {
-            auto written = apply_update(db, limits, update->pool_id, update->identity_id, update->dataset,
-                                        update->author, update->patches, update->now);
+        [update, &limits = impl_->limits,
+         &deployment = impl_->deployment_id](sqlite::Database& db) -> Status {
+            auto written = apply_update(db, limits, deployment, update->pool_id, update->identity_id,
+                                        update->dataset, update->author, update->patches, update->now);
             if (!written.ok()) return written.status();
             update->outcome.records = std::move(written).value();
             // Read here, in the write's own transaction, rather than in a read transaction of its own.
@@ -1006,11 +888,7 @@ Status SyncStore::set_checkpoint(std::string_view stream, std::string_view group
                                  EpochMillis now) {
     if (seq < 0) return invalid("SequenceNumber must not be negative");
     return impl_->write([&](sqlite::Database& db) {
-        sqlite::StatementScope upsert(db.cached(
-            "INSERT INTO stream_checkpoints (stream, consumer_group, seq, updated) VALUES (?1, ?2, ?3, ?4) "
-            "ON CONFLICT (stream, consumer_group) DO UPDATE SET seq = excluded.seq, updated = "
-            "excluded.updated"));
-        upsert->bind(1, stream).bind(2, group).bind(3, seq).bind(4, now).run();
+        store_checkpoint(db, Checkpoint{std::string(stream), std::string(group), seq}, now);
         return Status{};
     });
 }

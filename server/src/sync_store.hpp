@@ -33,7 +33,13 @@ struct SyncStoreOptions {
     std::string path;  // the SQLite file (created when missing)
     SyncLimits limits;
     bool durable = true;  // synchronous=FULL; off only for tests that do not care about power loss
+    // This deployment's id, the origin of its clients' writes (DESIGN.md "The latch"). Empty: the one the
+    // database holds, or a new random one. A database keeps its first id; asking for another is an error.
+    std::string deployment_id;
 };
+
+// 1 to 64 of [A-Za-z0-9_.-] (no ':': event ids are "<origin>:<origin seq>").
+Status validate_deployment_id(std::string_view id);
 
 // GetBulkPublishDetails. status: NOT_STARTED, IN_PROGRESS, FAILED or SUCCEEDED.
 struct BulkPublishDetails {
@@ -65,6 +71,43 @@ struct StreamRecord {
     EpochMillis created = 0;
 };
 
+// A consumer group's position in a stream: every record up to seq is done.
+struct Checkpoint {
+    std::string stream;
+    std::string group;
+    std::int64_t seq = 0;
+};
+
+// A record to append to a stream.
+struct NewStreamRecord {
+    std::string partition_key;
+    std::string data;  // JSON text
+};
+
+// A record version received in an event from elsewhere, to be written with the latch closed.
+struct ReceivedWrite {
+    std::string event_id;  // applied at most once per processor
+    std::string pool_id;   // the identity's pool: a new identity is created in it ("": it must exist)
+    std::string identity_id;
+    std::string dataset;
+    std::string key;
+    std::optional<std::string> value;  // nullopt: a removal
+    std::string origin;                // who authored the version (becomes LastModifiedBy too)
+    std::int64_t version = 0;
+    std::int64_t origin_seq = 0;
+    EpochMillis device_last_modified_date = 0;
+    // Appended to stream "events" if and only if the write is applied (a bridge forwarding it).
+    std::optional<NewStreamRecord> forward;
+};
+
+enum class ApplyOutcome { applied, duplicate, stale, rejected };
+// "applied", "duplicate", "stale" or "rejected" (metrics labels).
+const char* apply_outcome_name(ApplyOutcome outcome);
+struct AppliedWrite {
+    ApplyOutcome outcome = ApplyOutcome::applied;
+    std::string reason;  // why it was rejected
+};
+
 // Temporary credentials of one identity (Cognito Identity's GetCredentialsForIdentity).
 struct IdentityCredentials {
     std::string access_key_id;
@@ -85,6 +128,7 @@ class SyncStore {
     SyncStore& operator=(const SyncStore&) = delete;
 
     const SyncLimits& limits() const noexcept;
+    const std::string& deployment_id() const noexcept;
 
     // Identity pools and identities.
     Status ensure_pool(std::string_view pool_id, EpochMillis now);
@@ -193,6 +237,26 @@ class SyncStore {
     // A consumer group's durable position in a stream (0 when it has none yet).
     Result<std::int64_t> checkpoint(std::string_view stream, std::string_view group) const;
     Status set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq, EpochMillis now);
+
+    // Processors (DESIGN.md "The latch"). Appends records to a stream and moves a checkpoint in one
+    // transaction: what a processor publishes for its input exists exactly once, even across a crash.
+    Status publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
+                   const Checkpoint& done, EpochMillis now);
+    // Writes what events carried with the latch closed, in one transaction with the checkpoint: each event
+    // at most once per processor (duplicate), never an older version over a newer one by (version, origin)
+    // order (stale). A write that breaks a rule (names, quotas, unknown identity) is rejected alone.
+    Result<std::vector<AppliedWrite>> apply_received(std::string_view processor,
+                                                     std::vector<ReceivedWrite> writes,
+                                                     const Checkpoint& done, EpochMillis now);
+    // Who authored a record's current version, and which version it is (nullopt: no such record).
+    struct RecordVersion {
+        std::optional<std::string> value;
+        std::string origin;
+        std::int64_t version = 0;
+        std::int64_t sync_count = 0;
+    };
+    Result<std::optional<RecordVersion>> record_version(std::string_view identity_id,
+                                                        std::string_view dataset, std::string_view key) const;
 
     // A secret kept in the database, made on first use (signs session tokens).
     Result<std::string> server_secret();

@@ -1,0 +1,120 @@
+// Making thing-* events from dataset changes, and reading them back.
+#include "domain_event.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace synclatch::server {
+
+using json = nlohmann::json;
+
+namespace {
+
+Status invalid(std::string message) {
+    return {Errc::invalid_argument, "event: " + std::move(message)};
+}
+
+const json* member(const json& object, const char* name) {
+    if (!object.is_object()) return nullptr;
+    auto found = object.find(name);
+    return found == object.end() ? nullptr : &*found;
+}
+
+std::optional<std::string> string_member(const json& object, const char* name) {
+    const json* m = member(object, name);
+    if (!m || !m->is_string()) return std::nullopt;
+    return m->get<std::string>();
+}
+
+std::optional<std::int64_t> integer_member(const json& object, const char* name) {
+    const json* m = member(object, name);
+    if (!m || !m->is_number_integer()) return std::nullopt;
+    return m->get<std::int64_t>();
+}
+
+}  // namespace
+
+std::optional<json> thing_event(const json& change, const json& record) {
+    if (record.value("latch", "") != "open") return std::nullopt;
+    const std::string pool = change.value("identityPoolId", "");
+    const std::string identity = change.value("identityId", "");
+    const std::string origin = record.value("origin", "");
+    const std::int64_t origin_seq = record.value("originSeq", std::int64_t{0});
+    const bool removed = record.value("op", "") == "remove";
+
+    json thing = json::object();
+    if (!removed && record.contains("value")) {
+        json fields = json::parse(record.at("value").get<std::string>(), nullptr, false);
+        if (fields.is_object()) {
+            thing = std::move(fields);
+        } else {
+            thing["value"] = record.at("value");
+        }
+    }
+    thing["id"] = record.value("key", "");
+    thing["identityId"] = identity;
+
+    json raw = record;
+    raw.erase("latch");
+    return json{
+        {"id", origin + ":" + std::to_string(origin_seq)},
+        {"type", removed                          ? "thing-deleted"
+                 : record.value("existed", false) ? "thing-updated"
+                                                  : "thing-created"},
+        {"timestamp", record.value("lastModifiedDate", std::int64_t{0})},
+        {"partitionKey", identity},
+        {"tags",
+         {{"region", pool.substr(0, pool.find(':'))},
+          {"identityPoolId", pool},
+          {"datasetName", change.value("datasetName", "")},
+          {"source", origin}}},
+        {"thing", std::move(thing)},
+        {"raw", std::move(raw)},
+        {"origin", origin},
+        {"originSeq", origin_seq},
+        {"version", record.value("version", std::int64_t{0})},
+        {"hops", 0},
+    };
+}
+
+bool is_thing_event(const json& event) {
+    const auto type = string_member(event, "type");
+    return type && type->starts_with("thing-");
+}
+
+Result<ThingEvent> read_thing_event(json& event) {
+    ThingEvent e;
+    auto id = string_member(event, "id");
+    if (!id || id->empty()) return invalid("id is required");
+    e.id = std::move(*id);
+    e.type = string_member(event, "type").value_or("");
+    if (e.type != "thing-created" && e.type != "thing-updated" && e.type != "thing-deleted")
+        return invalid("type " + e.type + " is not thing-created, thing-updated or thing-deleted");
+    e.removed = e.type == "thing-deleted";
+    const json* tags = member(event, "tags");
+    if (!tags || !tags->is_object()) return invalid("tags is required");
+    auto source = string_member(*tags, "source");
+    if (!source) return invalid("tags.source is required");
+    e.source = std::move(*source);
+    e.identity_pool_id = string_member(*tags, "identityPoolId").value_or("");
+    e.dataset = string_member(*tags, "datasetName").value_or("");
+    auto thing = event.find("thing");
+    if (thing == event.end() || !thing->is_object()) return invalid("thing is required");
+    e.thing = &*thing;
+    auto identity = string_member(*thing, "identityId");
+    if (!identity) return invalid("thing.identityId is required");
+    e.identity_id = std::move(*identity);
+    auto thing_id = string_member(*thing, "id");
+    if (!thing_id) return invalid("thing.id is required");
+    e.thing_id = std::move(*thing_id);
+    auto timestamp = integer_member(event, "timestamp");
+    if (!timestamp) return invalid("timestamp is required (epoch milliseconds)");
+    e.timestamp = *timestamp;
+    e.version = integer_member(event, "version").value_or(e.timestamp);
+    e.origin_seq = integer_member(event, "originSeq").value_or(0);
+    e.hops = integer_member(event, "hops").value_or(0);
+    if (e.hops < 0) return invalid("hops must not be negative");
+    if (const json* raw = member(event, "raw")) e.raw_value = string_member(*raw, "value");
+    return e;
+}
+
+}  // namespace synclatch::server

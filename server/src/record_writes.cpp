@@ -1,0 +1,174 @@
+// The server's single record-write path: versions, origins, the deployment clock, and the outbox event.
+#include "record_writes.hpp"
+
+#include <algorithm>
+
+#include "change_event.hpp"
+#include "sqlite/statement.hpp"
+
+namespace synclatch::server {
+
+namespace sqlite = core::sqlite;
+using sync::WireRecord;
+
+namespace {
+
+// The deployment's clock (a Lamport clock in server_meta): latch-open writes take its next values as their
+// version and origin sequence, and it moves past every version written, so a local write always orders
+// after every version this deployment has seen of its key, even one erased by DeleteDataset since.
+std::int64_t advance_clock(sqlite::Database& db, std::int64_t to_at_least, std::int64_t take) {
+    sqlite::StatementScope update(db.cached(
+        "INSERT INTO server_meta (name, value) VALUES ('clock', ?1 + ?2) ON CONFLICT (name) DO UPDATE SET "
+        "value = max(CAST(value AS INTEGER), ?1) + ?2 RETURNING CAST(value AS INTEGER)"));
+    update->bind(1, to_at_least).bind(2, take);
+    update->step();
+    return update->column_int64(0);
+}
+
+}  // namespace
+
+std::optional<DatasetRow> load_dataset(sqlite::Database& db, std::string_view identity,
+                                       std::string_view name) {
+    sqlite::StatementScope select(db.cached(
+        "SELECT sync_count, exists_now, deleted_at, creation_date, last_modified_date, last_modified_by, "
+        "data_storage, num_records FROM datasets WHERE identity_id = ?1 AND name = ?2"));
+    select->bind(1, identity).bind(2, name);
+    if (!select->step()) return std::nullopt;
+    DatasetRow row;
+    row.sync_count = select->column_int64(0);
+    row.exists = select->column_int64(1) != 0;
+    if (!select->column_is_null(2)) row.deleted_at = select->column_int64(2);
+    row.creation_date = select->column_int64(3);
+    row.last_modified_date = select->column_int64(4);
+    row.last_modified_by = select->column_string(5);
+    row.data_storage = select->column_int64(6);
+    row.num_records = select->column_int64(7);
+    return row;
+}
+
+std::int64_t live_size(std::string_view key, const std::optional<std::string>& value) {
+    return value ? static_cast<std::int64_t>(key.size() + value->size()) : 0;
+}
+
+std::optional<StoredVersion> load_version(sqlite::Database& db, std::string_view identity,
+                                          std::string_view dataset, std::string_view key) {
+    sqlite::StatementScope select(
+        db.cached("SELECT sync_count, value, origin, version FROM records WHERE identity_id = ?1 AND "
+                  "dataset_name = ?2 AND key = ?3"));
+    select->bind(1, identity).bind(2, dataset).bind(3, key);
+    if (!select->step()) return std::nullopt;
+    return StoredVersion{select->column_int64(0), select->column_optional_string(1), select->column_string(2),
+                         select->column_int64(3)};
+}
+
+std::int64_t insert_stream_record(sqlite::Database& db, std::string_view stream,
+                                  std::string_view partition_key, std::string_view data,
+                                  EpochMillis created) {
+    sqlite::StatementScope append(db.cached(
+        "INSERT INTO stream_records (stream, partition_key, data, created) VALUES (?1, ?2, ?3, ?4)"));
+    append->bind(1, stream).bind(2, partition_key).bind(3, data).bind(4, created).run();
+    return db.last_insert_rowid();
+}
+
+void store_checkpoint(sqlite::Database& db, const Checkpoint& checkpoint, EpochMillis now) {
+    sqlite::StatementScope upsert(db.cached(
+        "INSERT INTO stream_checkpoints (stream, consumer_group, seq, updated) VALUES (?1, ?2, ?3, ?4) "
+        "ON CONFLICT (stream, consumer_group) DO UPDATE SET seq = excluded.seq, updated = excluded.updated"));
+    upsert->bind(1, checkpoint.stream).bind(2, checkpoint.group).bind(3, checkpoint.seq).bind(4, now).run();
+}
+
+Result<std::vector<WireRecord>> write_versions(sqlite::Database& db, const SyncLimits& limits,
+                                               std::string_view pool_id, std::string_view identity_id,
+                                               std::string_view dataset, std::string_view author,
+                                               const Authorship& by, std::vector<VersionedWrite> writes,
+                                               EpochMillis now) {
+    const auto row = load_dataset(db, identity_id, dataset);
+    const bool creating = !row || !row->exists;
+    if (creating) {
+        sqlite::StatementScope count(
+            db.cached("SELECT COUNT(*) FROM datasets WHERE identity_id = ?1 AND exists_now = 1"));
+        count->bind(1, identity_id);
+        count->step();
+        if (count->column_int64(0) >= limits.max_datasets_per_identity) {
+            return Status{
+                Errc::limit_exceeded,
+                "at most " + std::to_string(limits.max_datasets_per_identity) + " datasets per identity"};
+        }
+    }
+    const std::int64_t new_sync_count = (row ? row->sync_count : 0) + 1;
+    std::int64_t storage = creating ? 0 : row->data_storage;
+    std::int64_t num_records = creating ? 0 : row->num_records;
+    for (const auto& w : writes) {
+        storage += live_size(w.key, w.value) - w.stored_size;
+        num_records += (w.value ? 1 : 0) - (w.existed ? 1 : 0);
+    }
+    if (num_records > limits.max_records_per_dataset) {
+        return Status{Errc::limit_exceeded,
+                      "at most " + std::to_string(limits.max_records_per_dataset) + " records per dataset"};
+    }
+    if (storage > limits.max_bytes_per_dataset) {
+        return Status{Errc::limit_exceeded,
+                      "at most " + std::to_string(limits.max_bytes_per_dataset) + " bytes per dataset"};
+    }
+
+    if (by.latch_open) {
+        std::int64_t next = advance_clock(db, 0, static_cast<std::int64_t>(writes.size())) -
+                            static_cast<std::int64_t>(writes.size());
+        for (auto& w : writes)
+            w.version = w.origin_seq = ++next;
+    } else {
+        std::int64_t highest = 0;
+        for (const auto& w : writes)
+            highest = std::max(highest, w.version);
+        advance_clock(db, highest, 0);
+    }
+
+    std::vector<WireRecord> written;
+    std::vector<RecordAuthorship> authorship;
+    written.reserve(writes.size());
+    authorship.reserve(writes.size());
+    for (auto& w : writes) {
+        sqlite::StatementScope upsert(db.cached(
+            "INSERT INTO records (identity_id, dataset_name, key, value, sync_count, last_modified_date, "
+            "last_modified_by, device_last_modified_date, origin, version, origin_seq) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+            "ON CONFLICT (identity_id, dataset_name, key) DO UPDATE SET value = excluded.value, "
+            "sync_count = excluded.sync_count, last_modified_date = excluded.last_modified_date, "
+            "last_modified_by = excluded.last_modified_by, "
+            "device_last_modified_date = excluded.device_last_modified_date, origin = excluded.origin, "
+            "version = excluded.version, origin_seq = excluded.origin_seq"));
+        upsert->bind(1, identity_id).bind(2, dataset).bind(3, w.key).bind_optional(4, w.value);
+        upsert->bind(5, new_sync_count).bind(6, now).bind(7, author).bind(8, w.device_last_modified_date);
+        upsert->bind(9, by.origin).bind(10, w.version).bind(11, w.origin_seq).run();
+        authorship.push_back({std::string(by.origin), w.version, w.origin_seq, w.existed, by.latch_open});
+        written.push_back(WireRecord{std::move(w.key), std::move(w.value), new_sync_count, now,
+                                     std::string(author), w.device_last_modified_date});
+    }
+    {
+        sqlite::StatementScope upsert(db.cached(
+            "INSERT INTO datasets (identity_id, name, sync_count, creation_date, last_modified_date, "
+            "last_modified_by, data_storage, num_records) VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7) "
+            "ON CONFLICT (identity_id, name) DO UPDATE SET sync_count = excluded.sync_count, "
+            "creation_date = CASE WHEN exists_now = 0 THEN excluded.creation_date ELSE creation_date "
+            "END, "
+            "exists_now = 1, last_modified_date = excluded.last_modified_date, "
+            "last_modified_by = excluded.last_modified_by, data_storage = excluded.data_storage, "
+            "num_records = excluded.num_records"));
+        upsert->bind(1, identity_id).bind(2, dataset).bind(3, new_sync_count).bind(4, now).bind(5, author);
+        upsert->bind(6, storage).bind(7, num_records).run();
+    }
+    {
+        // (The identity's LastModifiedDate is derived from its datasets when asked: one row less to write.)
+        sqlite::StatementScope session(
+            db.cached("UPDATE identity_pools SET sync_sessions = sync_sessions + 1, last_modified = ?2 "
+                      "WHERE pool_id = ?1"));
+        session->bind(1, pool_id).bind(2, now).run();
+    }
+    // The outbox: the event commits with the write, or neither does.
+    insert_stream_record(
+        db, kDatasetChangesStream, identity_id,
+        dataset_change_event(pool_id, identity_id, dataset, new_sync_count, now, written, authorship), now);
+    return written;
+}
+
+}  // namespace synclatch::server

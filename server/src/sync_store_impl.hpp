@@ -1,0 +1,70 @@
+// SyncStore's state, shared by the files that implement its parts (sync_store.cpp: Cognito Sync semantics;
+// sync_store_latch.cpp: what processors publish and apply).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "group_commit.hpp"
+#include "immutable_cache.hpp"
+#include "snapshot_readers.hpp"
+#include "sqlite/database.hpp"
+#include "sqlite/error.hpp"
+#include "sqlite/transaction.hpp"
+#include "sync_store.hpp"
+
+namespace synclatch::server {
+
+namespace sqlite = core::sqlite;
+
+struct SyncStore::Impl {
+    Impl(const SyncStoreOptions& options, const sqlite::OpenOptions& open_options)
+        : limits(options.limits),
+          writer(options.path, open_options),
+          readers(options.path, open_options, commits) {
+        writer.count_commits(commits);
+    }
+
+    // Runs fn(Database&) -> Status or Result<T> in one immediate transaction, committed only on success.
+    template <class Fn>
+    auto write(Fn&& fn) -> decltype(fn(std::declval<sqlite::Database&>())) {
+        using R = decltype(fn(std::declval<sqlite::Database&>()));
+        try {
+            std::lock_guard lock(write_mutex);
+            sqlite::Transaction tx(writer, sqlite::Transaction::Mode::immediate);
+            R result = fn(writer);
+            if (result.ok()) tx.commit();
+            return result;
+        } catch (const sqlite::SqliteError& e) {
+            return R(sqlite::to_status(e));
+        }
+    }
+
+    // Runs fn(Database&) in a consistent snapshot that holds every acknowledged write.
+    template <class Fn>
+    auto read(Fn&& fn) -> decltype(fn(std::declval<sqlite::Database&>())) {
+        using R = decltype(fn(std::declval<sqlite::Database&>()));
+        try {
+            return readers.read(fn);
+        } catch (const sqlite::SqliteError& e) {
+            return R(sqlite::to_status(e));
+        }
+    }
+
+    const SyncLimits limits;
+    std::string deployment_id;  // set once by open()
+    std::mutex write_mutex;
+    std::atomic<std::uint64_t> commits{0};  // kept by the writer; before it: it must outlive the writer
+    sqlite::Database writer;                // guarded by write_mutex
+    SnapshotReaders readers;
+    ImmutableCache<std::string> pool_of_identity{100'000};
+    ImmutableCache<IdentityCredentials> credentials{100'000};
+    // SyncTrigger settings by pool, filled on first use; set_cognito_events keeps it current.
+    mutable std::mutex triggers_mutex;
+    mutable std::map<std::string, std::string, std::less<>> triggers;  // guarded by triggers_mutex
+    GroupCommit committer{writer, write_mutex};                        // last: stopped (and drained) first
+};
+
+}  // namespace synclatch::server

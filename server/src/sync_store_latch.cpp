@@ -1,0 +1,135 @@
+// SyncStore's processor side (DESIGN.md "The latch"): publishing with a checkpoint, and applying received
+// versions with the latch closed, once each, newest version wins.
+#include <tuple>
+
+#include "record_writes.hpp"
+#include "sqlite/statement.hpp"
+#include "sync_store_impl.hpp"
+#include "synclatch/core/validation.hpp"
+
+namespace synclatch::server {
+
+namespace {
+
+Status validate_received(const ReceivedWrite& w) {
+    if (w.event_id.empty() || w.event_id.size() > 256)
+        return {Errc::invalid_argument, "an event id is 1 to 256 characters"};
+    if (Status s = validate_deployment_id(w.origin); !s.ok()) return s;
+    if (w.version < 1) return {Errc::invalid_argument, "a version is a positive integer"};
+    if (Status s = core::validate_identity_id(w.identity_id); !s.ok()) return s;
+    if (Status s = core::validate_dataset_name(w.dataset); !s.ok()) return s;
+    if (Status s = core::validate_key(w.key); !s.ok()) return s;
+    if (w.value) {
+        if (Status s = core::validate_value(*w.value); !s.ok()) return s;
+    }
+    return {};
+}
+
+// The identity's pool; the identity is created (as the event's pool names it) when new here.
+Result<std::string> pool_for(sqlite::Database& db, const ReceivedWrite& w, EpochMillis now) {
+    sqlite::StatementScope select(db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1"));
+    select->bind(1, w.identity_id);
+    if (select->step()) return select->column_string(0);
+    if (w.pool_id.empty())
+        return Status{Errc::not_found, "identity " + w.identity_id + " is unknown here and no pool is named"};
+    sqlite::StatementScope pool(db.cached("SELECT 1 FROM identity_pools WHERE pool_id = ?1"));
+    pool->bind(1, w.pool_id);
+    if (!pool->step()) return Status{Errc::not_found, "identity pool " + w.pool_id + " does not exist here"};
+    sqlite::StatementScope insert(db.cached(
+        "INSERT INTO identities (identity_id, pool_id, created, last_modified) VALUES (?1, ?2, ?3, ?3)"));
+    insert->bind(1, w.identity_id).bind(2, w.pool_id).bind(3, now).run();
+    return w.pool_id;
+}
+
+// One received write inside the caller's savepoint; an error means: roll it back, rejected.
+Result<ApplyOutcome> apply_one(sqlite::Database& db, const SyncLimits& limits, std::string_view processor,
+                               ReceivedWrite& w, EpochMillis now) {
+    if (Status s = validate_received(w); !s.ok()) return s;
+    {
+        sqlite::StatementScope seen(
+            db.cached("INSERT INTO applied_events (processor, event_id, applied) VALUES (?1, ?2, ?3) "
+                      "ON CONFLICT DO NOTHING"));
+        seen->bind(1, processor).bind(2, w.event_id).bind(3, now).run();
+        if (db.changes() == 0) return ApplyOutcome::duplicate;
+    }
+    auto pool = pool_for(db, w, now);
+    if (!pool.ok()) return pool.status();
+    const auto stored = load_version(db, w.identity_id, w.dataset, w.key);
+    if (stored && std::tie(stored->version, stored->origin) >= std::tie(w.version, w.origin))
+        return ApplyOutcome::stale;
+    VersionedWrite write;
+    write.key = w.key;
+    write.value = w.value;
+    write.device_last_modified_date = w.device_last_modified_date;
+    write.version = w.version;
+    write.origin_seq = w.origin_seq;
+    write.existed = stored && stored->value;
+    write.stored_size = stored ? live_size(w.key, stored->value) : 0;
+    std::vector<VersionedWrite> writes;
+    writes.push_back(std::move(write));
+    auto written = write_versions(db, limits, *pool, w.identity_id, w.dataset, w.origin,
+                                  Authorship{w.origin, /*latch_open=*/false}, std::move(writes), now);
+    if (!written.ok()) return written.status();
+    if (w.forward) insert_stream_record(db, "events", w.forward->partition_key, w.forward->data, now);
+    return ApplyOutcome::applied;
+}
+
+}  // namespace
+
+const char* apply_outcome_name(ApplyOutcome outcome) {
+    switch (outcome) {
+        case ApplyOutcome::applied:
+            return "applied";
+        case ApplyOutcome::duplicate:
+            return "duplicate";
+        case ApplyOutcome::stale:
+            return "stale";
+        case ApplyOutcome::rejected:
+            break;
+    }
+    return "rejected";
+}
+
+Status SyncStore::publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
+                          const Checkpoint& done, EpochMillis now) {
+    return impl_->write([&](sqlite::Database& db) {
+        for (const auto& r : records)
+            insert_stream_record(db, stream, r.partition_key, r.data, now);
+        store_checkpoint(db, done, now);
+        return Status{};
+    });
+}
+
+Result<std::vector<AppliedWrite>> SyncStore::apply_received(std::string_view processor,
+                                                            std::vector<ReceivedWrite> writes,
+                                                            const Checkpoint& done, EpochMillis now) {
+    return impl_->write([&](sqlite::Database& db) -> Result<std::vector<AppliedWrite>> {
+        std::vector<AppliedWrite> outcomes(writes.size());
+        for (std::size_t i = 0; i < writes.size(); ++i) {
+            db.run_cached("SAVEPOINT received");
+            auto outcome = apply_one(db, impl_->limits, processor, writes[i], now);
+            if (outcome.ok()) {
+                outcomes[i].outcome = *outcome;
+            } else {
+                db.run_cached("ROLLBACK TO received");
+                outcomes[i] = {ApplyOutcome::rejected, outcome.status().message()};
+            }
+            db.run_cached("RELEASE received");
+        }
+        store_checkpoint(db, done, now);
+        return outcomes;
+    });
+}
+
+Result<std::optional<SyncStore::RecordVersion>> SyncStore::record_version(std::string_view identity_id,
+                                                                          std::string_view dataset,
+                                                                          std::string_view key) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::optional<RecordVersion>> {
+        const auto stored = load_version(db, identity_id, dataset, key);
+        if (!stored) return std::optional<RecordVersion>();
+        return std::optional<RecordVersion>(
+            RecordVersion{stored->value, stored->origin, stored->version, stored->sync_count});
+    });
+}
+
+}  // namespace synclatch::server

@@ -1,0 +1,248 @@
+// The latch with real server processes (DESIGN.md "The latch"): the trigger and the listener alone and
+// combined, redelivery, stale events, and crashes between a write and its publication. Every test bounds
+// the number of events, so a loop would fail it rather than hang it.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "support/deployment.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace synclatch::test;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::vector<std::string> kTriggerAndListener = {"--processor", "trigger", "--processor", "listener"};
+
+// A thing-* event as another service publishes it.
+json thing_event(const std::string& identity, const std::string& thing_id, const std::string& name,
+                 long version, const std::string& type = "thing-created",
+                 const std::string& source = "things-svc") {
+    return {{"id", source + ":" + thing_id + ":" + std::to_string(version)},
+            {"type", type},
+            {"timestamp", 1'700'000'000'000L + version},
+            {"partitionKey", identity},
+            {"tags", {{"region", "us-east-1"}, {"identityPoolId", kTestPool}, {"source", source}}},
+            {"thing", {{"id", thing_id}, {"name", name}, {"identityId", identity}}},
+            {"version", version}};
+}
+
+// Waits until every processor has read its stream to the end.
+void settle(Deployment& d, const std::vector<std::pair<std::string, std::string>>& consumers) {
+    for (const auto& [stream, group] : consumers) {
+        INFO(d.id() << " " << group << " on " << stream);
+        REQUIRE(eventually([&] { return d.checkpoint(stream, group) == d.last_seq(stream); }));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("Latch: trigger and listener together, each client write makes exactly one event",
+          "[integration][latch]") {
+    TempDir dir;
+    Deployment a(dir.file("a"), "dep-a", kTriggerAndListener);
+    auto [identity, creds] = a.new_identity();
+    a.write(identity, creds, "profile", "card", R"({"name":"Ada","description":"first"})");
+    a.write(identity, creds, "profile", "card", R"({"name":"Ada","description":"second"})");
+    a.write(identity, creds, "profile", "pet", "cat");
+    a.write(identity, creds, "profile", "pet", std::nullopt);
+
+    REQUIRE(eventually([&] { return a.processor_count("listener", "skipped_by_latch") == 4; }));
+    settle(a, {{"dataset-changes", "trigger"}, {"events", "listener"}});
+    std::this_thread::sleep_for(300ms);  // extra rounds: nothing may follow
+    const auto events = a.stream("events");
+    REQUIRE(events.size() == 4);
+    CHECK(a.stream("dataset-changes").size() == 4);
+    CHECK(a.records(identity, "things").empty());
+    CHECK(a.processor_count("trigger", "published") == 4);
+    CHECK(a.processor_count("listener", "applied") == 0);
+
+    CHECK(events[0].at("type") == "thing-created");
+    CHECK(events[1].at("type") == "thing-updated");
+    CHECK(events[2].at("type") == "thing-created");
+    CHECK(events[3].at("type") == "thing-deleted");
+    const json& first = events[0];
+    CHECK(first.at("thing").at("name") == "Ada");
+    CHECK(first.at("thing").at("description") == "first");
+    CHECK(first.at("thing").at("id") == "card");
+    CHECK(first.at("thing").at("identityId") == identity);
+    CHECK(first.at("partitionKey") == identity);
+    CHECK(first.at("tags").at("source") == "dep-a");
+    CHECK(first.at("tags").at("datasetName") == "profile");
+    CHECK(first.at("tags").at("region") == "us-east-1");
+    CHECK(first.at("tags").at("identityPoolId") == kTestPool);
+    CHECK(first.at("raw").at("value") == R"({"name":"Ada","description":"first"})");
+    CHECK(events[2].at("thing").at("value") == "cat");
+    std::set<std::string> ids;
+    for (const auto& e : events) {
+        CHECK(e.at("id").get<std::string>().starts_with("dep-a:"));
+        ids.insert(e.at("id"));
+    }
+    CHECK(ids.size() == 4);
+}
+
+TEST_CASE("Latch: the listener writes another service's thing into the identity's things dataset",
+          "[integration][latch]") {
+    TempDir dir;
+    Deployment a(dir.file("a"), "dep-a", kTriggerAndListener);
+    auto [identity, creds] = a.new_identity();
+    a.post_event(thing_event(identity, "t1", "Widget", 1));
+
+    REQUIRE(eventually([&] { return a.records(identity, "things").size() == 1; }));
+    const auto thing = json::parse(a.records(identity, "things").at("t1"));
+    CHECK(thing == json{{"id", "t1"}, {"name", "Widget"}});
+    // The view is a received write: the trigger does not publish it again.
+    settle(a, {{"dataset-changes", "trigger"}, {"events", "listener"}});
+    std::this_thread::sleep_for(300ms);
+    CHECK(a.stream("events").size() == 1);
+    CHECK(a.processor_count("trigger", "skipped_by_latch") == 1);
+    CHECK(a.processor_count("trigger", "published") == 0);
+    CHECK(a.processor_count("listener", "applied") == 1);
+
+    // A deletion removes it; the device's own sync sees the same.
+    a.post_event(thing_event(identity, "t1", "Widget", 2, "thing-deleted"));
+    REQUIRE(eventually([&] { return a.records(identity, "things").empty(); }));
+    const auto listed =
+        a.client().send("GET", dataset_path(identity, "things") + "/records", "", creds).json();
+    REQUIRE(listed.at("Records").size() == 1);
+    CHECK(listed.at("Records")[0].value("Value", json()).is_null());
+}
+
+TEST_CASE(
+    "Latch: T6 every event delivered three times shuffled, then the whole log replayed, changes nothing",
+    "[integration][latch]") {
+    TempDir dir;
+    Deployment a(dir.file("a"), "dep-a", kTriggerAndListener);
+    auto [identity, creds] = a.new_identity();
+    std::vector<json> events;
+    for (int key = 0; key < 10; ++key) {
+        for (long version = 1; version <= 2; ++version)
+            events.push_back(
+                thing_event(identity, "t" + std::to_string(key), "v" + std::to_string(version), version));
+    }
+    std::vector<json> delivered;
+    for (int copy = 0; copy < 3; ++copy)
+        delivered.insert(delivered.end(), events.begin(), events.end());
+    const unsigned seed = std::random_device{}();
+    INFO("seed " << seed);
+    std::shuffle(delivered.begin(), delivered.end(), std::mt19937(seed));
+    for (const auto& e : delivered)
+        a.post_event(e);
+    settle(a, {{"events", "listener"}, {"dataset-changes", "trigger"}});
+
+    std::map<std::string, std::string> expected;
+    for (int key = 0; key < 10; ++key)
+        expected["t" + std::to_string(key)] = json{{"id", "t" + std::to_string(key)}, {"name", "v2"}}.dump();
+    CHECK(a.records(identity, "things") == expected);
+    const long applied = a.processor_count("listener", "applied");
+    CHECK(applied >= 10);
+    CHECK(applied <= 20);
+    CHECK(applied + a.processor_count("listener", "stale") == 20);
+    CHECK(a.processor_count("listener", "duplicate") == 40);
+    const auto changes = a.stream("dataset-changes").size();
+    CHECK(changes == static_cast<std::size_t>(applied));
+
+    // The whole log again: every event a duplicate, no write, no event beyond the replayed ones.
+    for (const auto& e : a.stream("events"))
+        a.post_event(e);
+    settle(a, {{"events", "listener"}, {"dataset-changes", "trigger"}});
+    CHECK(a.processor_count("listener", "duplicate") == 40 + 60);
+    CHECK(a.processor_count("listener", "applied") == applied);
+    CHECK(a.stream("dataset-changes").size() == changes);
+    CHECK(a.stream("events").size() == 120);
+    CHECK(a.processor_count("trigger", "published") == 0);
+    CHECK(a.records(identity, "things") == expected);
+}
+
+TEST_CASE("Latch: T7 a stale event is ignored", "[integration][latch]") {
+    TempDir dir;
+    Deployment a(dir.file("a"), "dep-a", {"--processor", "listener"});
+    auto [identity, creds] = a.new_identity();
+    a.post_event(thing_event(identity, "t1", "newer", 5));
+    a.post_event(thing_event(identity, "t1", "older", 3));
+    settle(a, {{"events", "listener"}});
+    CHECK(json::parse(a.records(identity, "things").at("t1")).at("name") == "newer");
+    CHECK(a.processor_count("listener", "applied") == 1);
+    CHECK(a.processor_count("listener", "stale") == 1);
+    CHECK(a.stream("dataset-changes").size() == 1);
+}
+
+TEST_CASE("Latch: a malformed event is counted and skipped, and the listener goes on",
+          "[integration][latch]") {
+    TempDir dir;
+    Deployment a(dir.file("a"), "dep-a", {"--processor", "listener"});
+    auto [identity, creds] = a.new_identity();
+    auto no_thing = thing_event(identity, "t1", "x", 1);
+    no_thing.erase("thing");
+    auto bad_identity = thing_event("not an identity", "t2", "x", 1);
+    a.post_event(no_thing);
+    a.post_event(bad_identity);
+    a.post_event({{"id", "other"}, {"type", "order-placed"}});
+    a.post_event(thing_event(identity, "t3", "fine", 1));
+    settle(a, {{"events", "listener"}});
+    CHECK(a.records(identity, "things").size() == 1);
+    CHECK(a.processor_count("listener", "rejected") == 2);
+    CHECK(a.processor_count("listener", "ignored") == 1);
+    CHECK(a.processor_count("listener", "applied") == 1);
+}
+
+TEST_CASE("Latch: T8 kill -9 between commit and publish, published exactly once", "[integration][latch]") {
+    TempDir dir;
+    Deployment a(dir.file("a"), "dep-a", {});
+    auto [identity, creds] = a.new_identity();
+    constexpr int kWrites = 300;
+    for (int i = 0; i < kWrites; ++i)
+        a.write(identity, creds, "profile", "k" + std::to_string(i), "v" + std::to_string(i));
+    // Kill the trigger at growing delays until one lands mid-way through the backlog.
+    std::size_t published_before_kill = 0;
+    for (int delay_ms = 2; delay_ms < 5000; delay_ms *= 2) {
+        a.kill_hard();
+        a.start({"--processor", "trigger"});
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        a.kill_hard();
+        a.start({});
+        published_before_kill = a.stream("events").size();
+        if (published_before_kill > 0) break;
+    }
+    INFO("events published before the kill: " << published_before_kill);
+    CHECK(published_before_kill > 0);
+    a.restart({"--processor", "trigger"});
+    settle(a, {{"dataset-changes", "trigger"}});
+    const auto events = a.stream("events");
+    REQUIRE(events.size() == kWrites);
+    std::set<std::string> keys;
+    for (const auto& e : events)
+        keys.insert(e.at("thing").at("id"));
+    CHECK(keys.size() == kWrites);
+}
+
+TEST_CASE("Latch: T8 kill -9 while the listener applies, each event applied exactly once",
+          "[integration][latch]") {
+    TempDir dir;
+    Deployment a(dir.file("a"), "dep-a", {});
+    auto [identity, creds] = a.new_identity();
+    constexpr int kEvents = 300;
+    for (int i = 0; i < kEvents; ++i)
+        a.post_event(thing_event(identity, "t" + std::to_string(i), "n" + std::to_string(i), 1));
+    std::size_t applied_before_kill = 0;
+    for (int delay_ms = 2; delay_ms < 5000; delay_ms *= 2) {
+        a.kill_hard();
+        a.start({"--processor", "listener"});
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        a.kill_hard();
+        a.start({});
+        applied_before_kill = a.stream("dataset-changes").size();
+        if (applied_before_kill > 0) break;
+    }
+    INFO("applied before the kill: " << applied_before_kill);
+    CHECK(applied_before_kill > 0);
+    a.restart({"--processor", "listener"});
+    settle(a, {{"events", "listener"}});
+    CHECK(a.records(identity, "things").size() == kEvents);
+    CHECK(a.stream("dataset-changes").size() == kEvents);  // one write per event, none twice
+}
