@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "bridge_processor.hpp"
 #include "http_server.hpp"
 #include "io_pool.hpp"
 #include "listener_processor.hpp"
@@ -109,6 +110,25 @@ int main(int argc, char** argv) {
     metrics.add_gauge(
         "synclatch_events_appended", "Stream records appended so far (the last sequence number).",
         [&sync_store] { return static_cast<double>(sync_store.last_stream_seq().value_or(0)); });
+    // A peer with our own deployment id would make our writes and its look alike: refuse to start.
+    std::vector<std::unique_ptr<BridgeProcessor>> bridges;
+    for (const auto& peer : options.peers) {
+        BridgeOptions bridge_options;
+        bridge_options.peer_url = peer;
+        bridge_options.max_hops = options.max_hops;
+        if (options.admin_key)
+            bridge_options.credentials =
+                sync::sigv4::Credentials{options.admin_key->access_key_id, options.admin_key->secret, ""};
+        auto bridge = BridgeProcessor::open(sync_store, metrics, system_now, std::move(bridge_options));
+        if (!bridge.ok()) return fail("cannot bridge", bridge.status());
+        if (auto id = (*bridge)->peer_id(); id.ok() && *id == sync_store.deployment_id()) {
+            return fail("--peer " + peer, {Errc::conflict, "it has this deployment's own id '" + *id +
+                                                               "'; deployment ids must be unique"});
+        } else if (!id.ok()) {
+            log(LogLevel::warn, id.status().message() + " (checked again before replicating)");
+        }
+        bridges.push_back(std::move(bridge).value());
+    }
     std::vector<std::unique_ptr<ProcessorRunner>> processors;
     for (const auto& name : options.processors) {
         std::unique_ptr<Processor> processor;
@@ -118,12 +138,16 @@ int main(int argc, char** argv) {
             processor = std::make_unique<ListenerProcessor>(sync_store, metrics, system_now);
         if (processor) processors.push_back(std::make_unique<ProcessorRunner>(std::move(processor)));
     }
+    for (auto& bridge : bridges)
+        processors.push_back(std::make_unique<ProcessorRunner>(std::move(bridge)));
     auto endpoint = http.start();
     if (!endpoint.ok()) return fail("cannot start", endpoint.status());
     // Tests and scripts read this line to learn the port (with --listen HOST:0).
     std::string running;
     for (const auto& name : options.processors)
         running += (running.empty() ? "" : ", ") + name;
+    for (const auto& peer : options.peers)
+        running += ", bridge from " + peer;
     std::printf(
         "synclatch-server listening on http://%s:%u (data: %s, auth: %s, deployment: %s, processors: %s)\n",
         endpoint->address().to_string().c_str(), endpoint->port(), options.data_dir.c_str(),

@@ -34,7 +34,8 @@ RequestHandler::RequestHandler(SyncStore& store, std::string secret, Authenticat
       identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_),
       sync_api_(store, tokens_, clock, push, bulk_publisher, triggers),
       streams_api_(store, clock),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      healthz_(R"({"status":"ok","deploymentId":")" + store.deployment_id() + "\"}") {}
 
 boost::asio::awaitable<HttpResponse> RequestHandler::handle(const HttpRequest& request) const {
     const auto start = std::chrono::steady_clock::now();
@@ -64,7 +65,8 @@ boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest&
     const bool get = request.method() == http::verb::get;
     if (target->segments.size() == 1 && target->segments[0] == "healthz" && get) {
         operation = "Healthz";
-        co_return json_response(R"({"status":"ok"})", version, keep_alive);
+        // The deployment id lets a peer refuse a bridge to a deployment with its own id.
+        co_return json_response(healthz_, version, keep_alive);
     }
     if (target->segments.size() == 1 && target->segments[0] == "metrics" && get) {
         operation = "Metrics";

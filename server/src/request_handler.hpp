@@ -48,6 +48,7 @@ class RequestHandler {
     SyncApi sync_api_;
     StreamsApi streams_api_;
     Metrics& metrics_;
+    std::string healthz_;  // the /healthz answer: it names the deployment
 };
 
 }  // namespace synclatch::server

@@ -2,8 +2,10 @@
 #include "server_options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 
 #include "synclatch/core/validation.hpp"
+#include "synclatch/sync/endpoint.hpp"
 
 namespace synclatch::server {
 
@@ -82,6 +84,16 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                    "on stream events; listener: thing-* events from other sources are written into the "
                    "identity's 'things' dataset (DESIGN.md, \"The latch\")")
         ->check(CLI::IsMember({"trigger", "listener"}));
+    app.add_option(
+        "--peer", o.peers,
+        "replicate another deployment's dataset writes into this one (repeatable): reads its stream "
+        "events, signed with --admin-key (peers share it). Both ways: each names the other. Turns "
+        "on the trigger, so this deployment's writes are published for its peers");
+    app.add_option("--max-hops", o.max_hops,
+                   "bridges an event may cross: 1 replicates between direct peers only; in a chain or a "
+                   "ring of N deployments where not all are peers, N-1 (received events are then forwarded)")
+        ->check(CLI::Range(1, 16))
+        ->capture_default_str();
     app.add_option("--log-level", o.log_level, "error, warn, info or debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
         ->capture_default_str();
@@ -115,6 +127,15 @@ ParsedOptions parse_server_options(int argc, char** argv) {
             return {std::nullopt, 2};
         }
     }
+    for (const auto& peer : o.peers) {
+        if (auto endpoint = sync::parse_endpoint(peer); !endpoint.ok()) {
+            std::fprintf(stderr, "--peer %s: %s\n", peer.c_str(), endpoint.status().message().c_str());
+            return {std::nullopt, 2};
+        }
+    }
+    if (!o.peers.empty()) o.processors.push_back("trigger");
+    std::sort(o.processors.begin(), o.processors.end());  // each runs once, however often it is named
+    o.processors.erase(std::unique(o.processors.begin(), o.processors.end()), o.processors.end());
     if (!admin.empty()) {
         const auto split = admin.find(':');
         if (split == std::string::npos || split == 0 || split + 1 == admin.size()) {

@@ -33,6 +33,8 @@ struct ServerOptions {
     long stream_retention_records = 1'000'000;  // per stream; 0: no count limit
     std::string deployment_id;                  // "": the data dir's, else a random one
     std::vector<std::string> processors;        // "trigger", "listener"
+    std::vector<std::string> peers;             // deployments to replicate from (bridges); imply the trigger
+    int max_hops = 1;                           // bridges an event may cross
 };
 
 // Parses argv. Returns the options, or an exit code: 0 after --help, 2 after a usage error (printed).

@@ -10,9 +10,9 @@ namespace synclatch::test {
 
 using json = nlohmann::json;
 
-Deployment::Deployment(std::string data_dir, std::string id, std::vector<std::string> flags)
-    : data_dir_(std::move(data_dir)), id_(std::move(id)) {
-    start(std::move(flags));
+Deployment::Deployment(std::string data_dir, std::string id, std::vector<std::string> flags, bool start_now)
+    : data_dir_(std::move(data_dir)), id_(std::move(id)), port_(free_loopback_port()) {
+    if (start_now) start(std::move(flags));
 }
 
 void Deployment::start(std::vector<std::string> flags) {
@@ -21,13 +21,13 @@ void Deployment::start(std::vector<std::string> flags) {
     std::vector<std::string> args = {"--auth",          "sigv4", "--admin-key", "ADMINKEY:admin-secret",
                                      "--deployment-id", id_};
     args.insert(args.end(), flags.begin(), flags.end());
-    server_ = std::make_unique<ServerProcess>(data_dir_, std::move(args));
+    server_ = std::make_unique<ServerProcess>(data_dir_, std::move(args), port_);
     client_ = std::make_unique<HttpClient>(server_->port());
 }
 
 void Deployment::restart(std::vector<std::string> flags) {
     client_.reset();
-    server_->terminate();
+    if (server_) server_->terminate();
     start(std::move(flags));
 }
 
@@ -40,20 +40,34 @@ std::pair<std::string, sync::sigv4::Credentials> Deployment::new_identity() {
     return test::new_identity(*client_);
 }
 
+sync::sigv4::Credentials Deployment::credentials_for(const std::string& identity) {
+    const auto answer = client_->identity("GetCredentialsForIdentity", {{"IdentityId", identity}});
+    INFO(answer.body);
+    REQUIRE(answer.status == 200);
+    const auto creds = answer.json().at("Credentials");
+    return {creds.at("AccessKeyId"), creds.at("SecretKey"), creds.at("SessionToken")};
+}
+
 void Deployment::write(const std::string& identity, const sync::sigv4::Credentials& credentials,
                        const std::string& dataset, const std::string& key,
                        const std::optional<std::string>& value) {
-    const auto listed =
-        client_->send("GET", dataset_path(identity, dataset) + "/records", "", credentials).json();
-    REQUIRE(listed.contains("SyncSessionToken"));
-    long sync_count = 0;
-    for (const auto& r : listed.at("Records")) {
-        if (r.at("Key") == key) sync_count = r.at("SyncCount").get<long>();
+    // As a device does: read the key's sync count, write over it; when a replicated write got there in
+    // between (409 ResourceConflict), read again and retry.
+    HttpResult written;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        const auto listed =
+            client_->send("GET", dataset_path(identity, dataset) + "/records", "", credentials).json();
+        REQUIRE(listed.contains("SyncSessionToken"));
+        long sync_count = 0;
+        for (const auto& r : listed.at("Records")) {
+            if (r.at("Key") == key) sync_count = r.at("SyncCount").get<long>();
+        }
+        json patch = {{"Op", value ? "replace" : "remove"}, {"Key", key}, {"SyncCount", sync_count}};
+        if (value) patch["Value"] = *value;
+        const json body = {{"SyncSessionToken", listed.at("SyncSessionToken")}, {"RecordPatches", {patch}}};
+        written = client_->send("POST", dataset_path(identity, dataset), body.dump(), credentials);
+        if (written.status != 409) break;
     }
-    json patch = {{"Op", value ? "replace" : "remove"}, {"Key", key}, {"SyncCount", sync_count}};
-    if (value) patch["Value"] = *value;
-    const json body = {{"SyncSessionToken", listed.at("SyncSessionToken")}, {"RecordPatches", {patch}}};
-    const auto written = client_->send("POST", dataset_path(identity, dataset), body.dump(), credentials);
     INFO(written.body);
     REQUIRE(written.status == 200);
 }

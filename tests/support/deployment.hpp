@@ -21,20 +21,23 @@ inline const sync::sigv4::Credentials kDeploymentAdmin{"ADMINKEY", "admin-secret
 
 class Deployment {
   public:
-    // Starts the server on data_dir (kept across restarts) as `id` with extra flags (--processor ...).
-    Deployment(std::string data_dir, std::string id, std::vector<std::string> flags);
+    // Starts the server on data_dir (kept across restarts) as `id` with extra flags (--processor ...);
+    // with start_now false, start() does (when peers' urls must be known first).
+    Deployment(std::string data_dir, std::string id, std::vector<std::string> flags, bool start_now = true);
 
     void restart(std::vector<std::string> flags);  // SIGTERM, then start again on the same data
     void kill_hard();                              // SIGKILL; start() brings it back
     void start(std::vector<std::string> flags);
 
     const std::string& id() const { return id_; }
-    unsigned short port() const { return server_->port(); }
+    unsigned short port() const { return port_; }
     std::string url() const { return "http://127.0.0.1:" + std::to_string(port()); }
     HttpClient& client() { return *client_; }
 
     // A new identity of the default pool, with its credentials.
     std::pair<std::string, sync::sigv4::Credentials> new_identity();
+    // Credentials for an identity that exists here (made here, or replicated by a bridge).
+    sync::sigv4::Credentials credentials_for(const std::string& identity);
     // A client's write through UpdateRecords (value nullopt: remove), at the key's current sync count.
     void write(const std::string& identity, const sync::sigv4::Credentials& credentials,
                const std::string& dataset, const std::string& key, const std::optional<std::string>& value);
@@ -56,6 +59,7 @@ class Deployment {
 
     std::string data_dir_;
     std::string id_;
+    unsigned short port_;  // kept across restarts, so peers find it again
     std::unique_ptr<ServerProcess> server_;
     std::unique_ptr<HttpClient> client_;
 };

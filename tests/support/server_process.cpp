@@ -1,9 +1,12 @@
 // Spawning synclatch-server and reading the port it prints.
 #include "support/server_process.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,9 +18,11 @@ extern char** environ;
 
 namespace synclatch::test {
 
-ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args) {
-    std::vector<std::string> args = {SYNCLATCH_SERVER_BINARY, "--listen", "127.0.0.1:0", "--data", data_dir,
-                                     "--log-level",           "warn"};
+ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args,
+                             unsigned short port) {
+    std::vector<std::string> args = {
+        SYNCLATCH_SERVER_BINARY, "--listen", "127.0.0.1:" + std::to_string(port), "--data", data_dir,
+        "--log-level",           "warn"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args)
@@ -69,6 +74,22 @@ int ServerProcess::terminate() {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return -1;
+}
+
+unsigned short free_loopback_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("cannot make a socket");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        ::close(fd);
+        throw std::runtime_error("cannot find a free loopback port");
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
 }
 
 void ServerProcess::kill_hard() {

@@ -13,7 +13,8 @@ class ServerProcess {
   public:
     // Starts SYNCLATCH_SERVER_BINARY with --listen 127.0.0.1:0 --data data_dir plus extra_args, and waits
     // for its "listening on" line; throws std::runtime_error when it does not come within 10 s.
-    ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args);
+    // port: listen there instead of on any free port (for servers that must be found again after a restart).
+    ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args, unsigned short port = 0);
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;
@@ -27,5 +28,8 @@ class ServerProcess {
     pid_t pid_ = -1;
     unsigned short port_ = 0;
 };
+
+// A loopback port free right now (bound, then released), for a server that must keep its port.
+unsigned short free_loopback_port();
 
 }  // namespace synclatch::test
