@@ -60,7 +60,8 @@ BridgeProcessor::BridgeProcessor(SyncStore& store, Metrics& metrics, std::functi
       clock_(std::move(clock)),
       options_(std::move(options)),
       http_(std::move(http)),
-      checkpoint_stream_("peer:" + options_.peer_url) {}
+      checkpoint_stream_("peer:" + options_.peer_url),
+      to_write_(event_to_write(store.deployment_id(), options_.max_hops)) {}
 
 Result<sync::HttpResponse> BridgeProcessor::get(const std::string& target) {
     const auto query_at = target.find('?');
@@ -102,73 +103,50 @@ Result<bool> BridgeProcessor::step() {
                                                  " " + answer->body.substr(0, 200));
     json& records = page.at("Records");
     if (records.empty()) return false;
-
-    std::vector<ReceivedWrite> writes;
-    std::uint64_t ignored = 0, echoes = 0, rejected = 0;
-    for (auto& record : records) {
-        json& event = record["Data"];
-        if (!is_thing_event(event)) {
-            ++ignored;
-            continue;
-        }
-        auto thing = read_thing_event(event);
-        if (!thing.ok()) {
-            ++rejected;
-            log(LogLevel::warn, "bridge from " + options_.peer_url + ": " + thing.status().message());
-            continue;
-        }
-        if (thing->source == store_.deployment_id()) {
-            ++echoes;  // our own write coming back: the latch
-            continue;
-        }
-        const std::int64_t distance = thing->hops + 1;
-        // Events of another service (no dataset) are for listeners; a dataset write is replicated once it
-        // carries its value as written, and not past max_hops bridges.
-        if (thing->dataset.empty() || distance > options_.max_hops) {
-            ++ignored;
-            continue;
-        }
-        if (!thing->removed && !thing->raw_value) {
-            ++rejected;
-            continue;
-        }
-        ReceivedWrite w;
-        w.event_id = thing->id;
-        w.pool_id = thing->identity_pool_id;
-        w.identity_id = thing->identity_id;
-        w.dataset = thing->dataset;
-        w.key = thing->thing_id;
-        if (!thing->removed) w.value = thing->raw_value;
-        w.origin = thing->source;
-        w.version = thing->version;
-        w.origin_seq = thing->origin_seq;
-        w.device_last_modified_date = thing->timestamp;
-        if (distance < options_.max_hops) {
-            event["hops"] = distance;
-            w.forward = NewStreamRecord{thing->identity_id, event.dump()};
-        }
-        writes.push_back(std::move(w));
-    }
-    std::uint64_t forwarded = 0;
-    std::vector<bool> forwards;
-    for (const auto& w : writes)
-        forwards.push_back(w.forward.has_value());
-    auto outcomes = store_.apply_received(
-        name_, std::move(writes),
-        {checkpoint_stream_, name_, page.at("LastSequenceNumber").get<std::int64_t>()}, clock_());
-    if (!outcomes.ok()) return outcomes.status();
-    for (std::size_t i = 0; i < outcomes->size(); ++i) {
-        const auto& o = (*outcomes)[i];
-        metrics_.count_processor_events(name_, apply_outcome_name(o.outcome));
-        if (o.outcome == ApplyOutcome::applied && forwards[i]) ++forwarded;
-        if (o.outcome == ApplyOutcome::rejected)
-            log(LogLevel::warn, "bridge from " + options_.peer_url + ": event rejected: " + o.reason);
-    }
-    metrics_.count_processor_events(name_, "forwarded", forwarded);
-    metrics_.count_processor_events(name_, "ignored", ignored);
-    metrics_.count_processor_events(name_, "skipped_by_latch", echoes);
-    metrics_.count_processor_events(name_, "rejected", rejected);
+    std::vector<json> events;
+    events.reserve(records.size());
+    for (auto& record : records)
+        events.push_back(std::move(record["Data"]));
+    auto counts = apply_events(
+        store_, name_, events, to_write_,
+        Checkpoint{checkpoint_stream_, name_, page.at("LastSequenceNumber").get<std::int64_t>()}, clock_());
+    if (!counts.ok()) return counts.status();
+    count_outcomes(metrics_, name_, *counts);
     return true;
+}
+
+EventToWrite BridgeProcessor::event_to_write(std::string deployment_id, int max_hops) {
+    return
+        [self = std::move(deployment_id), max_hops](json& event) -> std::variant<ReceivedWrite, std::string> {
+            if (!is_thing_event(event)) return std::string("ignored");
+            auto thing = read_thing_event(event);
+            if (!thing.ok()) {
+                log(LogLevel::warn, "bridge: " + thing.status().message());
+                return std::string("rejected");
+            }
+            if (thing->source == self) return std::string("skipped_by_latch");  // our own write coming back
+            const std::int64_t distance = thing->hops + 1;
+            // Events of another service (no dataset) are for listeners; a dataset write is replicated with
+            // its value as written, and never past max_hops bridges.
+            if (thing->dataset.empty() || distance > max_hops) return std::string("ignored");
+            if (!thing->removed && !thing->raw_value) return std::string("rejected");
+            ReceivedWrite w;
+            w.event_id = thing->id;
+            w.pool_id = thing->identity_pool_id;
+            w.identity_id = thing->identity_id;
+            w.dataset = thing->dataset;
+            w.key = thing->thing_id;
+            if (!thing->removed) w.value = thing->raw_value;
+            w.origin = thing->source;
+            w.version = thing->version;
+            w.origin_seq = thing->origin_seq;
+            w.device_last_modified_date = thing->timestamp;
+            if (distance < max_hops) {
+                event["hops"] = distance;
+                w.forward = NewStreamRecord{thing->identity_id, event.dump()};
+            }
+            return w;
+        };
 }
 
 }  // namespace synclatch::server

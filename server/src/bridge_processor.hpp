@@ -15,6 +15,7 @@
 
 #include "metrics.hpp"
 #include "processor.hpp"
+#include "received_events.hpp"
 #include "sync_store.hpp"
 #include "synclatch/sync/http_client.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
@@ -41,6 +42,9 @@ class BridgeProcessor final : public Processor {
     // Fails (and is retried) while the peer cannot be reached, or reports this deployment's own id.
     Result<bool> step() override;
 
+    // How a bridge reads an event (also used to replay events into it, with max_hops 1: no forwarding).
+    static EventToWrite event_to_write(std::string deployment_id, int max_hops);
+
   private:
     BridgeProcessor(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock,
                     BridgeOptions options, std::unique_ptr<sync::HttpClient> http);
@@ -53,6 +57,7 @@ class BridgeProcessor final : public Processor {
     std::unique_ptr<sync::HttpClient> http_;
     std::string host_header_;
     std::string checkpoint_stream_;  // "peer:<url>": this deployment's position in the peer's events
+    EventToWrite to_write_;
     bool peer_checked_ = false;
     const std::string name_ = "bridge";
 };

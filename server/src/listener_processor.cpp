@@ -17,38 +17,21 @@ constexpr std::int64_t kBatch = 100;
 }  // namespace
 
 ListenerProcessor::ListenerProcessor(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock)
-    : store_(store), metrics_(metrics), clock_(std::move(clock)) {}
+    : store_(store),
+      metrics_(metrics),
+      clock_(std::move(clock)),
+      to_write_(event_to_write(store.deployment_id())) {}
 
-Result<bool> ListenerProcessor::step() {
-    auto after = store_.checkpoint("events", name_);
-    if (!after.ok()) return after.status();
-    auto events = store_.read_stream("events", *after, kBatch);
-    if (!events.ok()) return events.status();
-    if (events->empty()) return false;
-
-    std::vector<ReceivedWrite> writes;
-    std::uint64_t ignored = 0, echoes = 0, rejected = 0;
-    for (const auto& record : *events) {
-        json event = json::parse(record.data, nullptr, false);
-        if (!is_thing_event(event)) {
-            ++ignored;
-            continue;
-        }
+EventToWrite ListenerProcessor::event_to_write(std::string deployment_id) {
+    return [self = std::move(deployment_id)](json& event) -> std::variant<ReceivedWrite, std::string> {
+        if (!is_thing_event(event)) return std::string("ignored");
         auto thing = read_thing_event(event);
         if (!thing.ok()) {
-            ++rejected;
-            log(LogLevel::warn,
-                "listener: event " + std::to_string(record.seq) + ": " + thing.status().message());
-            continue;
+            log(LogLevel::warn, "listener: " + thing.status().message());
+            return std::string("rejected");
         }
-        if (thing->source == store_.deployment_id()) {
-            ++echoes;  // our own write, published by our trigger: the latch
-            continue;
-        }
-        if (thing->hops > 0) {
-            ++ignored;
-            continue;
-        }
+        if (thing->source == self) return std::string("skipped_by_latch");  // our own write, our trigger's
+        if (thing->hops > 0) return std::string("ignored");  // a bridge's forward: replicated already
         ReceivedWrite w;
         w.event_id = thing->id;
         w.pool_id = thing->identity_pool_id;
@@ -64,18 +47,24 @@ Result<bool> ListenerProcessor::step() {
         w.version = thing->version;
         w.origin_seq = thing->origin_seq;
         w.device_last_modified_date = thing->timestamp;
-        writes.push_back(std::move(w));
-    }
-    auto outcomes =
-        store_.apply_received(name_, std::move(writes), {"events", name_, events->back().seq}, clock_());
-    if (!outcomes.ok()) return outcomes.status();
-    for (const auto& o : *outcomes) {
-        metrics_.count_processor_events(name_, apply_outcome_name(o.outcome));
-        if (o.outcome == ApplyOutcome::rejected) log(LogLevel::warn, "listener: event rejected: " + o.reason);
-    }
-    metrics_.count_processor_events(name_, "ignored", ignored);
-    metrics_.count_processor_events(name_, "skipped_by_latch", echoes);
-    metrics_.count_processor_events(name_, "rejected", rejected);
+        return w;
+    };
+}
+
+Result<bool> ListenerProcessor::step() {
+    auto after = store_.checkpoint("events", name_);
+    if (!after.ok()) return after.status();
+    auto records = store_.read_stream("events", *after, kBatch);
+    if (!records.ok()) return records.status();
+    if (records->empty()) return false;
+    std::vector<json> events;
+    events.reserve(records->size());
+    for (const auto& record : *records)
+        events.push_back(json::parse(record.data, nullptr, false));
+    auto counts = apply_events(store_, name_, events, to_write_,
+                               Checkpoint{"events", name_, records->back().seq}, clock_());
+    if (!counts.ok()) return counts.status();
+    count_outcomes(metrics_, name_, *counts);
     return true;
 }
 

@@ -10,6 +10,7 @@
 
 #include "metrics.hpp"
 #include "processor.hpp"
+#include "received_events.hpp"
 #include "sync_store.hpp"
 
 namespace synclatch::server {
@@ -23,10 +24,14 @@ class ListenerProcessor final : public Processor {
     const std::string& name() const override { return name_; }
     Result<bool> step() override;
 
+    // How the listener reads an event (also used to replay events into it).
+    static EventToWrite event_to_write(std::string deployment_id);
+
   private:
     SyncStore& store_;
     Metrics& metrics_;
     std::function<EpochMillis()> clock_;
+    EventToWrite to_write_;
     const std::string name_ = "listener";
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bridge_processor.hpp"
+#include "data_lake.hpp"
 #include "http_server.hpp"
 #include "io_pool.hpp"
 #include "listener_processor.hpp"
@@ -137,6 +138,15 @@ int main(int argc, char** argv) {
         if (name == "listener")
             processor = std::make_unique<ListenerProcessor>(sync_store, metrics, system_now);
         if (processor) processors.push_back(std::make_unique<ProcessorRunner>(std::move(processor)));
+    }
+    if (options.data_lake) {
+        DataLakeOptions lake;
+        lake.dir = options.data_lake_dir.empty() ? (std::filesystem::path(options.data_dir) / "lake").string()
+                                                 : options.data_lake_dir;
+        lake.rotate_bytes = options.data_lake_rotate_mb * 1024 * 1024;
+        lake.rotate_age = std::chrono::minutes(options.data_lake_rotate_minutes);
+        processors.push_back(std::make_unique<ProcessorRunner>(
+            std::make_unique<DataLake>(sync_store, metrics, system_now, std::move(lake))));
     }
     for (auto& bridge : bridges)
         processors.push_back(std::make_unique<ProcessorRunner>(std::move(bridge)));

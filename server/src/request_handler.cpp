@@ -34,6 +34,7 @@ RequestHandler::RequestHandler(SyncStore& store, std::string secret, Authenticat
       identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_),
       sync_api_(store, tokens_, clock, push, bulk_publisher, triggers),
       streams_api_(store, clock),
+      processors_api_(store, metrics, clock),
       metrics_(metrics),
       healthz_(R"({"status":"ok","deploymentId":")" + store.deployment_id() + "\"}") {}
 
@@ -84,10 +85,12 @@ boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest&
         co_return identity_api_.handle(request, amz_target->value());
     }
     const bool streams = StreamsApi::owns(*target);
-    operation = streams ? "Streams" : SyncApi::operation_name(request, *target);
+    const bool processors = ProcessorsApi::owns(*target);
+    operation = streams ? "Streams" : processors ? "Processors" : SyncApi::operation_name(request, *target);
     auto principal = authenticate_(request, *target);
     if (!principal.ok()) co_return error_response(principal.status(), version, keep_alive);
     if (streams) co_return co_await streams_api_.handle(request, *target, *principal);
+    if (processors) co_return processors_api_.handle(request, *target, *principal);
     co_return co_await sync_api_.handle(request, *target, *principal);
 }
 

@@ -14,6 +14,7 @@
 #include "identity_api.hpp"
 #include "metrics.hpp"
 #include "principal.hpp"
+#include "processors_api.hpp"
 #include "request_target.hpp"
 #include "session_tokens.hpp"
 #include "streams_api.hpp"
@@ -47,6 +48,7 @@ class RequestHandler {
     IdentityApi identity_api_;
     SyncApi sync_api_;
     StreamsApi streams_api_;
+    ProcessorsApi processors_api_;
     Metrics& metrics_;
     std::string healthz_;  // the /healthz answer: it names the deployment
 };

@@ -94,6 +94,19 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                    "ring of N deployments where not all are peers, N-1 (received events are then forwarded)")
         ->check(CLI::Range(1, 16))
         ->capture_default_str();
+    app.add_option(
+        "--data-lake", o.data_lake_dir,
+        "folder of the data lake: every stream record as NDJSON, replayable with `synclatch replay` "
+        "(default: DATA/lake)");
+    bool no_data_lake = false;
+    app.add_flag("--no-data-lake", no_data_lake, "do not keep a data lake");
+    app.add_option("--data-lake-rotate-mb", o.data_lake_rotate_mb, "start a new lake file at this size")
+        ->check(CLI::Range(1L, 4096L))
+        ->capture_default_str();
+    app.add_option("--data-lake-rotate-minutes", o.data_lake_rotate_minutes,
+                   "start a new lake file at this age")
+        ->check(CLI::Range(1L, 7L * 24 * 60))
+        ->capture_default_str();
     app.add_option("--log-level", o.log_level, "error, warn, info or debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
         ->capture_default_str();
@@ -121,6 +134,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     o.http.port = static_cast<unsigned short>(port);
     o.http.request_timeout = std::chrono::milliseconds(request_timeout_ms);
     o.auth = auth == "none" ? AuthMode::none : AuthMode::sigv4;
+    o.data_lake = !no_data_lake;
     for (const auto& pool : o.pools) {
         if (Status s = core::validate_identity_pool_id(pool); !s.ok()) {
             std::fprintf(stderr, "--pool %s: %s\n", pool.c_str(), s.message().c_str());

@@ -35,6 +35,10 @@ struct ServerOptions {
     std::vector<std::string> processors;        // "trigger", "listener"
     std::vector<std::string> peers;             // deployments to replicate from (bridges); imply the trigger
     int max_hops = 1;                           // bridges an event may cross
+    std::string data_lake_dir;                  // "": <data>/lake
+    bool data_lake = true;                      // archive every stream record there
+    long data_lake_rotate_mb = 64;              // a file is closed at this size
+    long data_lake_rotate_minutes = 60;         // or at this age
 };
 
 // Parses argv. Returns the options, or an exit code: 0 after --help, 2 after a usage error (printed).

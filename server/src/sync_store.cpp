@@ -819,6 +819,24 @@ Result<std::string> SyncStore::device_owner(std::string_view device_id) const {
     });
 }
 
+Result<std::vector<StreamRecord>> SyncStore::read_all_streams(std::int64_t after_seq,
+                                                              std::int64_t limit) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::vector<StreamRecord>> {
+        std::vector<StreamRecord> records;
+        sqlite::StatementScope select(
+            db.cached("SELECT seq, stream, partition_key, data, created FROM stream_records WHERE seq > ?1 "
+                      "ORDER BY seq "
+                      "LIMIT ?2"));
+        select->bind(1, after_seq).bind(2, limit);
+        while (select->step()) {
+            records.push_back(StreamRecord{select->column_int64(0), select->column_string(1),
+                                           select->column_string(2), select->column_string(3),
+                                           select->column_int64(4)});
+        }
+        return records;
+    });
+}
+
 Result<std::int64_t> SyncStore::append_stream(std::string_view stream, std::string_view partition_key,
                                               std::string_view data, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::int64_t> {

@@ -224,6 +224,8 @@ class SyncStore {
     // Streams: records with seq > after_seq, oldest first.
     Result<std::vector<StreamRecord>> read_stream(std::string_view stream, std::int64_t after_seq,
                                                   std::int64_t limit) const;
+    // Records of every stream with seq > after_seq, oldest first (the data lake reads them all).
+    Result<std::vector<StreamRecord>> read_all_streams(std::int64_t after_seq, std::int64_t limit) const;
     // Appends a record (data: JSON text) to a stream; returns its sequence number.
     Result<std::int64_t> append_stream(std::string_view stream, std::string_view partition_key,
                                        std::string_view data, EpochMillis now);
@@ -245,9 +247,10 @@ class SyncStore {
     // Writes what events carried with the latch closed, in one transaction with the checkpoint: each event
     // at most once per processor (duplicate), never an older version over a newer one by (version, origin)
     // order (stale). A write that breaks a rule (names, quotas, unknown identity) is rejected alone.
+    // done: nullopt for a replay, which moves no checkpoint.
     Result<std::vector<AppliedWrite>> apply_received(std::string_view processor,
                                                      std::vector<ReceivedWrite> writes,
-                                                     const Checkpoint& done, EpochMillis now);
+                                                     const std::optional<Checkpoint>& done, EpochMillis now);
     // Who authored a record's current version, and which version it is (nullopt: no such record).
     struct RecordVersion {
         std::optional<std::string> value;

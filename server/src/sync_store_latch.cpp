@@ -102,7 +102,8 @@ Status SyncStore::publish(std::string_view stream, const std::vector<NewStreamRe
 
 Result<std::vector<AppliedWrite>> SyncStore::apply_received(std::string_view processor,
                                                             std::vector<ReceivedWrite> writes,
-                                                            const Checkpoint& done, EpochMillis now) {
+                                                            const std::optional<Checkpoint>& done,
+                                                            EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::vector<AppliedWrite>> {
         std::vector<AppliedWrite> outcomes(writes.size());
         for (std::size_t i = 0; i < writes.size(); ++i) {
@@ -116,7 +117,7 @@ Result<std::vector<AppliedWrite>> SyncStore::apply_received(std::string_view pro
             }
             db.run_cached("RELEASE received");
         }
-        store_checkpoint(db, done, now);
+        if (done) store_checkpoint(db, *done, now);
         return outcomes;
     });
 }

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "exit_codes.hpp"
+#include "lake_replay.hpp"
 #include "output.hpp"
 #include "stream_follow.hpp"
 #include "synclatch/synclatch.hpp"
@@ -27,6 +28,7 @@ next `sync`. Examples:
   synclatch ... sync                      # every local dataset
   synclatch ... --json get things k
   synclatch ... --admin-key ADMIN:secret tail dataset-changes
+  synclatch --admin-key ADMIN:secret replay --from DATA/lake --to http://127.0.0.1:8081 --apply
 
 Exit codes: 0 ok; 1 error; 2 bad command line; 3 get: no such key; 4 conflicts waiting;
 5 server unreachable or too slow (retry later); 6 credentials refused.)";
@@ -276,6 +278,26 @@ int main(int argc, char** argv) {
     tail->add_option("--after", after, "start after this sequence number");
     tail->add_option("--count", count, "stop after this many records");
     tail->add_flag("--no-follow", no_follow, "print what is there now and stop");
+    ReplayOptions replay_options;
+    std::string replay_to;
+    bool apply = false;
+    auto* replay = app.add_subcommand(
+        "replay",
+        "replay a server's data lake (its NDJSON files) into a processor of a server; a dry run "
+        "(read and report only) unless --apply");
+    replay->add_option("--from", replay_options.from, "the lake's folder (the server's DATA/lake)")
+        ->required();
+    replay->add_option("--prefix", replay_options.prefix,
+                       "only files whose path below --from starts with this (e.g. 2026-11-30/)");
+    replay->add_option("--to", replay_to, "the server to replay into (with --apply; needs --admin-key)");
+    replay
+        ->add_option("--processor", replay_options.processor,
+                     "listener: things datasets from thing-* events; bridge: dataset writes replicated")
+        ->check(CLI::IsMember({"listener", "bridge"}))
+        ->capture_default_str();
+    bool dry_run = false;
+    auto* dry_run_flag = replay->add_flag("--dry-run", dry_run, "only read and report (the default)");
+    replay->add_flag("--apply", apply, "send the events")->excludes(dry_run_flag);
 
     try {
         app.parse(argc, argv);
@@ -309,6 +331,57 @@ int main(int argc, char** argv) {
         Status followed = follow_stream(options, output);
         if (!followed.ok()) output.error("tail " + stream, followed);
         return exit_code_of(followed);
+    }
+
+    if (replay->parsed()) {
+        replay_options.dry_run = !apply;
+        if (!replay_to.empty()) {
+            auto to = sync::parse_endpoint(replay_to);
+            if (!to.ok()) {
+                output.error("replay --to", to.status());
+                return kUsage;
+            }
+            replay_options.to = *to;
+        }
+        if (const auto colon = settings.admin_key.find(':'); colon != std::string::npos)
+            replay_options.credentials = sync::sigv4::Credentials{settings.admin_key.substr(0, colon),
+                                                                  settings.admin_key.substr(colon + 1), ""};
+        if (apply && (!replay_options.to || !replay_options.credentials)) {
+            output.error("replay",
+                         {Errc::invalid_argument, "--apply needs --to URL and --admin-key ACCESS:SECRET"});
+            return kUsage;
+        }
+        auto summary = replay_lake(replay_options, output);
+        if (!summary.ok()) {
+            output.error("replay", summary.status());
+            return exit_code_of(summary.status());
+        }
+        nlohmann::json document = {{"dryRun", replay_options.dry_run},
+                                   {"files", summary->files},
+                                   {"lines", summary->lines},
+                                   {"events", summary->events},
+                                   {"malformed", summary->malformed},
+                                   {"byType", summary->by_type},
+                                   {"processor", replay_options.processor}};
+        std::string text = std::string(replay_options.dry_run ? "dry run: " : "replayed: ") +
+                           std::to_string(summary->events) + " events (" + std::to_string(summary->lines) +
+                           " lines in " + std::to_string(summary->files) + " files";
+        if (summary->malformed > 0)
+            text += ", " + std::to_string(summary->malformed) + " malformed lines skipped";
+        text += ")";
+        for (const auto& [type, n] : summary->by_type)
+            text += "\n  " + type + ": " + std::to_string(n);
+        if (replay_options.dry_run) {
+            text +=
+                "\nnothing was sent; pass --apply --to URL to replay into the " + replay_options.processor;
+        } else {
+            document["outcomes"] = summary->outcomes;
+            text += "\n" + replay_options.processor + " at " + replay_options.to->url() + ":";
+            for (const auto& [outcome, n] : summary->outcomes)
+                text += " " + outcome + " " + std::to_string(n);
+        }
+        output.result(document, text);
+        return kOk;
     }
 
     if (settings.data_dir.empty()) settings.data_dir = default_data_dir();

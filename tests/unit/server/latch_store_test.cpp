@@ -60,8 +60,8 @@ struct LatchFixture {
     }
 
     std::vector<AppliedWrite> apply(std::vector<ReceivedWrite> writes) {
-        auto outcomes =
-            store->apply_received("listener", std::move(writes), {"events", "listener", ++seq}, ++now);
+        auto outcomes = store->apply_received("listener", std::move(writes),
+                                              Checkpoint{"events", "listener", ++seq}, ++now);
         INFO(outcomes.status().to_string());
         REQUIRE(outcomes.ok());
         return std::move(outcomes).value();
@@ -151,6 +151,13 @@ TEST_CASE_METHOD(LatchFixture, "Latch store: a received write is applied once, l
     CHECK(again[0].outcome == ApplyOutcome::duplicate);
     CHECK(version_of("a").value == "from b");
     CHECK(changed_records().size() == 1);
+    CHECK(store->checkpoint("events", "listener").value() == seq);
+
+    // A replay (no checkpoint) applies what is new and leaves the checkpoint where it was.
+    auto replayed =
+        store->apply_received("listener", {received("dep-b:8", "b", "replayed", 8)}, std::nullopt, ++now);
+    REQUIRE(replayed.ok());
+    CHECK((*replayed)[0].outcome == ApplyOutcome::applied);
     CHECK(store->checkpoint("events", "listener").value() == seq);
 }
 

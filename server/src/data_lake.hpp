@@ -1,0 +1,55 @@
+// The data lake (DESIGN.md "Data flow"): every record of every stream, appended to newline-delimited JSON
+// files under one folder, one line each:
+//   {"stream":"events","seq":12,"partitionKey":"...","created":<ms>,"deployment":"dep-a","data":{...}}
+// Files are DIR/YYYY-MM-DD/HHMMSSZ-<first seq>.ndjson (UTC; their names sort in time order), rotated when
+// they reach a size or an age. Lines are synced to disk before the checkpoint moves; after a crash the
+// writer drops a torn last line and resumes after the last whole one, so each record is in the lake once.
+// `synclatch replay` reads them back into a processor.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "metrics.hpp"
+#include "processor.hpp"
+#include "sync_store.hpp"
+
+namespace synclatch::server {
+
+struct DataLakeOptions {
+    std::string dir;
+    std::int64_t rotate_bytes = 64 * 1024 * 1024;
+    std::chrono::minutes rotate_age{60};
+};
+
+// Thread-safety: step() runs on one thread at a time.
+class DataLake final : public Processor {
+  public:
+    DataLake(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock, DataLakeOptions options);
+    ~DataLake() override;
+    DataLake(const DataLake&) = delete;
+    DataLake& operator=(const DataLake&) = delete;
+
+    const std::string& name() const override { return name_; }
+    Result<bool> step() override;
+
+  private:
+    Status resume();
+    Status open_file(std::int64_t first_seq);
+    void close_file();
+
+    SyncStore& store_;
+    Metrics& metrics_;
+    std::function<EpochMillis()> clock_;
+    DataLakeOptions options_;
+    bool resumed_ = false;
+    std::int64_t last_written_ = 0;  // the seq of the last whole line in the lake
+    int fd_ = -1;                    // the file being appended to, or -1
+    std::int64_t file_bytes_ = 0;
+    EpochMillis file_opened_ = 0;
+    const std::string name_ = "datalake";
+};
+
+}  // namespace synclatch::server
