@@ -113,6 +113,10 @@ int main(int argc, char** argv) {
         [&sync_store] { return static_cast<double>(sync_store.last_stream_seq().value_or(0)); });
     // A peer with our own deployment id would make our writes and its look alike: refuse to start.
     std::vector<std::unique_ptr<BridgeProcessor>> bridges;
+    if (!options.peers.empty() && !options.admin_key)
+        log(LogLevel::warn,
+            "--peer without --admin-key: reads from peers are unsigned, which only peers running "
+            "--auth none accept");
     for (const auto& peer : options.peers) {
         BridgeOptions bridge_options;
         bridge_options.peer_url = peer;
@@ -158,6 +162,7 @@ int main(int argc, char** argv) {
         running += (running.empty() ? "" : ", ") + name;
     for (const auto& peer : options.peers)
         running += ", bridge from " + peer;
+    if (options.data_lake) running += running.empty() ? "datalake" : ", datalake";
     std::printf(
         "synclatch-server listening on http://%s:%u (data: %s, auth: %s, deployment: %s, processors: %s)\n",
         endpoint->address().to_string().c_str(), endpoint->port(), options.data_dir.c_str(),
