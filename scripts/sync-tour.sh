@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The sync walk-through: starts synclatch-server on its embedded SQLite store (a temp folder, 127.0.0.1)
 # and drives two devices of one identity with the synclatch CLI: offline writes, sync, a conflict and its
-# resolution, and the change events the server emitted. Usage: sync-tour.sh BIN_DIR (holding
+# resolution, the change events the server emitted, and the domain events its trigger made of them. Usage: sync-tour.sh BIN_DIR (holding
 # server/synclatch-server and tools/synclatch).
 set -euo pipefail
 bin=${1:?usage: sync-tour.sh BUILD_DIR}
@@ -10,7 +10,7 @@ server_log="$work/server.log"
 trap 'kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 
 "$bin/server/synclatch-server" --listen 127.0.0.1:0 --data "$work/server" --admin-key ADMIN:tour-secret \
-  >"$server_log" 2>&1 &
+  --processor trigger --processor listener >"$server_log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$server_log" && break; sleep 0.05; done
 endpoint=$(grep -o "http://127.0.0.1:[0-9]*" "$server_log" | head -1)
@@ -49,4 +49,18 @@ echo "$final"
 step "Every acknowledged write emitted one change event (stream dataset-changes)"
 "$bin/tools/synclatch" --endpoint "$endpoint" --admin-key ADMIN:tour-secret tail dataset-changes --no-follow |
   cut -c1-160
-step "Done. The same protocol serves the AWS SDKs; see docs/client.md and docs/server.md"
+step "The trigger turned each written record into one thing-* event (stream events); the listener is on too, and the latch keeps them from looping"
+tail_stream() { "$bin/tools/synclatch" --endpoint "$endpoint" --admin-key ADMIN:tour-secret tail "$1" --no-follow; }
+records=$(tail_stream dataset-changes | grep -o '"op":' | wc -l)
+for _ in $(seq 100); do
+  events=$(tail_stream events | wc -l)
+  [ "$events" -ge "$records" ] && break
+  sleep 0.05
+done
+# Each line: sequence number, event id (origin:originSeq), type.
+tail_stream events | sed -E 's/^([0-9]+) .*\{"hops":[0-9]+,"id":"([^"]*)".*"type":"([^"]*)".*/\1  \2  \3/' 
+sleep 0.5  # time for a loop to show, if there were one
+events=$(tail_stream events | wc -l)
+echo "$records records written, $events events"
+[ "$events" -eq "$records" ] || { echo "expected exactly one event per record"; exit 1; }
+step "Done. The same protocol serves the AWS SDKs; see docs/client.md, docs/server.md and docs/latch.md"
