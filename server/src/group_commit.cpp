@@ -10,8 +10,13 @@ namespace synclatch::server {
 
 namespace sqlite = core::sqlite;
 
-GroupCommit::GroupCommit(sqlite::Database& db, std::mutex& db_mutex, std::size_t max_batch)
-    : db_(db), db_mutex_(db_mutex), max_batch_(max_batch), thread_([this] { run(); }) {}
+GroupCommit::GroupCommit(sqlite::Database& db, std::mutex& db_mutex, BeforeCommit before_commit,
+                         std::size_t max_batch)
+    : db_(db),
+      db_mutex_(db_mutex),
+      before_commit_(std::move(before_commit)),
+      max_batch_(max_batch),
+      thread_([this] { run(); }) {}
 
 GroupCommit::~GroupCommit() {
     {
@@ -68,6 +73,7 @@ void GroupCommit::commit_batch(std::deque<Pending>& batch) {
                 if (!outcomes[i].ok()) db_.run_cached("ROLLBACK TO job");
                 db_.run_cached("RELEASE job");
             }
+            if (before_commit_) before_commit_(db_);
             tx.commit();
         } catch (const sqlite::SqliteError& e) {
             // Nothing of this batch is durable: every job fails, even those whose own work succeeded.

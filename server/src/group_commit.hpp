@@ -23,8 +23,13 @@ class GroupCommit {
     // Called on the writer thread once the outcome is final (after the commit); must not block.
     using Done = std::function<void(Status)>;
 
+    // Runs once per batch after its jobs, inside its transaction (state the jobs share, kept once per
+    // commit).
+    using BeforeCommit = std::function<void(core::sqlite::Database&)>;
+
     // db is used only while holding db_mutex (other writers may share the connection between batches).
-    GroupCommit(core::sqlite::Database& db, std::mutex& db_mutex, std::size_t max_batch = 512);
+    GroupCommit(core::sqlite::Database& db, std::mutex& db_mutex, BeforeCommit before_commit = {},
+                std::size_t max_batch = 512);
     // Finishes every job already submitted, then stops the thread.
     ~GroupCommit();
     GroupCommit(const GroupCommit&) = delete;
@@ -43,6 +48,7 @@ class GroupCommit {
 
     core::sqlite::Database& db_;
     std::mutex& db_mutex_;
+    BeforeCommit before_commit_;
     const std::size_t max_batch_;
     std::mutex queue_mutex_;
     std::condition_variable queue_ready_;

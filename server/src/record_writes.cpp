@@ -11,21 +11,24 @@ namespace synclatch::server {
 namespace sqlite = core::sqlite;
 using sync::WireRecord;
 
-namespace {
+namespace {}  // namespace
 
-// The deployment's clock (a Lamport clock in server_meta): latch-open writes take its next values as their
-// version and origin sequence, and it moves past every version written, so a local write always orders
-// after every version this deployment has seen of its key, even one erased by DeleteDataset since.
-std::int64_t advance_clock(sqlite::Database& db, std::int64_t to_at_least, std::int64_t take) {
-    sqlite::StatementScope update(db.cached(
-        "INSERT INTO server_meta (name, value) VALUES ('clock', ?1 + ?2) ON CONFLICT (name) DO UPDATE SET "
-        "value = max(CAST(value AS INTEGER), ?1) + ?2 RETURNING CAST(value AS INTEGER)"));
-    update->bind(1, to_at_least).bind(2, take);
-    update->step();
-    return update->column_int64(0);
+DeploymentClock load_clock(sqlite::Database& db) {
+    sqlite::StatementScope select(
+        db.cached("SELECT CAST(value AS INTEGER) FROM server_meta WHERE name = 'clock'"));
+    return DeploymentClock{select->step() ? select->column_int64(0) : 0, false};
 }
 
-}  // namespace
+void persist_clock(sqlite::Database& db, DeploymentClock& clock) {
+    if (!clock.dirty) return;
+    sqlite::StatementScope upsert(db.cached(
+        "INSERT INTO server_meta (name, value) VALUES ('clock', ?1) ON CONFLICT (name) DO UPDATE SET "
+        "value = excluded.value"));
+    upsert->bind(1, clock.value).run();
+    // A failed commit after this leaves the stored value behind the memory one; the next transaction that
+    // uses the clock marks it dirty and stores it again, and values between were never committed.
+    clock.dirty = false;
+}
 
 std::optional<DatasetRow> load_dataset(sqlite::Database& db, std::string_view identity,
                                        std::string_view name) {
@@ -77,11 +80,11 @@ void store_checkpoint(sqlite::Database& db, const Checkpoint& checkpoint, EpochM
     upsert->bind(1, checkpoint.stream).bind(2, checkpoint.group).bind(3, checkpoint.seq).bind(4, now).run();
 }
 
-Result<std::vector<WireRecord>> write_versions(sqlite::Database& db, const SyncLimits& limits,
-                                               std::string_view pool_id, std::string_view identity_id,
-                                               std::string_view dataset, std::string_view author,
-                                               const Authorship& by, std::vector<VersionedWrite> writes,
-                                               EpochMillis now) {
+Result<std::vector<WireRecord>> write_versions(sqlite::Database& db, DeploymentClock& clock,
+                                               const SyncLimits& limits, std::string_view pool_id,
+                                               std::string_view identity_id, std::string_view dataset,
+                                               std::string_view author, const Authorship& by,
+                                               std::vector<VersionedWrite> writes, EpochMillis now) {
     const auto row = load_dataset(db, identity_id, dataset);
     const bool creating = !row || !row->exists;
     if (creating) {
@@ -111,16 +114,14 @@ Result<std::vector<WireRecord>> write_versions(sqlite::Database& db, const SyncL
                       "at most " + std::to_string(limits.max_bytes_per_dataset) + " bytes per dataset"};
     }
 
-    if (by.latch_open) {
-        std::int64_t next = advance_clock(db, 0, static_cast<std::int64_t>(writes.size())) -
-                            static_cast<std::int64_t>(writes.size());
-        for (auto& w : writes)
-            w.version = w.origin_seq = ++next;
-    } else {
-        std::int64_t highest = 0;
-        for (const auto& w : writes)
-            highest = std::max(highest, w.version);
-        advance_clock(db, highest, 0);
+    for (auto& w : writes) {
+        if (by.latch_open) {
+            w.version = w.origin_seq = ++clock.value;
+            clock.dirty = true;
+        } else if (w.version > clock.value) {
+            clock.value = w.version;
+            clock.dirty = true;
+        }
     }
 
     std::vector<WireRecord> written;

@@ -48,6 +48,18 @@ struct Authorship {
     bool latch_open = true;
 };
 
+// The deployment's clock (a Lamport clock): latch-open writes take its next values as their version and
+// origin sequence, and it moves past every version written, so a local write always orders after every
+// version this deployment has seen of its key, even one erased by DeleteDataset since. It lives in memory
+// (guarded by the writer's mutex) and is kept in server_meta by persist_clock() in every transaction that
+// used it, before that transaction commits: a value is never handed out twice, even across a crash.
+struct DeploymentClock {
+    std::int64_t value = 0;
+    bool dirty = false;  // moved since it was last persisted
+};
+DeploymentClock load_clock(core::sqlite::Database& db);
+void persist_clock(core::sqlite::Database& db, DeploymentClock& clock);
+
 // One record version to write; the caller has made its checks (sync counts, or versions).
 struct VersionedWrite {
     std::string key;
@@ -61,12 +73,13 @@ struct VersionedWrite {
 
 // Writes them all as the dataset's next sync count, with the dataset row, usage counters and the outbox
 // event; or returns a quota error and writes nothing (the caller rolls back). Latch-open writes take their
-// version and origin sequence from the deployment's clock, which also moves past every version written.
-Result<std::vector<sync::WireRecord>> write_versions(core::sqlite::Database& db, const SyncLimits& limits,
-                                                     std::string_view pool_id, std::string_view identity_id,
-                                                     std::string_view dataset, std::string_view author,
-                                                     const Authorship& by, std::vector<VersionedWrite> writes,
-                                                     EpochMillis now);
+// version and origin sequence from the clock, which also moves past every version written; the caller
+// persists it before its transaction commits.
+Result<std::vector<sync::WireRecord>> write_versions(core::sqlite::Database& db, DeploymentClock& clock,
+                                                     const SyncLimits& limits, std::string_view pool_id,
+                                                     std::string_view identity_id, std::string_view dataset,
+                                                     std::string_view author, const Authorship& by,
+                                                     std::vector<VersionedWrite> writes, EpochMillis now);
 
 // Appends a record to a stream inside the caller's transaction; returns its sequence number.
 std::int64_t insert_stream_record(core::sqlite::Database& db, std::string_view stream,

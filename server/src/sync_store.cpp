@@ -160,6 +160,10 @@ Result<std::unique_ptr<SyncStore>> SyncStore::open(const SyncStoreOptions& optio
         auto deployment = claim_deployment_id(impl->writer, options.deployment_id);
         if (!deployment.ok()) return deployment.status();
         impl->deployment_id = std::move(deployment).value();
+        {
+            std::lock_guard lock(impl->write_mutex);
+            impl->clock = load_clock(impl->writer);
+        }
         return std::unique_ptr<SyncStore>(new SyncStore(std::move(impl)));
     } catch (const sqlite::SqliteError& e) {
         return sqlite::to_status(e);
@@ -344,11 +348,11 @@ namespace {
 // UpdateRecords' work inside the writer's transaction (validated input): each patch is checked against the
 // stored sync count, then written as this deployment's own version (latch open); or an error and the
 // caller rolls back.
-Result<std::vector<WireRecord>> apply_update(sqlite::Database& db, const SyncLimits& limits,
-                                             std::string_view deployment_id, std::string_view pool_id,
-                                             std::string_view identity_id, std::string_view dataset,
-                                             std::string_view author, const std::vector<RecordPatch>& patches,
-                                             EpochMillis now) {
+Result<std::vector<WireRecord>> apply_update(sqlite::Database& db, DeploymentClock& clock,
+                                             const SyncLimits& limits, std::string_view deployment_id,
+                                             std::string_view pool_id, std::string_view identity_id,
+                                             std::string_view dataset, std::string_view author,
+                                             const std::vector<RecordPatch>& patches, EpochMillis now) {
     std::vector<VersionedWrite> writes;
     writes.reserve(patches.size());
     for (const auto& patch : patches) {
@@ -369,7 +373,7 @@ Result<std::vector<WireRecord>> apply_update(sqlite::Database& db, const SyncLim
         w.stored_size = stored ? live_size(patch.key, stored->value) : 0;
         writes.push_back(std::move(w));
     }
-    return write_versions(db, limits, pool_id, identity_id, dataset, author,
+    return write_versions(db, clock, limits, pool_id, identity_id, dataset, author,
                           Authorship{deployment_id, /*latch_open=*/true}, std::move(writes), now);
 }
 
@@ -409,9 +413,9 @@ void SyncStore::submit_update_records(std::string identity_id, std::string datas
                                                   now,
                                                   {}});
     impl_->committer.submit(
-        [update, &limits = impl_->limits,
-         &deployment = impl_->deployment_id](sqlite::Database& db) -> Status {
-            auto written = apply_update(db, limits, deployment, update->pool_id, update->identity_id,
+        [update, &limits = impl_->limits, &deployment = impl_->deployment_id,
+         &clock = impl_->clock](sqlite::Database& db) -> Status {
+            auto written = apply_update(db, clock, limits, deployment, update->pool_id, update->identity_id,
                                         update->dataset, update->author, update->patches, update->now);
             if (!written.ok()) return written.status();
             update->outcome.records = std::move(written).value();

@@ -9,6 +9,7 @@
 
 #include "group_commit.hpp"
 #include "immutable_cache.hpp"
+#include "record_writes.hpp"
 #include "snapshot_readers.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/error.hpp"
@@ -64,7 +65,9 @@ struct SyncStore::Impl {
     // SyncTrigger settings by pool, filled on first use; set_cognito_events keeps it current.
     mutable std::mutex triggers_mutex;
     mutable std::map<std::string, std::string, std::less<>> triggers;  // guarded by triggers_mutex
-    GroupCommit committer{writer, write_mutex};                        // last: stopped (and drained) first
+    DeploymentClock clock;  // guarded by write_mutex; read from the database by open()
+    // Last: stopped (and drained) first. Each batch stores the clock its jobs moved, before it commits.
+    GroupCommit committer{writer, write_mutex, [this](sqlite::Database& db) { persist_clock(db, clock); }};
 };
 
 }  // namespace synclatch::server

@@ -42,8 +42,8 @@ Result<std::string> pool_for(sqlite::Database& db, const ReceivedWrite& w, Epoch
 }
 
 // One received write inside the caller's savepoint; an error means: roll it back, rejected.
-Result<ApplyOutcome> apply_one(sqlite::Database& db, const SyncLimits& limits, std::string_view processor,
-                               ReceivedWrite& w, EpochMillis now) {
+Result<ApplyOutcome> apply_one(sqlite::Database& db, DeploymentClock& clock, const SyncLimits& limits,
+                               std::string_view processor, ReceivedWrite& w, EpochMillis now) {
     if (Status s = validate_received(w); !s.ok()) return s;
     {
         sqlite::StatementScope seen(
@@ -67,7 +67,7 @@ Result<ApplyOutcome> apply_one(sqlite::Database& db, const SyncLimits& limits, s
     write.stored_size = stored ? live_size(w.key, stored->value) : 0;
     std::vector<VersionedWrite> writes;
     writes.push_back(std::move(write));
-    auto written = write_versions(db, limits, *pool, w.identity_id, w.dataset, w.origin,
+    auto written = write_versions(db, clock, limits, *pool, w.identity_id, w.dataset, w.origin,
                                   Authorship{w.origin, /*latch_open=*/false}, std::move(writes), now);
     if (!written.ok()) return written.status();
     if (w.forward) insert_stream_record(db, "events", w.forward->partition_key, w.forward->data, now);
@@ -108,7 +108,7 @@ Result<std::vector<AppliedWrite>> SyncStore::apply_received(std::string_view pro
         std::vector<AppliedWrite> outcomes(writes.size());
         for (std::size_t i = 0; i < writes.size(); ++i) {
             db.run_cached("SAVEPOINT received");
-            auto outcome = apply_one(db, impl_->limits, processor, writes[i], now);
+            auto outcome = apply_one(db, impl_->clock, impl_->limits, processor, writes[i], now);
             if (outcome.ok()) {
                 outcomes[i].outcome = *outcome;
             } else {
@@ -117,6 +117,7 @@ Result<std::vector<AppliedWrite>> SyncStore::apply_received(std::string_view pro
             }
             db.run_cached("RELEASE received");
         }
+        persist_clock(db, impl_->clock);
         if (done) store_checkpoint(db, *done, now);
         return outcomes;
     });

@@ -117,6 +117,15 @@ TEST_CASE_METHOD(LatchFixture,
     CHECK(version_of("a").origin == "dep-a");
 }
 
+TEST_CASE_METHOD(LatchFixture, "Latch store: versions never repeat across restarts", "[server][latch]") {
+    put("a", "1");
+    put("b", "1");
+    const auto before = version_of("b").version;
+    REQUIRE(reopen("dep-a").ok());
+    put("c", "1");
+    CHECK(version_of("c").version == before + 1);
+}
+
 TEST_CASE_METHOD(LatchFixture, "Latch store: a data dir keeps its deployment id for life",
                  "[server][latch]") {
     CHECK(store->deployment_id() == "dep-a");
@@ -177,6 +186,7 @@ TEST_CASE_METHOD(LatchFixture,
 TEST_CASE_METHOD(LatchFixture, "Latch store: a local write after a received one orders after it",
                  "[server][latch]") {
     CHECK(apply({received("dep-b:40", "a", "from b", 40)})[0].outcome == ApplyOutcome::applied);
+    REQUIRE(reopen("dep-a").ok());  // the clock is kept in the database, not only in memory
     put("a", "local edit");
     const auto v = version_of("a");
     CHECK(v.origin == "dep-a");
