@@ -62,6 +62,7 @@ others); each phase reports its median round: req/s, p50 and p99 latency.
   --threads T          the server's --threads (default: the server's default)
   --client-threads C   threads of this load client (default 1)
   --dir PATH           the server's data dir (default: a new folder in the temp folder, removed after)
+  --server-flag F      pass F to synclatch-server (repeatable), e.g. --server-flag --no-data-lake
   --help               show this text
 )";
 
@@ -72,6 +73,7 @@ struct Options {
     int client_threads = 1;
     int rounds = 3;
     std::string dir;
+    std::vector<std::string> server_flags;
 };
 
 enum class Phase { static_response, update_records, list_records };
@@ -233,6 +235,8 @@ Options parse(int argc, char** argv) {
             o.client_threads = std::atoi(argv[++i]);
         } else if (arg == "--dir" && has_value) {
             o.dir = argv[++i];
+        } else if (arg == "--server-flag" && has_value) {
+            o.server_flags.push_back(argv[++i]);
         } else {
             std::fprintf(stderr, "server_bench: unknown or incomplete option '%s'\n\n%s", arg.c_str(),
                          kUsage);
@@ -262,6 +266,7 @@ int main(int argc, char** argv) {
     try {
         std::vector<std::string> args;
         if (!options.threads.empty()) args = {"--threads", options.threads};
+        args.insert(args.end(), options.server_flags.begin(), options.server_flags.end());
         test::ServerProcess server(dir.string(), args);
         std::printf("server_bench: %d connections, %d s per phase, server data in %s\n", options.connections,
                     options.seconds, dir.c_str());

@@ -10,10 +10,12 @@
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "json_text.hpp"
+#include "log.hpp"
 
 namespace synclatch::server {
 
@@ -24,6 +26,7 @@ namespace {
 
 constexpr std::int64_t kBatch = 500;
 constexpr const char* kCheckpointStream = "all";
+constexpr EpochMillis kCheckpointEveryMs = 5000;
 
 Status io_error(const std::string& what, const std::string& path) {
     return {Errc::storage, "data lake: " + what + " " + path + ": " + std::strerror(errno)};
@@ -78,6 +81,7 @@ DataLake::DataLake(SyncStore& store, Metrics& metrics, std::function<EpochMillis
     : store_(store), metrics_(metrics), clock_(std::move(clock)), options_(std::move(options)) {}
 
 DataLake::~DataLake() {
+    if (Status s = store_checkpoint(); !s.ok()) log(LogLevel::warn, s.to_string());
     close_file();
 }
 
@@ -85,24 +89,25 @@ Status DataLake::resume() {
     std::error_code error;
     fs::create_directories(options_.dir, error);
     if (error) return {Errc::storage, "data lake: cannot create " + options_.dir + ": " + error.message()};
-    fs::path newest;
+    std::vector<fs::path> files;
     for (const auto& entry : fs::recursive_directory_iterator(options_.dir, error)) {
-        if (entry.is_regular_file() && entry.path().extension() == ".ndjson" &&
-            (newest.empty() || entry.path() > newest))
-            newest = entry.path();
+        if (entry.is_regular_file() && entry.path().extension() == ".ndjson") files.push_back(entry.path());
     }
     if (error) return {Errc::storage, "data lake: cannot list " + options_.dir + ": " + error.message()};
-    if (!newest.empty()) {
-        const int fd = ::open(newest.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0) return io_error("cannot open", newest.string());
+    std::sort(files.begin(), files.end());
+    // Newest first, to the first file with a whole line (a crash right after a rotation leaves the newest
+    // one empty).
+    for (auto file = files.rbegin(); file != files.rend() && last_written_ == 0; ++file) {
+        const int fd = ::open(file->c_str(), O_RDWR | O_CLOEXEC);
+        if (fd < 0) return io_error("cannot open", file->string());
         struct stat st {};
         ::fstat(fd, &st);
         const std::int64_t size = st.st_size;
         // A crash may have cut the last line short: drop it (its record is written again, whole).
         const std::int64_t end = last_newline(fd, size);
-        if (end + 1 < size && ::ftruncate(fd, end + 1) != 0) {
+        if (end + 1 < size && (::ftruncate(fd, end + 1) != 0 || ::fsync(fd) != 0)) {
             ::close(fd);
-            return io_error("cannot truncate", newest.string());
+            return io_error("cannot truncate", file->string());
         }
         if (end >= 0) {
             const std::int64_t start = last_newline(fd, end) + 1;
@@ -113,9 +118,9 @@ Status DataLake::resume() {
                     last_written_ = parsed.at("seq").get<std::int64_t>();
             }
         }
-        ::fsync(fd);
         ::close(fd);
     }
+    checkpointed_at_ = clock_();
     resumed_ = true;
     return {};
 }
@@ -189,12 +194,26 @@ Result<bool> DataLake::step() {
         }
         file_bytes_ += static_cast<std::int64_t>(line.size());
     }
-    if (::fsync(fd_) != 0) return io_error("cannot sync", options_.dir);
     last_written_ = records->back().seq;
+    metrics_.count_processor_events(name_, "archived", records->size());
+    // The files say how far the lake got (resume() reads it back); the checkpoint only covers files moved
+    // away since, so it is stored now and then, not per batch: a transaction on the server's one writer
+    // per batch would slow every client's writes.
+    if (clock_() - checkpointed_at_ >= kCheckpointEveryMs) {
+        if (Status s = store_checkpoint(); !s.ok()) return s;
+    }
+    return true;
+}
+
+Status DataLake::store_checkpoint() {
+    if (last_written_ == checkpointed_) return {};
+    // Lines reach the disk before a checkpoint that says they are there.
+    if (fd_ >= 0 && ::fsync(fd_) != 0) return io_error("cannot sync", options_.dir);
     if (Status s = store_.set_checkpoint(kCheckpointStream, name_, last_written_, clock_()); !s.ok())
         return s;
-    metrics_.count_processor_events(name_, "archived", records->size());
-    return true;
+    checkpointed_ = last_written_;
+    checkpointed_at_ = clock_();
+    return {};
 }
 
 }  // namespace synclatch::server

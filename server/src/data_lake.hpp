@@ -2,8 +2,9 @@
 // files under one folder, one line each:
 //   {"stream":"events","seq":12,"partitionKey":"...","created":<ms>,"deployment":"dep-a","data":{...}}
 // Files are DIR/YYYY-MM-DD/HHMMSSZ-<first seq>.ndjson (UTC; their names sort in time order), rotated when
-// they reach a size or an age. Lines are synced to disk before the checkpoint moves; after a crash the
-// writer drops a torn last line and resumes after the last whole one, so each record is in the lake once.
+// they reach a size or an age. The newest file says how far the lake got: after a crash the writer drops a
+// torn last line and resumes after the last whole one, so each record is in the lake once. A checkpoint,
+// stored every few seconds (after syncing the lines it covers), keeps the place when files are moved away.
 // `synclatch replay` reads them back into a processor.
 #pragma once
 
@@ -39,6 +40,7 @@ class DataLake final : public Processor {
     Status resume();
     Status open_file(std::int64_t first_seq);
     void close_file();
+    Status store_checkpoint();
 
     SyncStore& store_;
     Metrics& metrics_;
@@ -46,7 +48,9 @@ class DataLake final : public Processor {
     DataLakeOptions options_;
     bool resumed_ = false;
     std::int64_t last_written_ = 0;  // the seq of the last whole line in the lake
-    int fd_ = -1;                    // the file being appended to, or -1
+    std::int64_t checkpointed_ = 0;  // what the stored checkpoint says
+    EpochMillis checkpointed_at_ = 0;
+    int fd_ = -1;  // the file being appended to, or -1
     std::int64_t file_bytes_ = 0;
     EpochMillis file_opened_ = 0;
     const std::string name_ = "datalake";

@@ -127,6 +127,8 @@ TEST_CASE("Data lake: a torn last line and kill -9 leave every record in the lak
         std::ofstream torn(files.back(), std::ios::app);
         torn << R"({"stream":"events","seq":999,"partitionKey":"x","data":{"ty)";
     }
+    // And a crash right after a rotation leaves the newest file empty.
+    std::ofstream(files.back().parent_path() / "999999Z-999999999999.ndjson").flush();
     a.start({"--processor", "trigger"});
     // And kill -9 at growing delays while writes and archiving go on.
     for (int round = 0; round < 3; ++round) {
