@@ -137,6 +137,17 @@ Result<std::string> claim_deployment_id(sqlite::Database& db, const std::string&
     return id;
 }
 
+// The rows of a SELECT seq, stream, partition_key, data, created FROM stream_records.
+std::vector<StreamRecord> stream_records_of(sqlite::Statement& select) {
+    std::vector<StreamRecord> records;
+    while (select.step()) {
+        records.push_back(StreamRecord{select.column_int64(0), select.column_string(1),
+                                       select.column_string(2), select.column_string(3),
+                                       select.column_int64(4)});
+    }
+    return records;
+}
+
 }  // namespace
 
 Status validate_deployment_id(std::string_view id) {
@@ -567,18 +578,11 @@ Result<std::vector<sync::IdentityPoolUsage>> SyncStore::list_pool_usage(std::str
 Result<std::vector<StreamRecord>> SyncStore::read_stream(std::string_view stream, std::int64_t after_seq,
                                                          std::int64_t limit) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<StreamRecord>> {
-        std::vector<StreamRecord> records;
         sqlite::StatementScope select(
             db.cached("SELECT seq, stream, partition_key, data, created FROM stream_records WHERE stream = "
-                      "?1 AND seq > ?2 "
-                      "ORDER BY seq LIMIT ?3"));
+                      "?1 AND seq > ?2 ORDER BY seq LIMIT ?3"));
         select->bind(1, stream).bind(2, after_seq).bind(3, limit);
-        while (select->step()) {
-            records.push_back(StreamRecord{select->column_int64(0), select->column_string(1),
-                                           select->column_string(2), select->column_string(3),
-                                           select->column_int64(4)});
-        }
-        return records;
+        return stream_records_of(*select);
     });
 }
 
@@ -826,18 +830,11 @@ Result<std::string> SyncStore::device_owner(std::string_view device_id) const {
 Result<std::vector<StreamRecord>> SyncStore::read_all_streams(std::int64_t after_seq,
                                                               std::int64_t limit) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<StreamRecord>> {
-        std::vector<StreamRecord> records;
         sqlite::StatementScope select(
             db.cached("SELECT seq, stream, partition_key, data, created FROM stream_records WHERE seq > ?1 "
-                      "ORDER BY seq "
-                      "LIMIT ?2"));
+                      "ORDER BY seq LIMIT ?2"));
         select->bind(1, after_seq).bind(2, limit);
-        while (select->step()) {
-            records.push_back(StreamRecord{select->column_int64(0), select->column_string(1),
-                                           select->column_string(2), select->column_string(3),
-                                           select->column_int64(4)});
-        }
-        return records;
+        return stream_records_of(*select);
     });
 }
 

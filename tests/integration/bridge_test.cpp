@@ -40,14 +40,28 @@ long total(std::initializer_list<Deployment*> of, const std::string& processor, 
     return sum;
 }
 
+// Two deployments, each reading the other.
+struct BridgedPair {
+    explicit BridgedPair(int max_hops = 1) {
+        a.start(peers({&b}, max_hops));
+        b.start(peers({&a}, max_hops));
+    }
+    TempDir dir;
+    Deployment a{dir.file("a"), "dep-a", {}, false};
+    Deployment b{dir.file("b"), "dep-b", {}, false};
+};
+
+// With two hops allowed, each forwards what it receives.
+struct ForwardingPair : BridgedPair {
+    ForwardingPair() : BridgedPair(2) {}
+};
+
 }  // namespace
 
-TEST_CASE("Bridge: T1 two deployments, one write: one event, one apply, nothing more after extra rounds",
-          "[integration][latch][bridge]") {
-    TempDir dir;
-    Deployment a(dir.file("a"), "dep-a", {}, false), b(dir.file("b"), "dep-b", {}, false);
-    a.start(peers({&b}));
-    b.start(peers({&a}));
+TEST_CASE_METHOD(
+    BridgedPair,
+    "Bridge: T1 two deployments, one write: one event, one apply, nothing more after extra rounds",
+    "[integration][latch][bridge]") {
     auto [identity, creds] = a.new_identity();
     a.write(identity, creds, "profile", "name", "Ada");
 
@@ -145,12 +159,9 @@ TEST_CASE("Bridge: T3 three sharing all their events, 100 writes spread across t
           static_cast<std::size_t>(published));
 }
 
-TEST_CASE("Bridge: T4 concurrent conflicting edits on two sides converge to the same value",
-          "[integration][latch][bridge]") {
-    TempDir dir;
-    Deployment a(dir.file("a"), "dep-a", {}, false), b(dir.file("b"), "dep-b", {}, false);
-    a.start(peers({&b}));
-    b.start(peers({&a}));
+TEST_CASE_METHOD(BridgedPair,
+                 "Bridge: T4 concurrent conflicting edits on two sides converge to the same value",
+                 "[integration][latch][bridge]") {
     auto [identity, creds_a] = a.new_identity();
     a.write(identity, creds_a, "profile", "shared", "start");
     REQUIRE(eventually([&] { return b.records(identity, "profile").size() == 1; }));
@@ -182,12 +193,8 @@ TEST_CASE("Bridge: T4 concurrent conflicting edits on two sides converge to the 
     CHECK(total({&a, &b}, "bridge", "applied") + total({&a, &b}, "bridge", "stale") == published - 1);
 }
 
-TEST_CASE("Bridge: T5 a local edit right after a replicated write is published and wins",
-          "[integration][latch][bridge]") {
-    TempDir dir;
-    Deployment a(dir.file("a"), "dep-a", {}, false), b(dir.file("b"), "dep-b", {}, false);
-    a.start(peers({&b}));
-    b.start(peers({&a}));
+TEST_CASE_METHOD(BridgedPair, "Bridge: T5 a local edit right after a replicated write is published and wins",
+                 "[integration][latch][bridge]") {
     auto [identity, creds_a] = a.new_identity();
     a.write(identity, creds_a, "profile", "k", "from a");
     REQUIRE(eventually([&] { return b.records(identity, "profile") == Records{{"k", "from a"}}; }));
@@ -201,11 +208,8 @@ TEST_CASE("Bridge: T5 a local edit right after a replicated write is published a
     CHECK(total({&a, &b}, "bridge", "stale") == 0);
 }
 
-TEST_CASE("Bridge: T9 a delete racing an update converges on both sides", "[integration][latch][bridge]") {
-    TempDir dir;
-    Deployment a(dir.file("a"), "dep-a", {}, false), b(dir.file("b"), "dep-b", {}, false);
-    a.start(peers({&b}));
-    b.start(peers({&a}));
+TEST_CASE_METHOD(BridgedPair, "Bridge: T9 a delete racing an update converges on both sides",
+                 "[integration][latch][bridge]") {
     auto [identity, creds_a] = a.new_identity();
     a.write(identity, creds_a, "profile", "deleted-on-a", "v");
     a.write(identity, creds_a, "profile", "deleted-on-b", "v");
@@ -242,12 +246,9 @@ TEST_CASE("Bridge: T10 a duplicate deployment id is refused at start", "[integra
     CHECK(refused.err.find("own id 'dep-a'") != std::string::npos);
 }
 
-TEST_CASE("Bridge: T10 echoes are dropped and still advance the checkpoint", "[integration][latch][bridge]") {
-    TempDir dir;
-    Deployment a(dir.file("a"), "dep-a", {}, false), b(dir.file("b"), "dep-b", {}, false);
-    // With two hops allowed, b forwards what it receives: a reads its own write back from b.
-    a.start(peers({&b}, 2));
-    b.start(peers({&a}, 2));
+TEST_CASE_METHOD(ForwardingPair, "Bridge: T10 echoes are dropped and still advance the checkpoint",
+                 "[integration][latch][bridge]") {
+    // b forwards what it receives: a reads its own write back from b.
     auto [identity, creds] = a.new_identity();
     a.write(identity, creds, "profile", "k", "v");
     REQUIRE(eventually([&] { return a.processor_count("bridge", "skipped_by_latch") == 1; }));

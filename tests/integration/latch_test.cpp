@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <functional>
 #include <random>
 #include <set>
 #include <thread>
@@ -38,6 +39,21 @@ void settle(Deployment& d, const std::vector<std::pair<std::string, std::string>
         INFO(d.id() << " " << group << " on " << stream);
         REQUIRE(eventually([&] { return d.checkpoint(stream, group) == d.last_seq(stream); }));
     }
+}
+
+// Starts the processor on a backlog and kills it (kill -9) at growing delays until a kill lands after it
+// made progress; returns the progress then, read with the processor off.
+std::size_t kill_while_working(Deployment& d, const std::string& processor,
+                               const std::function<std::size_t()>& progress) {
+    for (int delay_ms = 2; delay_ms < 5000; delay_ms *= 2) {
+        d.kill_hard();
+        d.start({"--processor", processor});
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+        d.kill_hard();
+        d.start({});
+        if (const auto done = progress(); done > 0) return done;
+    }
+    return 0;
 }
 
 }  // namespace
@@ -198,17 +214,8 @@ TEST_CASE("Latch: T8 kill -9 between commit and publish, published exactly once"
     constexpr int kWrites = 300;
     for (int i = 0; i < kWrites; ++i)
         a.write(identity, creds, "profile", "k" + std::to_string(i), "v" + std::to_string(i));
-    // Kill the trigger at growing delays until one lands mid-way through the backlog.
-    std::size_t published_before_kill = 0;
-    for (int delay_ms = 2; delay_ms < 5000; delay_ms *= 2) {
-        a.kill_hard();
-        a.start({"--processor", "trigger"});
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-        a.kill_hard();
-        a.start({});
-        published_before_kill = a.stream("events").size();
-        if (published_before_kill > 0) break;
-    }
+    const std::size_t published_before_kill =
+        kill_while_working(a, "trigger", [&] { return a.stream("events").size(); });
     INFO("events published before the kill: " << published_before_kill);
     CHECK(published_before_kill > 0);
     a.restart({"--processor", "trigger"});
@@ -229,16 +236,8 @@ TEST_CASE("Latch: T8 kill -9 while the listener applies, each event applied exac
     constexpr int kEvents = 300;
     for (int i = 0; i < kEvents; ++i)
         a.post_event(thing_event(identity, "t" + std::to_string(i), "n" + std::to_string(i), 1));
-    std::size_t applied_before_kill = 0;
-    for (int delay_ms = 2; delay_ms < 5000; delay_ms *= 2) {
-        a.kill_hard();
-        a.start({"--processor", "listener"});
-        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-        a.kill_hard();
-        a.start({});
-        applied_before_kill = a.stream("dataset-changes").size();
-        if (applied_before_kill > 0) break;
-    }
+    const std::size_t applied_before_kill =
+        kill_while_working(a, "listener", [&] { return a.stream("dataset-changes").size(); });
     INFO("applied before the kill: " << applied_before_kill);
     CHECK(applied_before_kill > 0);
     a.restart({"--processor", "listener"});
