@@ -10,6 +10,7 @@
 #include "support/server_process.hpp"
 #include "support/signed_websocket.hpp"
 #include "support/temp_dir.hpp"
+#include "synclatch/platform/server_streams.hpp"
 
 using namespace synclatch::test;
 using json = nlohmann::json;
@@ -257,4 +258,57 @@ TEST_CASE_METHOD(StreamsServer, "Streams: WebSocket subscriptions are developer 
     const synclatch::sync::sigv4::Credentials forged{"ADMINKEY", "wrong-secret", ""};
     CHECK_FALSE(SignedWebSocket(server.port(), "/streams/events/subscribe", "", forged).connected());
     CHECK(SignedWebSocket(server.port(), "/streams/events/subscribe", "after=0", kAdmin).connected());
+}
+
+TEST_CASE_METHOD(StreamsServer,
+                 "ServerStreams: posts an event, reads it back, reads counters and refuses a bad key",
+                 "[integration][streams]") {
+    using synclatch::platform::ServerStreams;
+    const auto endpoint =
+        synclatch::sync::parse_endpoint("http://127.0.0.1:" + std::to_string(server.port())).value();
+    auto streams = ServerStreams::open(endpoint, kAdmin).value();
+
+    auto seq = streams->post_event("thing-1", R"({"id":"e1","type":"thing-created"})");
+    REQUIRE(seq.ok());
+    auto page = streams->read("events", *seq - 1, 10, std::chrono::seconds(1));
+    REQUIRE(page.ok());
+    REQUIRE(page->records.size() == 1);
+    CHECK(page->records[0].sequence_number == *seq);
+    CHECK(page->records[0].partition_key == "thing-1");
+    CHECK(json::parse(page->records[0].data).at("id") == "e1");
+    CHECK(page->records[0].arrival > 0);
+    CHECK(page->last_sequence_number == *seq);
+
+    // Nothing after the last record: an empty page after the wait, positioned where it was asked.
+    auto empty = streams->read("events", *seq, 10, std::chrono::seconds(1));
+    REQUIRE(empty.ok());
+    CHECK(empty->records.empty());
+    CHECK(empty->last_sequence_number == *seq);
+
+    CHECK(streams->post_event("k", "[1,2]").status().code() == synclatch::Errc::invalid_argument);
+    CHECK(streams->read("no-such-stream", 0).status().code() == synclatch::Errc::not_found);
+
+    auto metrics = streams->metrics();
+    REQUIRE(metrics.ok());
+    CHECK(synclatch::platform::metric_value(*metrics, "synclatch_requests_total", {}) > 0);
+
+    auto stranger = ServerStreams::open(endpoint, {"ADMINKEY", "wrong-secret", ""}).value();
+    CHECK(stranger->read("events", 0).status().code() == synclatch::Errc::unauthorized);
+    CHECK(stranger->post_event("k", "{}").status().code() == synclatch::Errc::unauthorized);
+    CHECK(streams->read("events", 0)->records.size() == 1);  // the refused post changed nothing
+}
+
+TEST_CASE("ServerStreams: metric_value picks the sample with all the labels asked for", "[streams]") {
+    const std::string text =
+        "# HELP x_total X.\n# TYPE x_total counter\n"
+        "x_total{processor=\"bridge\",outcome=\"applied\"} 3\n"
+        "x_total{processor=\"listener\",outcome=\"applied\"} 5\n"
+        "x_total_more 9\nplain 2.5\n";
+    using synclatch::platform::metric_value;
+    CHECK(metric_value(text, "x_total", {{"processor", "listener"}, {"outcome", "applied"}}) == 5);
+    CHECK(metric_value(text, "x_total", {{"processor", "bridge"}}) == 3);
+    CHECK(metric_value(text, "x_total", {{"processor", "trigger"}}) == 0);
+    CHECK(metric_value(text, "plain", {}) == 2.5);
+    CHECK(metric_value(text, "x_total_more", {}) == 9);
+    CHECK(metric_value(text, "missing", {}) == 0);
 }

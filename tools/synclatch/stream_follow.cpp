@@ -2,64 +2,39 @@
 // request starts from LastSequenceNumber. Requests are SigV4-signed like the SDKs' requests.
 #include "stream_follow.hpp"
 
-#include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "synclatch/platform/beast_http_client.hpp"
+#include "synclatch/platform/server_streams.hpp"
 
 namespace synclatch::cli {
 
 namespace {
 
-constexpr int kWaitSeconds = 20;  // the server's longest long-poll
-
-std::int64_t now_millis() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
+constexpr std::chrono::seconds kWait{20};  // the server's longest long-poll
 
 }  // namespace
 
 Status follow_stream(const FollowOptions& options, Output& output) {
-    auto http = platform::BeastHttpClient::open(options.endpoint);
-    if (!http.ok()) return http.status();
-    sync::sigv4::Signer signer(options.credentials, "us-east-1", "cognito-sync");
+    auto streams = platform::ServerStreams::open(options.endpoint, options.credentials);
+    if (!streams.ok()) return streams.status();
     std::int64_t after = options.after;
     std::int64_t printed = 0;
     for (;;) {
-        sync::sigv4::Request signed_request;
-        signed_request.method = "GET";
-        signed_request.path = "/streams/" + options.stream + "/records";
-        signed_request.query = "after=" + std::to_string(after) + "&limit=100" +
-                               (options.follow ? "&wait=" + std::to_string(kWaitSeconds) : "");
-        signed_request.headers = {{"Host", options.endpoint.authority()}};
-        signer.sign(signed_request, sync::sigv4::amz_date(now_millis()));
-        sync::HttpRequest request{"GET", signed_request.path + "?" + signed_request.query,
-                                  signed_request.headers, ""};
-        auto response = (*http)->send(request, std::chrono::seconds(kWaitSeconds + 10));
-        if (!response.ok()) return response.status();
-        auto body = nlohmann::json::parse(response->body, nullptr, false);
-        if (response->status != 200) {
-            std::string message = "the server answered " + std::to_string(response->status);
-            if (body.is_object() && body.contains("message")) message += ": " + body["message"].dump();
-            return {response->status == 403 || response->status == 401 ? Errc::unauthorized
-                    : response->status == 404                          ? Errc::not_found
-                                                                       : Errc::invalid_argument,
-                    message};
-        }
-        if (!body.is_object() || !body.contains("Records") || !body["Records"].is_array())
-            return {Errc::invalid_argument, "the server's answer is not a stream page"};
-        for (const auto& record : body["Records"]) {
-            const std::int64_t seq = record.value("SequenceNumber", std::int64_t{0});
-            std::string text = std::to_string(seq) + "  " + record.value("PartitionKey", std::string()) +
-                               "  " + record.value("Data", nlohmann::json::object()).dump();
-            output.result(record, text);
-            after = std::max(after, seq);
+        auto page =
+            (*streams)->read(options.stream, after, 100, options.follow ? kWait : std::chrono::seconds(0));
+        if (!page.ok()) return page.status();
+        for (const auto& record : page->records) {
+            const nlohmann::json data = nlohmann::json::parse(record.data, nullptr, false);
+            const nlohmann::json line = {{"SequenceNumber", record.sequence_number},
+                                         {"PartitionKey", record.partition_key},
+                                         {"Data", data},
+                                         {"ApproximateArrivalTimestamp", record.arrival}};
+            output.result(line, std::to_string(record.sequence_number) + "  " + record.partition_key + "  " +
+                                    data.dump());
             if (options.count && ++printed >= *options.count) return {};
         }
-        if (body.contains("LastSequenceNumber") && body["LastSequenceNumber"].is_number_integer())
-            after = std::max(after, body["LastSequenceNumber"].get<std::int64_t>());
-        if (!options.follow && body["Records"].empty()) return {};
+        after = std::max(after, page->last_sequence_number);
+        if (!options.follow && page->records.empty()) return {};
     }
 }
 
