@@ -1,0 +1,190 @@
+// The scenes' layouts and how their parts are wired: a second device adopts the first one's identity when
+// it becomes known; every sync's result reaches the status bar.
+#include "main_window.hpp"
+
+#include <QDir>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include "device_pane.hpp"
+#include "event_panel.hpp"
+#include "event_publisher.hpp"
+#include "loop_counters.hpp"
+
+namespace synclatch::demo {
+
+namespace {
+
+QLabel* explanation(const QString& text, QWidget* parent) {
+    auto* label = new QLabel(text, parent);
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::RichText);
+    return label;
+}
+
+}  // namespace
+
+MainWindow::MainWindow(const DemoOptions& options) : options_(options) {
+    setWindowTitle(tr("synclatch demo - the Cognito Sync recipes, live"));
+    tabs_ = new QTabWidget(this);
+    tabs_->addTab(database_first_scene(), tr("1. Database-first"));
+    tabs_->addTab(materialized_view_scene(), tr("2. Materialized view"));
+    tabs_->addTab(two_devices_scene(), tr("3. Two devices, one identity"));
+    tabs_->addTab(bidirectional_scene(), tr("4. Bidirectional"));
+    setCentralWidget(tabs_);
+    statusBar()->showMessage(tr("Server %1; local stores in %2").arg(options_.endpoint, options_.data_dir));
+    resize(1280, 800);
+    show_scene(options_.scene);
+}
+
+MainWindow::~MainWindow() {
+    // Every feed stops at once; each panel's destructor then waits only for its own last long-poll.
+    for (auto* panel : std::as_const(event_panels_))
+        panel->request_stop();
+}
+
+void MainWindow::show_scene(int scene) {
+    tabs_->setCurrentIndex(scene - 1);
+}
+
+QString MainWindow::status_text() const {
+    return statusBar()->currentMessage();
+}
+
+DevicePane* MainWindow::add_device(const QString& name, const QString& endpoint, bool own_identity,
+                                   QWidget* parent, bool sample_button) {
+    DeviceSetup setup;
+    setup.name = name;
+    setup.endpoint = endpoint;
+    setup.identity_pool_id = options_.identity_pool_id;
+    setup.data_dir = QDir(options_.data_dir).filePath(name);
+    setup.own_identity = own_identity;
+    setup.admin_key = options_.admin_key;
+    setup.sample_button = sample_button;
+    auto* pane = new DevicePane(setup, parent);
+    connect(pane, &DevicePane::sync_finished, this,
+            [this](const QString& device, bool, const QString& summary) {
+                statusBar()->showMessage(device + ": " + summary);
+            });
+    devices_.insert(name, pane);
+    return pane;
+}
+
+EventPanel* MainWindow::add_events(const QString& name, const QString& title, const QString& endpoint,
+                                   QWidget* parent) {
+    auto* panel = new EventPanel(title, endpoint, options_.admin_key, parent);
+    panel->setObjectName(name);
+    event_panels_.insert(name, panel);
+    return panel;
+}
+
+QWidget* MainWindow::database_first_scene() {
+    auto* scene = new QWidget(this);
+    auto* layout = new QVBoxLayout(scene);
+    layout->addWidget(explanation(
+        tr("<b>Database-first with datasets.</b> Save writes the thing into the phone's local 'things' "
+           "dataset "
+           "(it works offline: switch 'online' off and try). Synchronize sends it; the server's "
+           "<i>trigger</i> "
+           "turns each synced record into a <b>thing-created</b> event, shown live on the right."),
+        scene));
+    auto* split = new QSplitter(scene);
+    split->addWidget(add_device("phone", options_.endpoint, true, split, true));
+    split->addWidget(add_events("events-1", tr("Server events (stream 'events')"), options_.endpoint, split));
+    layout->addWidget(split, 1);
+    return scene;
+}
+
+QWidget* MainWindow::materialized_view_scene() {
+    auto* scene = new QWidget(this);
+    auto* layout = new QVBoxLayout(scene);
+    layout->addWidget(explanation(
+        tr("<b>Materialized view in a dataset.</b> Another service publishes a <b>thing-created</b> event "
+           "for "
+           "this user. The server's <i>listener</i> writes it into the user's 'things' dataset (latch "
+           "closed, so "
+           "the trigger does not publish it again); Synchronize brings it to the tablet, with origin "
+           "'remote, by catalog-service'."),
+        scene));
+    auto* split = new QSplitter(scene);
+    auto* tablet = add_device("tablet", options_.endpoint, true, split);
+    split->addWidget(tablet);
+    auto* side = new QWidget(split);
+    auto* side_layout = new QVBoxLayout(side);
+    publisher_ =
+        new EventPublisher(options_.endpoint, options_.admin_key, options_.identity_pool_id, *tablet, side);
+    side_layout->addWidget(publisher_);
+    side_layout->addWidget(
+        add_events("events-2", tr("Server events (stream 'events')"), options_.endpoint, side), 1);
+    split->addWidget(side);
+    layout->addWidget(split, 1);
+    return scene;
+}
+
+QWidget* MainWindow::two_devices_scene() {
+    auto* scene = new QWidget(this);
+    auto* layout = new QVBoxLayout(scene);
+    layout->addWidget(explanation(
+        tr("<b>Two devices, one identity.</b> The laptop gets an identity at its first sync; the desktop "
+           "then "
+           "acts for the same identity. Switch both offline, edit the same thing on each, and synchronize: "
+           "the "
+           "second to sync meets a conflict and asks which version stays (keep mine, take theirs, or edit)."),
+        scene));
+    auto* split = new QSplitter(scene);
+    auto* laptop = add_device("laptop", options_.endpoint, true, split);
+    auto* desktop = add_device("desktop", options_.endpoint, false, split);
+    connect(laptop, &DevicePane::identity_known, desktop, &DevicePane::adopt_identity);
+    split->addWidget(laptop);
+    split->addWidget(desktop);
+    layout->addWidget(split, 1);
+    return scene;
+}
+
+QWidget* MainWindow::bidirectional_scene() {
+    auto* scene = new QWidget(this);
+    auto* layout = new QVBoxLayout(scene);
+    if (options_.peer_endpoint.isEmpty()) {
+        layout->addWidget(explanation(tr("<b>Bidirectional sync.</b> This scene needs a second deployment "
+                                         "bridged with the first: start "
+                                         "two servers that name each other with --peer, and the demo with "
+                                         "--peer-endpoint (scripts/run-main.sh "
+                                         "does all of it)."),
+                                      scene));
+        layout->addStretch();
+        return scene;
+    }
+    layout->addWidget(explanation(
+        tr("<b>Bidirectional sync.</b> Deployments A (%1) and B (%2) bridge each other's events. device-a "
+           "syncs "
+           "with A, device-b with B, for the same identity. An edit synced to one appears once in the other; "
+           "the counters show the latch stopping the echo.")
+            .arg(options_.endpoint, options_.peer_endpoint),
+        scene));
+    auto* split = new QSplitter(Qt::Vertical, scene);
+    auto* devices = new QSplitter(split);
+    auto* device_a = add_device("device-a", options_.endpoint, true, devices);
+    auto* device_b = add_device("device-b", options_.peer_endpoint, false, devices);
+    connect(device_a, &DevicePane::identity_known, device_b, &DevicePane::adopt_identity);
+    devices->addWidget(device_a);
+    devices->addWidget(device_b);
+    split->addWidget(devices);
+    auto* bottom = new QWidget(split);
+    auto* bottom_layout = new QVBoxLayout(bottom);
+    counters_ = new LoopCounters({{"A", options_.endpoint}, {"B", options_.peer_endpoint}},
+                                 options_.admin_key, bottom);
+    bottom_layout->addWidget(counters_);
+    auto* feeds = new QHBoxLayout;
+    feeds->addWidget(add_events("events-a", tr("Events of A"), options_.endpoint, bottom));
+    feeds->addWidget(add_events("events-b", tr("Events of B"), options_.peer_endpoint, bottom));
+    bottom_layout->addLayout(feeds, 1);
+    split->addWidget(bottom);
+    layout->addWidget(split, 1);
+    return scene;
+}
+
+}  // namespace synclatch::demo

@@ -1,0 +1,54 @@
+// MainWindow: the four scenes of the demo as tabs (DESIGN.md "The demo"), each with the devices, event
+// panels and counters it needs, and a status bar with the last sync's time and result.
+#pragma once
+
+#include <QMainWindow>
+#include <QMap>
+#include <QPointer>
+
+#include "demo_options.hpp"
+
+class QTabWidget;
+
+namespace synclatch::demo {
+
+class DevicePane;
+class EventPanel;
+class EventPublisher;
+class LoopCounters;
+
+// Thread-safety: a widget; GUI thread only.
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+  public:
+    explicit MainWindow(const DemoOptions& options);
+    ~MainWindow() override;
+
+    void show_scene(int scene);  // 1-4
+    // What scenarios address by name; nullptr when there is none of that name.
+    DevicePane* device(const QString& name) const { return devices_.value(name); }
+    EventPanel* events(const QString& name) const { return event_panels_.value(name); }
+    EventPublisher* publisher() const { return publisher_; }
+    LoopCounters* counters() const { return counters_; }
+    QStringList device_names() const { return devices_.keys(); }
+    QString status_text() const;
+
+  private:
+    QWidget* database_first_scene();
+    QWidget* materialized_view_scene();
+    QWidget* two_devices_scene();
+    QWidget* bidirectional_scene();
+    DevicePane* add_device(const QString& name, const QString& endpoint, bool own_identity, QWidget* parent,
+                           bool sample_button = false);
+    EventPanel* add_events(const QString& name, const QString& title, const QString& endpoint,
+                           QWidget* parent);
+
+    DemoOptions options_;
+    QTabWidget* tabs_ = nullptr;
+    QMap<QString, DevicePane*> devices_;
+    QMap<QString, EventPanel*> event_panels_;
+    EventPublisher* publisher_ = nullptr;
+    LoopCounters* counters_ = nullptr;
+};
+
+}  // namespace synclatch::demo
