@@ -126,7 +126,8 @@ void DevicePane::build_ui() {
 
     records_table_ = new QTableWidget(0, static_cast<int>(kColumns.size()), this);
     records_table_->setHorizontalHeaderLabels(kColumns);
-    records_table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    // Columns are sized once per refresh (show_records): sizing to contents on every cell change costs
+    // time quadratic in the rows.
     records_table_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
     records_table_->verticalHeader()->hide();
     records_table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -427,6 +428,7 @@ void DevicePane::refresh_records() {
 }
 
 void DevicePane::show_records(const std::vector<core::Record>& records) {
+    records_table_->setUpdatesEnabled(false);
     records_table_->setRowCount(static_cast<int>(records.size()));
     int row = 0;
     for (const auto& record : records) {
@@ -444,6 +446,10 @@ void DevicePane::show_records(const std::vector<core::Record>& records) {
             records_table_->setItem(row, column, new QTableWidgetItem(cells[column]));
         ++row;
     }
+    for (int column : {0, 2, 3, 4})
+        records_table_->resizeColumnToContents(column);
+    records_table_->resizeRowsToContents();  // values wrap
+    records_table_->setUpdatesEnabled(true);
 }
 
 QString DevicePane::status_text() const {

@@ -17,6 +17,7 @@ namespace synclatch::demo {
 namespace {
 
 const QStringList kColumns = {"seq", "time", "type", "thing", "name", "source", "hops"};
+constexpr int kMaxRows = 2000;  // the newest events shown
 
 // One stream record as a table row.
 QStringList row_of(const platform::StreamRecord& record) {
@@ -43,7 +44,6 @@ EventPanel::EventPanel(const QString& title, const QString& endpoint, const QStr
     state_label_ = new QLabel(this);
     table_ = new QTableWidget(0, static_cast<int>(kColumns.size()), this);
     table_->setHorizontalHeaderLabels(kColumns);
-    table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     table_->horizontalHeader()->setSectionResizeMode(4, QHeaderView::Stretch);  // the thing's name
     table_->verticalHeader()->hide();
     table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -114,12 +114,23 @@ void EventPanel::follow(std::shared_ptr<platform::ServerStreams> streams) {
 }
 
 void EventPanel::add_events(const QList<QStringList>& rows) {
+    table_->setUpdatesEnabled(false);
+    int row = table_->rowCount();
+    table_->setRowCount(row + static_cast<int>(rows.size()));
     for (const auto& cells : rows) {
-        const int row = table_->rowCount();
-        table_->insertRow(row);
         for (int column = 0; column < cells.size(); ++column)
             table_->setItem(row, column, new QTableWidgetItem(cells[column]));
+        ++row;
     }
+    // The newest kMaxRows stay; columns are sized once per batch (sizing on every cell costs quadratic time).
+    if (table_->rowCount() > kMaxRows) {
+        const int excess = table_->rowCount() - kMaxRows;
+        for (int i = 0; i < excess; ++i)
+            table_->removeRow(0);
+    }
+    for (int column = 0; column < table_->columnCount(); ++column)
+        if (column != 4) table_->resizeColumnToContents(column);
+    table_->setUpdatesEnabled(true);
     table_->scrollToBottom();
 }
 

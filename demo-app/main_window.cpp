@@ -95,6 +95,8 @@ QWidget* MainWindow::database_first_scene() {
     auto* split = new QSplitter(scene);
     split->addWidget(add_device("phone", options_.endpoint, true, split, true));
     split->addWidget(add_events("events-1", tr("Server events (stream 'events')"), options_.endpoint, split));
+    split->setStretchFactor(0, 3);  // the device, then the events
+    split->setStretchFactor(1, 2);
     layout->addWidget(split, 1);
     return scene;
 }
@@ -121,6 +123,8 @@ QWidget* MainWindow::materialized_view_scene() {
     side_layout->addWidget(
         add_events("events-2", tr("Server events (stream 'events')"), options_.endpoint, side), 1);
     split->addWidget(side);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
     layout->addWidget(split, 1);
     return scene;
 }

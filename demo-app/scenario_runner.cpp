@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QMap>
 #include <QWidget>
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -107,10 +108,13 @@ ScenarioRunner::ScenarioRunner(MainWindow& window, std::vector<ScenarioStep> ste
 }
 
 void ScenarioRunner::start() {
+    loop_clock_.start();
     timer_.start();
 }
 
 void ScenarioRunner::poll() {
+    // The timer fires every 50 ms while the event loop runs; a longer gap means the GUI thread was busy.
+    longest_pause_ = std::max(longest_pause_, loop_clock_.restart());
     if (next_ >= steps_.size()) return;
     const ScenarioStep& step = steps_[next_];
     if (!step_started_) {
@@ -141,6 +145,8 @@ void ScenarioRunner::poll() {
     ++next_;
     step_started_ = false;
     if (next_ == steps_.size()) {
+        print(QString("         the window kept answering: its event loop never paused longer than %1 ms")
+                  .arg(longest_pause_));
         timer_.stop();
         Q_EMIT finished(0);
     }
@@ -201,6 +207,10 @@ ScenarioRunner::Outcome ScenarioRunner::run(const ScenarioStep& step) {
     if (!device) return failed("no device " + w[1] + "; there are: " + window_.device_names().join(", "));
     if (command == "wait-identity")
         return device->ready() && !device->identity().isEmpty() ? done() : waiting(device->status_text());
+    if (command == "expect-status")
+        return device->status_text().contains(w[2]) ? done() : waiting(device->status_text());
+    if (command == "expect-chart")
+        return device->chart_bars() >= w[2].toInt() ? done() : waiting(QString::number(device->chart_bars()));
     if (!device->ready()) return waiting(device->status_text());  // its store is still opening
     if (command == "fill") {
         if (w[2] != "name" && w[2] != "description") return failed("fill name or description, not " + w[2]);
@@ -251,10 +261,6 @@ ScenarioRunner::Outcome ScenarioRunner::run(const ScenarioStep& step) {
         const auto cell = device->cell(w[2], "value");
         return cell ? waiting("a row with value " + *cell) : done();
     }
-    if (command == "expect-status")
-        return device->status_text().contains(w[2]) ? done() : waiting(device->status_text());
-    if (command == "expect-chart")
-        return device->chart_bars() >= w[2].toInt() ? done() : waiting(QString::number(device->chart_bars()));
     return failed("unknown step");  // parse_scenario admits only known commands
 }
 

@@ -78,6 +78,8 @@ class ScenarioRunner : public QObject {
     std::size_t next_ = 0;
     bool step_started_ = false;
     QElapsedTimer step_clock_;
+    QElapsedTimer loop_clock_;              // since the last poll
+    qint64 longest_pause_ = 0;              // the longest time between two polls, in ms
     QMap<int, int> publish_counts_before_;  // per publish step (line): events published before it acted
     QTimer timer_;
 };

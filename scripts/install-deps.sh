@@ -18,6 +18,9 @@ packages=(
   nlohmann-json3-dev          # the protocol's JSON codec
   catch2                      # tests (Catch2 2.x)
   libcli11-dev                # command-line options of the server and tools
+  qt6-base-dev                # the demo (Qt 6 Widgets)
+  qt6-qpa-plugins             # the demo's window systems, and offscreen for headless runs and tests
+  fonts-dejavu-core           # text in the demo's offscreen screenshots
 )
 # Node.js runs the interop tests with the real AWS JavaScript SDKs; a machine that already has a node
 # binary (any packaging) keeps it.
