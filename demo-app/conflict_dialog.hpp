@@ -6,6 +6,8 @@
 #include <QDialog>
 #include <QString>
 
+#include "conflict_questions.hpp"
+
 class QPlainTextEdit;
 class QPushButton;
 
@@ -18,8 +20,6 @@ struct ConflictSides {
     QString remote_value;
     QString remote_when;  // when the server stored it, and who wrote it
 };
-
-enum class ConflictChoice { keep_mine, take_theirs, edited, postponed };
 
 // Thread-safety: a widget; GUI thread only.
 class ConflictDialog : public QDialog {

@@ -8,9 +8,9 @@
 #include <mutex>
 #include <optional>
 
-#include "conflict_dialog.hpp"
-
 namespace synclatch::demo {
+
+enum class ConflictChoice { keep_mine, take_theirs, edited, postponed };
 
 struct ConflictAnswer {
     ConflictChoice choice = ConflictChoice::postponed;

@@ -59,7 +59,8 @@ std::variant<DemoOptions, UsageError> parse_demo_options(const QStringList& argu
     parser.addOptions({endpoint, peer, admin_key, pool, data, scenario, screenshot, screenshot_dir, scene});
     if (!parser.parse(arguments)) return UsageError{parser.errorText()};
     if (parser.isSet("help")) {
-        std::fputs(qPrintable(parser.helpText()), stdout);
+        // Parsed before any QCoreApplication exists, the parser does not know the program's name.
+        std::fputs(qPrintable(parser.helpText().replace("<executable_name>", "synclatch-demo")), stdout);
         return UsageError{{}, 0};
     }
     if (parser.isSet("version")) {

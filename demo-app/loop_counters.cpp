@@ -83,6 +83,7 @@ LoopCounters::LoopCounters(std::vector<CountedDeployment> deployments, const QSt
     state_label_->setText(
         tr("An edit should move one trigger 'published' on its side and one bridge 'applied' "
            "on the other, then nothing more: the peer's trigger skips it by the latch."));
+    unchanged_.start();
     connect(&timer_, &QTimer::timeout, this, &LoopCounters::poll);
     timer_.start(500);
     poll();
@@ -127,6 +128,7 @@ void LoopCounters::show_counts(int row, const std::vector<long>& counts, const Q
                               tr(": cannot read counters: ") + error);
         return;
     }
+    if (read_[static_cast<std::size_t>(row)] != counts) unchanged_.start();
     read_[static_cast<std::size_t>(row)] = counts;
     show_row(row);
 }

@@ -4,6 +4,7 @@
 // counters stop moving.
 #pragma once
 
+#include <QElapsedTimer>
 #include <QStringList>
 #include <QTimer>
 #include <QWidget>
@@ -40,6 +41,8 @@ class LoopCounters : public QWidget {
                               const QString& outcome) const;
     // Counts from now on (the Zero button): the table shows each counter minus its value now.
     void zero();
+    // How long no counter has moved, in ms.
+    qint64 quiet_ms() const { return unchanged_.elapsed(); }
 
   private:
     void poll();
@@ -53,6 +56,7 @@ class LoopCounters : public QWidget {
     bool polling_ = false;
     std::vector<std::vector<long>> read_;      // per deployment: the counts last read
     std::vector<std::vector<long>> baseline_;  // per deployment: the counts at the last zero()
+    QElapsedTimer unchanged_;                  // restarted whenever a counter moves
     QTableWidget* table_ = nullptr;
     QLabel* state_label_ = nullptr;
 };

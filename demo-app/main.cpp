@@ -20,6 +20,13 @@ void print(const QString& line) {
     std::fflush(stdout);
 }
 
+// The offscreen platform warns about size hints on every dialog it shows: noise in scripted runs.
+QtMessageHandler qt_default_handler = nullptr;
+void drop_offscreen_noise(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+    if (message.contains("does not support propagateSizeHints")) return;
+    qt_default_handler(type, context, message);
+}
+
 bool has_display() {
     return !qEnvironmentVariableIsEmpty("DISPLAY") || !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
 }
@@ -43,6 +50,7 @@ int main(int argc, char** argv) {
     if (scripted && !has_display() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
 
+    qt_default_handler = qInstallMessageHandler(drop_offscreen_noise);
     QApplication app(argc, argv);
     QApplication::setApplicationName("synclatch-demo");
     QApplication::setApplicationVersion(SYNCLATCH_VERSION);

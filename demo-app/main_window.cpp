@@ -166,7 +166,9 @@ QWidget* MainWindow::bidirectional_scene() {
         tr("<b>Bidirectional sync.</b> Deployments A (%1) and B (%2) bridge each other's events. device-a "
            "syncs "
            "with A, device-b with B, for the same identity. An edit synced to one appears once in the other; "
-           "the counters show the latch stopping the echo.")
+           "the counters show the latch stopping the echo. (device-b can sync once device-a's first write "
+           "has "
+           "reached B: that brings the identity there.)")
             .arg(options_.endpoint, options_.peer_endpoint),
         scene));
     auto* split = new QSplitter(Qt::Vertical, scene);

@@ -11,6 +11,11 @@ bin=${1:?usage: demo.sh BUILD_DIR [synclatch-demo options...]}
 shift
 admin_key=ADMIN:demo-secret
 work=$(mktemp -d)
+# Qt wants a private runtime folder; a bare container has none.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  export XDG_RUNTIME_DIR="$work/runtime"
+  mkdir -m 700 "$XDG_RUNTIME_DIR"
+fi
 pids=()
 stop_servers() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
