@@ -439,7 +439,10 @@ void DevicePane::show_records(const std::vector<core::Record>& records) {
         if (record.modified)
             origin += tr(", not pushed yet");
         else if (!record.last_modified_by.empty() && record.origin == core::Origin::remote)
-            origin += tr(", by ") + qstr(record.last_modified_by).left(16);
+            // The server names a client's write by its identity; a processor's or a peer's by its name.
+            origin += tr(", by ") + (qstr(record.last_modified_by) == identity_
+                                         ? tr("this user")
+                                         : qstr(record.last_modified_by).left(24));
         const QStringList cells = {qstr(record.key), value_text(record.value),
                                    QString::number(record.sync_count), modified, origin};
         for (int column = 0; column < cells.size(); ++column)

@@ -17,17 +17,6 @@
 
 namespace synclatch::demo {
 
-namespace {
-
-QLabel* explanation(const QString& text, QWidget* parent) {
-    auto* label = new QLabel(text, parent);
-    label->setWordWrap(true);
-    label->setTextFormat(Qt::RichText);
-    return label;
-}
-
-}  // namespace
-
 MainWindow::MainWindow(const DemoOptions& options) : options_(options) {
     setWindowTitle(tr("synclatch demo - the Cognito Sync recipes, live"));
     tabs_ = new QTabWidget(this);
@@ -74,6 +63,26 @@ DevicePane* MainWindow::add_device(const QString& name, const QString& endpoint,
     return pane;
 }
 
+QSplitter* MainWindow::device_beside(QWidget* device, QWidget* side) {
+    auto* split = new QSplitter;
+    split->addWidget(device);
+    split->addWidget(side);
+    split->setStretchFactor(0, 3);  // the device gets the most room
+    split->setStretchFactor(1, 2);
+    return split;
+}
+
+QSplitter* MainWindow::add_device_pair(const NamedEndpoint& first, const NamedEndpoint& second,
+                                       QWidget* parent) {
+    auto* pair = new QSplitter(parent);
+    auto* first_device = add_device(first.name, first.endpoint, true, pair);
+    auto* second_device = add_device(second.name, second.endpoint, false, pair);
+    connect(first_device, &DevicePane::identity_known, second_device, &DevicePane::adopt_identity);
+    pair->addWidget(first_device);
+    pair->addWidget(second_device);
+    return pair;
+}
+
 EventPanel* MainWindow::add_events(const QString& name, const QString& title, const QString& endpoint,
                                    QWidget* parent) {
     auto* panel = new EventPanel(title, endpoint, options_.admin_key, parent);
@@ -82,103 +91,76 @@ EventPanel* MainWindow::add_events(const QString& name, const QString& title, co
     return panel;
 }
 
+std::pair<QWidget*, QVBoxLayout*> MainWindow::scene_page(const QString& explanation) {
+    auto* page = new QWidget(this);
+    auto* layout = new QVBoxLayout(page);
+    auto* label = new QLabel(explanation, page);
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::RichText);
+    layout->addWidget(label);
+    return {page, layout};
+}
+
 QWidget* MainWindow::database_first_scene() {
-    auto* scene = new QWidget(this);
-    auto* layout = new QVBoxLayout(scene);
-    layout->addWidget(explanation(
+    auto [page, layout] = scene_page(
         tr("<b>Database-first with datasets.</b> Save writes the thing into the phone's local 'things' "
-           "dataset "
-           "(it works offline: switch 'online' off and try). Synchronize sends it; the server's "
-           "<i>trigger</i> "
-           "turns each synced record into a <b>thing-created</b> event, shown live on the right."),
-        scene));
-    auto* split = new QSplitter(scene);
-    split->addWidget(add_device("phone", options_.endpoint, true, split, true));
-    split->addWidget(add_events("events-1", tr("Server events (stream 'events')"), options_.endpoint, split));
-    split->setStretchFactor(0, 3);  // the device, then the events
-    split->setStretchFactor(1, 2);
-    layout->addWidget(split, 1);
-    return scene;
+           "dataset (it works offline: switch 'online' off and try). Synchronize sends it; the server's "
+           "<i>trigger</i> turns each synced record into a <b>thing-created</b> event, shown live on the "
+           "right."));
+    layout->addWidget(
+        device_beside(add_device("phone", options_.endpoint, true, page, true),
+                      add_events("events-1", tr("Server events (stream 'events')"), options_.endpoint, page)),
+        1);
+    return page;
 }
 
 QWidget* MainWindow::materialized_view_scene() {
-    auto* scene = new QWidget(this);
-    auto* layout = new QVBoxLayout(scene);
-    layout->addWidget(explanation(
+    auto [page, layout] = scene_page(
         tr("<b>Materialized view in a dataset.</b> Another service publishes a <b>thing-created</b> event "
-           "for "
-           "this user. The server's <i>listener</i> writes it into the user's 'things' dataset (latch "
-           "closed, so "
-           "the trigger does not publish it again); Synchronize brings it to the tablet, with origin "
-           "'remote, by catalog-service'."),
-        scene));
-    auto* split = new QSplitter(scene);
-    auto* tablet = add_device("tablet", options_.endpoint, true, split);
-    split->addWidget(tablet);
-    auto* side = new QWidget(split);
+           "for this user. The server's <i>listener</i> writes it into the user's 'things' dataset (latch "
+           "closed, so the trigger does not publish it again); Synchronize brings it to the tablet, with "
+           "origin 'remote, by catalog-service'."));
+    auto* tablet = add_device("tablet", options_.endpoint, true, page);
+    auto* side = new QWidget(page);
     auto* side_layout = new QVBoxLayout(side);
     publisher_ =
         new EventPublisher(options_.endpoint, options_.admin_key, options_.identity_pool_id, *tablet, side);
     side_layout->addWidget(publisher_);
     side_layout->addWidget(
         add_events("events-2", tr("Server events (stream 'events')"), options_.endpoint, side), 1);
-    split->addWidget(side);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
-    layout->addWidget(split, 1);
-    return scene;
+    layout->addWidget(device_beside(tablet, side), 1);
+    return page;
 }
 
 QWidget* MainWindow::two_devices_scene() {
-    auto* scene = new QWidget(this);
-    auto* layout = new QVBoxLayout(scene);
-    layout->addWidget(explanation(
+    auto [page, layout] = scene_page(
         tr("<b>Two devices, one identity.</b> The laptop gets an identity at its first sync; the desktop "
-           "then "
-           "acts for the same identity. Switch both offline, edit the same thing on each, and synchronize: "
-           "the "
-           "second to sync meets a conflict and asks which version stays (keep mine, take theirs, or edit)."),
-        scene));
-    auto* split = new QSplitter(scene);
-    auto* laptop = add_device("laptop", options_.endpoint, true, split);
-    auto* desktop = add_device("desktop", options_.endpoint, false, split);
-    connect(laptop, &DevicePane::identity_known, desktop, &DevicePane::adopt_identity);
-    split->addWidget(laptop);
-    split->addWidget(desktop);
-    layout->addWidget(split, 1);
-    return scene;
+           "then acts for the same identity. Switch both offline, edit the same thing on each, and "
+           "synchronize: the second to sync meets a conflict and asks which version stays (keep mine, take "
+           "theirs, or edit)."));
+    layout->addWidget(add_device_pair({"laptop", options_.endpoint}, {"desktop", options_.endpoint}, page),
+                      1);
+    return page;
 }
 
 QWidget* MainWindow::bidirectional_scene() {
-    auto* scene = new QWidget(this);
-    auto* layout = new QVBoxLayout(scene);
     if (options_.peer_endpoint.isEmpty()) {
-        layout->addWidget(explanation(tr("<b>Bidirectional sync.</b> This scene needs a second deployment "
-                                         "bridged with the first: start "
-                                         "two servers that name each other with --peer, and the demo with "
-                                         "--peer-endpoint (scripts/run-main.sh "
-                                         "does all of it)."),
-                                      scene));
+        auto [page, layout] = scene_page(
+            tr("<b>Bidirectional sync.</b> This scene needs a second deployment bridged with the first: "
+               "start two servers that name each other with --peer, and the demo with --peer-endpoint "
+               "(scripts/demo.sh does all of it)."));
         layout->addStretch();
-        return scene;
+        return page;
     }
-    layout->addWidget(explanation(
+    auto [page, layout] = scene_page(
         tr("<b>Bidirectional sync.</b> Deployments A (%1) and B (%2) bridge each other's events. device-a "
-           "syncs "
-           "with A, device-b with B, for the same identity. An edit synced to one appears once in the other; "
-           "the counters show the latch stopping the echo. (device-b can sync once device-a's first write "
-           "has "
-           "reached B: that brings the identity there.)")
-            .arg(options_.endpoint, options_.peer_endpoint),
-        scene));
-    auto* split = new QSplitter(Qt::Vertical, scene);
-    auto* devices = new QSplitter(split);
-    auto* device_a = add_device("device-a", options_.endpoint, true, devices);
-    auto* device_b = add_device("device-b", options_.peer_endpoint, false, devices);
-    connect(device_a, &DevicePane::identity_known, device_b, &DevicePane::adopt_identity);
-    devices->addWidget(device_a);
-    devices->addWidget(device_b);
-    split->addWidget(devices);
+           "syncs with A, device-b with B, for the same identity. An edit synced to one appears once in the "
+           "other; the counters show the latch stopping the echo. (device-b can sync once device-a's first "
+           "write has reached B: that brings the identity there.)")
+            .arg(options_.endpoint, options_.peer_endpoint));
+    auto* split = new QSplitter(Qt::Vertical, page);
+    split->addWidget(
+        add_device_pair({"device-a", options_.endpoint}, {"device-b", options_.peer_endpoint}, split));
     auto* bottom = new QWidget(split);
     auto* bottom_layout = new QVBoxLayout(bottom);
     counters_ = new LoopCounters({{"A", options_.endpoint}, {"B", options_.peer_endpoint}},
@@ -190,7 +172,7 @@ QWidget* MainWindow::bidirectional_scene() {
     bottom_layout->addLayout(feeds, 1);
     split->addWidget(bottom);
     layout->addWidget(split, 1);
-    return scene;
+    return page;
 }
 
 }  // namespace synclatch::demo

@@ -5,10 +5,13 @@
 #include <QMainWindow>
 #include <QMap>
 #include <QPointer>
+#include <utility>
 
 #include "demo_options.hpp"
 
+class QSplitter;
 class QTabWidget;
+class QVBoxLayout;
 
 namespace synclatch::demo {
 
@@ -34,12 +37,22 @@ class MainWindow : public QMainWindow {
     QString status_text() const;
 
   private:
+    // A scene's page with its explanation on top; the scene adds the rest to the layout.
+    std::pair<QWidget*, QVBoxLayout*> scene_page(const QString& explanation);
     QWidget* database_first_scene();
     QWidget* materialized_view_scene();
     QWidget* two_devices_scene();
     QWidget* bidirectional_scene();
     DevicePane* add_device(const QString& name, const QString& endpoint, bool own_identity, QWidget* parent,
                            bool sample_button = false);
+    // A device with what it shows beside it (events, a publisher), in a splitter.
+    static QSplitter* device_beside(QWidget* device, QWidget* side);
+    // Two devices of one identity: the first gets it, the second adopts it (with the developer key).
+    struct NamedEndpoint {
+        QString name;
+        QString endpoint;
+    };
+    QSplitter* add_device_pair(const NamedEndpoint& first, const NamedEndpoint& second, QWidget* parent);
     EventPanel* add_events(const QString& name, const QString& title, const QString& endpoint,
                            QWidget* parent);
 
