@@ -357,7 +357,11 @@ void DevicePane::finish_sync(bool succeeded, const QString& summary) {
     if (!syncing()) {
         progress_->setRange(0, 1);
         progress_->setValue(succeeded ? 1 : 0);
-        progress_label_->setText(succeeded ? tr("done") : tr("stopped"));
+        // The last progress report stays, so a long sync's steps can be read afterwards.
+        const QString last = progress_label_->text();
+        const bool reported = last.startsWith(tr("pulling")) || last.startsWith(tr("pushing"));
+        progress_label_->setText((succeeded ? tr("done") : tr("stopped")) +
+                                 (reported ? " (" + last + ")" : QString()));
     }
     const QString text = tr("Last sync %1 (%2 ms): %3")
                              .arg(QTime::currentTime().toString("HH:mm:ss"))

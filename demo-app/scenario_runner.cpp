@@ -140,6 +140,8 @@ ScenarioRunner::Outcome ScenarioRunner::run(const ScenarioStep& step) {
         return device->ready() && !device->identity().isEmpty() ? done() : waiting(device->status_text());
     if (command == "expect-status")
         return device->status_text().contains(w[2]) ? done() : waiting(device->status_text());
+    if (command == "expect-progress")
+        return device->progress_text().contains(w[2]) ? done() : waiting(device->progress_text());
     if (command == "expect-chart")
         return device->chart_bars() >= w[2].toInt() ? done() : waiting(QString::number(device->chart_bars()));
     if (!device->ready()) return waiting(device->status_text());  // its store is still opening

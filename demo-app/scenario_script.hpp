@@ -15,6 +15,7 @@
 //   expect-record DEVICE KEY COLUMN TEXT    the records table's cell contains TEXT
 //   expect-no-record DEVICE KEY             the records table has no row for KEY
 //   expect-status DEVICE TEXT               the device's status line contains TEXT
+//   expect-progress DEVICE TEXT             the device's progress line contains TEXT
 //   expect-chart DEVICE N                   the sync time chart shows at least N syncs
 //   expect-events PANEL TEXT N              exactly N rows of the event panel contain TEXT
 //   settle-counters MS                      until scene 4's counters have not moved for MS milliseconds
