@@ -22,7 +22,7 @@ QPlainTextEdit* read_only_text(const QString& text, QWidget* parent) {
 }  // namespace
 
 ConflictDialog::ConflictDialog(const QString& device, const ConflictSides& sides, QWidget* parent)
-    : QDialog(parent), sides_(sides) {
+    : QDialog(parent) {
     setWindowTitle(tr("Conflict on %1: %2").arg(device, sides.key));
     setObjectName("conflict-dialog");
     auto* layout = new QVBoxLayout(this);

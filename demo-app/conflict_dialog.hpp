@@ -9,7 +9,6 @@
 #include "conflict_questions.hpp"
 
 class QPlainTextEdit;
-class QPushButton;
 
 namespace synclatch::demo {
 
@@ -29,7 +28,6 @@ class ConflictDialog : public QDialog {
 
     // Scripted answers (the scenario runner), as if the user had clicked.
     void choose(ConflictChoice choice, const QString& edited_value = {});
-    const ConflictSides& sides() const { return sides_; }
 
   Q_SIGNALS:
     void chosen(synclatch::demo::ConflictChoice choice, const QString& value);
@@ -38,7 +36,6 @@ class ConflictDialog : public QDialog {
     void reject() override;
 
   private:
-    ConflictSides sides_;
     QPlainTextEdit* edit_ = nullptr;
     bool answered_ = false;
 };

@@ -66,7 +66,6 @@ class DevicePane : public QGroupBox {
     // What the pane shows, for scenarios and tests.
     bool ready() const { return client_ != nullptr; }
     bool syncing() const { return syncs_requested_ != syncs_finished_; }
-    int syncs_finished() const { return syncs_finished_; }
     QString status_text() const;
     QString progress_text() const;
     // The records table's cell of `key` in column `column` ("key", "value", "sync count", "modified",

@@ -134,10 +134,6 @@ void EventPanel::add_events(const QList<QStringList>& rows) {
     table_->scrollToBottom();
 }
 
-int EventPanel::rows() const {
-    return table_->rowCount();
-}
-
 QStringList EventPanel::row_texts() const {
     QStringList texts;
     for (int row = 0; row < table_->rowCount(); ++row) {

@@ -28,7 +28,6 @@ class EventPanel : public QWidget {
 
     // Asks the feed thread to stop without waiting (closing many panels then waits only once).
     void request_stop() { stopping_ = true; }
-    int rows() const;
     // The rows' text, one string per event ("seq type thing name source ...").
     QStringList row_texts() const;
 

@@ -40,10 +40,6 @@ void MainWindow::show_scene(int scene) {
     tabs_->setCurrentIndex(scene - 1);
 }
 
-QString MainWindow::status_text() const {
-    return statusBar()->currentMessage();
-}
-
 DevicePane* MainWindow::add_device(const QString& name, const QString& endpoint, bool own_identity,
                                    QWidget* parent, bool sample_button) {
     DeviceSetup setup;

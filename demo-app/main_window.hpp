@@ -4,7 +4,6 @@
 
 #include <QMainWindow>
 #include <QMap>
-#include <QPointer>
 #include <utility>
 
 #include "demo_options.hpp"
@@ -34,7 +33,6 @@ class MainWindow : public QMainWindow {
     EventPublisher* publisher() const { return publisher_; }
     LoopCounters* counters() const { return counters_; }
     QStringList device_names() const { return devices_.keys(); }
-    QString status_text() const;
 
   private:
     // A scene's page with its explanation on top; the scene adds the rest to the layout.

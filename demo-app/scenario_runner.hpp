@@ -9,7 +9,6 @@
 #include <QObject>
 #include <QStringList>
 #include <QTimer>
-#include <functional>
 #include <vector>
 
 #include "scenario_script.hpp"
