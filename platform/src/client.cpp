@@ -17,6 +17,7 @@
 #include "synclatch/platform/manual_connectivity.hpp"
 #include "synclatch/sync/cognito_remote_store.hpp"
 #include "synclatch/sync/credentials_provider.hpp"
+#include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch {
 
@@ -201,7 +202,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     }
 
     bool on_push_hint(std::string_view payload) {
-        auto hint = nlohmann::json::parse(payload, nullptr, false);
+        auto hint = sync::parse_json_text(payload);
         if (!hint.is_object()) return false;
         const auto identity = hint.find("identityId");
         const auto dataset = hint.find("datasetName");

@@ -1,6 +1,7 @@
 // Signed requests to synclatch-server's stream routes (GET/POST /streams/..., GET /metrics) over the Beast
 // client, and a small reader of Prometheus samples.
 #include "synclatch/platform/server_streams.hpp"
+#include "synclatch/sync/protocol_json.hpp"
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -21,7 +22,7 @@ std::int64_t now_millis() {
 // A non-2xx answer as a Status, with the server's message (PROTOCOL.md §4 bodies carry one).
 Status status_of(const sync::HttpResponse& response, std::string_view what) {
     std::string message = std::string(what) + ": the server answered " + std::to_string(response.status);
-    const json body = json::parse(response.body, nullptr, false);
+    const json body = sync::parse_json_text(response.body);
     if (body.is_object() && body.contains("message") && body["message"].is_string())
         message += ": " + body["message"].get<std::string>();
     const Errc code = response.status == 401 || response.status == 403 ? Errc::unauthorized
@@ -73,7 +74,7 @@ Result<StreamPage> ServerStreams::read(std::string_view stream, std::int64_t aft
                               kRequestDeadline + wait);
     if (!answer.ok()) return answer.status();
     if (answer->status != 200) return status_of(*answer, "reading stream " + std::string(stream));
-    const json body = json::parse(answer->body, nullptr, false);
+    const json body = sync::parse_json_text(answer->body, sync::kJsonPageLimits);
     if (!body.is_object() || !body.contains("Records") || !body["Records"].is_array() ||
         !body.contains("LastSequenceNumber") || !body["LastSequenceNumber"].is_number_integer())
         return Status{Errc::invalid_argument, "the server's answer is not a stream page"};
@@ -90,13 +91,13 @@ Result<StreamPage> ServerStreams::read(std::string_view stream, std::int64_t aft
 }
 
 Result<std::int64_t> ServerStreams::post_event(std::string_view partition_key, std::string_view data) {
-    const json parsed = json::parse(data, nullptr, false);
+    const json parsed = sync::parse_json_text(data);
     if (!parsed.is_object()) return Status{Errc::invalid_argument, "an event must be a JSON object"};
     const json body = {{"PartitionKey", partition_key}, {"Data", parsed}};
     auto answer = impl_->send("POST", "/streams/events/records", "", body.dump(), kRequestDeadline);
     if (!answer.ok()) return answer.status();
     if (answer->status != 200) return status_of(*answer, "posting an event");
-    const json reply = json::parse(answer->body, nullptr, false);
+    const json reply = sync::parse_json_text(answer->body);
     if (!reply.is_object() || !reply.contains("SequenceNumber") ||
         !reply["SequenceNumber"].is_number_integer())
         return Status{Errc::invalid_argument, "the server's answer has no SequenceNumber"};

@@ -7,6 +7,7 @@
 #include "log.hpp"
 #include "synclatch/platform/beast_http_client.hpp"
 #include "synclatch/sync/endpoint.hpp"
+#include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {
 
@@ -26,7 +27,7 @@ Result<std::string> BridgeProcessor::peer_id() {
     const std::string& peer_url = options_.peer_url;
     auto answer = http_->send({"GET", "/healthz", {{"Host", host_header_}}, ""}, std::chrono::seconds(5));
     if (!answer.ok()) return peer_error(peer_url, answer.status().message());
-    const json body = json::parse(answer->body, nullptr, false);
+    const json body = sync::parse_json_text(answer->body);
     if (answer->status != 200 || !body.is_object() || !body.contains("deploymentId") ||
         !body.at("deploymentId").is_string())
         return peer_error(peer_url, "GET /healthz did not say which deployment it is (HTTP " +
@@ -95,7 +96,7 @@ Result<bool> BridgeProcessor::step() {
         get("/streams/events/records?after=" + std::to_string(*after) + "&limit=" + std::to_string(kBatch) +
             "&wait=" + std::to_string(options_.long_poll.count()));
     if (!answer.ok()) return peer_error(options_.peer_url, answer.status().message());
-    json page = json::parse(answer->body, nullptr, false);
+    json page = sync::parse_json_text(answer->body, sync::kJsonPageLimits);
     if (answer->status != 200 || !page.is_object() || !page.contains("Records") ||
         !page.at("Records").is_array() || !page.contains("LastSequenceNumber") ||
         !page.at("LastSequenceNumber").is_number_integer())

@@ -16,6 +16,7 @@
 
 #include "json_text.hpp"
 #include "log.hpp"
+#include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {
 
@@ -113,7 +114,7 @@ Status DataLake::resume() {
             const std::int64_t start = last_newline(fd, end) + 1;
             std::string line(static_cast<std::size_t>(end - start), '\0');
             if (::pread(fd, line.data(), line.size(), start) == static_cast<ssize_t>(line.size())) {
-                const auto parsed = nlohmann::json::parse(line, nullptr, false);
+                const auto parsed = sync::parse_json_text(line, sync::kJsonPageLimits);
                 if (parsed.is_object() && parsed.contains("seq") && parsed.at("seq").is_number_integer())
                     last_written_ = parsed.at("seq").get<std::int64_t>();
             }

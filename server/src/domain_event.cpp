@@ -1,5 +1,6 @@
 // Making thing-* events from dataset changes, and reading them back.
 #include "domain_event.hpp"
+#include "synclatch/sync/protocol_json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -43,7 +44,7 @@ std::optional<json> thing_event(const json& change, const json& record) {
 
     json thing = json::object();
     if (!removed && record.contains("value")) {
-        json fields = json::parse(record.at("value").get<std::string>(), nullptr, false);
+        json fields = sync::parse_json_text(record.at("value").get<std::string>());
         if (fields.is_object()) {
             thing = std::move(fields);
         } else {

@@ -5,6 +5,7 @@
 
 #include "domain_event.hpp"
 #include "log.hpp"
+#include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {
 
@@ -60,7 +61,7 @@ Result<bool> ListenerProcessor::step() {
     std::vector<json> events;
     events.reserve(records->size());
     for (const auto& record : *records)
-        events.push_back(json::parse(record.data, nullptr, false));
+        events.push_back(sync::parse_json_text(record.data, sync::kJsonPageLimits));
     auto counts = apply_events(store_, name_, events, to_write_,
                                Checkpoint{"events", name_, records->back().seq}, clock_());
     if (!counts.ok()) return counts.status();

@@ -1,6 +1,7 @@
 // Webhook and in-process SyncTrigger calls, and their errors as Cognito types.
 #include "sync_triggers.hpp"
 
+#include "synclatch/sync/protocol_json.hpp"
 #include "webhook_client.hpp"
 
 namespace synclatch::server {
@@ -53,7 +54,7 @@ boost::asio::awaitable<std::variant<nlohmann::json, TriggerError>> SyncTriggers:
         co_return TriggerError{"LambdaThrottledException", "SyncTrigger: the webhook answered 429"};
     if (answer->status < 200 || answer->status > 299)
         co_return invalid_output("the webhook answered HTTP " + std::to_string(answer->status));
-    auto parsed = nlohmann::json::parse(answer->body, nullptr, false);
+    auto parsed = sync::parse_json_text(answer->body);
     if (parsed.is_discarded()) co_return invalid_output("the webhook's answer is not JSON");
     co_return parsed;
 }

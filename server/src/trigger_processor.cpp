@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain_event.hpp"
+#include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {
 
@@ -28,7 +29,7 @@ Result<bool> TriggerProcessor::step() {
     for (const auto& change : *changes) {
         // Only this server's store writes this stream; a record it cannot read is counted, not fatal.
         try {
-            const json parsed = json::parse(change.data);
+            const json parsed = sync::parse_json_text(change.data, sync::kJsonPageLimits);
             for (const auto& record : parsed.at("kinesisSyncRecords")) {
                 auto event = thing_event(parsed, record);
                 if (!event) {

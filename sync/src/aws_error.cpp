@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "synclatch/sync/protocol_json.hpp"
+
 namespace synclatch::sync::detail {
 
 namespace {
@@ -30,7 +32,7 @@ Errc code_for(std::string_view type, int http_status) {
 Status status_from_error(const HttpResponse& response) {
     std::string type(response.header("x-amzn-ErrorType"));
     std::string message;
-    const auto body = nlohmann::json::parse(response.body, nullptr, false);
+    const auto body = parse_json_text(response.body);
     if (body.is_object()) {
         if (type.empty() && body.contains("__type") && body["__type"].is_string()) type = body["__type"];
         for (const char* member : {"message", "Message"}) {

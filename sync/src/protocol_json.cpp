@@ -359,7 +359,56 @@ Result<IdentityUsage> parse_identity_usage(const json& j) {
     return u;
 }
 
-Result<json> parse_json_body(std::string_view body) {
+Status check_json_limits(std::string_view text, const JsonLimits& limits) {
+    int depth = 0;
+    std::size_t values = 0;  // each container, and each comma: within one of every value
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;  // the escaped character cannot end the string
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        switch (c) {
+            case '"':
+                in_string = true;
+                break;
+            case '[':
+            case '{':
+                if (++depth > limits.max_depth) {
+                    return invalid("the JSON nests deeper than " + std::to_string(limits.max_depth) +
+                                   " levels");
+                }
+                ++values;
+                break;
+            case ']':
+            case '}':
+                --depth;
+                break;
+            case ',':
+                ++values;
+                break;
+            default:
+                break;
+        }
+        if (values > limits.max_values) {
+            return invalid("the JSON holds more than " + std::to_string(limits.max_values) + " values");
+        }
+    }
+    return {};
+}
+
+json parse_json_text(std::string_view text, const JsonLimits& limits) {
+    if (!check_json_limits(text, limits).ok()) return json(json::value_t::discarded);
+    return json::parse(text, nullptr, /*allow_exceptions=*/false);
+}
+
+Result<json> parse_json_body(std::string_view body, const JsonLimits& limits) {
+    if (Status s = check_json_limits(body, limits); !s.ok()) return s;
     json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) return invalid("the body is not valid JSON");
     return parsed;

@@ -143,3 +143,24 @@ TEST_CASE("Protocol JSON: malformed bodies are refused without throwing", "[sync
         CHECK(parsed.status().code() == Errc::invalid_argument);
     }
 }
+
+TEST_CASE("Protocol JSON: depth and size are bounded before parsing", "[sync][json]") {
+    const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+    CHECK(check_json_limits(nested(32)).ok());
+    CHECK(check_json_limits(nested(33)).code() == Errc::invalid_argument);
+    CHECK(parse_json_body(nested(32)).ok());
+    CHECK(parse_json_body(nested(100'000)).status().code() == Errc::invalid_argument);
+    CHECK(parse_json_text(nested(100'000)).is_discarded());
+    CHECK(parse_json_text(nested(40), kJsonPageLimits).is_array());
+    // Brackets, commas and escaped quotes inside strings are text, not structure.
+    const std::string quoted = R"({"a":")" + std::string(100, '[') + R"(\" ,,, ]]]"})";
+    CHECK(check_json_limits(quoted).ok());
+    CHECK(parse_json_body(quoted)->at("a").get<std::string>().size() == 109);
+    // Values are counted on the text: 100,000 are fine, one more is not.
+    std::string many = "[0";
+    for (int i = 1; i < 100'000; ++i)
+        many += ",0";
+    CHECK(check_json_limits(many + "]").ok());
+    CHECK(check_json_limits(many + ",0]").code() == Errc::invalid_argument);
+    CHECK(check_json_limits(many + ",0]", kJsonPageLimits).ok());
+}

@@ -4,6 +4,8 @@
 // timestamps and counts) and refuse wrong types with invalid_argument, naming the member.
 #pragma once
 
+#include <cstddef>
+#include <limits>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
@@ -37,7 +39,26 @@ Result<ListRecordsResult> parse_list_records_result(const nlohmann::json& json);
 Result<UpdateRecordsRequest> parse_update_records_request(const nlohmann::json& json);
 Result<IdentityUsage> parse_identity_usage(const nlohmann::json& json);
 
-// Parses a whole body; malformed JSON is invalid_argument (never an exception).
-Result<nlohmann::json> parse_json_body(std::string_view body);
+// Bounds on untrusted JSON, checked on the text before a parser builds a tree: the tree costs several
+// times the text in memory, and printing or decoding it recurses once per level. Every Cognito shape and
+// every stream event fits the defaults many times over.
+struct JsonLimits {
+    int max_depth = 32;                // nested arrays and objects
+    std::size_t max_values = 100'000;  // values and members, counted on the text
+};
+inline constexpr JsonLimits kJsonRequestLimits{};
+// A page of stream records wraps events that met kJsonRequestLimits; its size is bounded by the body limit.
+inline constexpr JsonLimits kJsonPageLimits{kJsonRequestLimits.max_depth + 8,
+                                            std::numeric_limits<std::size_t>::max()};
+
+// One pass over the text, no recursion: invalid_argument when it nests deeper or holds more values than
+// allowed. Says nothing else about validity.
+Status check_json_limits(std::string_view text, const JsonLimits& limits = kJsonRequestLimits);
+
+// Parses text within limits; anything else gives a discarded value (as json::parse(text, nullptr, false)).
+nlohmann::json parse_json_text(std::string_view text, const JsonLimits& limits = kJsonRequestLimits);
+// Parses a whole body within limits; malformed, too deep or too large is invalid_argument (never an
+// exception).
+Result<nlohmann::json> parse_json_body(std::string_view body, const JsonLimits& limits = kJsonRequestLimits);
 
 }  // namespace synclatch::sync
