@@ -20,6 +20,7 @@ asio::awaitable<void> PushChannel::run(HttpRequest request, std::function<bool()
     beast::get_lowest_layer(ws_).expires_never();  // the WebSocket's own timeouts take over
     // Suggested server timeouts: handshake deadline and idle pings, so a vanished device is noticed.
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws_.read_message_max(kMaxPushMessageBytes);
     auto [accept_error] = co_await ws_.async_accept(request, asio::as_tuple(asio::use_awaitable));
     if (accept_error) {
         state_ = State::closed;
@@ -37,17 +38,38 @@ asio::awaitable<void> PushChannel::run(HttpRequest request, std::function<bool()
     queue_.clear();
 }
 
-void PushChannel::send(std::string message) {
-    asio::post(ws_.get_executor(), [self = shared_from_this(), message = std::move(message)]() mutable {
-        if (self->state_ == State::closed) return;
-        self->queue_.push_back(std::move(message));
-        if (self->state_ == State::open && self->queue_.size() == 1) self->write_next();
-    });
+void PushChannel::send(std::string topic, std::string message) {
+    asio::post(ws_.get_executor(),
+               [self = shared_from_this(), topic = std::move(topic), message = std::move(message)]() mutable {
+                   self->enqueue(std::move(topic), std::move(message));
+               });
+}
+
+void PushChannel::enqueue(std::string topic, std::string message) {
+    if (state_ == State::closed) return;
+    // The front is on the wire while open: only later entries may be replaced.
+    const auto first = queue_.begin() + (state_ == State::open && !queue_.empty() ? 1 : 0);
+    for (auto it = first; it != queue_.end(); ++it) {
+        if (it->topic == topic) {
+            it->message = std::move(message);
+            return;
+        }
+    }
+    if (queue_.size() >= kMaxPendingHints) return close_too_slow();
+    queue_.push_back({std::move(topic), std::move(message)});
+    if (state_ == State::open && queue_.size() == 1) write_next();
+}
+
+void PushChannel::close_too_slow() {
+    state_ = State::closed;
+    queue_.clear();
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);  // the read loop then ends, and run() returns
 }
 
 void PushChannel::write_next() {
     ws_.text(true);
-    ws_.async_write(asio::buffer(queue_.front()),
+    ws_.async_write(asio::buffer(queue_.front().message),
                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
                         if (ec) {
                             self->state_ = State::closed;
@@ -73,7 +95,8 @@ void PushHub::detach(const std::string& device_id, const PushChannel* channel) {
     }
 }
 
-std::size_t PushHub::publish(const std::vector<std::string>& device_ids, const std::string& payload) {
+std::size_t PushHub::publish(const std::vector<std::string>& device_ids, const std::string& topic,
+                             const std::string& payload) {
     std::vector<std::shared_ptr<PushChannel>> targets;
     {
         std::lock_guard lock(mutex_);
@@ -85,7 +108,7 @@ std::size_t PushHub::publish(const std::vector<std::string>& device_ids, const s
         }
     }
     for (const auto& channel : targets)
-        channel->send(payload);
+        channel->send(topic, payload);
     return targets.size();
 }
 

@@ -78,6 +78,7 @@ asio::awaitable<void> StreamSubscriptions::serve(std::shared_ptr<void> keep_aliv
     auto& ws = subscription->ws;
     beast::get_lowest_layer(ws).expires_never();  // the WebSocket's own timeouts take over
     ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    ws.read_message_max(kMaxSubscriberMessageBytes);
     auto [accept_error] = co_await ws.async_accept(request, use_tuple);
     if (accept_error) co_return;
     ws.text(true);

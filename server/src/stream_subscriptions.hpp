@@ -7,6 +7,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <cstddef>
 #include <functional>
 #include <memory>
 
@@ -15,6 +16,9 @@
 #include "sync_store.hpp"
 
 namespace synclatch::server {
+
+// Subscribers send nothing but control frames: a larger message closes the subscription.
+inline constexpr std::size_t kMaxSubscriberMessageBytes = 1024;
 
 // Thread-safety: serve() may run for many connections at once.
 class StreamSubscriptions {

@@ -30,7 +30,14 @@ bool valid_group(std::string_view group) {
     return true;
 }
 
-json records_json(const std::vector<StreamRecord>& records, std::int64_t after) {
+json records_json(std::vector<StreamRecord>& records, std::int64_t after) {
+    std::size_t bytes = 0;
+    std::size_t kept = 0;
+    for (; kept < records.size(); ++kept) {
+        bytes += records[kept].data.size();
+        if (kept > 0 && bytes > kMaxStreamPageBytes) break;
+    }
+    records.resize(kept);  // the rest comes with the next page
     json list = json::array();
     for (const auto& r : records)
         list.push_back(stream_record_json(r));
@@ -47,7 +54,7 @@ bool is_stream_name(std::string_view name) {
 json stream_record_json(const StreamRecord& r) {
     return {{"SequenceNumber", r.seq},
             {"PartitionKey", r.partition_key},
-            {"Data", json::parse(r.data, nullptr, false)},
+            {"Data", sync::parse_json_text(r.data, sync::kJsonPageLimits)},
             {"ApproximateArrivalTimestamp", r.created}};
 }
 

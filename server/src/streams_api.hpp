@@ -24,6 +24,9 @@ namespace synclatch::server {
 inline constexpr std::string_view kDatasetChanges = "dataset-changes";
 inline constexpr std::string_view kEvents = "events";
 inline constexpr std::int64_t kMaxStreamReadLimit = 1000;
+// A page of records ends once it holds this much data (it always holds one record), so a page's answer
+// stays small whatever limit a reader asks for.
+inline constexpr std::size_t kMaxStreamPageBytes = 1024 * 1024;
 // How often a waiting reader (long-poll, WebSocket subscription) looks for new records.
 inline constexpr std::chrono::milliseconds kStreamPollInterval{50};
 

@@ -175,7 +175,7 @@ void SyncApi::notify_subscribers(std::vector<std::string> devices, const std::st
                           {"identityId", identity},
                           {"datasetName", dataset},
                           {"syncCount", std::to_string(sync_count)}};
-    push_->publish(devices, payload.dump());
+    push_->publish(devices, identity + "/" + dataset, payload.dump());
 }
 
 SyncApi::SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock,
@@ -325,13 +325,13 @@ HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& ta
                 if (!body.ok()) return fail(body.status());
                 stored = store_.update_pool_configuration(
                     r.pool, [&](std::string_view text) -> Result<std::string> {
-                        auto merged = merge_pool_configuration(json::parse(text, nullptr, false), *body);
+                        auto merged = merge_pool_configuration(sync::parse_json_text(text), *body);
                         if (!merged.ok()) return merged.status();
                         return merged->dump();
                     });
             }
             if (!stored.ok()) return fail(stored.status());
-            json answer = json::parse(*stored, nullptr, false);
+            json answer = sync::parse_json_text(*stored);
             if (!answer.is_object()) answer = json::object();
             answer["IdentityPoolId"] = r.pool;
             return ok(answer);
@@ -339,7 +339,7 @@ HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& ta
         case SyncRoute::Op::get_cognito_events: {
             auto events = store_.cognito_events(r.pool);
             if (!events.ok()) return fail(events.status());
-            json parsed = json::parse(*events, nullptr, false);
+            json parsed = sync::parse_json_text(*events);
             return ok({{"Events", parsed.is_object() ? parsed : json::object()}});
         }
         case SyncRoute::Op::set_cognito_events: {
