@@ -1,12 +1,18 @@
 // HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, one C++20 coroutine per connection, each connection
-// on one thread of the IoPool. Every read of a request (headers and body) and every write has a deadline,
-// and headers and bodies are size-bounded. stop() stops accepting, lets requests in flight finish, and
-// closes idle connections.
+// on one thread of the IoPool. Every read of a request (headers and body) and every write has a deadline.
+// What clients can make it hold is bounded (docs/server.md, "Memory budget"): connections (beyond
+// max_connections a client gets a 503 and a close), header bytes, each read buffer, each body (a limit per
+// route, decided from the headers before the body is read) and all bodies being received at once
+// (max_body_bytes_in_flight; beyond it a 429 with Retry-After). Transient accept errors (out of file
+// descriptors, say) pause accepting briefly; only stop() ends it. stop() stops accepting, lets requests in
+// flight finish, and closes idle connections.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <cstddef>
@@ -18,6 +24,7 @@
 
 #include "http_types.hpp"
 #include "io_pool.hpp"
+#include "log.hpp"
 #include "synclatch/core/result.hpp"
 
 namespace synclatch::server {
@@ -26,12 +33,15 @@ struct HttpServerOptions {
     std::string host = "127.0.0.1";
     unsigned short port = 8080;  // 0: any free port (see start())
     std::size_t max_header_bytes = 16 * 1024;
-    std::size_t max_body_bytes = 4 * 1024 * 1024;
+    std::size_t max_body_bytes = 4 * 1024 * 1024;  // the largest body any route accepts
+    std::size_t max_connections = 4096;            // open at once, WebSocket channels included
+    std::size_t max_body_bytes_in_flight =
+        64 * 1024 * 1024;                               // bodies being received or handled, all together
     std::chrono::milliseconds request_timeout{30'000};  // to receive one whole request, idle wait included
     std::chrono::milliseconds write_timeout{30'000};
 };
 
-// Thread-safety: start() once, then stop() from any thread.
+// Thread-safety: start() once, then stop() from any thread; the counters from any thread.
 class HttpServer {
   public:
     // Runs on the connection's thread. It may block briefly on a database read, never on the network;
@@ -43,24 +53,42 @@ class HttpServer {
         std::shared_ptr<void> keep_alive, boost::beast::tcp_stream& stream, HttpRequest,
         std::function<bool()> stopping)>;
 
-    HttpServer(IoPool& pool, HttpServerOptions options, Handler handler, UpgradeHandler upgrade = nullptr);
+    // The largest body a request may send, decided from its headers alone: called on the connection's
+    // thread before the body is read (the request's body is still empty). None: max_body_bytes for all.
+    using BodyLimit = std::function<std::size_t(const HttpRequest&)>;
+
+    HttpServer(IoPool& pool, HttpServerOptions options, Handler handler, UpgradeHandler upgrade = nullptr,
+               BodyLimit body_limit = nullptr);
     ~HttpServer();
 
     // Binds and listens; returns the bound endpoint (its real port when options.port was 0).
     Result<boost::asio::ip::tcp::endpoint> start();
     void stop();
     std::size_t open_connections() const;
+    std::size_t body_bytes_in_flight() const { return body_bytes_in_flight_.load(); }
+    std::uint64_t connections_refused() const { return connections_refused_.load(); }  // at max_connections
+    std::uint64_t bodies_refused() const { return bodies_refused_.load(); }  // at max_body_bytes_in_flight
 
     struct Connection;  // one accepted socket (defined in the .cpp)
+    class BodyReservation;
 
   private:
     void accept_next();
+    void on_accept_error(const boost::system::error_code& error);
+    void serve_connection(boost::asio::ip::tcp::socket socket);
+    boost::asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
 
     IoPool& pool_;
     const HttpServerOptions options_;
     const Handler handler_;
     const UpgradeHandler upgrade_;
+    const BodyLimit body_limit_;
     boost::asio::ip::tcp::acceptor acceptor_;
+    boost::asio::steady_timer accept_pause_;  // on the acceptor's thread
+    ThrottledLog accept_errors_;
+    std::atomic<std::size_t> body_bytes_in_flight_{0};
+    std::atomic<std::uint64_t> connections_refused_{0};
+    std::atomic<std::uint64_t> bodies_refused_{0};
     mutable std::mutex mutex_;
     std::set<std::shared_ptr<Connection>> connections_;  // guarded by mutex_
     bool stopping_ = false;                              // guarded by mutex_

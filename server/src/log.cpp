@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <string>
+#include <utility>
 
 namespace synclatch::server {
 
@@ -31,6 +32,23 @@ void log(LogLevel level, std::string_view message) {
     std::string line =
         std::string(stamp) + " " + kNames[static_cast<int>(level)] + " " + std::string(message) + "\n";
     std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+void ThrottledLog::log(LogLevel level, std::string_view message) {
+    std::size_t held_back = 0;
+    {
+        std::lock_guard lock(mutex_);
+        const auto now = std::chrono::steady_clock::now();
+        if (logged_ && now - last_ < interval_) {
+            ++held_back_;
+            return;
+        }
+        logged_ = true;
+        last_ = now;
+        held_back = std::exchange(held_back_, 0);
+    }
+    if (held_back == 0) return server::log(level, message);
+    server::log(level, std::string(message) + " (and " + std::to_string(held_back) + " more like it since)");
 }
 
 }  // namespace synclatch::server

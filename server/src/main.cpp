@@ -17,9 +17,11 @@
 #include "listener_processor.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
+#include "open_file_limit.hpp"
 #include "processor_runner.hpp"
 #include "push_hub.hpp"
 #include "push_service.hpp"
+#include "request_body_limits.hpp"
 #include "request_handler.hpp"
 #include "server_options.hpp"
 #include "sigv4_authenticator.hpp"
@@ -91,9 +93,19 @@ int main(int argc, char** argv) {
                            options.credential_lifetime_seconds * 1000, metrics, &push_hub, *bulk_publisher,
                            sync_triggers);
 
+    HttpServerOptions http_options = options.http;
+    if (const std::size_t files = raise_open_file_limit(); files > 0) {
+        const std::size_t room = files > kDescriptorsKeptForServer ? files - kDescriptorsKeptForServer : 1;
+        if (http_options.max_connections > room) {
+            log(LogLevel::warn, "--max-connections " + std::to_string(http_options.max_connections) +
+                                    " lowered to " + std::to_string(room) + " to fit the open-file limit (" +
+                                    std::to_string(files) + ")");
+            http_options.max_connections = room;
+        }
+    }
     IoPool io_pool(options.threads);
     HttpServer http(
-        io_pool, options.http, [&handler](const HttpRequest& request) { return handler.handle(request); },
+        io_pool, http_options, [&handler](const HttpRequest& request) { return handler.handle(request); },
         [&push_service, &stream_subscriptions](std::shared_ptr<void> keep_alive,
                                                boost::beast::tcp_stream& stream, HttpRequest request,
                                                std::function<bool()> stopping) {
@@ -102,10 +114,22 @@ int main(int argc, char** argv) {
                                                   std::move(stopping));
             }
             return push_service.serve(std::move(keep_alive), stream, std::move(request), std::move(stopping));
+        },
+        [auth = options.auth, max = http_options.max_body_bytes](const HttpRequest& head) {
+            return max_request_body_bytes(head, auth, max);
         });
     SyncStore& sync_store = **store;
     metrics.add_gauge("synclatch_open_connections", "Client connections open now.",
                       [&http] { return static_cast<double>(http.open_connections()); });
+    metrics.add_gauge("synclatch_request_body_bytes_in_flight",
+                      "Bytes of request bodies being received or handled now (--max-body-bytes-in-flight).",
+                      [&http] { return static_cast<double>(http.body_bytes_in_flight()); });
+    metrics.add_gauge("synclatch_connections_refused",
+                      "Connections refused with 503 at --max-connections, since start.",
+                      [&http] { return static_cast<double>(http.connections_refused()); });
+    metrics.add_gauge("synclatch_request_bodies_refused",
+                      "Requests refused with 429 at --max-body-bytes-in-flight, since start.",
+                      [&http] { return static_cast<double>(http.bodies_refused()); });
     metrics.add_gauge("synclatch_records", "Live records in all datasets.",
                       [&sync_store] { return static_cast<double>(sync_store.count_records().value_or(0)); });
     metrics.add_gauge(

@@ -36,7 +36,19 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     std::string admin;
     app.add_option("--admin-key", admin,
                    "ACCESS:SECRET developer credentials: may act on any identity and on pools");
-    app.add_option("--max-body-bytes", o.http.max_body_bytes, "largest request body accepted")
+    app.add_option("--max-body-bytes", o.http.max_body_bytes,
+                   "largest request body accepted (signed calls; unsigned ones get far less)")
+        ->check(CLI::Range(std::size_t{1024}, std::size_t{1} << 30))
+        ->capture_default_str();
+    app.add_option("--max-connections", o.http.max_connections,
+                   "connections open at once, push and stream channels included; beyond it a client gets "
+                   "503 and a close. Lowered to fit the open-file limit")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+        ->capture_default_str();
+    app.add_option("--max-body-bytes-in-flight", o.http.max_body_bytes_in_flight,
+                   "request bodies being received or handled, all connections together; beyond it a "
+                   "request gets 429 TooManyRequestsException with Retry-After")
+        ->check(CLI::Range(std::size_t{64 * 1024}, std::size_t{1} << 40))
         ->capture_default_str();
     app.add_option("--max-datasets-per-identity", o.limits.max_datasets_per_identity,
                    "quota (Cognito's by default); beyond it UpdateRecords is LimitExceededException")
@@ -133,6 +145,11 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     o.http.host = listen.substr(0, colon);
     o.http.port = static_cast<unsigned short>(port);
     o.http.request_timeout = std::chrono::milliseconds(request_timeout_ms);
+    if (o.http.max_body_bytes_in_flight < o.http.max_body_bytes) {
+        std::fprintf(stderr, "--max-body-bytes-in-flight must be at least --max-body-bytes (%zu)\n",
+                     o.http.max_body_bytes);
+        return {std::nullopt, 2};
+    }
     o.auth = auth == "none" ? AuthMode::none : AuthMode::sigv4;
     o.data_lake = !no_data_lake;
     for (const auto& pool : o.pools) {
