@@ -2,16 +2,11 @@
 // and changes nothing (the dataset's sync count and records are checked after each).
 #include <catch2/catch.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <thread>
 
 #include "support/http_client.hpp"
+#include "support/raw_connection.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -19,46 +14,6 @@ using namespace synclatch::test;
 using json = nlohmann::json;
 
 namespace {
-
-// A plain socket for bytes no well-behaved client would send.
-class RawConnection {
-  public:
-    explicit RawConnection(unsigned short port) {
-        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_port = htons(port);
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    }
-    ~RawConnection() { close(); }
-    void send(const std::string& bytes) { (void)!::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
-    void close() {
-        if (fd_ >= 0) ::close(fd_);
-        fd_ = -1;
-    }
-    // Everything the server sends until it closes the connection or `wait` passes.
-    std::string read_until_closed(std::chrono::milliseconds wait, bool* closed = nullptr) {
-        std::string out;
-        const auto deadline = std::chrono::steady_clock::now() + wait;
-        while (std::chrono::steady_clock::now() < deadline) {
-            pollfd pfd{fd_, POLLIN, 0};
-            if (::poll(&pfd, 1, 20) <= 0) continue;
-            char buffer[4096];
-            const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-            if (n <= 0) {
-                if (closed != nullptr) *closed = true;
-                return out;
-            }
-            out.append(buffer, static_cast<std::size_t>(n));
-        }
-        if (closed != nullptr) *closed = false;
-        return out;
-    }
-
-  private:
-    int fd_ = -1;
-};
 
 struct HostileServer {
     HostileServer() {
@@ -84,12 +39,6 @@ struct HostileServer {
         auto now = records();
         CHECK(now.at("DatasetSyncCount") == 1);
         CHECK(now.at("Records").size() == 1);
-    }
-
-    std::string raw_request(const std::string& method, const std::string& target,
-                            const std::string& body) const {
-        return method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
-               "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     }
 
     TempDir dir;
@@ -238,5 +187,32 @@ TEST_CASE_METHOD(HostileServer, "Hostile input: a client vanishing mid-body chan
         raw.close();  // gone before the body ends
     }
     CHECK(client.send("GET", "/healthz").status == 200);
+    check_unchanged();
+}
+
+TEST_CASE_METHOD(HostileServer,
+                 "Hostile input: a Transfer-Encoding that does not end in chunked is a 400 and a close",
+                 "[integration][hostile]") {
+    // RFC 9112 §6.3. The "body" is a whole second request: a server that took the body as empty would
+    // answer it too.
+    const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    for (const std::string coding : {"gzip", "identity", "xchunked", "chunked, identity", "chunked, gzip"}) {
+        INFO("Transfer-Encoding: " << coding);
+        RawConnection raw(server.port());
+        raw.send("POST " + path() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+                 "Transfer-Encoding: " + coding + "\r\n\r\n" + smuggled);
+        bool closed = false;
+        const auto answer = raw.read_until_closed(std::chrono::seconds(3), &closed);
+        CHECK(answer.starts_with("HTTP/1.1 400"));
+        CHECK(answer.find("InvalidParameterException") != std::string::npos);
+        CHECK(answer.find("HTTP/1.1", 1) == std::string::npos);  // one answer, not two
+        CHECK(closed);
+    }
+    // A chunked body is still fine.
+    RawConnection raw(server.port());
+    raw.send(
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+        "Connection: close\r\n\r\n0\r\n\r\n");
+    CHECK(raw.read_until_closed(std::chrono::seconds(3)).starts_with("HTTP/1.1 200"));
     check_unchanged();
 }

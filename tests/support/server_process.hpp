@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ class ServerProcess {
     ServerProcess& operator=(const ServerProcess&) = delete;
 
     unsigned short port() const { return port_; }
+    pid_t pid() const { return pid_; }
     // SIGTERM, then waits; returns the exit status (as from waitpid) or -1 after a 10 s timeout.
     int terminate();
     void kill_hard();  // SIGKILL, then waits
@@ -28,6 +30,9 @@ class ServerProcess {
     pid_t pid_ = -1;
     unsigned short port_ = 0;
 };
+
+// Resident memory of a process (VmRSS in /proc/PID/status), in bytes; 0 when it cannot be read.
+std::size_t resident_bytes(pid_t pid);
 
 // A loopback port free right now (bound, then released), for a server that must keep its port.
 unsigned short free_loopback_port();
