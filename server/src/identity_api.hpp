@@ -3,6 +3,7 @@
 // .GetOpenIdToken (unsigned, as the SDKs send them).
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
 #include <functional>
 
 #include "http_types.hpp"
@@ -17,8 +18,11 @@ class IdentityApi {
     IdentityApi(SyncStore& store, std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
                 const OpenIdTokens& open_id_tokens);
 
-    // Handles a request whose X-Amz-Target names an AWSCognitoIdentityService operation.
-    HttpResponse handle(const HttpRequest& request, std::string_view target_header) const;
+    // Handles a request whose X-Amz-Target names an AWSCognitoIdentityService operation. GetId suspends
+    // (without holding the thread) until its new identity is durable; it resumes on the coroutine's
+    // executor. request must outlive the coroutine.
+    boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request,
+                                                std::string_view target_header) const;
 
   private:
     SyncStore& store_;

@@ -82,7 +82,7 @@ boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest&
                                      version, keep_alive);
         }
         operation = identity_operation(amz_target->value());
-        co_return identity_api_.handle(request, amz_target->value());
+        co_return co_await identity_api_.handle(request, amz_target->value());
     }
     const bool streams = StreamsApi::owns(*target);
     const bool processors = ProcessorsApi::owns(*target);
