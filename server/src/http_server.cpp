@@ -85,7 +85,7 @@ asio::awaitable<void> serve(std::shared_ptr<HttpServer::Connection> connection,
         if (!set_busy(true)) break;  // stopping: do not start new work
 
         HttpRequest request = parser.release();
-        HttpResponse response = co_await handler(request);
+        HttpResponse response = co_await handler(request, client_of(stream.socket()));
         const bool keep_going = set_busy(false) && request.keep_alive() && response.keep_alive();
         response.keep_alive(keep_going);
         stream.expires_after(options.write_timeout);

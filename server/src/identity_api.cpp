@@ -21,7 +21,10 @@ namespace {
 
 HttpResponse identity_error(std::string_view type, std::string_view message, const HttpRequest& request) {
     HttpResponse response = error_response(type, message, request.version(), request.keep_alive());
-    if (response.result() != http::status::internal_server_error) response.result(http::status::bad_request);
+    // 400 but for internal errors and throttling (Cognito Identity's model has TooManyRequestsException 429).
+    if (response.result() != http::status::internal_server_error &&
+        response.result() != http::status::too_many_requests)
+        response.result(http::status::bad_request);
     return response;
 }
 
@@ -65,15 +68,32 @@ boost::asio::awaitable<Result<std::string>> create_identity(SyncStore& store, st
 
 }  // namespace
 
+HttpResponse IdentityApi::throttled(const RateLimiter::Decision& decision, const HttpRequest& request) const {
+    const bool by_address = decision.verdict == RateLimiter::Verdict::address_limited;
+    metrics_.count_throttled("GetId", by_address ? "address" : "global");
+    const std::string retry_after = std::to_string(decision.retry_after.count());
+    HttpResponse response = identity_error(
+        "TooManyRequestsException",
+        std::string(by_address ? "Too many new identities from this address" : "Too many new identities") +
+            "; retry after " + retry_after + " s",
+        request);
+    response.set(http::field::retry_after, retry_after);
+    return response;
+}
+
 IdentityApi::IdentityApi(SyncStore& store, std::function<EpochMillis()> clock,
-                         EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens)
+                         EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens,
+                         Metrics& metrics, RateLimiter* new_identities)
     : store_(store),
       clock_(std::move(clock)),
       credential_lifetime_ms_(credential_lifetime_ms),
-      open_id_tokens_(open_id_tokens) {}
+      open_id_tokens_(open_id_tokens),
+      metrics_(metrics),
+      new_identities_(new_identities) {}
 
 boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& request,
-                                                         std::string_view target_header) const {
+                                                         std::string_view target_header,
+                                                         ClientInfo client) const {
     constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
     if (request.method() != http::verb::post || !target_header.starts_with(kPrefix)) {
         co_return identity_error("InvalidParameterException",
@@ -85,9 +105,14 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
 
     if (operation == "GetId") {
         // Logins (authenticated identities) are not supported yet: every GetId makes an unauthenticated
-        // identity.
+        // identity, so every valid one counts against the limits on new identities. (A GetId that answers
+        // an identity already linked to a login will not count: it creates nothing.)
         auto pool = id_member(*body, "IdentityPoolId", core::validate_identity_pool_id);
         if (!pool.ok()) co_return identity_error(pool.status(), request);
+        if (new_identities_ != nullptr) {
+            const auto decision = new_identities_->acquire(rate_limit_key(client.address));
+            if (!decision.allowed()) co_return throttled(decision, request);
+        }
         auto identity = co_await create_identity(store_, std::move(pool).value(), clock_());
         if (!identity.ok()) co_return identity_error(identity.status(), request);
         co_return identity_json({{"IdentityId", *identity}}, request);
