@@ -128,6 +128,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
         connection->busy = busy;
         return !stopping_;
     };
+    const ClientInfo client = client_of(stream.socket());
     beast::flat_buffer buffer(kReadBufferBytes);
     // Room for a typical signed request: Beast then reads it with one recv instead of 512 bytes first.
     buffer.reserve(kIdleBufferBytes);
@@ -210,7 +211,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
         if (!set_busy(true)) break;  // stopping: do not start new work
 
         HttpRequest request = parser.release();
-        HttpResponse response = co_await handler_(request);
+        HttpResponse response = co_await handler_(request, client);
         // A reader that does not read its answers holds them until the write deadline: large answers to
         // reads count against the same budget as bodies (a write's answer is no larger than its request,
         // whose reservation is still held; small answers are part of a connection's own bound). One that

@@ -46,7 +46,7 @@ class HttpServer {
   public:
     // Runs on the connection's thread. It may block briefly on a database read, never on the network;
     // it may suspend (long-poll, group commit) without holding the thread.
-    using Handler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&)>;
+    using Handler = std::function<boost::asio::awaitable<HttpResponse>(const HttpRequest&, ClientInfo)>;
     // Takes over a connection whose request asks for a WebSocket upgrade; keep_alive owns the connection.
     // stopping() tells whether stop() was called; check it right before starting each read.
     using UpgradeHandler = std::function<boost::asio::awaitable<void>(

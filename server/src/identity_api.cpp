@@ -2,6 +2,10 @@
 // HTTP 400 (500 for internal ones), as the awsJson1.1 protocol has them.
 #include "identity_api.hpp"
 
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "error_response.hpp"
@@ -17,7 +21,10 @@ namespace {
 
 HttpResponse identity_error(std::string_view type, std::string_view message, const HttpRequest& request) {
     HttpResponse response = error_response(type, message, request.version(), request.keep_alive());
-    if (response.result() != http::status::internal_server_error) response.result(http::status::bad_request);
+    // 400 but for internal errors and throttling (Cognito Identity's model has TooManyRequestsException 429).
+    if (response.result() != http::status::internal_server_error &&
+        response.result() != http::status::too_many_requests)
+        response.result(http::status::bad_request);
     return response;
 }
 
@@ -41,59 +48,100 @@ Result<std::string> id_member(const json& body, const char* member, Status (*val
     return value;
 }
 
+// A new identity in the pool, made by the store's group commit: suspends this coroutine (not a thread) until
+// it is durable, and resumes on the coroutine's executor.
+boost::asio::awaitable<Result<std::string>> create_identity(SyncStore& store, std::string pool_id,
+                                                            EpochMillis now) {
+    co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
+                                                   void(Result<std::string>)>(
+        [&](auto handler) {
+            auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+            store.submit_create_identity(std::move(pool_id), now, [resume](Result<std::string> result) {
+                auto executor = boost::asio::get_associated_executor(*resume);
+                boost::asio::post(executor, [resume, result = std::move(result)]() mutable {
+                    (*resume)(std::move(result));
+                });
+            });
+        },
+        boost::asio::use_awaitable);
+}
+
 }  // namespace
 
+HttpResponse IdentityApi::throttled(const RateLimiter::Decision& decision, const HttpRequest& request) const {
+    const bool by_address = decision.verdict == RateLimiter::Verdict::address_limited;
+    metrics_.count_throttled("GetId", by_address ? "address" : "global");
+    const std::string retry_after = std::to_string(decision.retry_after.count());
+    HttpResponse response = identity_error(
+        "TooManyRequestsException",
+        std::string(by_address ? "Too many new identities from this address" : "Too many new identities") +
+            "; retry after " + retry_after + " s",
+        request);
+    response.set(http::field::retry_after, retry_after);
+    return response;
+}
+
 IdentityApi::IdentityApi(SyncStore& store, std::function<EpochMillis()> clock,
-                         EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens)
+                         EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens,
+                         Metrics& metrics, RateLimiter* new_identities)
     : store_(store),
       clock_(std::move(clock)),
       credential_lifetime_ms_(credential_lifetime_ms),
-      open_id_tokens_(open_id_tokens) {}
+      open_id_tokens_(open_id_tokens),
+      metrics_(metrics),
+      new_identities_(new_identities) {}
 
-HttpResponse IdentityApi::handle(const HttpRequest& request, std::string_view target_header) const {
+boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& request,
+                                                         std::string_view target_header,
+                                                         ClientInfo client) const {
     constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
     if (request.method() != http::verb::post || !target_header.starts_with(kPrefix)) {
-        return identity_error("InvalidParameterException",
-                              "expected POST with X-Amz-Target AWSCognitoIdentityService.*", request);
+        co_return identity_error("InvalidParameterException",
+                                 "expected POST with X-Amz-Target AWSCognitoIdentityService.*", request);
     }
     const std::string_view operation = target_header.substr(kPrefix.size());
     auto body = sync::parse_json_body(request.body());
-    if (!body.ok()) return identity_error(body.status(), request);
+    if (!body.ok()) co_return identity_error(body.status(), request);
 
     if (operation == "GetId") {
         // Logins (authenticated identities) are not supported yet: every GetId makes an unauthenticated
-        // identity.
+        // identity, so every valid one counts against the limits on new identities. (A GetId that answers
+        // an identity already linked to a login will not count: it creates nothing.)
         auto pool = id_member(*body, "IdentityPoolId", core::validate_identity_pool_id);
-        if (!pool.ok()) return identity_error(pool.status(), request);
-        auto identity = store_.create_identity(*pool, clock_());
-        if (!identity.ok()) return identity_error(identity.status(), request);
-        return identity_json({{"IdentityId", *identity}}, request);
+        if (!pool.ok()) co_return identity_error(pool.status(), request);
+        if (new_identities_ != nullptr) {
+            const auto decision = new_identities_->acquire(rate_limit_key(client.address));
+            if (!decision.allowed()) co_return throttled(decision, request);
+        }
+        auto identity = co_await create_identity(store_, std::move(pool).value(), clock_());
+        if (!identity.ok()) co_return identity_error(identity.status(), request);
+        co_return identity_json({{"IdentityId", *identity}}, request);
     }
     if (operation == "GetCredentialsForIdentity") {
         auto identity = id_member(*body, "IdentityId", core::validate_identity_id);
-        if (!identity.ok()) return identity_error(identity.status(), request);
+        if (!identity.ok()) co_return identity_error(identity.status(), request);
         auto issued = store_.issue_credentials(*identity, clock_(), credential_lifetime_ms_);
-        if (!issued.ok()) return identity_error(issued.status(), request);
-        return identity_json({{"IdentityId", *identity},
-                              {"Credentials",
-                               {{"AccessKeyId", issued->access_key_id},
-                                {"SecretKey", issued->secret_key},
-                                {"SessionToken", issued->session_token},
-                                {"Expiration", sync::epoch_seconds_json(issued->expiration)}}}},
-                             request);
+        if (!issued.ok()) co_return identity_error(issued.status(), request);
+        co_return identity_json({{"IdentityId", *identity},
+                                 {"Credentials",
+                                  {{"AccessKeyId", issued->access_key_id},
+                                   {"SecretKey", issued->secret_key},
+                                   {"SessionToken", issued->session_token},
+                                   {"Expiration", sync::epoch_seconds_json(issued->expiration)}}}},
+                                request);
     }
     if (operation == "GetOpenIdToken") {
         auto identity = id_member(*body, "IdentityId", core::validate_identity_id);
-        if (!identity.ok()) return identity_error(identity.status(), request);
+        if (!identity.ok()) co_return identity_error(identity.status(), request);
         auto pool = store_.pool_of(*identity);
-        if (!pool.ok()) return identity_error(pool.status(), request);
-        return identity_json(
+        if (!pool.ok()) co_return identity_error(pool.status(), request);
+        co_return identity_json(
             {{"IdentityId", *identity}, {"Token", open_id_tokens_.issue(*pool, *identity, clock_())}},
             request);
     }
-    return identity_error("InvalidParameterException",
-                          "operation " + std::string(operation) + " is not supported by this server",
-                          request);
+    co_return identity_error("InvalidParameterException",
+                             "operation " + std::string(operation) + " is not supported by this server",
+                             request);
 }
 
 }  // namespace synclatch::server

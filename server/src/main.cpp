@@ -89,9 +89,11 @@ int main(int argc, char** argv) {
     auto bulk_publisher = std::make_unique<BulkPublisher>(**store, system_now);
     // SyncTrigger webhooks; a program embedding the server registers in-process hooks here too.
     SyncTriggers sync_triggers(std::chrono::milliseconds(options.sync_trigger_timeout_ms));
+    // GetId is open to anyone: the identities it creates are rate limited per client address and globally.
+    RateLimiter new_identities(new_identity_limits(options));
     RequestHandler handler(**store, std::move(secret).value(), std::move(authenticate), system_now,
                            options.credential_lifetime_seconds * 1000, metrics, &push_hub, *bulk_publisher,
-                           sync_triggers);
+                           sync_triggers, &new_identities);
 
     HttpServerOptions http_options = options.http;
     if (const std::size_t files = raise_open_file_limit(); files > 0) {
@@ -105,7 +107,8 @@ int main(int argc, char** argv) {
     }
     IoPool io_pool(options.threads);
     HttpServer http(
-        io_pool, http_options, [&handler](const HttpRequest& request) { return handler.handle(request); },
+        io_pool, http_options,
+        [&handler](const HttpRequest& request, ClientInfo client) { return handler.handle(request, client); },
         [&push_service, &stream_subscriptions](std::shared_ptr<void> keep_alive,
                                                boost::beast::tcp_stream& stream, HttpRequest request,
                                                std::function<bool()> stopping) {

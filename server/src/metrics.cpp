@@ -34,6 +34,11 @@ void Metrics::count_processor_events(std::string_view processor, std::string_vie
     processor_events_[{std::string(processor), std::string(outcome)}] += n;
 }
 
+void Metrics::count_throttled(std::string_view operation, std::string_view limit) {
+    std::lock_guard lock(mutex_);
+    ++throttled_[{std::string(operation), std::string(limit)}];
+}
+
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
     std::lock_guard lock(mutex_);
     gauges_.push_back({std::move(name), std::move(help), std::move(read)});
@@ -68,6 +73,14 @@ std::string Metrics::render() const {
             out += "# TYPE synclatch_processor_events_total counter\n";
             for (const auto& [key, count] : processor_events_) {
                 out += "synclatch_processor_events_total{processor=\"" + key.first + "\",outcome=\"" +
+                       key.second + "\"} " + std::to_string(count) + "\n";
+            }
+        }
+        if (!throttled_.empty()) {
+            out += "# HELP synclatch_throttled_requests_total Requests refused by a rate limit, by limit.\n";
+            out += "# TYPE synclatch_throttled_requests_total counter\n";
+            for (const auto& [key, count] : throttled_) {
+                out += "synclatch_throttled_requests_total{operation=\"" + key.first + "\",limit=\"" +
                        key.second + "\"} " + std::to_string(count) + "\n";
             }
         }

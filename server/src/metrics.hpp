@@ -27,6 +27,9 @@ class Metrics {
     // Events a stream processor handled, by outcome (published, applied, skipped_by_latch, duplicate, ...).
     void count_processor_events(std::string_view processor, std::string_view outcome, std::uint64_t n = 1);
 
+    // A request refused by a rate limit (limit: "address" or "global"), on top of its requests_total count.
+    void count_throttled(std::string_view operation, std::string_view limit);
+
     // A gauge whose value is read when metrics are rendered (open connections, records, events).
     void add_gauge(std::string name, std::string help, std::function<double()> read);
 
@@ -55,6 +58,8 @@ class Metrics {
     std::vector<Gauge> gauges_;  // guarded by mutex_
     std::map<std::pair<std::string, std::string>, std::uint64_t, std::less<>> processor_events_;  // guarded
                                                                                                   // by mutex_
+    // Rate-limited requests by (operation, limit); guarded by mutex_.
+    std::map<std::pair<std::string, std::string>, std::uint64_t, std::less<>> throttled_;
 };
 
 }  // namespace synclatch::server

@@ -27,24 +27,25 @@ std::string_view identity_operation(std::string_view amz_target) {
 RequestHandler::RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
                                std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
                                Metrics& metrics, PushHub* push, BulkPublisher& bulk_publisher,
-                               const SyncTriggers& triggers)
+                               const SyncTriggers& triggers, RateLimiter* new_identities)
     : open_id_tokens_(secret, "synclatch-server"),
       tokens_(std::move(secret), 60 * 60 * 1000),
       authenticate_(std::move(authenticate)),
-      identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_),
+      identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, new_identities),
       sync_api_(store, tokens_, clock, push, bulk_publisher, triggers),
       streams_api_(store, clock),
       processors_api_(store, metrics, clock),
       metrics_(metrics),
       healthz_(R"({"status":"ok","deploymentId":")" + store.deployment_id() + "\"}") {}
 
-boost::asio::awaitable<HttpResponse> RequestHandler::handle(const HttpRequest& request) const {
+boost::asio::awaitable<HttpResponse> RequestHandler::handle(const HttpRequest& request,
+                                                            ClientInfo client) const {
     const auto start = std::chrono::steady_clock::now();
     std::string_view operation = "Unknown";
     std::string failure;
     HttpResponse response;
     try {
-        response = co_await dispatch(request, operation);
+        response = co_await dispatch(request, client, operation);
     } catch (const std::exception& e) {
         failure = e.what();
     } catch (...) {
@@ -57,6 +58,7 @@ boost::asio::awaitable<HttpResponse> RequestHandler::handle(const HttpRequest& r
 }
 
 boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest& request,
+                                                              const ClientInfo& client,
                                                               std::string_view& operation) const {
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
@@ -82,7 +84,7 @@ boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest&
                                      version, keep_alive);
         }
         operation = identity_operation(amz_target->value());
-        co_return identity_api_.handle(request, amz_target->value());
+        co_return co_await identity_api_.handle(request, amz_target->value(), client);
     }
     const bool streams = StreamsApi::owns(*target);
     const bool processors = ProcessorsApi::owns(*target);

@@ -15,6 +15,7 @@
 #include "metrics.hpp"
 #include "principal.hpp"
 #include "processors_api.hpp"
+#include "rate_limiter.hpp"
 #include "request_target.hpp"
 #include "session_tokens.hpp"
 #include "streams_api.hpp"
@@ -31,15 +32,18 @@ using Authenticator = std::function<Result<Principal>(const HttpRequest&, const 
 // Thread-safety: handle() may run on several threads at once.
 class RequestHandler {
   public:
+    // new_identities: the limits on GetId calls that create an identity (nullptr: none); must outlive this.
     RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
                    std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms, Metrics& metrics,
-                   PushHub* push, BulkPublisher& bulk_publisher, const SyncTriggers& triggers);
+                   PushHub* push, BulkPublisher& bulk_publisher, const SyncTriggers& triggers,
+                   RateLimiter* new_identities = nullptr);
 
-    boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request) const;
+    // request must outlive the coroutine; client is who sent it (rate limits are per client address).
+    boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request, ClientInfo client = {}) const;
 
   private:
     // Answers the request and names its operation (a bounded set of names, for metrics labels).
-    boost::asio::awaitable<HttpResponse> dispatch(const HttpRequest& request,
+    boost::asio::awaitable<HttpResponse> dispatch(const HttpRequest& request, const ClientInfo& client,
                                                   std::string_view& operation) const;
 
     OpenIdTokens open_id_tokens_;  // declared before tokens_: both are made from the secret, then moved

@@ -9,6 +9,17 @@
 
 namespace synclatch::server {
 
+RateLimiterOptions new_identity_limits(const ServerOptions& options) {
+    RateLimiterOptions limits;
+    const auto per_address = static_cast<double>(options.new_identities_per_minute_per_address);
+    limits.per_address.per_second = per_address / 60;
+    limits.per_address.burst = per_address;
+    const auto global = static_cast<double>(options.new_identities_per_second);
+    limits.global.per_second = global;
+    limits.global.burst = global;
+    return limits;
+}
+
 ParsedOptions parse_server_options(int argc, char** argv) {
     ServerOptions o;
     CLI::App app{
@@ -118,6 +129,19 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     app.add_option("--data-lake-rotate-minutes", o.data_lake_rotate_minutes,
                    "start a new lake file at this age")
         ->check(CLI::Range(1L, 7L * 24 * 60))
+        ->capture_default_str();
+    app.add_option(
+           "--new-identities-per-minute-per-address", o.new_identities_per_minute_per_address,
+           "GetId calls that create an identity, per client address: this many at once, then this "
+           "many per minute; beyond it TooManyRequestsException (429) with Retry-After (0: no limit). "
+           "The address is the connection's peer: behind a reverse proxy, all clients share the "
+           "proxy's")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--new-identities-per-second", o.new_identities_per_second,
+                   "GetId calls that create an identity, for the whole server: this many at once, then this "
+                   "many per second; beyond it TooManyRequestsException (429) with Retry-After (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app.add_option("--log-level", o.log_level, "error, warn, info or debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "http_server.hpp"
+#include "rate_limiter.hpp"
 #include "request_handler.hpp"
 #include "sync_store.hpp"
 
@@ -39,7 +40,15 @@ struct ServerOptions {
     bool data_lake = true;                      // archive every stream record there
     long data_lake_rotate_mb = 64;              // a file is closed at this size
     long data_lake_rotate_minutes = 60;         // or at this age
+    // GetId calls that create an identity (anyone may make them). Per client address: this many at once,
+    // then this many per minute; for the whole server: this many at once, then this many per second.
+    // 0: no limit. Far above what honest apps need (one identity per install).
+    long new_identities_per_minute_per_address = 120;
+    long new_identities_per_second = 100;
 };
+
+// The rate limits on new identities the options ask for.
+RateLimiterOptions new_identity_limits(const ServerOptions& options);
 
 // Parses argv. Returns the options, or an exit code: 0 after --help, 2 after a usage error (printed).
 struct ParsedOptions {

@@ -212,24 +212,39 @@ bool SyncStore::pool_exists(std::string_view pool_id) const {
     return found.ok() && *found;
 }
 
+void SyncStore::submit_create_identity(std::string pool_id, EpochMillis now, CreateIdentityDone done) {
+    if (Status s = core::validate_identity_pool_id(pool_id); !s.ok()) return done(std::move(s));
+    auto created = std::make_shared<std::string>();
+    impl_->committer.submit(
+        [pool_id = std::move(pool_id), now, created](sqlite::Database& db) -> Status {
+            sqlite::StatementScope pool(db.cached("SELECT 1 FROM identity_pools WHERE pool_id = ?1"));
+            pool->bind(1, pool_id);
+            if (!pool->step()) return pool_not_found(pool_id);
+            // A version 4 UUID, as Cognito's identity ids are: <region>:xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx
+            std::string hex = random_hex(16);
+            hex[12] = '4';
+            hex[16] = "89ab"[hex[16] % 4];
+            *created = pool_id.substr(0, pool_id.find(':')) + ":" + hex.substr(0, 8) + "-" +
+                       hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+                       hex.substr(20, 12);
+            sqlite::StatementScope insert(
+                db.cached("INSERT INTO identities (identity_id, pool_id, created, last_modified) VALUES (?1, "
+                          "?2, ?3, ?3)"));
+            insert->bind(1, *created).bind(2, pool_id).bind(3, now).run();
+            return {};
+        },
+        [created, done = std::move(done)](Status outcome) {
+            if (!outcome.ok()) return done(std::move(outcome));
+            done(std::move(*created));
+        });
+}
+
 Result<std::string> SyncStore::create_identity(std::string_view pool_id, EpochMillis now) {
-    if (Status s = core::validate_identity_pool_id(pool_id); !s.ok()) return s;
-    return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
-        sqlite::StatementScope pool(db.cached("SELECT 1 FROM identity_pools WHERE pool_id = ?1"));
-        pool->bind(1, pool_id);
-        if (!pool->step()) return pool_not_found(pool_id);
-        // A version 4 UUID, as Cognito's identity ids are: <region>:xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx
-        std::string hex = random_hex(16);
-        hex[12] = '4';
-        hex[16] = "89ab"[hex[16] % 4];
-        const std::string identity = std::string(pool_id.substr(0, pool_id.find(':'))) + ":" +
-                                     hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
-                                     "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
-        sqlite::StatementScope insert(db.cached(
-            "INSERT INTO identities (identity_id, pool_id, created, last_modified) VALUES (?1, ?2, ?3, ?3)"));
-        insert->bind(1, identity).bind(2, pool_id).bind(3, now).run();
-        return identity;
-    });
+    std::promise<Result<std::string>> outcome;
+    auto ready = outcome.get_future();
+    submit_create_identity(std::string(pool_id), now,
+                           [&outcome](Result<std::string> result) { outcome.set_value(std::move(result)); });
+    return ready.get();
 }
 
 Result<IdentityCredentials> SyncStore::issue_credentials(std::string_view identity_id, EpochMillis now,

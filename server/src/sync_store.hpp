@@ -133,7 +133,13 @@ class SyncStore {
     // Identity pools and identities.
     Status ensure_pool(std::string_view pool_id, EpochMillis now);
     bool pool_exists(std::string_view pool_id) const;
-    // A new identity in the pool: "<region>:<uuid v4>", the region taken from the pool id.
+    // A new identity in the pool: "<region>:<uuid v4>", the region taken from the pool id. It is written
+    // in a group commit, off the caller's thread: a flood of GetId costs the io threads no fsync.
+    using CreateIdentityDone = std::function<void(Result<std::string>)>;
+    // Asynchronous: done runs on the store's writer thread once the identity is durable (on the caller's
+    // thread, before this returns, for an invalid pool id) and must not block.
+    void submit_create_identity(std::string pool_id, EpochMillis now, CreateIdentityDone done);
+    // Blocking: waits for the durable outcome. Never call it from a done callback of the store.
     Result<std::string> create_identity(std::string_view pool_id, EpochMillis now);
     // The pool an identity belongs to; not_found when the identity does not exist.
     Result<std::string> pool_of(std::string_view identity_id) const;
