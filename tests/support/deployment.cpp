@@ -21,7 +21,7 @@ void Deployment::start(std::vector<std::string> flags) {
     std::vector<std::string> args = {"--auth",          "sigv4", "--admin-key", "ADMINKEY:admin-secret",
                                      "--deployment-id", id_};
     args.insert(args.end(), flags.begin(), flags.end());
-    server_ = std::make_unique<ServerProcess>(data_dir_, std::move(args), port_);
+    server_ = std::make_unique<ServerProcess>(data_dir_, std::move(args), port_, launcher_);
     client_ = std::make_unique<HttpClient>(server_->port());
 }
 
