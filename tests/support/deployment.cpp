@@ -31,6 +31,12 @@ void Deployment::restart(std::vector<std::string> flags) {
     start(std::move(flags));
 }
 
+void Deployment::stop() {
+    client_.reset();
+    if (server_) server_->terminate();
+    server_.reset();
+}
+
 void Deployment::kill_hard() {
     client_.reset();
     server_->kill_hard();

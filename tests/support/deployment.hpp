@@ -26,6 +26,7 @@ class Deployment {
     Deployment(std::string data_dir, std::string id, std::vector<std::string> flags, bool start_now = true);
 
     void restart(std::vector<std::string> flags);  // SIGTERM, then start again on the same data
+    void stop();                                   // SIGTERM, and waits for the server to exit
     void kill_hard();                              // SIGKILL; start() brings it back
     void start(std::vector<std::string> flags);
     // A command the server runs under from the next start() on (ServerProcess's launcher).
