@@ -13,6 +13,7 @@
 
 #include "change_event.hpp"
 #include "crypto.hpp"
+#include "database_file.hpp"
 #include "hex.hpp"
 #include "record_writes.hpp"
 #include "server_schema.hpp"
@@ -165,6 +166,9 @@ Result<std::unique_ptr<SyncStore>> SyncStore::open(const SyncStoreOptions& optio
     if (options.path.empty()) return invalid("the server database path is empty");
     sqlite::OpenOptions open_options;
     open_options.synchronous_full = options.durable;
+    // Before any connection that would write to it: refuses an empty or damaged file, makes a missing one.
+    if (Status s = prepare_database_file(options.path, open_options, options.integrity_check_budget); !s.ok())
+        return s;
     try {
         auto impl = std::make_unique<Impl>(options, open_options);
         sqlite::migrate(impl->writer, server_migrations());

@@ -4,6 +4,7 @@
 // transaction. HTTP, auth and JSON live elsewhere; this class only decides and stores.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -36,6 +37,9 @@ struct SyncStoreOptions {
     // This deployment's id, the origin of its clients' writes (DESIGN.md "The latch"). Empty: the one the
     // database holds, or a new random one. A database keeps its first id; asking for another is an error.
     std::string deployment_id;
+    // How long the start-up check of an existing file (database_file.hpp) may take; a larger file is
+    // checked that long, and the log says the check was cut short.
+    std::chrono::milliseconds integrity_check_budget{5000};
 };
 
 // 1 to 64 of [A-Za-z0-9_.-] (no ':': event ids are "<origin>:<origin seq>").

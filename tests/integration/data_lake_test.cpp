@@ -1,11 +1,17 @@
 // The data lake and `synclatch replay` with real processes: every stream record archived once in rotating
-// NDJSON files, across a torn last line and kill -9; and a replay that rebuilds a deployment's materialized
-// views in a fresh one.
+// NDJSON files, across a torn last line, kill -9 and a full disk; and a replay that rebuilds a deployment's
+// materialized views in a fresh one.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "support/child_process.hpp"
@@ -37,7 +43,8 @@ std::vector<LakeLine> read_lake(const std::string& lake) {
         std::ifstream in(file);
         std::string line;
         while (std::getline(in, line))
-            lines.push_back({fs::relative(file, lake).generic_string(), json::parse(line, nullptr, false)});
+            lines.push_back(
+                {file.lexically_relative(lake).generic_string(), json::parse(line, nullptr, false)});
     }
     return lines;
 }
@@ -51,6 +58,84 @@ bool lake_complete(const std::string& lake, long last_seq) {
     }
     return true;
 }
+
+// What the lake holds, for a failure message: each file with its lines, and the lines that do not parse.
+std::string describe_lake(const std::string& lake) {
+    std::map<std::string, std::pair<int, int>> files;  // file -> (lines, lines that are not JSON objects)
+    for (const auto& entry : fs::recursive_directory_iterator(lake))
+        if (entry.path().extension() == ".ndjson") files[entry.path().lexically_relative(lake).string()];
+    for (const auto& l : read_lake(lake)) {
+        ++files[l.file].first;
+        if (!l.record.is_object()) ++files[l.file].second;
+    }
+    std::ostringstream out;
+    for (const auto& [file, counts] : files)
+        out << file << ": " << counts.first << " lines, " << counts.second << " not JSON\n";
+    return out.str();
+}
+
+// A small disk for the lake without root: a tmpfs mounted in a user + mount namespace of its own
+// (`unshare -rm`), kept alive by a holder process so that the server can be restarted into it (`nsenter`).
+// The test reaches the files through /proc/<holder>/root. Where user namespaces are not allowed this fails,
+// loudly, rather than skip (tests/unit/server/data_lake_test.cpp covers the same with an injected ENOSPC).
+class SmallDisk {
+  public:
+    SmallDisk(const std::string& mount_point, const std::string& size) : mount_point_(mount_point) {
+        const std::string unshare = "/usr/bin/unshare";
+        const std::string mount = "mount -t tmpfs -o size=" + size + " tmpfs \"$0\"";
+        // Once on its own first, for what unshare says when it is not allowed here.
+        const auto tried = run_process({unshare, "-rm", "/bin/sh", "-c", mount, mount_point}, 10s);
+        INFO(
+            "this test gives the lake a small tmpfs in a user + mount namespace (`unshare -rm`, no root "
+            "needed); it must be allowed here (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu "
+            "kernel.apparmor_restrict_unprivileged_userns=0). unshare said: "
+            << tried.err);
+        REQUIRE(tried.exit_code == 0);
+        holder_ = start_process({unshare, "-rm", "/bin/sh", "-c", mount + " && exec sleep 600", mount_point});
+        const bool mounted = eventually(
+            [&] {
+                std::ifstream info("/proc/" + std::to_string(holder_) + "/mountinfo");
+                std::string line;
+                while (std::getline(info, line))
+                    if (line.find(" " + mount_point_ + " ") != std::string::npos &&
+                        line.find(" tmpfs ") != std::string::npos)
+                        return true;
+                return false;
+            },
+            10s);
+        REQUIRE(mounted);
+    }
+    ~SmallDisk() { kill_process(holder_); }
+    SmallDisk(const SmallDisk&) = delete;
+    SmallDisk& operator=(const SmallDisk&) = delete;
+
+    // The command that runs a program in the namespace, seeing the small disk.
+    std::vector<std::string> launcher() const {
+        return {"/usr/bin/nsenter", "-t", std::to_string(holder_), "-U", "-m", "--preserve-credentials"};
+    }
+    // The mount point as this process sees it.
+    std::string path() const { return "/proc/" + std::to_string(holder_) + "/root" + mount_point_; }
+
+    // A file takes all the free space but about `leave` bytes (whole pages).
+    void fill(long leave) {
+        const std::string filler = path() + "/filler.bin";
+        const int fd = ::open(filler.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+        REQUIRE(fd >= 0);
+        const std::string chunk(4096, 'f');
+        while (::write(fd, chunk.data(), chunk.size()) > 0) {
+        }
+        const int error = errno;
+        CHECK(error == ENOSPC);
+        const long size = static_cast<long>(::lseek(fd, 0, SEEK_END));
+        REQUIRE(::ftruncate(fd, std::max(0L, size - leave)) == 0);
+        ::close(fd);
+    }
+    void give_space_back() { fs::remove(path() + "/filler.bin"); }
+
+  private:
+    std::string mount_point_;
+    pid_t holder_ = -1;
+};
 
 long last_seq_of_all(Deployment& d) {
     return std::max(d.last_seq("events"), d.last_seq("dataset-changes"));
@@ -145,6 +230,61 @@ TEST_CASE("Data lake: a torn last line and kill -9 leave every record in the lak
     CHECK(eventually([&] { return lake_complete(lake, last); }));
     for (const auto& l : read_lake(lake))
         CHECK(l.record.is_object());
+}
+
+TEST_CASE("Data lake: a full disk leaves no torn line, no duplicate and no pile of empty files",
+          "[integration][lake]") {
+    TempDir dir;
+    const std::string data = dir.file("a");
+    fs::create_directories(data + "/lake");
+    SmallDisk disk(data + "/lake", "2m");
+    const std::string lake = disk.path();
+    Deployment a(data, "dep-a", {}, /*start_now=*/false);
+    a.set_launcher(disk.launcher());
+    a.start({});
+    auto [identity, creds] = a.new_identity();
+    int writes = 0;
+    const auto put_records = [&](int n, std::chrono::milliseconds pause) {
+        for (int i = 0; i < n; ++i, ++writes) {
+            a.write(identity, creds, "profile", "k" + std::to_string(writes),
+                    std::string(2500, 'v') + std::to_string(writes));
+            std::this_thread::sleep_for(pause);
+        }
+    };
+    put_records(5, 0ms);
+    REQUIRE(eventually([&] { return lake_complete(lake, last_seq_of_all(a)); }));
+
+    // The disk fills up in the middle of a line, and clients go on writing while the lake cannot: the
+    // writer retries (with backoff) for a few seconds.
+    disk.fill(16 * 1024);
+    put_records(30, 50ms);
+    std::this_thread::sleep_for(1500ms);
+    CHECK_FALSE(lake_complete(lake, last_seq_of_all(a)));  // the disk really was full
+    disk.give_space_back();
+    CHECK(eventually([&] { return lake_complete(lake, last_seq_of_all(a)); }));
+    UNSCOPED_INFO("after the first full disk:\n" << describe_lake(lake));
+
+    // Again, with a restart while the disk is full: the new process's first file cannot take a line.
+    disk.fill(0);
+    put_records(10, 50ms);
+    a.restart({});
+    put_records(10, 50ms);
+    std::this_thread::sleep_for(2500ms);
+    disk.give_space_back();
+    const long last = last_seq_of_all(a);
+    CHECK(last == writes);
+    CHECK(eventually([&] { return lake_complete(lake, last); }));
+    // No empty file left from the retries, and no more files than the two processes needed.
+    std::set<std::string> files;
+    int empty = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(lake)) {
+        if (entry.path().extension() != ".ndjson") continue;
+        files.insert(entry.path().filename().string());
+        if (fs::file_size(entry.path()) == 0) ++empty;
+    }
+    INFO(describe_lake(lake));
+    CHECK(empty == 0);
+    CHECK(files.size() <= 2);
 }
 
 TEST_CASE("Replay: the lake of one deployment rebuilds the same materialized views in a fresh one",

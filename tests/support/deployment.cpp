@@ -21,7 +21,7 @@ void Deployment::start(std::vector<std::string> flags) {
     std::vector<std::string> args = {"--auth",          "sigv4", "--admin-key", "ADMINKEY:admin-secret",
                                      "--deployment-id", id_};
     args.insert(args.end(), flags.begin(), flags.end());
-    server_ = std::make_unique<ServerProcess>(data_dir_, std::move(args), port_);
+    server_ = std::make_unique<ServerProcess>(data_dir_, std::move(args), port_, launcher_);
     client_ = std::make_unique<HttpClient>(server_->port());
 }
 
@@ -29,6 +29,12 @@ void Deployment::restart(std::vector<std::string> flags) {
     client_.reset();
     if (server_) server_->terminate();
     start(std::move(flags));
+}
+
+void Deployment::stop() {
+    client_.reset();
+    if (server_) server_->terminate();
+    server_.reset();
 }
 
 void Deployment::kill_hard() {

@@ -26,8 +26,11 @@ class Deployment {
     Deployment(std::string data_dir, std::string id, std::vector<std::string> flags, bool start_now = true);
 
     void restart(std::vector<std::string> flags);  // SIGTERM, then start again on the same data
+    void stop();                                   // SIGTERM, and waits for the server to exit
     void kill_hard();                              // SIGKILL; start() brings it back
     void start(std::vector<std::string> flags);
+    // A command the server runs under from the next start() on (ServerProcess's launcher).
+    void set_launcher(std::vector<std::string> launcher) { launcher_ = std::move(launcher); }
 
     const std::string& id() const { return id_; }
     unsigned short port() const { return port_; }
@@ -60,6 +63,7 @@ class Deployment {
     std::string data_dir_;
     std::string id_;
     unsigned short port_;  // kept across restarts, so peers find it again
+    std::vector<std::string> launcher_;
     std::unique_ptr<ServerProcess> server_;
     std::unique_ptr<HttpClient> client_;
 };

@@ -20,11 +20,12 @@ extern char** environ;
 namespace synclatch::test {
 
 ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args,
-                             unsigned short port) {
+                             unsigned short port, std::vector<std::string> launcher) {
     std::vector<std::string> args = {
         SYNCLATCH_SERVER_BINARY, "--listen", "127.0.0.1:" + std::to_string(port), "--data", data_dir,
         "--log-level",           "warn"};
     args.insert(args.end(), extra_args.begin(), extra_args.end());
+    args.insert(args.begin(), launcher.begin(), launcher.end());
     std::vector<char*> argv;
     for (auto& a : args)
         argv.push_back(a.data());

@@ -15,7 +15,9 @@ class ServerProcess {
     // Starts SYNCLATCH_SERVER_BINARY with --listen 127.0.0.1:0 --data data_dir plus extra_args, and waits
     // for its "listening on" line; throws std::runtime_error when it does not come within 10 s.
     // port: listen there instead of on any free port (for servers that must be found again after a restart).
-    ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args, unsigned short port = 0);
+    // launcher: a command the server runs under (its arguments first, then the server's), e.g. nsenter.
+    ServerProcess(const std::string& data_dir, std::vector<std::string> extra_args, unsigned short port = 0,
+                  std::vector<std::string> launcher = {});
     ~ServerProcess();
     ServerProcess(const ServerProcess&) = delete;
     ServerProcess& operator=(const ServerProcess&) = delete;

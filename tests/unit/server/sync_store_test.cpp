@@ -1,6 +1,10 @@
 // The server's storage semantics (PROTOCOL.md §3), one rule per test, against a real SQLite file.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
 #include <nlohmann/json.hpp>
 
 #include "support/temp_dir.hpp"
@@ -372,4 +376,39 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: bulk publish goes in batches, once a
     CHECK(interrupted.failure.find("interrupted") != std::string::npos);
     CHECK(store->bulk_publish_details("us-east-1:00000000-0000-4000-8000-0000000000ff").status().code() ==
           Errc::not_found);
+}
+
+TEST_CASE("SyncStore: the start-up check stops at its time budget, and the file opens", "[server][store]") {
+    test::TempDir dir;
+    SyncStoreOptions options;
+    options.path = dir.file("server.db");
+    options.durable = false;
+    {
+        auto store = SyncStore::open(options).value();
+        for (int i = 0; i < 200; ++i)
+            REQUIRE(
+                store->append_stream("events", "p", R"({"pad":")" + std::string(500, 'x') + R"("})", 1).ok());
+    }
+    options.integrity_check_budget = std::chrono::milliseconds(0);  // cut short at once: not damage
+    auto reopened = SyncStore::open(options);
+    INFO(reopened.status().to_string());
+    REQUIRE(reopened.ok());
+    CHECK((*reopened)->last_stream_seq().value() == 200);
+}
+
+TEST_CASE("SyncStore: an empty file is refused, a missing one is made under its own name",
+          "[server][store]") {
+    test::TempDir dir;
+    SyncStoreOptions options;
+    options.path = dir.file("server.db");
+    options.durable = false;
+    std::ofstream(options.path).flush();
+    auto empty = SyncStore::open(options);
+    CHECK(empty.status().code() == Errc::corrupt);
+    CHECK(std::filesystem::file_size(options.path) == 0);
+
+    std::filesystem::remove(options.path);
+    REQUIRE(SyncStore::open(options).ok());
+    CHECK_FALSE(std::filesystem::exists(options.path + ".new"));
+    CHECK(SyncStore::open(options).ok());
 }
