@@ -183,19 +183,6 @@ int main(int argc, char** argv) {
         processors.push_back(std::make_unique<ProcessorRunner>(std::move(bridge)));
     auto endpoint = http.start();
     if (!endpoint.ok()) return fail("cannot start", endpoint.status());
-    // Tests and scripts read this line to learn the port (with --listen HOST:0).
-    std::string running;
-    for (const auto& name : options.processors)
-        running += (running.empty() ? "" : ", ") + name;
-    for (const auto& peer : options.peers)
-        running += ", bridge from " + peer;
-    if (options.data_lake) running += running.empty() ? "datalake" : ", datalake";
-    std::printf(
-        "synclatch-server listening on http://%s:%u (data: %s, auth: %s, deployment: %s, processors: %s)\n",
-        endpoint->address().to_string().c_str(), endpoint->port(), options.data_dir.c_str(),
-        options.auth == AuthMode::none ? "none" : "sigv4", sync_store.deployment_id().c_str(),
-        running.empty() ? "none" : running.c_str());
-    std::fflush(stdout);
 
     // Stream retention, applied once a minute. Each pass is one short, index-driven transaction; the timer
     // lives on the main context's thread, and `stopping` is checked before re-arming so a stop always ends
@@ -228,6 +215,21 @@ int main(int argc, char** argv) {
         retention.cancel();  // the signal handler runs on the main context's thread, as the timer does
         io_pool.release();   // each thread ends once its connections have finished
     });
+
+    // Tests and scripts read this line to learn the port (with --listen HOST:0); it comes once SIGTERM is
+    // handled, so a stop right after it is graceful.
+    std::string running;
+    for (const auto& name : options.processors)
+        running += (running.empty() ? "" : ", ") + name;
+    for (const auto& peer : options.peers)
+        running += ", bridge from " + peer;
+    if (options.data_lake) running += running.empty() ? "datalake" : ", datalake";
+    std::printf(
+        "synclatch-server listening on http://%s:%u (data: %s, auth: %s, deployment: %s, processors: %s)\n",
+        endpoint->address().to_string().c_str(), endpoint->port(), options.data_dir.c_str(),
+        options.auth == AuthMode::none ? "none" : "sigv4", sync_store.deployment_id().c_str(),
+        running.empty() ? "none" : running.c_str());
+    std::fflush(stdout);
 
     io_pool.run();
     processors.clear();      // each ends after its batch in flight, before the store it writes to closes
