@@ -87,34 +87,10 @@ bool is_transient_accept_error(const beast::error_code& error) {
 }  // namespace
 
 struct HttpServer::Connection {
-    explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+    explicit Connection(tcp::socket socket) : stream(std::move(socket)), client(client_of(stream.socket())) {}
     beast::tcp_stream stream;  // used only on its own io_context's thread
-    bool busy = false;         // a request is being handled; guarded by HttpServer::mutex_
-};
-
-// Bytes of one request's body, counted against max_body_bytes_in_flight until it is destroyed.
-class HttpServer::BodyReservation {
-  public:
-    BodyReservation(std::atomic<std::size_t>& in_flight, std::size_t cap, std::size_t bytes)
-        : in_flight_(in_flight) {
-        std::size_t now = in_flight_.load();
-        do {
-            if (bytes > cap || now > cap - bytes) return;
-        } while (!in_flight_.compare_exchange_weak(now, now + bytes));
-        bytes_ = bytes;
-        held_ = true;
-    }
-    ~BodyReservation() {
-        if (held_) in_flight_.fetch_sub(bytes_);
-    }
-    BodyReservation(const BodyReservation&) = delete;
-    BodyReservation& operator=(const BodyReservation&) = delete;
-    bool held() const { return held_; }
-
-  private:
-    std::atomic<std::size_t>& in_flight_;
-    std::size_t bytes_ = 0;
-    bool held_ = false;
+    const ClientInfo client;
+    bool busy = false;  // a request is being handled; guarded by HttpServer::mutex_
 };
 
 asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) {
@@ -128,7 +104,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
         connection->busy = busy;
         return !stopping_;
     };
-    const ClientInfo client = client_of(stream.socket());
+    const ClientInfo& client = connection->client;
     beast::flat_buffer buffer(kReadBufferBytes);
     // Room for a typical signed request: Beast then reads it with one recv instead of 512 bytes first.
     buffer.reserve(kIdleBufferBytes);
@@ -183,9 +159,8 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
             break;
         }
         // Chunked bodies say their size only at the end: they hold room for the most they may send.
-        BodyReservation reservation(
-            body_bytes_in_flight_, options_.max_body_bytes_in_flight,
-            parser.chunked() ? body_limit : static_cast<std::size_t>(length.value_or(0)));
+        const auto reservation = budget_.reserve(
+            client.address, parser.chunked() ? body_limit : static_cast<std::size_t>(length.value_or(0)));
         if (!reservation.held()) {
             ++bodies_refused_;
             co_await refuse(stream, try_again_later("the server is receiving too many request bodies; retry",
@@ -218,9 +193,8 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
         // could never fit is sent anyway, rather than never.
         const bool large_read =
             request.method() == http::verb::get && response.body().size() > kSmallAnswerBytes;
-        BodyReservation answer(body_bytes_in_flight_, options_.max_body_bytes_in_flight,
-                               large_read ? response.body().size() : 0);
-        if (!answer.held() && response.body().size() <= options_.max_body_bytes_in_flight) {
+        const auto answer = budget_.reserve(client.address, large_read ? response.body().size() : 0);
+        if (!answer.held() && response.body().size() <= options_.max_body_bytes_in_flight_per_address) {
             ++bodies_refused_;
             response = try_again_later("the server is sending too many answers; retry", request.version());
         }
@@ -247,7 +221,8 @@ HttpServer::HttpServer(IoPool& pool, HttpServerOptions options, Handler handler,
       upgrade_(std::move(upgrade)),
       body_limit_(std::move(body_limit)),
       acceptor_(pool.main()),
-      accept_pause_(pool.main()) {}
+      accept_pause_(pool.main()),
+      budget_(options_.max_body_bytes_in_flight, options_.max_body_bytes_in_flight_per_address) {}
 
 HttpServer::~HttpServer() = default;
 
@@ -300,7 +275,10 @@ void HttpServer::serve_connection(tcp::socket socket) {
     {
         std::lock_guard lock(mutex_);
         if (stopping_) return;
-        if (connections_.size() >= options_.max_connections) {
+        auto& from_client = connections_by_client_[connection->client.address];
+        if (connections_.size() >= options_.max_connections ||
+            from_client >= options_.max_connections_per_address) {
+            if (from_client == 0) connections_by_client_.erase(connection->client.address);
             // Said without waiting and without buffering: whatever the socket takes now, then a close.
             static const std::string kBusy = [] {
                 const std::string body =
@@ -316,11 +294,15 @@ void HttpServer::serve_connection(tcp::socket socket) {
             return;
         }
         connections_.insert(connection);
+        ++from_client;
     }
     asio::co_spawn(connection->stream.get_executor(), serve(connection),
                    [this, connection](std::exception_ptr) {
                        std::lock_guard lock(mutex_);
                        connections_.erase(connection);
+                       const auto from_client = connections_by_client_.find(connection->client.address);
+                       if (from_client != connections_by_client_.end() && --from_client->second == 0)
+                           connections_by_client_.erase(from_client);
                    });
 }
 

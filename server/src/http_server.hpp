@@ -1,9 +1,10 @@
 // HttpServer: HTTP/1.1 with keep-alive on Boost.Beast, one C++20 coroutine per connection, each connection
 // on one thread of the IoPool. Every read of a request (headers and body) and every write has a deadline.
 // What clients can make it hold is bounded (docs/server.md, "Memory budget"): connections (beyond
-// max_connections a client gets a 503 and a close), header bytes, each read buffer, each body (a limit per
-// route, decided from the headers before the body is read) and all bodies being received at once
-// (max_body_bytes_in_flight; beyond it a 429 with Retry-After). Transient accept errors (out of file
+// max_connections, or max_connections_per_address from one address, a client gets a 503 and a close),
+// header bytes, each read buffer, each body (a limit per route, decided from the headers before the body is
+// read) and all bodies and large answers held at once, in all and per address (beyond them a 429 with
+// Retry-After): one client cannot take the room the others need. Transient accept errors (out of file
 // descriptors, say) pause accepting briefly; only stop() ends it. stop() stops accepting, lets requests in
 // flight finish, and closes idle connections.
 #pragma once
@@ -17,12 +18,14 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 
 #include "http_types.hpp"
+#include "in_flight_budget.hpp"
 #include "io_pool.hpp"
 #include "log.hpp"
 #include "synclatch/core/result.hpp"
@@ -33,10 +36,12 @@ struct HttpServerOptions {
     std::string host = "127.0.0.1";
     unsigned short port = 8080;  // 0: any free port (see start())
     std::size_t max_header_bytes = 16 * 1024;
-    std::size_t max_body_bytes = 4 * 1024 * 1024;  // the largest body any route accepts
-    std::size_t max_connections = 4096;            // open at once, WebSocket channels included
-    std::size_t max_body_bytes_in_flight =
-        64 * 1024 * 1024;                               // bodies being received or handled, all together
+    std::size_t max_body_bytes = 4 * 1024 * 1024;   // the largest body any route accepts
+    std::size_t max_connections = 4096;             // open at once, WebSocket channels included
+    std::size_t max_connections_per_address = 256;  // from one address
+    // Request bodies and large answers held at once: in all, and for one address.
+    std::size_t max_body_bytes_in_flight = 64 * 1024 * 1024;
+    std::size_t max_body_bytes_in_flight_per_address = 16 * 1024 * 1024;
     std::chrono::milliseconds request_timeout{30'000};  // to receive one whole request, idle wait included
     std::chrono::milliseconds write_timeout{30'000};
 };
@@ -65,12 +70,11 @@ class HttpServer {
     Result<boost::asio::ip::tcp::endpoint> start();
     void stop();
     std::size_t open_connections() const;
-    std::size_t body_bytes_in_flight() const { return body_bytes_in_flight_.load(); }
+    std::size_t body_bytes_in_flight() const { return budget_.in_flight(); }
     std::uint64_t connections_refused() const { return connections_refused_.load(); }  // at max_connections
     std::uint64_t bodies_refused() const { return bodies_refused_.load(); }  // at max_body_bytes_in_flight
 
     struct Connection;  // one accepted socket (defined in the .cpp)
-    class BodyReservation;
 
   private:
     void accept_next();
@@ -86,12 +90,13 @@ class HttpServer {
     boost::asio::ip::tcp::acceptor acceptor_;
     boost::asio::steady_timer accept_pause_;  // on the acceptor's thread
     ThrottledLog accept_errors_;
-    std::atomic<std::size_t> body_bytes_in_flight_{0};
+    InFlightBudget budget_;
     std::atomic<std::uint64_t> connections_refused_{0};
     std::atomic<std::uint64_t> bodies_refused_{0};
     mutable std::mutex mutex_;
-    std::set<std::shared_ptr<Connection>> connections_;  // guarded by mutex_
-    bool stopping_ = false;                              // guarded by mutex_
+    std::set<std::shared_ptr<Connection>> connections_;                      // guarded by mutex_
+    std::map<boost::asio::ip::address, std::size_t> connections_by_client_;  // guarded by mutex_; no zeros
+    bool stopping_ = false;                                                  // guarded by mutex_
 };
 
 }  // namespace synclatch::server

@@ -56,9 +56,19 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                    "503 and a close. Lowered to fit the open-file limit")
         ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
         ->capture_default_str();
+    app.add_option("--max-connections-per-address", o.http.max_connections_per_address,
+                   "connections open at once from one client address (behind a proxy every client has "
+                   "the proxy's: raise it there)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}))
+        ->capture_default_str();
     app.add_option("--max-body-bytes-in-flight", o.http.max_body_bytes_in_flight,
-                   "request bodies being received or handled, all connections together; beyond it a "
-                   "request gets 429 TooManyRequestsException with Retry-After")
+                   "request bodies being received or handled, and answers over 16 KiB being written, all "
+                   "connections together; beyond it a request gets 429 TooManyRequestsException with "
+                   "Retry-After")
+        ->check(CLI::Range(std::size_t{64 * 1024}, std::size_t{1} << 40))
+        ->capture_default_str();
+    app.add_option("--max-body-bytes-in-flight-per-address", o.http.max_body_bytes_in_flight_per_address,
+                   "the same, for one client address (at least --max-body-bytes)")
         ->check(CLI::Range(std::size_t{64 * 1024}, std::size_t{1} << 40))
         ->capture_default_str();
     app.add_option("--max-datasets-per-identity", o.limits.max_datasets_per_identity,
@@ -169,9 +179,18 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     o.http.host = listen.substr(0, colon);
     o.http.port = static_cast<unsigned short>(port);
     o.http.request_timeout = std::chrono::milliseconds(request_timeout_ms);
-    if (o.http.max_body_bytes_in_flight < o.http.max_body_bytes) {
-        std::fprintf(stderr, "--max-body-bytes-in-flight must be at least --max-body-bytes (%zu)\n",
+    if (o.http.max_body_bytes_in_flight_per_address < o.http.max_body_bytes) {
+        std::fprintf(stderr,
+                     "--max-body-bytes-in-flight-per-address must be at least --max-body-bytes (%zu), or no "
+                     "request of that size could ever be taken\n",
                      o.http.max_body_bytes);
+        return {std::nullopt, 2};
+    }
+    if (o.http.max_body_bytes_in_flight < o.http.max_body_bytes_in_flight_per_address) {
+        std::fprintf(stderr,
+                     "--max-body-bytes-in-flight must be at least --max-body-bytes-in-flight-per-address "
+                     "(%zu)\n",
+                     o.http.max_body_bytes_in_flight_per_address);
         return {std::nullopt, 2};
     }
     o.auth = auth == "none" ? AuthMode::none : AuthMode::sigv4;

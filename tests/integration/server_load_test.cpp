@@ -44,8 +44,9 @@ constexpr std::size_t kAllocatorOverhead = 1;
 #endif
 
 // GET /healthz on a fresh connection, answered within `wait`.
-bool healthz_answers(unsigned short port, std::chrono::milliseconds wait = 2000ms) {
-    RawConnection raw(port);
+bool healthz_answers(unsigned short port, std::chrono::milliseconds wait = 2000ms,
+                     const std::string& source_address = "") {
+    RawConnection raw(port, 0, source_address);
     if (!raw.connected()) return false;
     raw.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
     return raw.read_until_closed(wait).starts_with("HTTP/1.1 200");
@@ -86,6 +87,16 @@ std::string new_identity_id(HttpClient& client) {
     return client.identity("GetId", {{"IdentityPoolId", kTestPool}}).json().at("IdentityId");
 }
 
+// What a connection that is refused at once receives.
+void check_refused_at_connect(RawConnection& connection) {
+    bool closed = false;
+    const auto answer = connection.read_until_closed(2000ms, &closed);
+    CHECK(answer.starts_with("HTTP/1.1 503"));
+    CHECK(answer.find("Retry-After: 1") != std::string::npos);
+    CHECK(answer.find("TooManyRequestsException") != std::string::npos);
+    CHECK(closed);
+}
+
 }  // namespace
 
 TEST_CASE("Load: the server accepts again once file descriptors are free", "[integration][hostile][load]") {
@@ -107,34 +118,44 @@ TEST_CASE("Load: the server accepts again once file descriptors are free", "[int
     CHECK(healthz_answers(server.port(), 1000ms));
 }
 
-TEST_CASE("Load: connections beyond --max-connections get 503 and a close", "[integration][hostile][load]") {
+TEST_CASE("Load: connections beyond the limits, per address and in all, get 503 and a close",
+          "[integration][hostile][load]") {
     TempDir dir;
-    ServerProcess server(dir.file("data"), {"--auth", "none", "--no-data-lake", "--max-connections", "16"});
-    std::vector<std::unique_ptr<RawConnection>> held;
-    for (int i = 0; i < 16; ++i)
-        held.push_back(std::make_unique<RawConnection>(server.port()));
-    std::this_thread::sleep_for(200ms);  // all accepted
+    ServerProcess server(dir.file("data"), {"--auth", "none", "--no-data-lake", "--max-connections", "16",
+                                            "--max-connections-per-address", "8"});
+    const auto open_from = [&](const std::string& address, int count) {
+        std::vector<std::unique_ptr<RawConnection>> held;
+        for (int i = 0; i < count; ++i)
+            held.push_back(std::make_unique<RawConnection>(server.port(), 0, address));
+        std::this_thread::sleep_for(200ms);  // all accepted
+        return held;
+    };
+    auto first = open_from("127.0.0.1", 8);
     {
-        RawConnection extra(server.port());
-        bool closed = false;
-        const auto answer = extra.read_until_closed(2000ms, &closed);
-        CHECK(answer.starts_with("HTTP/1.1 503"));
-        CHECK(answer.find("Retry-After: 1") != std::string::npos);
-        CHECK(answer.find("TooManyRequestsException") != std::string::npos);
-        CHECK(closed);
+        RawConnection ninth(server.port());
+        check_refused_at_connect(ninth);
     }
-    held.resize(8);  // half the idle clients leave
+    CHECK(healthz_answers(server.port(), 2000ms, "127.0.0.2"));  // another address is served
+    auto second = open_from("127.0.0.3", 8);
+    {
+        RawConnection seventeenth(server.port(), 0, "127.0.0.4");
+        check_refused_at_connect(seventeenth);
+    }
+    first.resize(4);  // some idle clients leave
     std::this_thread::sleep_for(200ms);
     CHECK(healthz_answers(server.port()));
 }
 
-TEST_CASE("Load: request bodies held open stay within --max-body-bytes-in-flight",
+TEST_CASE("Load: request bodies held open by one client stay within its share of the budget",
           "[integration][hostile][load]") {
     TempDir dir;
-    constexpr std::size_t kBudget = 16 * kMiB;
+    constexpr std::size_t kBudget = 32 * kMiB;
+    constexpr std::size_t kPerAddress = 16 * kMiB;
     constexpr std::size_t kBody = 4 * kMiB;
-    ServerProcess server(dir.file("data"), {"--auth", "none", "--no-data-lake", "--max-connections", "256",
-                                            "--max-body-bytes-in-flight", std::to_string(kBudget)});
+    ServerProcess server(
+        dir.file("data"),
+        {"--auth", "none", "--no-data-lake", "--max-connections", "256", "--max-body-bytes-in-flight",
+         std::to_string(kBudget), "--max-body-bytes-in-flight-per-address", std::to_string(kPerAddress)});
     HttpClient client(server.port());
     const std::string identity = new_identity_id(client);
     const std::string path = dataset_path(identity, "things");
@@ -151,19 +172,28 @@ TEST_CASE("Load: request bodies held open stay within --max-body-bytes-in-flight
             attackers.push_back(std::move(raw));
         }
         std::this_thread::sleep_for(300ms);
-        // Meanwhile other clients are answered: reads always, writes with a retryable 429 while the
-        // attackers hold the whole budget.
+        // Meanwhile the attacker's own address gets a retryable 429 for anything with a body, while
+        // its reads, and everything from other addresses, are served.
         CHECK(client.send("GET", "/healthz").status == 200);
         CHECK(client.send("GET", path + "/records").status == 200);
-        HttpClient writer(server.port());
-        const auto refused = writer.send("POST", path, R"({"SyncSessionToken":"x","RecordPatches":[]})");
+        HttpClient same_address(server.port());
+        const auto refused =
+            same_address.send("POST", path, R"({"SyncSessionToken":"x","RecordPatches":[]})");
         CHECK(refused.status == 429);
         CHECK(refused.error_type == "TooManyRequestsException");
+        HttpClient other_address(server.port(), "127.0.0.2");
+        const auto token = other_address.send("GET", path + "/records").json().at("SyncSessionToken");
+        const auto written = other_address.send(
+            "POST", path,
+            json{{"SyncSessionToken", token},
+                 {"RecordPatches", {{{"Op", "replace"}, {"Key", "k"}, {"Value", "v"}, {"SyncCount", 0}}}}}
+                .dump());
+        CHECK(written.status == 200);
     });
     const std::size_t growth = peak > before ? peak - before : 0;
     WARN("resident before " << before / kMiB << " MiB, peak " << peak / kMiB << " MiB");
-    // The budget, plus each connection's read buffer (docs/server.md).
-    CHECK(growth < kAllocatorOverhead * (kBudget + 100 * 80 * 1024) + 16 * kMiB);
+    // The attacker's share of the budget, plus each connection's read buffer (docs/server.md).
+    CHECK(growth < kAllocatorOverhead * (kPerAddress + 100 * 80 * 1024) + 16 * kMiB);
 
     attackers.clear();
     std::this_thread::sleep_for(200ms);
@@ -171,7 +201,7 @@ TEST_CASE("Load: request bodies held open stay within --max-body-bytes-in-flight
     const auto written = client.send(
         "POST", path,
         json{{"SyncSessionToken", token},
-             {"RecordPatches", {{{"Op", "replace"}, {"Key", "k"}, {"Value", "v"}, {"SyncCount", 0}}}}}
+             {"RecordPatches", {{{"Op", "replace"}, {"Key", "k"}, {"Value", "w"}, {"SyncCount", 1}}}}}
             .dump());
     CHECK(written.status == 200);
 }

@@ -17,15 +17,24 @@ std::string amz_date_now() {
     return sync::sigv4::amz_date(duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
 }
 
-HttpClient::HttpClient(unsigned short port) : port_(port) {
+HttpClient::HttpClient(unsigned short port, std::string source_address)
+    : port_(port), source_address_(std::move(source_address)) {
     connect();
 }
 
 bool HttpClient::connect() {
     stream_.emplace(io_);
     beast::error_code ec;
-    stream_->socket().connect(
-        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_), ec);
+    if (!source_address_.empty()) {
+        auto& socket = stream_->socket();
+        socket.open(boost::asio::ip::tcp::v4(), ec);
+        if (!ec)
+            socket.bind(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address(source_address_), 0),
+                        ec);
+    }
+    if (!ec)
+        stream_->socket().connect(
+            boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port_), ec);
     if (ec) stream_.reset();  // the server is gone: send() reports status 0
     return !ec;
 }

@@ -24,7 +24,8 @@ struct HttpResult {
 
 class HttpClient {
   public:
-    explicit HttpClient(unsigned short port);
+    // source_address: a loopback address to connect from (127.0.0.2, say), for a second "client address".
+    explicit HttpClient(unsigned short port, std::string source_address = "");
 
     // Sends one request. With credentials it is SigV4-signed for cognito-sync (double-encoded path);
     // signed_target, when given, is what the signature covers instead of target (to test tampering).
@@ -42,6 +43,7 @@ class HttpClient {
     boost::asio::io_context io_;
     std::optional<boost::beast::tcp_stream> stream_;
     unsigned short port_;
+    std::string source_address_;
 };
 
 // Temporary credentials of a new identity in the default pool: {identity id, credentials}.

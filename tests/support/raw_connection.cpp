@@ -9,10 +9,17 @@
 
 namespace synclatch::test {
 
-RawConnection::RawConnection(unsigned short port, int receive_buffer_bytes) {
+RawConnection::RawConnection(unsigned short port, int receive_buffer_bytes,
+                             const std::string& source_address) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (receive_buffer_bytes > 0)
         ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
+    if (!source_address.empty()) {
+        sockaddr_in source{};
+        source.sin_family = AF_INET;
+        ::inet_pton(AF_INET, source_address.c_str(), &source.sin_addr);
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) return;
+    }
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);

@@ -10,8 +10,10 @@ namespace synclatch::test {
 class RawConnection {
   public:
     // Connects to 127.0.0.1:port; receive_buffer_bytes > 0 shrinks the socket's receive buffer first, so
-    // a client that never reads makes the server hold what it sends instead of the kernel.
-    explicit RawConnection(unsigned short port, int receive_buffer_bytes = 0);
+    // a client that never reads makes the server hold what it sends instead of the kernel. source_address:
+    // a loopback address to connect from (127.0.0.2, say), for a second "client address".
+    explicit RawConnection(unsigned short port, int receive_buffer_bytes = 0,
+                           const std::string& source_address = "");
     ~RawConnection();
     RawConnection(const RawConnection&) = delete;
     RawConnection& operator=(const RawConnection&) = delete;
