@@ -48,15 +48,14 @@ Result<std::string> id_member(const json& body, const char* member, Status (*val
     return value;
 }
 
-// A new identity in the pool, made by the store's group commit: suspends this coroutine (not a thread) until
-// it is durable, and resumes on the coroutine's executor.
-boost::asio::awaitable<Result<std::string>> create_identity(SyncStore& store, std::string pool_id,
-                                                            EpochMillis now) {
-    co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
-                                                   void(Result<std::string>)>(
+// Runs submit(done) (a SyncStore::submit_* call whose done gets a Result<T> on the store's writer thread)
+// and suspends this coroutine (not a thread) until done runs; resumes on the coroutine's executor.
+template <class T, class Submit>
+boost::asio::awaitable<Result<T>> when_durable(Submit submit) {
+    co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(Result<T>)>(
         [&](auto handler) {
             auto resume = std::make_shared<decltype(handler)>(std::move(handler));
-            store.submit_create_identity(std::move(pool_id), now, [resume](Result<std::string> result) {
+            submit([resume](Result<T> result) {
                 auto executor = boost::asio::get_associated_executor(*resume);
                 boost::asio::post(executor, [resume, result = std::move(result)]() mutable {
                     (*resume)(std::move(result));
@@ -64,6 +63,25 @@ boost::asio::awaitable<Result<std::string>> create_identity(SyncStore& store, st
             });
         },
         boost::asio::use_awaitable);
+}
+
+// A new identity in the pool, made by the store's group commit.
+boost::asio::awaitable<Result<std::string>> create_identity(SyncStore& store, std::string pool_id,
+                                                            EpochMillis now) {
+    return when_durable<std::string>([&store, pool_id = std::move(pool_id), now](auto done) mutable {
+        store.submit_create_identity(std::move(pool_id), now, std::move(done));
+    });
+}
+
+// New credentials of an identity, stored by the store's group commit.
+boost::asio::awaitable<Result<IdentityCredentials>> issue_credentials(SyncStore& store,
+                                                                      std::string identity_id,
+                                                                      EpochMillis now,
+                                                                      EpochMillis lifetime_ms) {
+    return when_durable<IdentityCredentials>(
+        [&store, identity_id = std::move(identity_id), now, lifetime_ms](auto done) mutable {
+            store.submit_issue_credentials(std::move(identity_id), now, lifetime_ms, std::move(done));
+        });
 }
 
 }  // namespace
@@ -120,7 +138,7 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
     if (operation == "GetCredentialsForIdentity") {
         auto identity = id_member(*body, "IdentityId", core::validate_identity_id);
         if (!identity.ok()) co_return identity_error(identity.status(), request);
-        auto issued = store_.issue_credentials(*identity, clock_(), credential_lifetime_ms_);
+        auto issued = co_await issue_credentials(store_, *identity, clock_(), credential_lifetime_ms_);
         if (!issued.ok()) co_return identity_error(issued.status(), request);
         co_return identity_json({{"IdentityId", *identity},
                                  {"Credentials",

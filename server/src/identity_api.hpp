@@ -21,10 +21,10 @@ class IdentityApi {
     IdentityApi(SyncStore& store, std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
                 const OpenIdTokens& open_id_tokens, Metrics& metrics, RateLimiter* new_identities);
 
-    // Handles a request whose X-Amz-Target names an AWSCognitoIdentityService operation. GetId suspends
-    // (without holding the thread) until its new identity is durable; it resumes on the coroutine's
-    // executor. A GetId beyond the limits is TooManyRequestsException (429) with Retry-After.
-    // request must outlive the coroutine.
+    // Handles a request whose X-Amz-Target names an AWSCognitoIdentityService operation. GetId and
+    // GetCredentialsForIdentity suspend (without holding the thread) until what they store is durable; they
+    // resume on the coroutine's executor. A GetId beyond the limits is TooManyRequestsException (429) with
+    // Retry-After. request must outlive the coroutine.
     boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request, std::string_view target_header,
                                                 ClientInfo client) const;
 
