@@ -86,28 +86,33 @@ boost::asio::awaitable<Result<IdentityCredentials>> issue_credentials(SyncStore&
 
 }  // namespace
 
-HttpResponse IdentityApi::throttled(const RateLimiter::Decision& decision, const HttpRequest& request) const {
-    const bool by_address = decision.verdict == RateLimiter::Verdict::address_limited;
-    metrics_.count_throttled("GetId", by_address ? "address" : "global");
+HttpResponse IdentityApi::throttled(std::string_view operation, std::string_view limit, std::string_view what,
+                                    const RateLimiter::Decision& decision, const HttpRequest& request) const {
+    metrics_.count_throttled(operation, limit);
     const std::string retry_after = std::to_string(decision.retry_after.count());
-    HttpResponse response = identity_error(
-        "TooManyRequestsException",
-        std::string(by_address ? "Too many new identities from this address" : "Too many new identities") +
-            "; retry after " + retry_after + " s",
-        request);
+    HttpResponse response =
+        identity_error("TooManyRequestsException",
+                       "Too many " + std::string(what) + "; retry after " + retry_after + " s", request);
     response.set(http::field::retry_after, retry_after);
     return response;
 }
 
+HttpResponse IdentityApi::throttled(std::string_view operation, std::string_view what,
+                                    const RateLimiter::Decision& decision, const HttpRequest& request) const {
+    if (decision.verdict == RateLimiter::Verdict::address_limited)
+        return throttled(operation, "address", std::string(what) + " from this address", decision, request);
+    return throttled(operation, "global", what, decision, request);
+}
+
 IdentityApi::IdentityApi(SyncStore& store, std::function<EpochMillis()> clock,
                          EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens,
-                         Metrics& metrics, RateLimiter* new_identities)
+                         Metrics& metrics, IdentityLimits limits)
     : store_(store),
       clock_(std::move(clock)),
       credential_lifetime_ms_(credential_lifetime_ms),
       open_id_tokens_(open_id_tokens),
       metrics_(metrics),
-      new_identities_(new_identities) {}
+      limits_(limits) {}
 
 boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& request,
                                                          std::string_view target_header,
@@ -127,9 +132,9 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
         // an identity already linked to a login will not count: it creates nothing.)
         auto pool = id_member(*body, "IdentityPoolId", core::validate_identity_pool_id);
         if (!pool.ok()) co_return identity_error(pool.status(), request);
-        if (new_identities_ != nullptr) {
-            const auto decision = new_identities_->acquire(rate_limit_key(client.address));
-            if (!decision.allowed()) co_return throttled(decision, request);
+        if (limits_.new_identities != nullptr) {
+            const auto decision = limits_.new_identities->acquire(rate_limit_key(client.address));
+            if (!decision.allowed()) co_return throttled("GetId", "new identities", decision, request);
         }
         auto identity = co_await create_identity(store_, std::move(pool).value(), clock_());
         if (!identity.ok()) co_return identity_error(identity.status(), request);
@@ -138,6 +143,13 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
     if (operation == "GetCredentialsForIdentity") {
         auto identity = id_member(*body, "IdentityId", core::validate_identity_id);
         if (!identity.ok()) co_return identity_error(identity.status(), request);
+        // Anyone who knows an identity id may ask (it is not a secret in Cognito's model), and each new
+        // set is a row kept for its lifetime: calls are limited per client address and globally.
+        if (limits_.credentials != nullptr) {
+            const auto decision = limits_.credentials->acquire(rate_limit_key(client.address));
+            if (!decision.allowed())
+                co_return throttled("GetCredentialsForIdentity", "credential requests", decision, request);
+        }
         auto issued = co_await issue_credentials(store_, *identity, clock_(), credential_lifetime_ms_);
         if (!issued.ok()) co_return identity_error(issued.status(), request);
         co_return identity_json({{"IdentityId", *identity},

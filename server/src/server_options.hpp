@@ -45,10 +45,17 @@ struct ServerOptions {
     // 0: no limit. Far above what honest apps need (one identity per install).
     long new_identities_per_minute_per_address = 120;
     long new_identities_per_second = 100;
+    // GetCredentialsForIdentity calls (anyone who knows an identity id may make them; each new set is a row
+    // kept for its lifetime). Per client address and for the whole server, as above; 0: no limit. Far above
+    // what honest apps need (a device asks about once an hour).
+    long credentials_per_minute_per_address = 300;
+    long credentials_per_second = 100;
 };
 
 // The rate limits on new identities the options ask for.
 RateLimiterOptions new_identity_limits(const ServerOptions& options);
+// The rate limits on GetCredentialsForIdentity calls the options ask for.
+RateLimiterOptions credentials_limits(const ServerOptions& options);
 
 // Parses argv. Returns the options, or an exit code: 0 after --help, 2 after a usage error (printed).
 struct ParsedOptions {
