@@ -84,7 +84,55 @@ boost::asio::awaitable<Result<IdentityCredentials>> issue_credentials(SyncStore&
         });
 }
 
+HttpResponse credentials_json(const IdentityCredentials& credentials, const HttpRequest& request) {
+    return identity_json({{"IdentityId", credentials.identity_id},
+                          {"Credentials",
+                           {{"AccessKeyId", credentials.access_key_id},
+                            {"SecretKey", credentials.secret_key},
+                            {"SessionToken", credentials.session_token},
+                            {"Expiration", sync::epoch_seconds_json(credentials.expiration)}}}},
+                         request);
+}
+
 }  // namespace
+
+boost::asio::awaitable<HttpResponse> IdentityApi::get_credentials(std::string identity, ClientInfo client,
+                                                                  const HttpRequest& request) const {
+    const EpochMillis now = clock_();
+    if (auto answer = answer_without_new_credentials(identity, now, client, request))
+        co_return std::move(*answer);
+    auto issued = co_await issue_credentials(store_, std::move(identity), now, credential_lifetime_ms_);
+    if (!issued.ok()) co_return identity_error(issued.status(), request);
+    co_return credentials_json(*issued, request);
+}
+
+std::optional<HttpResponse> IdentityApi::answer_without_new_credentials(const std::string& identity,
+                                                                        EpochMillis now, ClientInfo client,
+                                                                        const HttpRequest& request) const {
+    // Anyone who knows an identity id may ask (it is not a secret in Cognito's model), and each new set is
+    // a row kept for its lifetime: calls are limited per client address and globally.
+    if (limits_.credentials != nullptr) {
+        const auto decision = limits_.credentials->acquire(rate_limit_key(client.address));
+        if (!decision.allowed())
+            return throttled("GetCredentialsForIdentity", "credential requests", decision, request);
+    }
+    if (limits_.new_credentials_per_identity == nullptr) return std::nullopt;
+    // Only identities that exist get a bucket: the table is not filled with made-up ids.
+    if (auto pool = store_.pool_of(identity); !pool.ok()) return identity_error(pool.status(), request);
+    const auto decision = limits_.new_credentials_per_identity->acquire(identity);
+    if (decision.allowed()) return std::nullopt;
+    // Its share of new sets taken, so its newest was made less than one refill interval ago (at most half
+    // a lifetime: the option is at least 2 an hour): that set again, storing nothing. Half the lifetime
+    // left is the least answered, far more than the SDKs' refresh margin (about five minutes), so no
+    // client asks again at once.
+    auto newest = store_.newest_credentials(identity, now + credential_lifetime_ms_ / 2);
+    if (!newest.ok()) return identity_error(newest.status(), request);
+    if (*newest) return credentials_json(**newest, request);
+    // None yet: the sets that took its share are still being written (many calls at once for one
+    // identity). They are durable within a commit, so a retry a second later gets one of them.
+    return throttled("GetCredentialsForIdentity", "identity", "new credentials for this identity",
+                     RateLimiter::Decision{decision.verdict, std::chrono::seconds(1)}, request);
+}
 
 HttpResponse IdentityApi::throttled(std::string_view operation, std::string_view limit, std::string_view what,
                                     const RateLimiter::Decision& decision, const HttpRequest& request) const {
@@ -143,22 +191,7 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
     if (operation == "GetCredentialsForIdentity") {
         auto identity = id_member(*body, "IdentityId", core::validate_identity_id);
         if (!identity.ok()) co_return identity_error(identity.status(), request);
-        // Anyone who knows an identity id may ask (it is not a secret in Cognito's model), and each new
-        // set is a row kept for its lifetime: calls are limited per client address and globally.
-        if (limits_.credentials != nullptr) {
-            const auto decision = limits_.credentials->acquire(rate_limit_key(client.address));
-            if (!decision.allowed())
-                co_return throttled("GetCredentialsForIdentity", "credential requests", decision, request);
-        }
-        auto issued = co_await issue_credentials(store_, *identity, clock_(), credential_lifetime_ms_);
-        if (!issued.ok()) co_return identity_error(issued.status(), request);
-        co_return identity_json({{"IdentityId", *identity},
-                                 {"Credentials",
-                                  {{"AccessKeyId", issued->access_key_id},
-                                   {"SecretKey", issued->secret_key},
-                                   {"SessionToken", issued->session_token},
-                                   {"Expiration", sync::epoch_seconds_json(issued->expiration)}}}},
-                                request);
+        co_return co_await get_credentials(std::move(identity).value(), client, request);
     }
     if (operation == "GetOpenIdToken") {
         auto identity = id_member(*body, "IdentityId", core::validate_identity_id);

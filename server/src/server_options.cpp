@@ -36,6 +36,14 @@ RateLimiterOptions credentials_limits(const ServerOptions& options) {
                                      options.credentials_per_second);
 }
 
+RateLimiterOptions new_credentials_per_identity_limits(const ServerOptions& options) {
+    RateLimiterOptions limits;
+    const auto per_identity = static_cast<double>(options.new_credentials_per_hour_per_identity);
+    limits.per_address.per_second = per_identity / 3600;
+    limits.per_address.burst = per_identity;
+    return limits;
+}
+
 ParsedOptions parse_server_options(int argc, char** argv) {
     ServerOptions o;
     CLI::App app{
@@ -170,6 +178,13 @@ ParsedOptions parse_server_options(int argc, char** argv) {
            "GetCredentialsForIdentity calls for the whole server: this many at once, then this many per "
            "second; beyond it TooManyRequestsException (429) with Retry-After (0: no limit)")
         ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option(
+           "--new-credentials-per-hour-per-identity", o.new_credentials_per_hour_per_identity,
+           "new credential sets one identity may get: this many at once, then this many per hour; "
+           "beyond it GetCredentialsForIdentity answers the identity's newest set again (0: no limit; "
+           "else at least 2, so that the newest set always has half its hour left)")
+        ->check((CLI::Range(0L, 0L) | CLI::Range(2L, 1'000'000L)).description("0 or 2..1000000"))
         ->capture_default_str();
     app.add_option("--log-level", o.log_level, "error, warn, info or debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))

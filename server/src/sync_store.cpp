@@ -296,6 +296,20 @@ Result<IdentityCredentials> SyncStore::issue_credentials(std::string_view identi
     return ready.get();
 }
 
+Result<std::optional<IdentityCredentials>> SyncStore::newest_credentials(std::string_view identity_id,
+                                                                         EpochMillis expiring_after) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::optional<IdentityCredentials>> {
+        sqlite::StatementScope select(db.cached(
+            "SELECT access_key_id, secret_key, session_token, expiration FROM credentials WHERE "
+            "identity_id = ?1 AND expiration > ?2 ORDER BY expiration DESC, access_key_id DESC LIMIT 1"));
+        select->bind(1, identity_id).bind(2, expiring_after);
+        if (!select->step()) return std::optional<IdentityCredentials>{};
+        return std::optional<IdentityCredentials>{
+            IdentityCredentials{select->column_string(0), select->column_string(1), select->column_string(2),
+                                std::string(identity_id), select->column_int64(3)}};
+    });
+}
+
 Result<IdentityCredentials> SyncStore::find_credentials(std::string_view access_key_id) const {
     if (auto cached = impl_->credentials.find(access_key_id)) return std::move(*cached);
     auto found = impl_->read([&](sqlite::Database& db) -> Result<IdentityCredentials> {

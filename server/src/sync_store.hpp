@@ -158,6 +158,10 @@ class SyncStore {
     // Blocking: waits for the durable outcome. Never call it from a done callback of the store.
     Result<IdentityCredentials> issue_credentials(std::string_view identity_id, EpochMillis now,
                                                   EpochMillis lifetime_ms);
+    // The identity's credentials that expire last (of those that expire at the same time, always the same
+    // one), if they expire after expiring_after; nullopt when none does.
+    Result<std::optional<IdentityCredentials>> newest_credentials(std::string_view identity_id,
+                                                                  EpochMillis expiring_after) const;
     // The credentials with that access key id (expired ones too: the caller checks expiration).
     Result<IdentityCredentials> find_credentials(std::string_view access_key_id) const;
 
