@@ -48,15 +48,14 @@ Result<std::string> id_member(const json& body, const char* member, Status (*val
     return value;
 }
 
-// A new identity in the pool, made by the store's group commit: suspends this coroutine (not a thread) until
-// it is durable, and resumes on the coroutine's executor.
-boost::asio::awaitable<Result<std::string>> create_identity(SyncStore& store, std::string pool_id,
-                                                            EpochMillis now) {
-    co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
-                                                   void(Result<std::string>)>(
+// Runs submit(done) (a SyncStore::submit_* call whose done gets a Result<T> on the store's writer thread)
+// and suspends this coroutine (not a thread) until done runs; resumes on the coroutine's executor.
+template <class T, class Submit>
+boost::asio::awaitable<Result<T>> when_durable(Submit submit) {
+    co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(Result<T>)>(
         [&](auto handler) {
             auto resume = std::make_shared<decltype(handler)>(std::move(handler));
-            store.submit_create_identity(std::move(pool_id), now, [resume](Result<std::string> result) {
+            submit([resume](Result<T> result) {
                 auto executor = boost::asio::get_associated_executor(*resume);
                 boost::asio::post(executor, [resume, result = std::move(result)]() mutable {
                     (*resume)(std::move(result));
@@ -66,30 +65,102 @@ boost::asio::awaitable<Result<std::string>> create_identity(SyncStore& store, st
         boost::asio::use_awaitable);
 }
 
+// A new identity in the pool, made by the store's group commit.
+boost::asio::awaitable<Result<std::string>> create_identity(SyncStore& store, std::string pool_id,
+                                                            EpochMillis now) {
+    return when_durable<std::string>([&store, pool_id = std::move(pool_id), now](auto done) mutable {
+        store.submit_create_identity(std::move(pool_id), now, std::move(done));
+    });
+}
+
+// New credentials of an identity, stored by the store's group commit.
+boost::asio::awaitable<Result<IdentityCredentials>> issue_credentials(SyncStore& store,
+                                                                      std::string identity_id,
+                                                                      EpochMillis now,
+                                                                      EpochMillis lifetime_ms) {
+    return when_durable<IdentityCredentials>(
+        [&store, identity_id = std::move(identity_id), now, lifetime_ms](auto done) mutable {
+            store.submit_issue_credentials(std::move(identity_id), now, lifetime_ms, std::move(done));
+        });
+}
+
+HttpResponse credentials_json(const IdentityCredentials& credentials, const HttpRequest& request) {
+    return identity_json({{"IdentityId", credentials.identity_id},
+                          {"Credentials",
+                           {{"AccessKeyId", credentials.access_key_id},
+                            {"SecretKey", credentials.secret_key},
+                            {"SessionToken", credentials.session_token},
+                            {"Expiration", sync::epoch_seconds_json(credentials.expiration)}}}},
+                         request);
+}
+
 }  // namespace
 
-HttpResponse IdentityApi::throttled(const RateLimiter::Decision& decision, const HttpRequest& request) const {
-    const bool by_address = decision.verdict == RateLimiter::Verdict::address_limited;
-    metrics_.count_throttled("GetId", by_address ? "address" : "global");
+boost::asio::awaitable<HttpResponse> IdentityApi::get_credentials(std::string identity, ClientInfo client,
+                                                                  const HttpRequest& request) const {
+    const EpochMillis now = clock_();
+    if (auto answer = answer_without_new_credentials(identity, now, client, request))
+        co_return std::move(*answer);
+    auto issued = co_await issue_credentials(store_, std::move(identity), now, credential_lifetime_ms_);
+    if (!issued.ok()) co_return identity_error(issued.status(), request);
+    co_return credentials_json(*issued, request);
+}
+
+std::optional<HttpResponse> IdentityApi::answer_without_new_credentials(const std::string& identity,
+                                                                        EpochMillis now, ClientInfo client,
+                                                                        const HttpRequest& request) const {
+    // Anyone who knows an identity id may ask (it is not a secret in Cognito's model), and each new set is
+    // a row kept for its lifetime: calls are limited per client address and globally.
+    if (limits_.credentials != nullptr) {
+        const auto decision = limits_.credentials->acquire(rate_limit_key(client.address));
+        if (!decision.allowed())
+            return throttled("GetCredentialsForIdentity", "credential requests", decision, request);
+    }
+    if (limits_.new_credentials_per_identity == nullptr) return std::nullopt;
+    // Only identities that exist get a bucket: the table is not filled with made-up ids.
+    if (auto pool = store_.pool_of(identity); !pool.ok()) return identity_error(pool.status(), request);
+    const auto decision = limits_.new_credentials_per_identity->acquire(identity);
+    if (decision.allowed()) return std::nullopt;
+    // Its share of new sets taken, so its newest was made less than one refill interval ago (at most half
+    // a lifetime: the option is at least 2 an hour): that set again, storing nothing. Half the lifetime
+    // left is the least answered, far more than the SDKs' refresh margin (about five minutes), so no
+    // client asks again at once.
+    auto newest = store_.newest_credentials(identity, now + credential_lifetime_ms_ / 2);
+    if (!newest.ok()) return identity_error(newest.status(), request);
+    if (*newest) return credentials_json(**newest, request);
+    // None yet: the sets that took its share are still being written (many calls at once for one
+    // identity). They are durable within a commit, so a retry a second later gets one of them.
+    return throttled("GetCredentialsForIdentity", "identity", "new credentials for this identity",
+                     RateLimiter::Decision{decision.verdict, std::chrono::seconds(1)}, request);
+}
+
+HttpResponse IdentityApi::throttled(std::string_view operation, std::string_view limit, std::string_view what,
+                                    const RateLimiter::Decision& decision, const HttpRequest& request) const {
+    metrics_.count_throttled(operation, limit);
     const std::string retry_after = std::to_string(decision.retry_after.count());
-    HttpResponse response = identity_error(
-        "TooManyRequestsException",
-        std::string(by_address ? "Too many new identities from this address" : "Too many new identities") +
-            "; retry after " + retry_after + " s",
-        request);
+    HttpResponse response =
+        identity_error("TooManyRequestsException",
+                       "Too many " + std::string(what) + "; retry after " + retry_after + " s", request);
     response.set(http::field::retry_after, retry_after);
     return response;
 }
 
+HttpResponse IdentityApi::throttled(std::string_view operation, std::string_view what,
+                                    const RateLimiter::Decision& decision, const HttpRequest& request) const {
+    if (decision.verdict == RateLimiter::Verdict::address_limited)
+        return throttled(operation, "address", std::string(what) + " from this address", decision, request);
+    return throttled(operation, "global", what, decision, request);
+}
+
 IdentityApi::IdentityApi(SyncStore& store, std::function<EpochMillis()> clock,
                          EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens,
-                         Metrics& metrics, RateLimiter* new_identities)
+                         Metrics& metrics, IdentityLimits limits)
     : store_(store),
       clock_(std::move(clock)),
       credential_lifetime_ms_(credential_lifetime_ms),
       open_id_tokens_(open_id_tokens),
       metrics_(metrics),
-      new_identities_(new_identities) {}
+      limits_(limits) {}
 
 boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& request,
                                                          std::string_view target_header,
@@ -109,9 +180,9 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
         // an identity already linked to a login will not count: it creates nothing.)
         auto pool = id_member(*body, "IdentityPoolId", core::validate_identity_pool_id);
         if (!pool.ok()) co_return identity_error(pool.status(), request);
-        if (new_identities_ != nullptr) {
-            const auto decision = new_identities_->acquire(rate_limit_key(client.address));
-            if (!decision.allowed()) co_return throttled(decision, request);
+        if (limits_.new_identities != nullptr) {
+            const auto decision = limits_.new_identities->acquire(rate_limit_key(client.address));
+            if (!decision.allowed()) co_return throttled("GetId", "new identities", decision, request);
         }
         auto identity = co_await create_identity(store_, std::move(pool).value(), clock_());
         if (!identity.ok()) co_return identity_error(identity.status(), request);
@@ -120,15 +191,7 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
     if (operation == "GetCredentialsForIdentity") {
         auto identity = id_member(*body, "IdentityId", core::validate_identity_id);
         if (!identity.ok()) co_return identity_error(identity.status(), request);
-        auto issued = store_.issue_credentials(*identity, clock_(), credential_lifetime_ms_);
-        if (!issued.ok()) co_return identity_error(issued.status(), request);
-        co_return identity_json({{"IdentityId", *identity},
-                                 {"Credentials",
-                                  {{"AccessKeyId", issued->access_key_id},
-                                   {"SecretKey", issued->secret_key},
-                                   {"SessionToken", issued->session_token},
-                                   {"Expiration", sync::epoch_seconds_json(issued->expiration)}}}},
-                                request);
+        co_return co_await get_credentials(std::move(identity).value(), client, request);
     }
     if (operation == "GetOpenIdToken") {
         auto identity = id_member(*body, "IdentityId", core::validate_identity_id);

@@ -5,6 +5,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "http_types.hpp"
 #include "metrics.hpp"
@@ -14,30 +16,53 @@
 
 namespace synclatch::server {
 
+// The rate limits on Cognito Identity calls anyone may make (nullptr: no limit). Each must outlive the
+// IdentityApi.
+struct IdentityLimits {
+    RateLimiter* new_identities = nullptr;  // GetId calls that create an identity, by client address
+    RateLimiter* credentials = nullptr;     // GetCredentialsForIdentity calls, by client address
+    // New credential sets, keyed by identity id. Beyond it an identity gets its newest set again.
+    RateLimiter* new_credentials_per_identity = nullptr;
+};
+
 // Thread-safety: handle() may run on several threads at once (the store and the limiter are thread-safe).
 class IdentityApi {
   public:
-    // new_identities: the limits on GetId calls that create an identity (nullptr: none).
     IdentityApi(SyncStore& store, std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
-                const OpenIdTokens& open_id_tokens, Metrics& metrics, RateLimiter* new_identities);
+                const OpenIdTokens& open_id_tokens, Metrics& metrics, IdentityLimits limits);
 
-    // Handles a request whose X-Amz-Target names an AWSCognitoIdentityService operation. GetId suspends
-    // (without holding the thread) until its new identity is durable; it resumes on the coroutine's
-    // executor. A GetId beyond the limits is TooManyRequestsException (429) with Retry-After.
-    // request must outlive the coroutine.
+    // Handles a request whose X-Amz-Target names an AWSCognitoIdentityService operation. GetId and
+    // GetCredentialsForIdentity suspend (without holding the thread) until what they store is durable; they
+    // resume on the coroutine's executor. A call beyond the limits is TooManyRequestsException (429) with
+    // Retry-After and stores nothing. GetCredentialsForIdentity for an identity that has had its share of
+    // new sets answers the newest one it has (with at least half its lifetime left) instead of storing
+    // another; 429 with Retry-After 1 while those sets are still being written. request must outlive the
+    // coroutine.
     boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request, std::string_view target_header,
                                                 ClientInfo client) const;
 
   private:
-    // The 429 for a GetId beyond the limits; counted in metrics.
-    HttpResponse throttled(const RateLimiter::Decision& decision, const HttpRequest& request) const;
+    // GetCredentialsForIdentity of a well-formed identity id.
+    boost::asio::awaitable<HttpResponse> get_credentials(std::string identity, ClientInfo client,
+                                                         const HttpRequest& request) const;
+    // GetCredentialsForIdentity's limits: nullopt when a new set may be stored, else the answer instead
+    // (a 429, an error, or the identity's newest set again).
+    std::optional<HttpResponse> answer_without_new_credentials(const std::string& identity, EpochMillis now,
+                                                               ClientInfo client,
+                                                               const HttpRequest& request) const;
+    // The 429 for a call beyond a limit ("address", "global", "identity"); counted in metrics.
+    HttpResponse throttled(std::string_view operation, std::string_view limit, std::string_view what,
+                           const RateLimiter::Decision& decision, const HttpRequest& request) const;
+    // The 429 for a call refused by a per-address and global limiter; what: "new identities" etc.
+    HttpResponse throttled(std::string_view operation, std::string_view what,
+                           const RateLimiter::Decision& decision, const HttpRequest& request) const;
 
     SyncStore& store_;
     std::function<EpochMillis()> clock_;
     EpochMillis credential_lifetime_ms_;
     const OpenIdTokens& open_id_tokens_;
     Metrics& metrics_;
-    RateLimiter* new_identities_;
+    IdentityLimits limits_;
 };
 
 }  // namespace synclatch::server

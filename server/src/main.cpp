@@ -89,11 +89,15 @@ int main(int argc, char** argv) {
     auto bulk_publisher = std::make_unique<BulkPublisher>(**store, system_now);
     // SyncTrigger webhooks; a program embedding the server registers in-process hooks here too.
     SyncTriggers sync_triggers(std::chrono::milliseconds(options.sync_trigger_timeout_ms));
-    // GetId is open to anyone: the identities it creates are rate limited per client address and globally.
+    // GetId and GetCredentialsForIdentity are open to anyone: the identities and credentials they store
+    // are rate limited per client address and globally, and new credentials per identity too.
     RateLimiter new_identities(new_identity_limits(options));
+    RateLimiter credentials(credentials_limits(options));
+    RateLimiter new_credentials_per_identity(new_credentials_per_identity_limits(options));
     RequestHandler handler(**store, std::move(secret).value(), std::move(authenticate), system_now,
                            options.credential_lifetime_seconds * 1000, metrics, &push_hub, *bulk_publisher,
-                           sync_triggers, &new_identities);
+                           sync_triggers,
+                           IdentityLimits{&new_identities, &credentials, &new_credentials_per_identity});
 
     HttpServerOptions http_options = options.http;
     if (const std::size_t files = raise_open_file_limit(); files > 0) {

@@ -1,9 +1,11 @@
-// RateLimiter: token buckets for work anyone may ask for without credentials (new identities): one bucket
-// per client address and one for the whole server. A request goes ahead only when both buckets hold a
-// token, and then takes one from each; otherwise it is refused with the time after which a retry can pass.
-// The table of per-address buckets is bounded (max_addresses entries, least recently used evicted first),
-// so an attacker with many addresses (an IPv6 prefix holds billions) cannot make it grow; beyond the bound
-// an evicted address starts again with a full bucket, and the global bucket still caps the total.
+// RateLimiter: token buckets for work anyone may ask for without credentials (new identities, credentials):
+// one bucket per client address and one for the whole server. The "address" is any key: the limit on new
+// credentials per identity is a RateLimiter keyed by identity id, with no global bucket. A request goes ahead
+// only when both buckets hold a token, and then takes one from each; otherwise it is refused with the time
+// after which a retry can pass. The table of per-address buckets is bounded (max_addresses entries, least
+// recently used evicted first), so an attacker with many addresses (an IPv6 prefix holds billions) cannot
+// make it grow; beyond the bound an evicted address starts again with a full bucket, and the global bucket
+// still caps the total.
 #pragma once
 
 #include <boost/asio/ip/address.hpp>

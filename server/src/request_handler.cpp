@@ -27,11 +27,11 @@ std::string_view identity_operation(std::string_view amz_target) {
 RequestHandler::RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
                                std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
                                Metrics& metrics, PushHub* push, BulkPublisher& bulk_publisher,
-                               const SyncTriggers& triggers, RateLimiter* new_identities)
+                               const SyncTriggers& triggers, IdentityLimits limits)
     : open_id_tokens_(secret, "synclatch-server"),
       tokens_(std::move(secret), 60 * 60 * 1000),
       authenticate_(std::move(authenticate)),
-      identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, new_identities),
+      identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, limits),
       sync_api_(store, tokens_, clock, push, bulk_publisher, triggers),
       streams_api_(store, clock),
       processors_api_(store, metrics, clock),

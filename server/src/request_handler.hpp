@@ -32,11 +32,11 @@ using Authenticator = std::function<Result<Principal>(const HttpRequest&, const 
 // Thread-safety: handle() may run on several threads at once.
 class RequestHandler {
   public:
-    // new_identities: the limits on GetId calls that create an identity (nullptr: none); must outlive this.
+    // limits: the rate limits on anonymous Cognito Identity calls (none by default).
     RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
                    std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms, Metrics& metrics,
                    PushHub* push, BulkPublisher& bulk_publisher, const SyncTriggers& triggers,
-                   RateLimiter* new_identities = nullptr);
+                   IdentityLimits limits = {});
 
     // request must outlive the coroutine; client is who sent it (rate limits are per client address).
     boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request, ClientInfo client = {}) const;

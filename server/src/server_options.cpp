@@ -9,14 +9,38 @@
 
 namespace synclatch::server {
 
-RateLimiterOptions new_identity_limits(const ServerOptions& options) {
+namespace {
+
+// Per address: `per_minute` at once, then as many per minute; globally: `per_second` at once, then as many
+// per second.
+RateLimiterOptions address_and_global_limits(long per_minute_per_address, long per_second) {
     RateLimiterOptions limits;
-    const auto per_address = static_cast<double>(options.new_identities_per_minute_per_address);
+    const auto per_address = static_cast<double>(per_minute_per_address);
     limits.per_address.per_second = per_address / 60;
     limits.per_address.burst = per_address;
-    const auto global = static_cast<double>(options.new_identities_per_second);
+    const auto global = static_cast<double>(per_second);
     limits.global.per_second = global;
     limits.global.burst = global;
+    return limits;
+}
+
+}  // namespace
+
+RateLimiterOptions new_identity_limits(const ServerOptions& options) {
+    return address_and_global_limits(options.new_identities_per_minute_per_address,
+                                     options.new_identities_per_second);
+}
+
+RateLimiterOptions credentials_limits(const ServerOptions& options) {
+    return address_and_global_limits(options.credentials_per_minute_per_address,
+                                     options.credentials_per_second);
+}
+
+RateLimiterOptions new_credentials_per_identity_limits(const ServerOptions& options) {
+    RateLimiterOptions limits;
+    const auto per_identity = static_cast<double>(options.new_credentials_per_hour_per_identity);
+    limits.per_address.per_second = per_identity / 3600;
+    limits.per_address.burst = per_identity;
     return limits;
 }
 
@@ -152,6 +176,25 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                    "GetId calls that create an identity, for the whole server: this many at once, then this "
                    "many per second; beyond it TooManyRequestsException (429) with Retry-After (0: no limit)")
         ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option(
+           "--credentials-per-minute-per-address", o.credentials_per_minute_per_address,
+           "GetCredentialsForIdentity calls per client address: this many at once, then this many per "
+           "minute; beyond it TooManyRequestsException (429) with Retry-After (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option(
+           "--credentials-per-second", o.credentials_per_second,
+           "GetCredentialsForIdentity calls for the whole server: this many at once, then this many per "
+           "second; beyond it TooManyRequestsException (429) with Retry-After (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option(
+           "--new-credentials-per-hour-per-identity", o.new_credentials_per_hour_per_identity,
+           "new credential sets one identity may get: this many at once, then this many per hour; "
+           "beyond it GetCredentialsForIdentity answers the identity's newest set again (0: no limit; "
+           "else at least 2, so that the newest set always has half its hour left)")
+        ->check((CLI::Range(0L, 0L) | CLI::Range(2L, 1'000'000L)).description("0 or 2..1000000"))
         ->capture_default_str();
     app.add_option("--log-level", o.log_level, "error, warn, info or debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))

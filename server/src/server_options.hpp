@@ -45,10 +45,24 @@ struct ServerOptions {
     // 0: no limit. Far above what honest apps need (one identity per install).
     long new_identities_per_minute_per_address = 120;
     long new_identities_per_second = 100;
+    // GetCredentialsForIdentity calls (anyone who knows an identity id may make them; each new set is a row
+    // kept for its lifetime). Per client address and for the whole server, as above; 0: no limit. Far above
+    // what honest apps need (a device asks about once an hour).
+    long credentials_per_minute_per_address = 300;
+    long credentials_per_second = 100;
+    // New credential sets one identity may get: this many at once, then this many per hour; beyond it the
+    // identity's newest set is answered again. Bounds the sets one identity holds (twice this, with the
+    // one-hour lifetime). 0: no limit; else at least 2, so that the newest set, made less than half an hour
+    // ago, always has half its lifetime left.
+    long new_credentials_per_hour_per_identity = 6;
 };
 
 // The rate limits on new identities the options ask for.
 RateLimiterOptions new_identity_limits(const ServerOptions& options);
+// The rate limits on GetCredentialsForIdentity calls the options ask for.
+RateLimiterOptions credentials_limits(const ServerOptions& options);
+// The limit on new credential sets per identity (the limiter's per-address buckets are keyed by identity).
+RateLimiterOptions new_credentials_per_identity_limits(const ServerOptions& options);
 
 // Parses argv. Returns the options, or an exit code: 0 after --help, 2 after a usage error (printed).
 struct ParsedOptions {

@@ -150,8 +150,14 @@ CREATE TABLE applied_events (
 CREATE INDEX applied_events_by_time ON applied_events (applied);
 )sql";
 
+// Version 10: an identity's newest credentials found through an index (GetCredentialsForIdentity answers
+// them again once the identity has had its share of new ones).
+constexpr const char* kVersion10 = R"sql(
+CREATE INDEX credentials_by_identity ON credentials (identity_id, expiration);
+)sql";
+
 constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
-                                  kVersion6, kVersion7, kVersion8, kVersion9};
+                                  kVersion6, kVersion7, kVersion8, kVersion9, kVersion10};
 
 }  // namespace
 

@@ -251,35 +251,63 @@ Result<std::string> SyncStore::create_identity(std::string_view pool_id, EpochMi
     return ready.get();
 }
 
+void SyncStore::submit_issue_credentials(std::string identity_id, EpochMillis now, EpochMillis lifetime_ms,
+                                         IssueCredentialsDone done) {
+    auto issued = std::make_shared<IdentityCredentials>();
+    impl_->committer.submit(
+        [identity_id = std::move(identity_id), now, lifetime_ms, issued](sqlite::Database& db) -> Status {
+            sqlite::StatementScope identity(db.cached("SELECT 1 FROM identities WHERE identity_id = ?1"));
+            identity->bind(1, identity_id);
+            if (!identity->step())
+                return Status{Errc::not_found, "Identity '" + identity_id + "' not found."};
+            {
+                sqlite::StatementScope expired(db.cached("DELETE FROM credentials WHERE expiration < ?1"));
+                expired->bind(1, now).run();
+            }
+            std::string key_id = random_hex(10);
+            for (auto& c : key_id)
+                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            issued->access_key_id = "ASIA" + key_id;  // AWS's prefix for temporary keys; 24 characters in all
+            issued->secret_key = random_hex(20);
+            issued->session_token = random_hex(48);
+            issued->identity_id = identity_id;
+            issued->expiration = now + lifetime_ms;
+            sqlite::StatementScope insert(db.cached(
+                "INSERT INTO credentials (access_key_id, secret_key, session_token, identity_id, expiration) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)"));
+            insert->bind(1, issued->access_key_id).bind(2, issued->secret_key).bind(3, issued->session_token);
+            insert->bind(4, issued->identity_id).bind(5, issued->expiration).run();
+            return {};
+        },
+        [impl = impl_.get(), issued, done = std::move(done)](Status outcome) {
+            if (!outcome.ok()) return done(std::move(outcome));
+            impl->credentials.insert(issued->access_key_id, *issued);
+            done(std::move(*issued));
+        });
+}
+
 Result<IdentityCredentials> SyncStore::issue_credentials(std::string_view identity_id, EpochMillis now,
                                                          EpochMillis lifetime_ms) {
-    auto made = impl_->write([&](sqlite::Database& db) -> Result<IdentityCredentials> {
-        sqlite::StatementScope identity(db.cached("SELECT 1 FROM identities WHERE identity_id = ?1"));
-        identity->bind(1, identity_id);
-        if (!identity->step())
-            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
-        {
-            sqlite::StatementScope expired(db.cached("DELETE FROM credentials WHERE expiration < ?1"));
-            expired->bind(1, now).run();
-        }
-        IdentityCredentials issued;
-        std::string key_id = random_hex(10);
-        for (auto& c : key_id)
-            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        issued.access_key_id = "ASIA" + key_id;  // AWS's prefix for temporary keys; 24 characters in all
-        issued.secret_key = random_hex(20);
-        issued.session_token = random_hex(48);
-        issued.identity_id = std::string(identity_id);
-        issued.expiration = now + lifetime_ms;
-        sqlite::StatementScope insert(db.cached(
-            "INSERT INTO credentials (access_key_id, secret_key, session_token, identity_id, expiration) "
-            "VALUES (?1, ?2, ?3, ?4, ?5)"));
-        insert->bind(1, issued.access_key_id).bind(2, issued.secret_key).bind(3, issued.session_token);
-        insert->bind(4, issued.identity_id).bind(5, issued.expiration).run();
-        return issued;
+    std::promise<Result<IdentityCredentials>> outcome;
+    auto ready = outcome.get_future();
+    submit_issue_credentials(
+        std::string(identity_id), now, lifetime_ms,
+        [&outcome](Result<IdentityCredentials> result) { outcome.set_value(std::move(result)); });
+    return ready.get();
+}
+
+Result<std::optional<IdentityCredentials>> SyncStore::newest_credentials(std::string_view identity_id,
+                                                                         EpochMillis expiring_after) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::optional<IdentityCredentials>> {
+        sqlite::StatementScope select(db.cached(
+            "SELECT access_key_id, secret_key, session_token, expiration FROM credentials WHERE "
+            "identity_id = ?1 AND expiration > ?2 ORDER BY expiration DESC, access_key_id DESC LIMIT 1"));
+        select->bind(1, identity_id).bind(2, expiring_after);
+        if (!select->step()) return std::optional<IdentityCredentials>{};
+        return std::optional<IdentityCredentials>{
+            IdentityCredentials{select->column_string(0), select->column_string(1), select->column_string(2),
+                                std::string(identity_id), select->column_int64(3)}};
     });
-    if (made.ok()) impl_->credentials.insert(made->access_key_id, *made);
-    return made;
 }
 
 Result<IdentityCredentials> SyncStore::find_credentials(std::string_view access_key_id) const {

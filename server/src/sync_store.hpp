@@ -148,9 +148,20 @@ class SyncStore {
     // The pool an identity belongs to; not_found when the identity does not exist.
     Result<std::string> pool_of(std::string_view identity_id) const;
 
-    // New temporary credentials for an existing identity, valid for lifetime_ms. Expired ones are dropped.
+    // New temporary credentials for an existing identity, valid for lifetime_ms (expired ones of any
+    // identity are dropped). Written in a group commit, off the caller's thread, like a new identity.
+    using IssueCredentialsDone = std::function<void(Result<IdentityCredentials>)>;
+    // Asynchronous: done runs on the store's writer thread once the credentials are durable and must not
+    // block. not_found when the identity does not exist.
+    void submit_issue_credentials(std::string identity_id, EpochMillis now, EpochMillis lifetime_ms,
+                                  IssueCredentialsDone done);
+    // Blocking: waits for the durable outcome. Never call it from a done callback of the store.
     Result<IdentityCredentials> issue_credentials(std::string_view identity_id, EpochMillis now,
                                                   EpochMillis lifetime_ms);
+    // The identity's credentials that expire last (of those that expire at the same time, always the same
+    // one), if they expire after expiring_after; nullopt when none does.
+    Result<std::optional<IdentityCredentials>> newest_credentials(std::string_view identity_id,
+                                                                  EpochMillis expiring_after) const;
     // The credentials with that access key id (expired ones too: the caller checks expiration).
     Result<IdentityCredentials> find_credentials(std::string_view access_key_id) const;
 

@@ -2,8 +2,11 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -76,6 +79,47 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: identities are region:uuid-v4 in an 
     CHECK(store->create_identity("bad pool", now).status().code() == Errc::invalid_argument);
     CHECK(store->pool_of("us-east-1:ffffffff-0000-4000-8000-000000000000").status().code() ==
           Errc::not_found);
+}
+
+TEST_CASE_METHOD(ServerFixture,
+                 "SyncStore: credentials are issued in the group commit, durable, and expired ones dropped",
+                 "[server][store]") {
+    constexpr EpochMillis kHour = 60 * 60 * 1000;
+    // Concurrent issues share commits; each answer is a set of its own.
+    std::mutex mutex;
+    std::condition_variable all_done;
+    std::vector<Result<IdentityCredentials>> answers;
+    for (int i = 0; i < 20; ++i) {
+        store->submit_issue_credentials(identity, now, kHour, [&](Result<IdentityCredentials> issued) {
+            std::lock_guard lock(mutex);
+            answers.push_back(std::move(issued));
+            all_done.notify_all();
+        });
+    }
+    {
+        std::unique_lock lock(mutex);
+        all_done.wait(lock, [&] { return answers.size() == 20; });
+    }
+    std::set<std::string> keys;
+    for (const auto& issued : answers) {
+        REQUIRE(issued.ok());
+        CHECK(issued->identity_id == identity);
+        CHECK(issued->expiration == now + kHour);
+        CHECK(issued->access_key_id.size() == 24);
+        keys.insert(issued->access_key_id);
+    }
+    CHECK(keys.size() == 20);
+    CHECK(store->issue_credentials("us-east-1:ffffffff-0000-4000-8000-000000000000", now, kHour)
+              .status()
+              .code() == Errc::not_found);
+
+    // Durable: found after a restart (no cache), and dropped by the first issue after they expire.
+    const std::string first = answers.front()->access_key_id;
+    reopen();
+    CHECK(store->find_credentials(first).value().secret_key == answers.front()->secret_key);
+    REQUIRE(store->issue_credentials(identity, now + kHour + 1, kHour).ok());
+    reopen();
+    CHECK(store->find_credentials(first).status().code() == Errc::unauthorized);
 }
 
 TEST_CASE_METHOD(ServerFixture, "SyncStore: a new dataset lists as empty and not existing",
