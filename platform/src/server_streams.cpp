@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "stream_page.hpp"
+
 namespace synclatch::platform {
 
 using json = nlohmann::json;
@@ -74,20 +76,7 @@ Result<StreamPage> ServerStreams::read(std::string_view stream, std::int64_t aft
                               kRequestDeadline + wait);
     if (!answer.ok()) return answer.status();
     if (answer->status != 200) return status_of(*answer, "reading stream " + std::string(stream));
-    const json body = sync::parse_json_text(answer->body, sync::kJsonPageLimits);
-    if (!body.is_object() || !body.contains("Records") || !body["Records"].is_array() ||
-        !body.contains("LastSequenceNumber") || !body["LastSequenceNumber"].is_number_integer())
-        return Status{Errc::invalid_argument, "the server's answer is not a stream page"};
-    StreamPage page;
-    page.last_sequence_number = body["LastSequenceNumber"].get<std::int64_t>();
-    for (const auto& record : body["Records"]) {
-        if (!record.is_object()) return Status{Errc::invalid_argument, "a stream record is not an object"};
-        page.records.push_back({record.value("SequenceNumber", std::int64_t{0}),
-                                record.value("PartitionKey", std::string()),
-                                record.value("Data", json::object()).dump(),
-                                record.value("ApproximateArrivalTimestamp", std::int64_t{0})});
-    }
-    return page;
+    return detail::parse_stream_page(answer->body);
 }
 
 Result<std::int64_t> ServerStreams::post_event(std::string_view partition_key, std::string_view data) {

@@ -88,7 +88,10 @@ HttpResponse error_response(std::string_view type, std::string_view message, uns
     response.set("x-amzn-ErrorType", type);
     response.set("x-amzn-RequestId", new_request_id());
     response.keep_alive(keep_alive);
-    response.body() = nlohmann::json{{"__type", type}, {"message", message}}.dump();
+    // Messages may quote what the client sent (an X-Amz-Target, a path), which need not be UTF-8: such
+    // bytes are replaced (U+FFFD) rather than made an exception and a 500.
+    response.body() = nlohmann::json{{"__type", type}, {"message", message}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
     response.prepare_payload();
     return response;
 }

@@ -65,16 +65,6 @@ HttpResponse try_again_later(std::string message, unsigned version) {
     return response;
 }
 
-// Beast's parse errors that mean the client sent something that is not HTTP/1.1 as RFC 9112 has it.
-bool is_malformed(const beast::error_code& error) {
-    return error == http::error::bad_target || error == http::error::bad_method ||
-           error == http::error::bad_version || error == http::error::bad_field ||
-           error == http::error::bad_value || error == http::error::bad_content_length ||
-           error == http::error::bad_chunk || error == http::error::bad_transfer_encoding ||
-           error == http::error::bad_line_ending || error == http::error::bad_chunk_extension ||
-           error == http::error::bad_obs_fold || error == http::error::multiple_content_length;
-}
-
 // Accept errors that say nothing about the listening socket itself: the process or the system is short of
 // descriptors or memory for now, or the client gave up before we took its connection.
 bool is_transient_accept_error(const beast::error_code& error) {
@@ -126,7 +116,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
             co_await refuse(stream, std::move(response));
             break;
         }
-        if (is_malformed(header_error)) {
+        if (is_malformed_request(header_error)) {
             co_await refuse(stream, malformed(11));
             break;
         }
@@ -177,7 +167,7 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
                                                        11, false));
                 break;
             }
-            if (is_malformed(body_error)) {
+            if (is_malformed_request(body_error)) {
                 co_await refuse(stream, malformed(11));
                 break;
             }

@@ -5,8 +5,10 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <ctime>
 
+#include "ascii.hpp"
 #include "immutable_cache.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
 
@@ -86,9 +88,13 @@ Authenticator make_sigv4_authenticator(SyncStore& store, std::optional<AdminKey>
         bool has_host = false;
         for (const auto& name : auth->signed_headers) {
             if (name == "host") has_host = true;
-            if (sigv4::header_value(wire, name).empty() && name != "host") {
+            // Present, not non-empty: a header may be signed with an empty value ("name:" in the
+            // canonical request), and clients sign every header they send.
+            const bool present = std::any_of(
+                wire.headers.begin(), wire.headers.end(),
+                [&](const auto& field) { return sync::detail::equals_ignoring_case(field.first, name); });
+            if (!present && name != "host")
                 return refuse("signed header '" + name + "' is missing from the request");
-            }
         }
         if (!has_host || sigv4::header_value(wire, "host").empty())
             return refuse("the Host header must be signed");

@@ -36,7 +36,9 @@ std::optional<std::vector<sync::RecordPatch>> apply_sync_trigger_answer(
         return std::nullopt;
     }
     const json& records = answer.at("datasetRecords");
-    for (const auto& [key, record] : records.items()) {
+    for (const auto& item : records.items()) {
+        // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+        const std::string& key = item.key();
         const bool known =
             std::any_of(patches.begin(), patches.end(), [&](const auto& p) { return p.key == key; });
         if (!known) {

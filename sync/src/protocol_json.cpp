@@ -402,13 +402,24 @@ Status check_json_limits(std::string_view text, const JsonLimits& limits) {
     return {};
 }
 
+namespace {
+
+// nlohmann's lexer takes a NUL byte for the end of the input, whatever follows it ("{}\0junk" parses as
+// {}). JSON text never holds one (a NUL in a string is written \u0000): a text with one is malformed.
+bool has_nul(std::string_view text) {
+    return text.find('\0') != std::string_view::npos;
+}
+
+}  // namespace
+
 json parse_json_text(std::string_view text, const JsonLimits& limits) {
-    if (!check_json_limits(text, limits).ok()) return json(json::value_t::discarded);
+    if (has_nul(text) || !check_json_limits(text, limits).ok()) return json(json::value_t::discarded);
     return json::parse(text, nullptr, /*allow_exceptions=*/false);
 }
 
 Result<json> parse_json_body(std::string_view body, const JsonLimits& limits) {
     if (Status s = check_json_limits(body, limits); !s.ok()) return s;
+    if (has_nul(body)) return invalid("the body is not valid JSON");
     json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) return invalid("the body is not valid JSON");
     return parsed;

@@ -145,6 +145,23 @@ TEST_CASE_METHOD(HostileServer, "Hostile input: unknown routes and methods are 4
     check_unchanged();
 }
 
+// Found by identity_request_fuzzer and sync_api_fuzzer: error messages quote what was sent, and bytes
+// that are not UTF-8 made building the answer throw (a 500 InternalErrorException).
+TEST_CASE_METHOD(HostileServer,
+                 "Hostile input: bytes that are not UTF-8 in X-Amz-Target or the path get typed errors",
+                 "[integration][hostile]") {
+    auto identity_call =
+        client.send("POST", "/", "{}", std::nullopt, {{"X-Amz-Target", "AWSCognitoIdentityService.\xe0"}});
+    CHECK(identity_call.status == 400);
+    CHECK(identity_call.error_type == "InvalidParameterException");
+    CHECK(identity_call.json().is_object());
+    auto path = client.send("GET", "/\xb0");
+    CHECK(path.status == 404);
+    CHECK(path.error_type == "ResourceNotFoundException");
+    CHECK(path.json().is_object());
+    check_unchanged();
+}
+
 TEST_CASE_METHOD(HostileServer, "Hostile input: oversized headers get 431 and a closed connection",
                  "[integration][hostile]") {
     RawConnection raw(server.port());

@@ -1,7 +1,10 @@
 // Starts the real synclatch-server (path in $SYNCLATCH_SERVER_BINARY) on a free loopback port with a temp
-// data dir and SigV4 on; resolves once it prints its "listening on" line.
+// data dir and SigV4 on; resolves once it prints its "listening on" line. With $SYNCLATCH_CAPTURE_DIR set,
+// the SDKs reach it through a small proxy that writes every exchange there as raw HTTP/1.1 text (the fuzz
+// corpora's seeds, scripts/fuzz-seeds.sh), as the C++ tests' clients do (tests/support/capture.hpp).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest, createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -25,13 +28,46 @@ export async function startServer(extraArgs = []) {
     });
     child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}: ${output}`)); });
   });
+  const proxy = process.env.SYNCLATCH_CAPTURE_DIR ? await captureProxy(port, process.env.SYNCLATCH_CAPTURE_DIR) : null;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${proxy ? proxy.address().port : port}`,
     async stop() {
+      proxy?.close();
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       await exited;
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+// Forwards each request to 127.0.0.1:port unchanged and writes it and its answer to dir.
+async function captureProxy(port, dir) {
+  let next = 0;
+  const head = (firstLine, raw) => {
+    let text = `${firstLine}\r\n`;
+    for (let i = 0; i < raw.length; i += 2) text += `${raw[i]}: ${raw[i + 1]}\r\n`;
+    return `${text}\r\n`;
+  };
+  const collect = (stream) => new Promise((resolve) => {
+    const chunks = [];
+    stream.on("data", (c) => chunks.push(c));
+    stream.on("end", () => resolve(Buffer.concat(chunks)));
+  });
+  const proxy = createServer(async (req, res) => {
+    const body = await collect(req);
+    const upstream = httpRequest({ host: "127.0.0.1", port, method: req.method, path: req.url, headers: req.rawHeaders },
+      async (answer) => {
+        const answerBody = await collect(answer);
+        const stem = `${dir}/sdk-${process.pid}-${next++}`;
+        writeFileSync(`${stem}.request`, Buffer.concat([Buffer.from(head(`${req.method} ${req.url} HTTP/1.1`, req.rawHeaders)), body]));
+        writeFileSync(`${stem}.response`, Buffer.concat([Buffer.from(head(`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`, answer.rawHeaders)), answerBody]));
+        res.writeHead(answer.statusCode, answer.rawHeaders);
+        res.end(answerBody);
+      });
+    upstream.on("error", () => { res.destroy(); });
+    upstream.end(body);
+  });
+  await new Promise((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  return proxy;
 }

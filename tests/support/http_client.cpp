@@ -6,6 +6,9 @@
 #include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <ctime>
+#include <sstream>
+
+#include "support/capture.hpp"
 
 namespace synclatch::test {
 
@@ -74,6 +77,12 @@ HttpResult HttpClient::send(const std::string& method, const std::string& target
         if (ec) {  // the server closed an idle keep-alive connection: reconnect once
             stream_.reset();
             continue;
+        }
+        if (capture_enabled()) {
+            std::ostringstream request_text, response_text;
+            request_text << request;
+            response_text << response;
+            capture_exchange(request_text.str(), response_text.str());
         }
         HttpResult result{response.result_int(), std::string(response["x-amzn-ErrorType"]), response.body()};
         if (!response.keep_alive()) stream_.reset();

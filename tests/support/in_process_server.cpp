@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include "bulk_publisher.hpp"
@@ -14,6 +15,7 @@
 #include "push_hub.hpp"
 #include "request_handler.hpp"
 #include "sigv4_authenticator.hpp"
+#include "support/capture.hpp"
 #include "support/http_client.hpp"
 #include "sync_store.hpp"
 #include "sync_triggers.hpp"
@@ -68,6 +70,12 @@ class LoopbackClient final : public sync::HttpClient {
         io.run();
         if (failed) std::rethrow_exception(failed);
         ++requests_;
+        if (capture_enabled()) {
+            std::ostringstream request_text, response_text;
+            request_text << wire;
+            response_text << *answer;
+            capture_exchange(request_text.str(), response_text.str());
+        }
         sync::HttpResponse response;
         response.status = static_cast<int>(answer->result_int());
         for (const auto& field : *answer)

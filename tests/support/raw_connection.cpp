@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "support/capture.hpp"
+
 namespace synclatch::test {
 
 RawConnection::RawConnection(unsigned short port, int receive_buffer_bytes,
@@ -32,6 +34,7 @@ RawConnection::~RawConnection() {
 }
 
 bool RawConnection::send(const std::string& bytes) {
+    capture_raw(bytes);
     std::size_t sent = 0;
     while (sent < bytes.size()) {
         const ssize_t n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);

@@ -144,6 +144,18 @@ TEST_CASE("Protocol JSON: malformed bodies are refused without throwing", "[sync
     }
 }
 
+// Found by sync_request_fuzzer: nlohmann takes a NUL byte for the end of the input, so "9\0" parsed as 9
+// and "{}\0anything" as {}, the rest of the body unread.
+TEST_CASE("Protocol JSON: a NUL byte anywhere makes a body malformed", "[sync][json]") {
+    using namespace std::string_literals;
+    for (const std::string& body : {"9\0"s, "{}\0junk"s, "{\"a\":1}\0{\"a\":2}"s, "\0"s}) {
+        CHECK(parse_json_body(body).status().code() == Errc::invalid_argument);
+        CHECK(parse_json_text(body).is_discarded());
+    }
+    // Written as JSON writes it, a NUL in a string is fine.
+    CHECK(parse_json_body(R"({"a":"x\u0000y"})")->at("a").get<std::string>() == "x\0y"s);
+}
+
 TEST_CASE("Protocol JSON: depth and size are bounded before parsing", "[sync][json]") {
     const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
     CHECK(check_json_limits(nested(32)).ok());

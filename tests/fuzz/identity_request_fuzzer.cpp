@@ -1,0 +1,124 @@
+// Cognito Identity requests (server/src/identity_api.cpp): POST / with X-Amz-Target, through the server's
+// RequestHandler on a real store. The input's first line is the X-Amz-Target value, the rest the body.
+//  - The answer is a 200 or a typed error (x-amzn-ErrorType and a {"__type", "message"} body that the
+//    client's error decoder maps back to the same kind): never a 5xx, an exception or a crash.
+//  - A 200 says what the client needs, and the client's decoders take it: GetId's identity exists in the
+//    pool asked for; GetCredentialsForIdentity's credentials, read by CognitoIdentityCredentials, sign
+//    requests the server accepts as that identity; GetOpenIdToken names the identity.
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "aws_error.hpp"
+#include "fuzz_support.hpp"
+#include "sync_store.hpp"
+#include "synclatch/core/validation.hpp"
+#include "synclatch/sync/credentials_provider.hpp"
+#include "synclatch/sync/protocol_json.hpp"
+
+namespace {
+
+using namespace synclatch;
+using json = nlohmann::json;
+constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
+
+std::string describe(const server::HttpResponse& response) {
+    return std::to_string(response.result_int()) + " " + response.body().substr(0, 1000);
+}
+
+void check_error(const server::HttpResponse& response) {
+    const std::string type(response["x-amzn-ErrorType"]);
+    SYNCLATCH_FUZZ_CHECK(!type.empty(), "an error without x-amzn-ErrorType: " + describe(response));
+    auto body = sync::parse_json_body(response.body());
+    SYNCLATCH_FUZZ_CHECK(body.ok() && body->is_object() && body->value("__type", json()) == type &&
+                             body->contains("message") && (*body)["message"].is_string(),
+                         "an error body the SDKs cannot read: " + describe(response));
+    const Status status = sync::detail::status_from_error(fuzz::to_client_response(response));
+    SYNCLATCH_FUZZ_CHECK(status.code() != Errc::unavailable && status.code() != Errc::internal,
+                         "the client reads a client error as the server's failure: " + status.to_string());
+}
+
+void check_credentials(const json& answer, const std::string& identity,
+                       const server::HttpResponse& response) {
+    fuzz::ScriptedHttpClient http(fuzz::to_client_response(response), {});
+    sync::CognitoIdentityOptions options;
+    options.endpoint = sync::parse_endpoint("http://localhost").value();
+    options.identity_pool_id = std::string(fuzz::kPool);
+    options.cached_identity_id = identity;
+    options.clock = [] { return fuzz::kNow; };
+    sync::CognitoIdentityCredentials provider(http, options);
+    auto credentials = provider.credentials();
+    SYNCLATCH_FUZZ_CHECK(credentials.ok(), "the client cannot read GetCredentialsForIdentity's answer: " +
+                                               credentials.status().to_string() + " " + describe(response));
+    SYNCLATCH_FUZZ_CHECK(credentials->access_key_id == answer["Credentials"]["AccessKeyId"],
+                         describe(response));
+
+    // The credentials sign a request that the server takes as that identity.
+    sync::sigv4::Request wire{
+        "GET", "/identitypools/x/identities/y/datasets", "", {{"Host", "localhost"}}, ""};
+    sync::sigv4::sign(wire, *credentials, "us-east-1", "cognito-sync", sync::sigv4::amz_date(fuzz::kNow));
+    server::HttpRequest request;
+    request.method(boost::beast::http::verb::get);
+    request.target(wire.path);
+    request.version(11);
+    for (const auto& [name, value] : wire.headers)
+        request.insert(name, value);
+    auto principal = fuzz::FuzzServer::get().authenticate(request);
+    SYNCLATCH_FUZZ_CHECK(principal.ok() && principal->identity_id == identity,
+                         "issued credentials are refused: " + principal.status().to_string());
+}
+
+void check_success(std::string_view operation, const json& request_body,
+                   const server::HttpResponse& response) {
+    auto body = sync::parse_json_body(response.body());
+    SYNCLATCH_FUZZ_CHECK(body.ok() && body->is_object(),
+                         "a 200 the client cannot read: " + describe(response));
+    const json& answer = *body;
+    SYNCLATCH_FUZZ_CHECK(answer.contains("IdentityId") && answer["IdentityId"].is_string(),
+                         describe(response));
+    const std::string identity = answer["IdentityId"];
+    SYNCLATCH_FUZZ_CHECK(core::validate_identity_id(identity).ok(), describe(response));
+    auto pool = fuzz::FuzzServer::get().store().pool_of(identity);
+    SYNCLATCH_FUZZ_CHECK(pool.ok(),
+                         "an answer names an identity the store does not have: " + describe(response));
+    if (operation == "GetId") {
+        SYNCLATCH_FUZZ_CHECK(request_body.value("IdentityPoolId", json()) == *pool,
+                             "GetId made an identity in another pool: " + describe(response));
+    } else if (operation == "GetCredentialsForIdentity") {
+        SYNCLATCH_FUZZ_CHECK(request_body.value("IdentityId", json()) == identity, describe(response));
+        check_credentials(answer, identity, response);
+    } else if (operation == "GetOpenIdToken") {
+        SYNCLATCH_FUZZ_CHECK(request_body.value("IdentityId", json()) == identity, describe(response));
+        SYNCLATCH_FUZZ_CHECK(answer.contains("Token") && answer["Token"].is_string() &&
+                                 !answer["Token"].get_ref<const std::string&>().empty(),
+                             describe(response));
+    } else {
+        SYNCLATCH_FUZZ_CHECK(false, "a 200 for an operation that does not exist: " + describe(response));
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const auto [amz_target, body] = fuzz::split_first_line(fuzz::as_text(data, size));
+    if (amz_target.find('\r') != std::string_view::npos) return 0;  // it would end the header line
+    const std::string text =
+        "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-amz-json-1.1\r\n"
+        "X-Amz-Target: " +
+        std::string(amz_target) + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+        std::string(body);
+    auto request = fuzz::parse_request_as_server(text);
+    if (!request) return 0;  // the server would refuse it before the handler
+
+    const server::HttpResponse response = fuzz::FuzzServer::get().handle(*request);
+    SYNCLATCH_FUZZ_CHECK(response.result_int() < 500,
+                         "a server error for a client's request: " + describe(response));
+    if (response.result_int() != 200) {
+        check_error(response);
+        return 0;
+    }
+    const std::string_view value = (*request)["X-Amz-Target"];
+    SYNCLATCH_FUZZ_CHECK(value.starts_with(kPrefix), "a 200 for X-Amz-Target " + std::string(value));
+    check_success(value.substr(kPrefix.size()), sync::parse_json_text(request->body()), response);
+    return 0;
+}
