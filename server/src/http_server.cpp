@@ -80,7 +80,8 @@ struct HttpServer::Connection {
     explicit Connection(tcp::socket socket) : stream(std::move(socket)), client(client_of(stream.socket())) {}
     beast::tcp_stream stream;  // used only on its own io_context's thread
     const ClientInfo client;
-    bool busy = false;  // a request is being handled; guarded by HttpServer::mutex_
+    bool busy = false;     // a request is being handled; guarded by HttpServer::mutex_
+    bool counted = false;  // holds places under the connection limits; guarded by HttpServer::mutex_
 };
 
 asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) {
@@ -198,9 +199,20 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
             buffer.reserve(kIdleBufferBytes);
         }
     }
+    release_slot(connection);
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream.close();
+}
+
+void HttpServer::release_slot(const std::shared_ptr<Connection>& connection) {
+    std::lock_guard lock(mutex_);
+    if (!connection->counted) return;
+    connection->counted = false;
+    connections_.erase(connection);
+    const auto from_client = connections_by_client_.find(connection->client.address);
+    if (from_client != connections_by_client_.end() && --from_client->second == 0)
+        connections_by_client_.erase(from_client);
 }
 
 HttpServer::HttpServer(IoPool& pool, HttpServerOptions options, Handler handler, UpgradeHandler upgrade,
@@ -285,15 +297,10 @@ void HttpServer::serve_connection(tcp::socket socket) {
         }
         connections_.insert(connection);
         ++from_client;
+        connection->counted = true;
     }
     asio::co_spawn(connection->stream.get_executor(), serve(connection),
-                   [this, connection](std::exception_ptr) {
-                       std::lock_guard lock(mutex_);
-                       connections_.erase(connection);
-                       const auto from_client = connections_by_client_.find(connection->client.address);
-                       if (from_client != connections_by_client_.end() && --from_client->second == 0)
-                           connections_by_client_.erase(from_client);
-                   });
+                   [this, connection](std::exception_ptr) { release_slot(connection); });
 }
 
 void HttpServer::stop() {

@@ -81,6 +81,9 @@ class HttpServer {
     void on_accept_error(const boost::system::error_code& error);
     void serve_connection(boost::asio::ip::tcp::socket socket);
     boost::asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+    // Gives back the connection's places under the limits; runs before its socket closes, so a client that
+    // sees the close finds its place free. Once per connection.
+    void release_slot(const std::shared_ptr<Connection>& connection);
 
     IoPool& pool_;
     const HttpServerOptions options_;
