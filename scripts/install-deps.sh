@@ -21,6 +21,7 @@ packages=(
   qt6-base-dev                # the demo (Qt 6 Widgets)
   qt6-qpa-plugins             # the demo's window systems, and offscreen for headless runs and tests
   fonts-dejavu-core           # text in the demo's offscreen screenshots
+  clang libclang-rt-14-dev    # the fuzz targets: clang 14 and its libFuzzer and sanitizer runtimes
 )
 # Node.js runs the interop tests with the real AWS JavaScript SDKs; a machine that already has a node
 # binary (any packaging) keeps it.

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, builds everything with warnings as errors, runs the whole ctest
-# suite (unit, durability, packaging), then builds and runs it again under AddressSanitizer and
-# UndefinedBehaviorSanitizer. SYNCLATCH_SKIP_ASAN=1 skips the second pass for a quick local run.
+# suite (unit, durability, packaging), runs every fuzz target for a short while (a clang build with
+# libFuzzer, ASan and UBSan; docs/fuzzing.md), then builds and runs the suite again under
+# AddressSanitizer and UndefinedBehaviorSanitizer. SYNCLATCH_SKIP_ASAN=1 skips the sanitizer pass and
+# SYNCLATCH_SKIP_FUZZ=1 the fuzz smoke run, for a quick local run; SYNCLATCH_FUZZ_SECONDS sets how long
+# each target runs (15 s by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,6 +13,10 @@ jobs=$(nproc)
 cmake --preset default -DSYNCLATCH_WERROR=ON
 cmake --build --preset default -j "$jobs"
 ctest --preset default -j "$jobs"
+
+if [ "${SYNCLATCH_SKIP_FUZZ:-0}" != "1" ]; then
+  scripts/fuzz.sh --build build/fuzz --seconds "${SYNCLATCH_FUZZ_SECONDS:-15}"
+fi
 
 if [ "${SYNCLATCH_SKIP_ASAN:-0}" != "1" ]; then
   cmake --preset asan -DSYNCLATCH_WERROR=ON
