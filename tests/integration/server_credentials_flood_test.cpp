@@ -22,10 +22,9 @@ using json = nlohmann::json;
 
 namespace {
 
-namespace http = boost::beast::http;
 using Clock = std::chrono::steady_clock;
 
-IdentityAnswer get_credentials(SourceAddressClient& client, const std::string& identity) {
+HttpResult get_credentials(HttpClient& client, const std::string& identity) {
     return client.identity("GetCredentialsForIdentity", {{"IdentityId", identity}});
 }
 
@@ -36,9 +35,9 @@ std::string new_identity_id(HttpClient& client) {
 // The access key ids of the credentials answered, from any thread: each distinct one is a stored set.
 class IssuedKeys {
   public:
-    void add(const IdentityAnswer& answer) {
-        if (!answer || answer->result_int() != 200) return;
-        const auto body = json::parse(answer->body());
+    void add(const HttpResult& answer) {
+        if (answer.status != 200) return;
+        const auto body = answer.json();
         std::lock_guard lock(mutex_);
         keys_.insert(body.at("Credentials").at("AccessKeyId").get<std::string>());
     }
@@ -63,22 +62,22 @@ TEST_CASE("GetCredentialsForIdentity flood: a client address beyond its limit ge
     HttpClient client(server.port());
     const std::string identity = new_identity_id(client);
 
-    SourceAddressClient flooder(server.port(), "127.0.0.2");
+    HttpClient flooder(server.port(), "127.0.0.2");
     IssuedKeys keys;
     int answered = 0;
     int throttled = 0;
     const auto start = Clock::now();
     for (int i = 0; i < 40; ++i) {
         auto response = get_credentials(flooder, identity);
-        REQUIRE(response);
+        REQUIRE(response.status != 0);
         keys.add(response);
-        if (response->result_int() == 200) {
+        if (response.status == 200) {
             ++answered;
             continue;
         }
         ++throttled;
-        check_too_many_requests(*response, 3);
-        CHECK_FALSE(json::parse(response->body()).contains("Credentials"));
+        check_too_many_requests(response, 3);
+        CHECK_FALSE(response.json().contains("Credentials"));
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     CHECK(answered >= 20);
@@ -87,10 +86,10 @@ TEST_CASE("GetCredentialsForIdentity flood: a client address beyond its limit ge
     CHECK(keys.size() == 6);  // the identity's share of new sets (the default); then its newest again
 
     // Another address has its own allowance.
-    SourceAddressClient other(server.port(), "127.0.0.3");
+    HttpClient other(server.port(), "127.0.0.3");
     auto response = get_credentials(other, identity);
-    REQUIRE(response);
-    CHECK(response->result_int() == 200);
+    REQUIRE(response.status != 0);
+    CHECK(response.status == 200);
 
     CHECK(
         metric(
@@ -119,7 +118,7 @@ TEST_CASE(
     AnswerCounts answers;
     IssuedKeys keys;
     const auto writes =
-        writes_under_flood(writer, server.port(), kFlooders, [&](SourceAddressClient& flooder) {
+        writes_under_flood(writer, server.port(), kFlooders, [&](HttpClient& flooder) {
             auto answer = get_credentials(flooder, identity);
             answers.count(answer);
             keys.add(answer);
@@ -154,11 +153,11 @@ TEST_CASE("GetCredentialsForIdentity flood: one identity gets its share of new s
     IssuedKeys keys;
     std::atomic<int> long_retry_after{0};
     const auto writes =
-        writes_under_flood(writer, server.port(), kFlooders, [&](SourceAddressClient& flooder) {
+        writes_under_flood(writer, server.port(), kFlooders, [&](HttpClient& flooder) {
             auto answer = get_credentials(flooder, identity);
             answers.count(answer);
             keys.add(answer);
-            if (answer && answer->result_int() == 429 && (*answer)[http::field::retry_after] != "1")
+            if (answer.status == 429 && answer.retry_after != "1")
                 ++long_retry_after;
         });
 
@@ -197,7 +196,7 @@ TEST_CASE(
     AnswerCounts answers;
     IssuedKeys keys;
     const auto writes =
-        writes_under_flood(writer, server.port(), kFlooders, [&](SourceAddressClient& flooder) {
+        writes_under_flood(writer, server.port(), kFlooders, [&](HttpClient& flooder) {
             auto answer = get_credentials(flooder, identity);
             answers.count(answer);
             keys.add(answer);

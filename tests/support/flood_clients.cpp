@@ -4,61 +4,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <chrono>
 #include <thread>
 
 namespace synclatch::test {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
-using tcp = asio::ip::tcp;
 using json = nlohmann::json;
-
-SourceAddressClient::SourceAddressClient(unsigned short port, std::string source)
-    : port_(port), source_(std::move(source)) {}
-
-std::optional<http::response<http::string_body>> SourceAddressClient::identity(const std::string& operation,
-                                                                               const json& body) {
-    http::request<http::string_body> request(http::verb::post, "/", 11);
-    request.set(http::field::host, "127.0.0.1:" + std::to_string(port_));
-    request.set(http::field::content_type, "application/x-amz-json-1.1");
-    request.set("X-Amz-Target", "AWSCognitoIdentityService." + operation);
-    request.body() = body.dump();
-    request.prepare_payload();
-    request.keep_alive(true);
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        if (!stream_ && !connect()) continue;
-        beast::error_code ec;
-        stream_->expires_after(std::chrono::seconds(10));
-        http::write(*stream_, request, ec);
-        beast::flat_buffer buffer;
-        http::response<http::string_body> response;
-        if (!ec) http::read(*stream_, buffer, response, ec);
-        if (ec) {
-            stream_.reset();
-            continue;
-        }
-        if (!response.keep_alive()) stream_.reset();
-        return response;
-    }
-    return std::nullopt;
-}
-
-bool SourceAddressClient::connect() {
-    stream_.emplace(io_);
-    beast::error_code ec;
-    auto& socket = stream_->socket();
-    socket.open(tcp::v4(), ec);
-    if (!ec) socket.bind(tcp::endpoint(asio::ip::make_address(source_), 0), ec);
-    if (!ec) socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
-    if (ec) stream_.reset();
-    return !ec;
-}
 
 RecordWriter::RecordWriter(HttpClient& client) : client_(client) {
     identity_ = client_.identity("GetId", {{"IdentityPoolId", kTestPool}}).json().at("IdentityId");
@@ -81,28 +32,28 @@ double RecordWriter::write() {
     return ms;
 }
 
-void check_too_many_requests(const http::response<http::string_body>& answer, int max_retry_after) {
-    CHECK(answer.result_int() == 429);
-    CHECK(answer["x-amzn-ErrorType"] == "TooManyRequestsException");
-    CHECK(json::parse(answer.body(), nullptr, false).value("__type", "") == "TooManyRequestsException");
-    const std::string retry_after(answer[http::field::retry_after]);
+void check_too_many_requests(const HttpResult& answer, int max_retry_after) {
+    CHECK(answer.status == 429);
+    CHECK(answer.error_type == "TooManyRequestsException");
+    CHECK(answer.json().value("__type", "") == "TooManyRequestsException");
+    const std::string& retry_after = answer.retry_after;
     REQUIRE_FALSE(retry_after.empty());
     CHECK(std::stoi(retry_after) >= 1);
     CHECK(std::stoi(retry_after) <= max_retry_after);
-    CHECK(answer.keep_alive());  // a throttled client may keep its connection
+    CHECK(answer.keep_alive);  // a throttled client may keep its connection
 }
 
-void AnswerCounts::count(const IdentityAnswer& answer) {
-    if (answer && answer->result_int() == 200)
+void AnswerCounts::count(const HttpResult& answer) {
+    if (answer.status == 200)
         ++ok;
-    else if (answer && answer->result_int() == 429)
+    else if (answer.status == 429)
         ++throttled;
     else
         ++other;
 }
 
 WritesUnderFlood writes_under_flood(RecordWriter& writer, unsigned short port, int flooders,
-                                    const std::function<void(SourceAddressClient&)>& flood,
+                                    const std::function<void(HttpClient&)>& flood,
                                     std::chrono::milliseconds settle) {
     using Clock = std::chrono::steady_clock;
     WritesUnderFlood out;
@@ -122,7 +73,7 @@ WritesUnderFlood writes_under_flood(RecordWriter& writer, unsigned short port, i
     const auto flood_start = Clock::now();
     for (int i = 0; i < flooders; ++i) {
         threads.emplace_back([&, i] {
-            SourceAddressClient client(port, "127.0.0." + std::to_string(10 + i));
+            HttpClient client(port, "127.0.0." + std::to_string(10 + i));
             for (int n = 0; n < 20'000 && !stop.load(); ++n)
                 flood(client);
         });

@@ -1,43 +1,18 @@
-// What the flood tests use against a real synclatch-server: a keep-alive client that sends Cognito
-// Identity calls from a chosen loopback source address (127.0.0.x, so that each flooder is a client address
-// of its own), a client that keeps writing one record and times each UpdateRecords, and small helpers to
-// read the figures.
+// What the flood tests use against a real synclatch-server: flooders on clients of their own loopback
+// source addresses (127.0.0.x, so that each is a client address of its own), a client that keeps writing
+// one record and times each UpdateRecords, and small helpers to read the figures.
 #pragma once
 
 #include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <chrono>
 #include <functional>
 #include <nlohmann/json.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "support/http_client.hpp"
 
 namespace synclatch::test {
-
-// One keep-alive connection from source (a loopback address), reconnecting when the server closes it.
-class SourceAddressClient {
-  public:
-    SourceAddressClient(unsigned short port, std::string source);
-
-    // POST / with X-Amz-Target AWSCognitoIdentityService.<operation>: the answer, or nullopt when the
-    // connection failed twice.
-    std::optional<boost::beast::http::response<boost::beast::http::string_body>> identity(
-        const std::string& operation, const nlohmann::json& body);
-
-  private:
-    bool connect();
-
-    boost::asio::io_context io_;
-    std::optional<boost::beast::tcp_stream> stream_;
-    unsigned short port_;
-    std::string source_;
-};
 
 // One UpdateRecords client (no auth: the server runs with --auth none) writing one key over and over, in
 // a dataset of an identity of its own.
@@ -55,12 +30,9 @@ class RecordWriter {
     int sync_count_ = 0;
 };
 
-using IdentityAnswer = std::optional<boost::beast::http::response<boost::beast::http::string_body>>;
-
 // Checks (Catch CHECKs) that an answer is Cognito's TooManyRequestsException: 429, the type in the header
 // and the body, Retry-After from 1 to max_retry_after seconds, and the connection kept open.
-void check_too_many_requests(const boost::beast::http::response<boost::beast::http::string_body>& answer,
-                             int max_retry_after);
+void check_too_many_requests(const HttpResult& answer, int max_retry_after);
 
 // Answers counted by kind, from any thread.
 struct AnswerCounts {
@@ -68,7 +40,7 @@ struct AnswerCounts {
     std::atomic<int> throttled{0};  // 429
     std::atomic<int> other{0};      // anything else, or no answer
 
-    void count(const IdentityAnswer& answer);
+    void count(const HttpResult& answer);
 };
 
 // UpdateRecords latencies of a writer alone, then while flooders run.
@@ -83,7 +55,7 @@ struct WritesUnderFlood {
 // calling flood(its client, from 127.0.0.(10+i)) over and over (at most 20,000 times) until stopped; after
 // 200 ms times writes for two seconds (at most 5,000), then stops and joins the flooders.
 WritesUnderFlood writes_under_flood(RecordWriter& writer, unsigned short port, int flooders,
-                                    const std::function<void(SourceAddressClient&)>& flood,
+                                    const std::function<void(HttpClient&)>& flood,
                                     std::chrono::milliseconds settle = {});
 
 // The median (the upper one of an even count); 0 for none.

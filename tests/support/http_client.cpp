@@ -84,11 +84,12 @@ HttpResult HttpClient::send(const std::string& method, const std::string& target
             response_text << response;
             capture_exchange(request_text.str(), response_text.str());
         }
-        HttpResult result{response.result_int(), std::string(response["x-amzn-ErrorType"]), response.body()};
+        HttpResult result{response.result_int(), std::string(response["x-amzn-ErrorType"]), response.body(),
+                          std::string(response[http::field::retry_after]), response.keep_alive()};
         if (!response.keep_alive()) stream_.reset();
         return result;
     }
-    return HttpResult{0, "connection failed", ""};
+    return HttpResult{0, "connection failed", "", "", false};
 }
 
 HttpResult HttpClient::identity(const std::string& operation, const nlohmann::json& body) {

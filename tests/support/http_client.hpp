@@ -19,6 +19,8 @@ struct HttpResult {
     unsigned status = 0;
     std::string error_type;  // x-amzn-ErrorType
     std::string body;
+    std::string retry_after;  // Retry-After
+    bool keep_alive = false;  // the server keeps the connection open
     nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
 };
 
