@@ -166,7 +166,9 @@ TEST_CASE_METHOD(CliWorld,
         args.insert(args.begin(), SYNCLATCH_CLI_BINARY);
         args.push_back("sync");
         const pid_t pid = start_process(args);
-        std::this_thread::sleep_for(std::chrono::milliseconds(25 * round));
+        // Later and later kills, up to 5.8 s in: a slow machine (a sanitizer build under load) takes
+        // seconds to start pushing, a fast one a fraction of a second.
+        std::this_thread::sleep_for(std::chrono::milliseconds(25 * round + 3 * round * round));
         kill_process(pid);
         ++kills;
         const auto left = pending();
