@@ -156,8 +156,26 @@ constexpr const char* kVersion10 = R"sql(
 CREATE INDEX credentials_by_identity ON credentials (identity_id, expiration);
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5,
-                                  kVersion6, kVersion7, kVersion8, kVersion9, kVersion10};
+// Version 11: signed-in identities (docs/identity.md). A login (a provider, and the user's subject there)
+// is linked to one identity of a pool. An identity merged into another is disabled for good: merged_into
+// names the survivor, which lists the merged identity's datasets in MergedDatasetNames.
+constexpr const char* kVersion11 = R"sql(
+ALTER TABLE identities ADD COLUMN merged_into TEXT;
+CREATE INDEX identities_by_survivor ON identities (merged_into) WHERE merged_into IS NOT NULL;
+
+CREATE TABLE identity_logins (
+    pool_id     TEXT    NOT NULL,
+    provider    TEXT    NOT NULL,
+    subject     TEXT    NOT NULL,
+    identity_id TEXT    NOT NULL REFERENCES identities (identity_id),
+    linked      INTEGER NOT NULL,
+    PRIMARY KEY (pool_id, provider, subject)
+) WITHOUT ROWID;
+CREATE INDEX identity_logins_by_identity ON identity_logins (identity_id);
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4,  kVersion5, kVersion6,
+                                  kVersion7, kVersion8, kVersion9, kVersion10, kVersion11};
 
 }  // namespace
 

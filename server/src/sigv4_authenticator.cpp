@@ -9,7 +9,7 @@
 #include <ctime>
 
 #include "ascii.hpp"
-#include "immutable_cache.hpp"
+#include "row_cache.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
 
 namespace synclatch::server {
@@ -64,7 +64,7 @@ Authenticator make_sigv4_authenticator(SyncStore& store, std::optional<AdminKey>
                                        std::function<EpochMillis()> clock) {
     // Signing keys by access key and scope: deriving one is four HMACs, and a client signs a day's
     // requests with the same key.
-    auto signing_keys = std::make_shared<ImmutableCache<std::string>>(100'000);
+    auto signing_keys = std::make_shared<RowCache<std::string>>(100'000);
     return [&store, admin_key = std::move(admin_key), clock = std::move(clock), signing_keys](
                const HttpRequest& request, const RequestTarget& target) -> Result<Principal> {
         const auto header = request.find(boost::beast::http::field::authorization);
@@ -122,7 +122,7 @@ Authenticator make_sigv4_authenticator(SyncStore& store, std::optional<AdminKey>
         auto key = signing_keys->find(key_id);
         if (!key) {
             key = sigv4::signing_key(secret, auth->scope);
-            signing_keys->insert(key_id, *key);
+            signing_keys->insert_new(key_id, *key);
         }
         const std::string expected = sigv4::signature_with_key(
             *key, sigv4::string_to_sign(amz_date, auth->scope,

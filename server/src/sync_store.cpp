@@ -2,8 +2,6 @@
 // writer connection, reads in a snapshot on a pooled reader), with input validated before it starts.
 #include "sync_store.hpp"
 
-#include <openssl/rand.h>
-
 #include <cctype>
 #include <future>
 #include <limits>
@@ -15,6 +13,8 @@
 #include "crypto.hpp"
 #include "database_file.hpp"
 #include "hex.hpp"
+#include "identity_merge.hpp"
+#include "identity_rows.hpp"
 #include "record_writes.hpp"
 #include "server_schema.hpp"
 #include "sqlite/database.hpp"
@@ -36,14 +36,6 @@ namespace {
 
 Status invalid(std::string message) {
     return {Errc::invalid_argument, std::move(message)};
-}
-
-std::string random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
-        throw sqlite::SqliteError(0, "no randomness available");  // converted to internal at the boundary
-    }
-    return sync::detail::hex(raw);
 }
 
 // ListRecords pages are ordered by (sync_count, key); a NextToken is the last pair returned.
@@ -221,21 +213,8 @@ void SyncStore::submit_create_identity(std::string pool_id, EpochMillis now, Cre
     auto created = std::make_shared<std::string>();
     impl_->committer.submit(
         [pool_id = std::move(pool_id), now, created](sqlite::Database& db) -> Status {
-            sqlite::StatementScope pool(db.cached("SELECT 1 FROM identity_pools WHERE pool_id = ?1"));
-            pool->bind(1, pool_id);
-            if (!pool->step()) return pool_not_found(pool_id);
-            // A version 4 UUID, as Cognito's identity ids are: <region>:xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx
-            std::string hex = random_hex(16);
-            hex[12] = '4';
-            hex[16] = "89ab"[hex[16] % 4];
-            *created = pool_id.substr(0, pool_id.find(':')) + ":" + hex.substr(0, 8) + "-" +
-                       hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-                       hex.substr(20, 12);
-            sqlite::StatementScope insert(
-                db.cached("INSERT INTO identities (identity_id, pool_id, created, last_modified) VALUES (?1, "
-                          "?2, ?3, ?3)"));
-            insert->bind(1, *created).bind(2, pool_id).bind(3, now).run();
-            return {};
+            *created = new_identity_id(pool_id);
+            return insert_identity(db, pool_id, *created, now);
         },
         [created, done = std::move(done)](Status outcome) {
             if (!outcome.ok()) return done(std::move(outcome));
@@ -254,9 +233,13 @@ Result<std::string> SyncStore::create_identity(std::string_view pool_id, EpochMi
 void SyncStore::submit_issue_credentials(std::string identity_id, EpochMillis now, EpochMillis lifetime_ms,
                                          IssueCredentialsDone done) {
     auto issued = std::make_shared<IdentityCredentials>();
+    // Taken now: a merge that revokes the identity's credentials before the callback runs keeps this set
+    // out of the cache.
+    const auto epoch = impl_->credentials.epoch();
     impl_->committer.submit(
         [identity_id = std::move(identity_id), now, lifetime_ms, issued](sqlite::Database& db) -> Status {
-            sqlite::StatementScope identity(db.cached("SELECT 1 FROM identities WHERE identity_id = ?1"));
+            sqlite::StatementScope identity(
+                db.cached("SELECT 1 FROM identities WHERE identity_id = ?1 AND merged_into IS NULL"));
             identity->bind(1, identity_id);
             if (!identity->step())
                 return Status{Errc::not_found, "Identity '" + identity_id + "' not found."};
@@ -279,9 +262,9 @@ void SyncStore::submit_issue_credentials(std::string identity_id, EpochMillis no
             insert->bind(4, issued->identity_id).bind(5, issued->expiration).run();
             return {};
         },
-        [impl = impl_.get(), issued, done = std::move(done)](Status outcome) {
+        [impl = impl_.get(), issued, epoch, done = std::move(done)](Status outcome) {
             if (!outcome.ok()) return done(std::move(outcome));
-            impl->credentials.insert(issued->access_key_id, *issued);
+            impl->credentials.insert(issued->access_key_id, *issued, epoch);
             done(std::move(*issued));
         });
 }
@@ -312,6 +295,7 @@ Result<std::optional<IdentityCredentials>> SyncStore::newest_credentials(std::st
 
 Result<IdentityCredentials> SyncStore::find_credentials(std::string_view access_key_id) const {
     if (auto cached = impl_->credentials.find(access_key_id)) return std::move(*cached);
+    const auto epoch = impl_->credentials.epoch();
     auto found = impl_->read([&](sqlite::Database& db) -> Result<IdentityCredentials> {
         sqlite::StatementScope select(
             db.cached("SELECT secret_key, session_token, identity_id, expiration FROM credentials WHERE "
@@ -323,20 +307,23 @@ Result<IdentityCredentials> SyncStore::find_credentials(std::string_view access_
                                    select->column_string(1), select->column_string(2),
                                    select->column_int64(3)};
     });
-    if (found.ok()) impl_->credentials.insert(std::string(access_key_id), *found);
+    if (found.ok()) impl_->credentials.insert(std::string(access_key_id), *found, epoch);
     return found;
 }
 
 Result<std::string> SyncStore::pool_of(std::string_view identity_id) const {
     if (auto cached = impl_->pool_of_identity.find(identity_id)) return std::move(*cached);
+    const auto epoch = impl_->pool_of_identity.epoch();
     auto found = impl_->read([&](sqlite::Database& db) -> Result<std::string> {
-        sqlite::StatementScope select(db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1"));
+        // An identity merged into another is gone (its survivor has its data).
+        sqlite::StatementScope select(
+            db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1 AND merged_into IS NULL"));
         select->bind(1, identity_id);
         if (!select->step())
             return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
         return select->column_string(0);
     });
-    if (found.ok()) impl_->pool_of_identity.insert(std::string(identity_id), *found);
+    if (found.ok()) impl_->pool_of_identity.insert(std::string(identity_id), *found, epoch);
     return found;
 }
 
@@ -389,14 +376,17 @@ Result<sync::ListRecordsResult> SyncStore::list_records(std::string_view identit
                 page.next_token = encode_cursor({page.records.back().sync_count, page.records.back().key});
             }
         }
-        // Merged datasets: "<dataset>.<other identity>" under this identity (PROTOCOL.md §3.5).
-        const std::string prefix = std::string(dataset) + ".";
+        // Merged datasets (PROTOCOL.md §3.5): "<dataset>.<merged identity>" of the identities merged into
+        // this one, while they exist; a dataset that is merely named with a dot is not one.
         sqlite::StatementScope merged(db.cached(
-            "SELECT name FROM datasets WHERE identity_id = ?1 AND exists_now = 1 AND length(name) > ?3 "
-            "AND substr(name, 1, ?3) = ?2 ORDER BY name"));
-        merged->bind(1, identity_id).bind(2, prefix).bind(3, static_cast<std::int64_t>(prefix.size()));
-        while (merged->step())
-            page.merged_dataset_names.push_back(merged->column_string(0));
+            "SELECT merged.identity_id FROM identities AS merged WHERE merged.merged_into = ?1 "
+            "ORDER BY merged.identity_id"));
+        merged->bind(1, identity_id);
+        while (merged->step()) {
+            std::string name = merged_dataset_name(dataset, merged->column_string(0));
+            const auto merged_row = load_dataset(db, identity_id, name);
+            if (merged_row && merged_row->exists) page.merged_dataset_names.push_back(std::move(name));
+        }
         return page;
     });
 }
@@ -471,8 +461,10 @@ void SyncStore::submit_update_records(std::string identity_id, std::string datas
                                                   now,
                                                   {}});
     impl_->committer.submit(
-        [update, &limits = impl_->limits, &deployment = impl_->deployment_id,
-         &clock = impl_->clock](sqlite::Database& db) -> Status {
+        [update, &limits = impl_->limits, &deployment = impl_->deployment_id, &clock = impl_->clock,
+         &recently_merged = impl_->recently_merged](sqlite::Database& db) -> Status {
+            if (recently_merged.contains(update->identity_id))
+                return Status{Errc::not_found, "Identity '" + update->identity_id + "' not found."};
             auto written = apply_update(db, clock, limits, deployment, update->pool_id, update->identity_id,
                                         update->dataset, update->author, update->patches, update->now);
             if (!written.ok()) return written.status();

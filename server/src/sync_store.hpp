@@ -286,6 +286,7 @@ class SyncStore {
     Result<std::string> server_secret();
 
   private:
+    friend class IdentityStore;  // signed-in identities: its own unit, on this store's database
     struct Impl;
     explicit SyncStore(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

@@ -3,13 +3,14 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
 
 #include "group_commit.hpp"
-#include "immutable_cache.hpp"
 #include "record_writes.hpp"
+#include "row_cache.hpp"
 #include "snapshot_readers.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/error.hpp"
@@ -60,12 +61,16 @@ struct SyncStore::Impl {
     std::atomic<std::uint64_t> commits{0};  // kept by the writer; before it: it must outlive the writer
     sqlite::Database writer;                // guarded by write_mutex
     SnapshotReaders readers;
-    ImmutableCache<std::string> pool_of_identity{100'000};
-    ImmutableCache<IdentityCredentials> credentials{100'000};
+    RowCache<std::string> pool_of_identity{100'000};
+    RowCache<IdentityCredentials> credentials{100'000};
     // SyncTrigger settings by pool, filled on first use; set_cognito_events keeps it current.
     mutable std::mutex triggers_mutex;
     mutable std::map<std::string, std::string, std::less<>> triggers;  // guarded by triggers_mutex
     DeploymentClock clock;  // guarded by write_mutex; read from the database by open()
+    // Identities merged into others lately, with when (steady clock). A write that passed the identity
+    // check before a merge (pool_of, from the cache or a snapshot) looks here before it is applied, so it
+    // cannot land on a disabled identity; an entry outlives any such write (kept for ten minutes).
+    std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> recently_merged;  // write_mutex
     // Last: stopped (and drained) first. Each batch stores the clock its jobs moved, before it commits.
     GroupCommit committer{writer, write_mutex, [this](sqlite::Database& db) { persist_clock(db, clock); }};
 };

@@ -1,0 +1,51 @@
+// Identity ids and rows.
+#include "identity_rows.hpp"
+
+#include <openssl/rand.h>
+
+#include "crypto.hpp"
+#include "sqlite/error.hpp"
+#include "sqlite/statement.hpp"
+
+namespace synclatch::server {
+
+namespace sqlite = core::sqlite;
+
+std::string random_hex(std::size_t bytes) {
+    std::string raw(bytes, '\0');
+    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
+        throw sqlite::SqliteError(0, "no randomness available");  // converted to internal at the boundary
+    }
+    return sync::detail::hex(raw);
+}
+
+std::string new_identity_id(std::string_view pool_id) {
+    // A version 4 UUID: <region>:xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx
+    std::string hex = random_hex(16);
+    hex[12] = '4';
+    hex[16] = "89ab"[hex[16] % 4];
+    return std::string(pool_id.substr(0, pool_id.find(':'))) + ":" + hex.substr(0, 8) + "-" +
+           hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
+Status insert_identity(sqlite::Database& db, std::string_view pool_id, std::string_view identity_id,
+                       EpochMillis now) {
+    sqlite::StatementScope pool(db.cached("SELECT 1 FROM identity_pools WHERE pool_id = ?1"));
+    pool->bind(1, pool_id);
+    if (!pool->step())
+        return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+    sqlite::StatementScope insert(db.cached(
+        "INSERT INTO identities (identity_id, pool_id, created, last_modified) VALUES (?1, ?2, ?3, ?3)"));
+    insert->bind(1, identity_id).bind(2, pool_id).bind(3, now).run();
+    return {};
+}
+
+std::optional<IdentityRow> load_identity(sqlite::Database& db, std::string_view identity_id) {
+    sqlite::StatementScope select(
+        db.cached("SELECT pool_id, merged_into IS NOT NULL FROM identities WHERE identity_id = ?1"));
+    select->bind(1, identity_id);
+    if (!select->step()) return std::nullopt;
+    return IdentityRow{select->column_string(0), select->column_int64(1) != 0};
+}
+
+}  // namespace synclatch::server

@@ -1,0 +1,113 @@
+// Identity merges on the store's writer, and what they make stale in its caches.
+#include "identity_store.hpp"
+
+#include <algorithm>
+#include <mutex>
+
+#include "identity_rows.hpp"
+#include "sync_store_impl.hpp"
+
+namespace synclatch::server {
+
+namespace {
+
+// Long past any write that checked its identity before a merge (requests time out after 30 s).
+constexpr auto kRecentMergeWindow = std::chrono::minutes(10);
+
+}  // namespace
+
+IdentityStore::IdentityStore(SyncStore& store) : impl_(*store.impl_) {}
+
+// The clock fn moved is persisted before the commit; the merged identity is remembered under the
+// writer's lock, so that no write queued before the merge lands on it.
+template <class T, class Fn, class MergedOf>
+Result<T> IdentityStore::write_merging(Fn&& fn, MergedOf&& merged_of) {
+    SyncStore::Impl& impl = impl_;
+    try {
+        std::lock_guard lock(impl.write_mutex);
+        sqlite::Transaction tx(impl.writer, sqlite::Transaction::Mode::immediate);
+        Result<T> result = fn(impl.writer);
+        if (!result.ok()) return result;
+        persist_clock(impl.writer, impl.clock);
+        tx.commit();
+        if (const std::optional<std::string> merged = merged_of(*result)) {
+            const auto steady_now = std::chrono::steady_clock::now();
+            std::erase_if(impl.recently_merged,
+                          [&](const auto& entry) { return steady_now - entry.second > kRecentMergeWindow; });
+            impl.recently_merged.insert_or_assign(*merged, steady_now);
+        }
+        return result;
+    } catch (const sqlite::SqliteError& e) {
+        return sqlite::to_status(e);
+    }
+}
+
+Result<std::vector<MovedDataset>> IdentityStore::merge(std::string_view survivor, std::string_view merged,
+                                                       EpochMillis now) {
+    auto moved = write_merging<std::vector<MovedDataset>>(
+        [&](sqlite::Database& db) {
+            return merge_identity(db, impl_.clock, impl_.limits, impl_.deployment_id, survivor, merged, now);
+        },
+        [&](const auto&) { return std::optional<std::string>(merged); });
+    if (moved.ok()) forget_merged(std::string(merged));
+    return moved;
+}
+
+Result<SignIn> IdentityStore::identity_for_logins(std::string_view pool_id, const std::vector<Login>& logins,
+                                                  EpochMillis now) {
+    // Already linked, all of them, to one identity: nothing to write.
+    auto known = impl_.read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
+        std::optional<std::string> identity;
+        for (const auto& login : logins) {
+            auto owner = owner_of(db, pool_id, login);
+            if (!owner || (identity && *identity != *owner)) return std::optional<std::string>{};
+            identity = std::move(owner);
+        }
+        return identity;
+    });
+    if (!known.ok()) return known.status();
+    if (*known) return SignIn{std::move(**known), false, std::nullopt, {}};
+    return write_merging<SignIn>(
+        [&](sqlite::Database& db) { return server::identity_for_logins(db, pool_id, logins, now); },
+        [](const SignIn&) { return std::optional<std::string>{}; });
+}
+
+Result<SignIn> IdentityStore::authorize(std::string_view identity_id, const std::vector<Login>& logins,
+                                        bool proven, EpochMillis now) {
+    // The common cases change nothing: a guest without logins, an identity presenting its own.
+    auto unchanged = impl_.read([&](sqlite::Database& db) -> Result<bool> {
+        const auto identity = load_identity(db, identity_id);
+        if (!identity || identity->merged)
+            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        const auto own = logins_of(db, identity_id);
+        if (logins.empty()) return own.empty() || proven;
+        return std::all_of(logins.begin(), logins.end(), [&](const Login& login) {
+            return std::find(own.begin(), own.end(), login) != own.end();
+        });
+    });
+    if (!unchanged.ok()) return unchanged.status();
+    if (*unchanged) return SignIn{std::string(identity_id), false, std::nullopt, {}};
+    auto signed_in = write_merging<SignIn>(
+        [&](sqlite::Database& db) {
+            return authorize_identity(db, impl_.clock, impl_.limits, impl_.deployment_id, identity_id, logins,
+                                      proven, now);
+        },
+        [](const SignIn& answer) { return answer.merged; });
+    if (signed_in.ok() && signed_in->merged) forget_merged(*signed_in->merged);
+    return signed_in;
+}
+
+Result<std::vector<Login>> IdentityStore::logins(std::string_view identity_id) const {
+    return impl_.read(
+        [&](sqlite::Database& db) -> Result<std::vector<Login>> { return logins_of(db, identity_id); });
+}
+
+void IdentityStore::forget_merged(const std::string& merged) {
+    impl_.pool_of_identity.erase_if(
+        [&](const std::string& identity, const auto&) { return identity == merged; });
+    impl_.credentials.erase_if([&](const auto&, const IdentityCredentials& credentials) {
+        return credentials.identity_id == merged;
+    });
+}
+
+}  // namespace synclatch::server

@@ -1,0 +1,49 @@
+// IdentityStore: signed-in identities on the server's database (docs/identity.md): the logins linked to
+// identities, and identity merges. It shares SyncStore's database, writer and caches, and keeps its own
+// rules (identity_logins.hpp, identity_merge.hpp) out of SyncStore.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "identity_logins.hpp"
+#include "identity_merge.hpp"
+#include "sync_store.hpp"
+
+namespace synclatch::server {
+
+// Thread-safety: every method may be called from any thread concurrently (writes take the store's writer
+// in turn, like SyncStore's own). The store must outlive it.
+class IdentityStore {
+  public:
+    explicit IdentityStore(SyncStore& store);
+
+    // Merges identity `merged` into `survivor` in one durable transaction (identity_merge.hpp): all of it or
+    // none of it, across a crash too. Once it returns, the merged identity is not found (pool_of), its
+    // credentials no longer authenticate, and no write to it is applied.
+    Result<std::vector<MovedDataset>> merge(std::string_view survivor, std::string_view merged,
+                                            EpochMillis now);
+
+    // GetId with verified logins (identity_for_logins in identity_logins.hpp), in one transaction.
+    Result<SignIn> identity_for_logins(std::string_view pool_id, const std::vector<Login>& logins,
+                                       EpochMillis now);
+    // GetCredentialsForIdentity / GetOpenIdToken (authorize_identity in identity_logins.hpp). What changes
+    // nothing (a guest without logins, an identity presenting its own) is answered from a read; a link or
+    // a merge is one transaction, and a merge is whole once this returns, as merge() says.
+    Result<SignIn> authorize(std::string_view identity_id, const std::vector<Login>& logins, bool proven,
+                             EpochMillis now);
+    // The identity's logins (none: a guest).
+    Result<std::vector<Login>> logins(std::string_view identity_id) const;
+
+  private:
+    // Runs fn(db) -> Result<T> in one transaction on the store's writer; a merge it made (merged_of(value))
+    // is remembered before any later write runs. Defined in the .cpp, its only user.
+    template <class T, class Fn, class MergedOf>
+    Result<T> write_merging(Fn&& fn, MergedOf&& merged_of);
+    // After a merge committed: what the caches and in-flight writes must no longer see of `merged`.
+    void forget_merged(const std::string& merged);
+
+    SyncStore::Impl& impl_;
+};
+
+}  // namespace synclatch::server
