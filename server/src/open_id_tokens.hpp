@@ -25,7 +25,4 @@ class OpenIdTokens {
     std::string issuer_;
 };
 
-// RFC 4648 §5 base64url without padding, as JWTs use.
-std::string base64url(std::string_view bytes);
-
 }  // namespace synclatch::server
