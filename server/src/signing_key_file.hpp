@@ -2,6 +2,7 @@
 // 0600), read at start or made on the first one, and the kid that names its public half in our JWKS.
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <optional>
