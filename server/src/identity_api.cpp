@@ -198,9 +198,9 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
         if (!identity.ok()) co_return identity_error(identity.status(), request);
         auto pool = store_.pool_of(*identity);
         if (!pool.ok()) co_return identity_error(pool.status(), request);
-        co_return identity_json(
-            {{"IdentityId", *identity}, {"Token", open_id_tokens_.issue(*pool, *identity, clock_())}},
-            request);
+        auto token = open_id_tokens_.issue(*pool, *identity, clock_());
+        if (!token.ok()) co_return identity_error(token.status(), request);
+        co_return identity_json({{"IdentityId", *identity}, {"Token", *token}}, request);
     }
     co_return identity_error("InvalidParameterException",
                              "operation " + std::string(operation) + " is not supported by this server",

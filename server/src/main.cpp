@@ -70,6 +70,9 @@ int main(int argc, char** argv) {
     }
     auto secret = (*store)->server_secret();
     if (!secret.ok()) return fail("cannot read the server secret", secret.status());
+    auto open_id_tokens = OpenIdTokens::open(options.data_dir, "synclatch-server");
+    if (!open_id_tokens.ok())
+        return fail("cannot read or make the OpenID signing key", open_id_tokens.status());
 
     Authenticator authenticate;
     if (options.auth == AuthMode::none) {
@@ -94,9 +97,9 @@ int main(int argc, char** argv) {
     RateLimiter new_identities(new_identity_limits(options));
     RateLimiter credentials(credentials_limits(options));
     RateLimiter new_credentials_per_identity(new_credentials_per_identity_limits(options));
-    RequestHandler handler(**store, std::move(secret).value(), std::move(authenticate), system_now,
-                           options.credential_lifetime_seconds * 1000, metrics, &push_hub, *bulk_publisher,
-                           sync_triggers,
+    RequestHandler handler(**store, std::move(secret).value(), std::move(open_id_tokens).value(),
+                           std::move(authenticate), system_now, options.credential_lifetime_seconds * 1000,
+                           metrics, &push_hub, *bulk_publisher, sync_triggers,
                            IdentityLimits{&new_identities, &credentials, &new_credentials_per_identity});
 
     HttpServerOptions http_options = options.http;

@@ -1,53 +1,82 @@
-// JWT (RFC 7519) with HS256: base64url(header) "." base64url(claims) "." base64url(HMAC-SHA256).
+// JWT (RFC 7519) with RS256: base64url(header) "." base64url(claims) "." base64url(RSASSA-PKCS1-v1_5
+// SHA-256 signature), the header naming the kid of the signing key.
 #include "open_id_tokens.hpp"
 
+#include <openssl/evp.h>
+
+#include <cassert>
 #include <nlohmann/json.hpp>
 
-#include "crypto.hpp"
+#include "base64url.hpp"
+#include "openssl_handles.hpp"
 
 namespace synclatch::server {
 
-std::string base64url(std::string_view bytes) {
-    static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    std::string out;
-    out.reserve((bytes.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < bytes.size(); i += 3) {
-        const unsigned n = static_cast<unsigned char>(bytes[i]) << 16 |
-                           static_cast<unsigned char>(bytes[i + 1]) << 8 |
-                           static_cast<unsigned char>(bytes[i + 2]);
-        out += kAlphabet[n >> 18 & 63];
-        out += kAlphabet[n >> 12 & 63];
-        out += kAlphabet[n >> 6 & 63];
-        out += kAlphabet[n & 63];
+namespace {
+
+Result<std::string> sign_rs256(EVP_PKEY& key, std::string_view data) {
+    const ossl::DigestContext context(EVP_MD_CTX_new());
+    const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+    std::size_t size = 0;
+    if (!context ||
+        EVP_DigestSignInit_ex(context.get(), nullptr, "SHA256", nullptr, nullptr, &key, nullptr) != 1 ||
+        EVP_DigestSign(context.get(), nullptr, &size, bytes, data.size()) != 1) {
+        return Status{Errc::internal, "cannot sign the OpenID token"};
     }
-    if (i + 1 == bytes.size()) {
-        const unsigned n = static_cast<unsigned char>(bytes[i]) << 16;
-        out += kAlphabet[n >> 18 & 63];
-        out += kAlphabet[n >> 12 & 63];
-    } else if (i + 2 == bytes.size()) {
-        const unsigned n =
-            static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8;
-        out += kAlphabet[n >> 18 & 63];
-        out += kAlphabet[n >> 12 & 63];
-        out += kAlphabet[n >> 6 & 63];
+    std::string signature(size, '\0');
+    if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &size, bytes,
+                       data.size()) != 1) {
+        return Status{Errc::internal, "cannot sign the OpenID token"};
     }
-    return out;
+    signature.resize(size);
+    return signature;
 }
 
-OpenIdTokens::OpenIdTokens(std::string_view server_secret, std::string issuer)
-    // A key of its own, so that a token of one kind can never pass for a token of another.
-    : key_(sync::detail::hmac_sha256(server_secret, "synclatch openid token key")),
-      issuer_(std::move(issuer)) {}
+}  // namespace
 
-std::string OpenIdTokens::issue(std::string_view pool_id, std::string_view identity_id,
-                                sync::EpochMillis now) const {
-    const nlohmann::json header = {{"alg", "HS256"}, {"typ", "JWT"}};
+Result<OpenIdTokens> OpenIdTokens::open(const std::filesystem::path& data_dir, std::string issuer) {
+    auto current = read_or_create_signing_key(data_dir / kKeyFile);
+    if (!current.ok()) return current.status();
+    auto previous = read_signing_key(data_dir / kPreviousKeyFile);
+    if (!previous.ok()) return previous.status();
+    return OpenIdTokens(std::move(current).value(), std::move(previous).value(), std::move(issuer));
+}
+
+OpenIdTokens::OpenIdTokens(SigningKey current, std::optional<SigningKey> previous, std::string issuer)
+    : current_(std::move(current)), issuer_(std::move(issuer)) {
+    std::vector<JsonWebKey> keys{current_.public_key};
+    // A previous file that is a copy of the current one is published once.
+    if (previous && previous->public_key.kid != current_.public_key.kid) keys.push_back(previous->public_key);
+    published_ = std::make_shared<const JsonWebKeySet>(std::move(keys));
+    // Public RSA keys of bounded size always write; an empty set would only hide a bug, so assert.
+    auto jwks = published_->to_json();
+    assert(jwks.ok() && "our own public keys write as JWKS");
+    jwks_json_ = std::move(jwks).value_or(std::string(R"({"keys":[]})"));
+}
+
+Result<std::string> OpenIdTokens::issue(std::string_view pool_id, std::string_view identity_id,
+                                        EpochMillis now, const std::vector<std::string>& amr,
+                                        EpochMillis lifetime_ms) const {
+    if (lifetime_ms < 1000 || lifetime_ms > kMaxLifetimeMs) {
+        return Status{Errc::invalid_argument,
+                      "token duration must be 1 to " + std::to_string(kMaxLifetimeMs / 1000) + " seconds"};
+    }
+    const nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", current_.public_key.kid}};
     const nlohmann::json claims = {{"iss", issuer_},    {"sub", identity_id},
-                                   {"aud", pool_id},    {"amr", {"unauthenticated"}},
-                                   {"iat", now / 1000}, {"exp", (now + kLifetimeMs) / 1000}};
+                                   {"aud", pool_id},    {"amr", amr},
+                                   {"iat", now / 1000}, {"exp", (now + lifetime_ms) / 1000}};
     const std::string signed_part = base64url(header.dump()) + "." + base64url(claims.dump());
-    return signed_part + "." + base64url(sync::detail::hmac_sha256(key_, signed_part));
+    auto signature = sign_rs256(*current_.private_key, signed_part);
+    if (!signature.ok()) return signature.status();
+    return signed_part + "." + base64url(*signature);
+}
+
+Result<VerifiedLogin> OpenIdTokens::verify(std::string_view token, std::string_view pool_id, EpochMillis now,
+                                           LoginTokenRejection* rejection) const {
+    // A verifier per call: it is a few strings and a shared_ptr, and the audience is the caller's pool.
+    const LoginTokenVerifier verifier(
+        LoginProvider{std::string(kLoginProvider), issuer_, {std::string(pool_id)}}, published_);
+    return verifier.verify(token, now, rejection);
 }
 
 }  // namespace synclatch::server

@@ -1,31 +1,70 @@
-// OpenIdTokens: the OpenID Connect tokens of Cognito Identity's GetOpenIdToken (PROTOCOL.md §5), as JWTs
-// signed with HS256 under a key derived from the server secret. Claims as Cognito's: iss (this server),
-// sub (the identity id), aud (its identity pool), amr, iat and exp. Cognito signs with RS256 and publishes
-// its keys; a service that must verify these tokens asks this server's operator for the key instead.
+// OpenIdTokens: the OpenID Connect tokens of Cognito Identity's GetOpenIdToken (PROTOCOL.md §5), JWTs
+// signed RS256 like Cognito's, with Cognito's claims: iss (this server), sub (the identity id), aud (its
+// identity pool), amr, iat and exp. The public keys are published as a JWKS, so an app's backend can
+// check these tokens with any JWT library, and this server checks them when one comes back as the
+// cognito-identity.amazonaws.com login.
+//
+// Keys live in the data directory:
+//   openid-signing-key.pem           the current key: signs every new token. Made (RSA 2048, mode 0600)
+//                                    on the first start.
+//   openid-signing-key.previous.pem  optional: published and accepted, never used to sign.
+// To rotate: rename the current file to the previous name and restart (a new current key is made); once
+// the longest token lifetime (kMaxLifetimeMs) has passed, delete the previous file and restart again.
 #pragma once
 
+#include <filesystem>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "synclatch/sync/protocol.hpp"
+#include "json_web_keys.hpp"
+#include "login_token_verifier.hpp"
+#include "signing_key_file.hpp"
+#include "synclatch/core/result.hpp"
 
 namespace synclatch::server {
 
-// Thread-safety: const methods may be called from any thread.
+// Thread-safety: immutable once made; const methods may be called from any thread.
 class OpenIdTokens {
   public:
-    static constexpr sync::EpochMillis kLifetimeMs = 15 * 60 * 1000;  // Cognito's default: 15 minutes
+    static constexpr EpochMillis kDefaultLifetimeMs = 15 * 60 * 1000;   // Cognito's default: 15 minutes
+    static constexpr EpochMillis kMaxLifetimeMs = 24 * 60 * 60 * 1000;  // TokenDuration's limit: 1 day
+    static constexpr std::string_view kKeyFile = "openid-signing-key.pem";
+    static constexpr std::string_view kPreviousKeyFile = "openid-signing-key.previous.pem";
+    // The Logins key under which our own tokens come back.
+    static constexpr std::string_view kLoginProvider = "cognito-identity.amazonaws.com";
 
-    OpenIdTokens(std::string_view server_secret, std::string issuer);
+    // The keys of data_dir (the current one made if absent); tokens name issuer as iss. Errors as
+    // read_or_create_signing_key and read_signing_key have them.
+    static Result<OpenIdTokens> open(const std::filesystem::path& data_dir, std::string issuer);
 
-    std::string issue(std::string_view pool_id, std::string_view identity_id, sync::EpochMillis now) const;
+    // From keys already in hand (tests that cannot afford a key generation per server).
+    OpenIdTokens(SigningKey current, std::optional<SigningKey> previous, std::string issuer);
+
+    // A token for identity_id of pool_id, valid from now for lifetime_ms (1 s to kMaxLifetimeMs, else
+    // invalid_argument). amr as Cognito has it: {"unauthenticated"}, or {"authenticated", "<provider>",
+    // ...} for an identity with logins.
+    Result<std::string> issue(std::string_view pool_id, std::string_view identity_id, EpochMillis now,
+                              const std::vector<std::string>& amr = {"unauthenticated"},
+                              EpochMillis lifetime_ms = kDefaultLifetimeMs) const;
+
+    // Checks a token this server issued (with the current or the previous key) for pool_id, as
+    // LoginTokenVerifier does: the login's subject is the identity id.
+    Result<VerifiedLogin> verify(std::string_view token, std::string_view pool_id, EpochMillis now,
+                                 LoginTokenRejection* rejection = nullptr) const;
+
+    // The JWKS of the current and the previous key (public halves only), for GET /.well-known/jwks.json.
+    const std::string& jwks_json() const { return jwks_json_; }
+    const std::string& key_id() const { return current_.public_key.kid; }
+    const std::string& issuer() const { return issuer_; }
 
   private:
-    std::string key_;
+    SigningKey current_;
+    std::shared_ptr<const JsonWebKeySet> published_;  // current, then previous
+    std::string jwks_json_;
     std::string issuer_;
 };
-
-// RFC 4648 §5 base64url without padding, as JWTs use.
-std::string base64url(std::string_view bytes);
 
 }  // namespace synclatch::server

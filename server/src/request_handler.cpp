@@ -24,11 +24,12 @@ std::string_view identity_operation(std::string_view amz_target) {
 
 }  // namespace
 
-RequestHandler::RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
-                               std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
-                               Metrics& metrics, PushHub* push, BulkPublisher& bulk_publisher,
-                               const SyncTriggers& triggers, IdentityLimits limits)
-    : open_id_tokens_(secret, "synclatch-server"),
+RequestHandler::RequestHandler(SyncStore& store, std::string secret, OpenIdTokens open_id_tokens,
+                               Authenticator authenticate, std::function<EpochMillis()> clock,
+                               EpochMillis credential_lifetime_ms, Metrics& metrics, PushHub* push,
+                               BulkPublisher& bulk_publisher, const SyncTriggers& triggers,
+                               IdentityLimits limits)
+    : open_id_tokens_(std::move(open_id_tokens)),
       tokens_(std::move(secret), 60 * 60 * 1000),
       authenticate_(std::move(authenticate)),
       identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, limits),

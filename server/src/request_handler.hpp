@@ -32,11 +32,12 @@ using Authenticator = std::function<Result<Principal>(const HttpRequest&, const 
 // Thread-safety: handle() may run on several threads at once.
 class RequestHandler {
   public:
-    // limits: the rate limits on anonymous Cognito Identity calls (none by default).
-    RequestHandler(SyncStore& store, std::string secret, Authenticator authenticate,
-                   std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms, Metrics& metrics,
-                   PushHub* push, BulkPublisher& bulk_publisher, const SyncTriggers& triggers,
-                   IdentityLimits limits = {});
+    // open_id_tokens: GetOpenIdToken's signer (OpenIdTokens::open on the data directory). limits: the rate
+    // limits on anonymous Cognito Identity calls (none by default).
+    RequestHandler(SyncStore& store, std::string secret, OpenIdTokens open_id_tokens,
+                   Authenticator authenticate, std::function<EpochMillis()> clock,
+                   EpochMillis credential_lifetime_ms, Metrics& metrics, PushHub* push,
+                   BulkPublisher& bulk_publisher, const SyncTriggers& triggers, IdentityLimits limits = {});
 
     // request must outlive the coroutine; client is who sent it (rate limits are per client address).
     boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request, ClientInfo client = {}) const;
@@ -46,7 +47,7 @@ class RequestHandler {
     boost::asio::awaitable<HttpResponse> dispatch(const HttpRequest& request, const ClientInfo& client,
                                                   std::string_view& operation) const;
 
-    OpenIdTokens open_id_tokens_;  // declared before tokens_: both are made from the secret, then moved
+    OpenIdTokens open_id_tokens_;  // declared before identity_api_, which refers to it
     SessionTokens tokens_;
     Authenticator authenticate_;
     IdentityApi identity_api_;

@@ -12,6 +12,7 @@
 
 #include "bulk_publisher.hpp"
 #include "metrics.hpp"
+#include "open_id_tokens.hpp"
 #include "push_hub.hpp"
 #include "request_handler.hpp"
 #include "sigv4_authenticator.hpp"
@@ -27,6 +28,18 @@ namespace {
 server::EpochMillis now_millis() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// One signing key for every in-process server of the process: an RSA key generation per server (a third
+// of a second) would add a minute to the 200-seed convergence test. OpenIdTokens::open (a key file per data
+// directory) has its own tests.
+server::OpenIdTokens open_id_tokens() {
+    static const server::SigningKey key = [] {
+        auto made = server::generate_signing_key();
+        if (!made.ok()) throw std::runtime_error("in-process server: " + made.status().to_string());
+        return std::move(made).value();
+    }();
+    return server::OpenIdTokens(key, std::nullopt, "synclatch-server");
 }
 
 std::unique_ptr<server::SyncStore> open_store(const std::string& dir, const InProcessServerOptions& options) {
@@ -95,7 +108,7 @@ struct InProcessServer::Impl {
     Impl(const std::string& dir, const InProcessServerOptions& options)
         : store(open_store(dir, options)),
           bulk_publisher(*store, now_millis),
-          handler(*store, store->server_secret().value(),
+          handler(*store, store->server_secret().value(), open_id_tokens(),
                   options.sigv4
                       ? server::make_sigv4_authenticator(*store, std::nullopt, now_millis)
                       : server::Authenticator([](const server::HttpRequest&,

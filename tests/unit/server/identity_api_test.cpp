@@ -82,7 +82,7 @@ struct IdentityApiFixture {
     EpochMillis now = 1'700'000'000'000;
     std::unique_ptr<SyncStore> store;
     std::string identity;
-    OpenIdTokens tokens{"secret", "synclatch-server"};
+    OpenIdTokens tokens = OpenIdTokens::open(dir.path(), "synclatch-server").value();
     Metrics metrics;
     RateLimiter credentials;
     RateLimiter per_identity;
