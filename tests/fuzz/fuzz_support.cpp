@@ -327,13 +327,21 @@ void FuzzServer::close() {
     dir_.clear();
 }
 
-server::HttpResponse FuzzServer::handle(server::HttpRequest request) {
-    if (++requests_ % kRecycleEvery == 0) {
-        close();
-        open();
-    }
+void FuzzServer::begin_input() {
+    if (requests_ < kRecycleEvery) return;
+    requests_ = 0;
+    close();
+    open();
+}
+
+void FuzzServer::drop_long_poll(server::HttpRequest& request) {
     if (request.target().find("wait") != std::string_view::npos)
         request.target(without_wait(request.target()));
+}
+
+server::HttpResponse FuzzServer::handle(server::HttpRequest request) {
+    ++requests_;
+    drop_long_poll(request);
 
     boost::asio::io_context io;
     auto guard = boost::asio::make_work_guard(io);  // UpdateRecords resumes from the store's writer thread

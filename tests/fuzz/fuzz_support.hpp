@@ -113,8 +113,9 @@ inline constexpr std::string_view kAdminSecret = "fuzz-admin-secret";
 
 // The server's RequestHandler (auth none: every request acts as anyone), its store, a SigV4 authenticator
 // with kAdminAccessKey, and temporary credentials of kIdentity, in a directory of their own (under
-// /dev/shm when there is one: SQLite is faster on tmpfs). The store is replaced by a fresh one every
-// kRecycleEvery requests so that it stays small however long a run lasts.
+// /dev/shm when there is one: SQLite is faster on tmpfs). The store is replaced by a fresh one after
+// kRecycleEvery requests, at the start of an input, so that it stays small however long a run lasts.
+// Each target calls begin_input() first: an input that writes then reads back must find its write.
 // Thread-safety: one thread (libFuzzer runs inputs one at a time).
 class FuzzServer {
   public:
@@ -122,9 +123,13 @@ class FuzzServer {
 
     // The process's server, made on first use.
     static FuzzServer& get();
+    // Called at the start of each input: replaces the store when kRecycleEvery requests have been made.
+    void begin_input();
+    // What handle() does to a request before answering it, for a target that checks the request it sent:
+    // a stream read's `wait` parameters are dropped (a long-poll would hold one input for up to 20 s).
+    static void drop_long_poll(server::HttpRequest& request);
 
-    // Answers one request (RequestHandler::handle on a private io_context). A request that would
-    // long-poll a stream has its wait cut to 0 first.
+    // Answers one request (RequestHandler::handle on a private io_context), after drop_long_poll.
     server::HttpResponse handle(server::HttpRequest request);
     // SigV4 verification as synclatch-server does it with --auth sigv4 --admin-key (kAdminAccessKey).
     Result<server::Principal> authenticate(const server::HttpRequest& request);

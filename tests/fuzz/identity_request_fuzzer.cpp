@@ -100,6 +100,7 @@ void check_success(std::string_view operation, const json& request_body,
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    fuzz::FuzzServer::get().begin_input();
     const auto [amz_target, body] = fuzz::split_first_line(fuzz::as_text(data, size));
     if (amz_target.find('\r') != std::string_view::npos) return 0;  // it would end the header line
     const std::string text =

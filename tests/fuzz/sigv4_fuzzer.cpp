@@ -143,6 +143,7 @@ void check_signing(const server::HttpRequest& received, const server::RequestTar
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text = fuzz::as_text(data, size);
+    fuzz::FuzzServer::get().begin_input();
     check_authorization(text);
     auto request = fuzz::parse_request_as_server(fuzz::with_content_length(text));
     if (!request) return 0;

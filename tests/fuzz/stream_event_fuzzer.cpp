@@ -148,6 +148,7 @@ void check_thing_event(std::string_view value) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text = fuzz::as_text(data, size);
+    fuzz::FuzzServer::get().begin_input();
     check_posted(text);
     check_thing_event(text);
     return 0;

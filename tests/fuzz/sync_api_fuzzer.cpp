@@ -115,6 +115,9 @@ void check_answer(const server::HttpRequest& request, const server::RequestTarge
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     auto request = fuzz::parse_request_as_server(fuzz::with_content_length(fuzz::as_text(data, size)));
     if (!request) return 0;  // refused before the handler: http_framing_fuzzer's business
+    fuzz::FuzzServer::get().begin_input();
+    // The target as the handler gets it, so that the checks below judge what it answered.
+    fuzz::FuzzServer::drop_long_poll(*request);
     auto target = server::parse_target(request->target());
     if (target.ok()) fill_in_session_token(*request, *target);
 
