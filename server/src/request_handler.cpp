@@ -2,6 +2,7 @@
 #include "request_handler.hpp"
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "error_response.hpp"
 
@@ -22,6 +23,18 @@ std::string_view identity_operation(std::string_view amz_target) {
     return "Unknown";
 }
 
+// The discovery document (OpenID Connect Discovery 1.0 §3) of the tokens GetOpenIdToken issues.
+std::string openid_configuration(const std::string& issuer) {
+    const std::string base = issuer.ends_with('/') ? issuer.substr(0, issuer.size() - 1) : issuer;
+    return nlohmann::json{{"issuer", issuer},
+                          {"jwks_uri", base + "/.well-known/jwks.json"},
+                          {"response_types_supported", {"id_token"}},
+                          {"subject_types_supported", {"public"}},
+                          {"id_token_signing_alg_values_supported", {"RS256"}},
+                          {"claims_supported", {"iss", "sub", "aud", "amr", "iat", "exp"}}}
+        .dump();
+}
+
 }  // namespace
 
 RequestHandler::RequestHandler(SyncStore& store, std::string secret, OpenIdTokens open_id_tokens,
@@ -37,7 +50,8 @@ RequestHandler::RequestHandler(SyncStore& store, std::string secret, OpenIdToken
       streams_api_(store, clock),
       processors_api_(store, metrics, clock),
       metrics_(metrics),
-      healthz_(R"({"status":"ok","deploymentId":")" + store.deployment_id() + "\"}") {}
+      healthz_(R"({"status":"ok","deploymentId":")" + store.deployment_id() + "\"}"),
+      openid_configuration_(openid_configuration(open_id_tokens_.issuer())) {}
 
 boost::asio::awaitable<HttpResponse> RequestHandler::handle(const HttpRequest& request,
                                                             ClientInfo client) const {
@@ -77,6 +91,17 @@ boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest&
         HttpResponse response = json_response(metrics_.render(), version, keep_alive);
         response.set(http::field::content_type, "text/plain; version=0.0.4");
         co_return response;
+    }
+    // OpenID Connect discovery: an app's backend verifies our identity tokens with any JWT library.
+    if (target->segments.size() == 2 && target->segments[0] == ".well-known" && get) {
+        if (target->segments[1] == "jwks.json") {
+            operation = "Jwks";
+            co_return json_response(open_id_tokens_.jwks_json(), version, keep_alive);
+        }
+        if (target->segments[1] == "openid-configuration") {
+            operation = "OpenIdConfiguration";
+            co_return json_response(openid_configuration_, version, keep_alive);
+        }
     }
     if (target->segments.empty()) {
         const auto amz_target = request.find("X-Amz-Target");

@@ -4,11 +4,16 @@
 
 #include <sys/wait.h>
 
+#include <chrono>
+
+#include "json_web_keys.hpp"
+#include "login_token_verifier.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch::test;
+namespace server = synclatch::server;
 using json = nlohmann::json;
 
 namespace {
@@ -87,6 +92,26 @@ TEST_CASE_METHOD(SignedServer,
     const std::string token = answer.json().at("Token");
     CHECK(std::count(token.begin(), token.end(), '.') == 2);
     CHECK(token.starts_with("eyJ"));  // base64url of '{"'
+
+    // Signed RS256 with a key the server publishes, under the issuer its discovery document names.
+    const auto jwks = client.send("GET", "/.well-known/jwks.json");
+    REQUIRE(jwks.status == 200);
+    auto keys = server::JsonWebKeySet::parse(jwks.body);
+    REQUIRE(keys.ok());
+    const auto configuration = client.send("GET", "/.well-known/openid-configuration");
+    REQUIRE(configuration.status == 200);
+    const std::string issuer = configuration.json().at("issuer");
+    CHECK(configuration.json().at("jwks_uri") == issuer + "/.well-known/jwks.json");
+    server::LoginTokenVerifier verifier(
+        server::LoginProvider{"cognito-identity.amazonaws.com", issuer, {kTestPool}},
+        std::make_shared<const server::JsonWebKeySet>(std::move(keys).value()));
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    auto verified = verifier.verify(token, now);
+    INFO(verified.status().to_string());
+    REQUIRE(verified.ok());
+    CHECK(verified->subject == identity);
 
     auto unknown =
         client.identity("GetOpenIdToken", {{"IdentityId", "us-east-1:00000000-0000-4000-8000-000000000099"}});
