@@ -196,6 +196,37 @@ ParsedOptions parse_server_options(int argc, char** argv) {
            "else at least 2, so that the newest set always has half its hour left)")
         ->check((CLI::Range(0L, 0L) | CLI::Range(2L, 1'000'000L)).description("0 or 2..1000000"))
         ->capture_default_str();
+    std::string identity_pools_file;
+    app.add_option(
+           "--identity-pools", identity_pools_file,
+           "JSON file of sign-in settings per identity pool: {\"<pool id>\": {"
+           "\"AllowUnauthenticatedIdentities\": true, \"DeveloperProviderName\": \"login.example.app\", "
+           "\"OpenIdConnectProviders\": [{\"Name\": \"accounts.example.com\", \"Issuer\": "
+           "\"https://accounts.example.com\", \"Audiences\": [\"client-id\"], \"JwksUrl\": "
+           "\"https://accounts.example.com/.well-known/jwks.json\"}]}} (or \"JwksFile\": a path, "
+           "relative to this file). Name is the Logins key apps send; tokens must carry Issuer as iss and "
+           "one of Audiences as aud. Pools not named have the defaults: guests allowed, no providers")
+        ->check(CLI::ExistingFile);
+    std::vector<std::string> login_providers;
+    app.add_option(
+        "--login-provider", login_providers,
+        "an OpenID Connect provider of the default pool (repeatable): "
+        "NAME,ISSUER,AUDIENCE[+AUDIENCE...],JWKS. NAME is the Logins key, ISSUER the tokens' exact iss, "
+        "AUDIENCE their accepted aud (client ids), JWKS an http(s):// URL (fetched at start, on an "
+        "unknown kid at most once a minute, and hourly) or a file path (re-read on an unknown kid). "
+        "The first three fields cannot contain a comma; JWKS is the rest of the value. Other pools: "
+        "--identity-pools");
+    bool no_unauthenticated = false;
+    app.add_flag("--no-unauthenticated-identities", no_unauthenticated,
+                 "the default pool refuses guests: GetId without Logins is NotAuthorizedException");
+    std::string developer_provider;
+    app.add_option(
+        "--developer-provider", developer_provider,
+        "the default pool's developer provider name (DeveloperProviderName, e.g. login.example.app), "
+        "for developer-authenticated identities");
+    app.add_option("--jwks-ca-file", o.jwks_ca_file,
+                   "PEM file of the CAs trusted for https JWKS URLs (default: the system's CA store)")
+        ->check(CLI::ExistingFile);
     app.add_option("--log-level", o.log_level, "error, warn, info or debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
         ->capture_default_str();
@@ -243,6 +274,29 @@ ParsedOptions parse_server_options(int argc, char** argv) {
             std::fprintf(stderr, "--pool %s: %s\n", pool.c_str(), s.message().c_str());
             return {std::nullopt, 2};
         }
+    }
+    if (!identity_pools_file.empty()) {
+        auto pools = read_identity_pools_file(identity_pools_file);
+        if (!pools.ok()) {
+            std::fprintf(stderr, "--identity-pools %s\n", pools.status().message().c_str());
+            return {std::nullopt, 2};
+        }
+        o.identity_pools = std::move(pools).value();
+    }
+    if (!login_providers.empty() || no_unauthenticated || !developer_provider.empty()) {
+        if (o.identity_pools.contains(kDefaultPoolId)) {
+            std::fprintf(stderr,
+                         "--login-provider, --no-unauthenticated-identities and --developer-provider set the "
+                         "default pool %s, which --identity-pools sets too: give it in one place\n",
+                         kDefaultPoolId);
+            return {std::nullopt, 2};
+        }
+        auto settings = settings_from_command_line(login_providers, !no_unauthenticated, developer_provider);
+        if (!settings.ok()) {
+            std::fprintf(stderr, "%s\n", settings.status().message().c_str());
+            return {std::nullopt, 2};
+        }
+        o.identity_pools.emplace(kDefaultPoolId, std::move(settings).value());
     }
     for (const auto& peer : o.peers) {
         if (auto endpoint = sync::parse_endpoint(peer); !endpoint.ok()) {

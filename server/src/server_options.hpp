@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "http_server.hpp"
+#include "identity_pool_settings.hpp"
 #include "rate_limiter.hpp"
 #include "request_handler.hpp"
 #include "sync_store.hpp"
@@ -55,6 +56,11 @@ struct ServerOptions {
     // one-hour lifetime). 0: no limit; else at least 2, so that the newest set, made less than half an hour
     // ago, always has half its lifetime left.
     long new_credentials_per_hour_per_identity = 6;
+    // Sign-in settings per pool (identity_pool_settings.hpp): from --identity-pools FILE, and for the
+    // default pool from --login-provider, --no-unauthenticated-identities and --developer-provider. A pool
+    // not named here has the defaults: guests allowed, no providers.
+    IdentityPoolSettingsMap identity_pools;
+    std::string jwks_ca_file;  // https JWKS URLs: "" trusts the system's CA store
 };
 
 // The rate limits on new identities the options ask for.

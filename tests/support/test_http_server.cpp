@@ -147,6 +147,15 @@ TestHttpServer::TestHttpServer(Options options) : impl_(std::make_unique<Impl>()
         context.use_certificate_chain_file(SYNCLATCH_TEST_TLS_DIR "/cert.pem");
         context.use_private_key_file(SYNCLATCH_TEST_TLS_DIR "/key.pem", ssl::context::pem);
     }
+    if (options.port != 0) {
+        auto& acceptor = impl_->acceptor;
+        const tcp::endpoint at(asio::ip::make_address("127.0.0.1"), options.port);
+        acceptor.close();
+        acceptor.open(at.protocol());
+        acceptor.set_option(tcp::acceptor::reuse_address(true));
+        acceptor.bind(at);
+        acceptor.listen();
+    }
     asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
     impl_->thread = std::thread([impl = impl_.get()] { impl->io.run(); });
 }

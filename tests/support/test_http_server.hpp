@@ -37,6 +37,8 @@ class TestHttpServer {
   public:
     struct Options {
         bool tls = false;  // serve HTTPS with tests/support/tls/{cert,key}.pem
+        // 0: any free port. Else this one: a server that comes up where a client already looks for it.
+        std::uint16_t port = 0;
     };
     using Handler = std::function<TestHttpReply(const TestHttpRequest&)>;
 
