@@ -85,6 +85,7 @@ struct JwksSource::State {
     std::uint64_t loads = 0;                     // guarded by mutex
     std::uint64_t attempts = 0;                  // guarded by mutex
     bool failing = false;                        // guarded by mutex: the last attempt failed
+    bool loading = false;                        // guarded by mutex: refresh() is running
 
     void request_refresh() {
         {
@@ -113,6 +114,7 @@ struct JwksSource::State {
         {
             const std::lock_guard lock(mutex);
             const auto now = Clock::now();
+            loading = false;  // with loads, so a waiter for this load never still sees it under way
             if (keys.ok()) {
                 first_or_recovered = loads == 0 || failing;
                 ++loads;
@@ -161,6 +163,7 @@ struct JwksSource::State {
             wanted = false;
             last_attempt = now;
             ++attempts;
+            loading = true;
             lock.unlock();
             refresh();
             lock.lock();
@@ -258,6 +261,15 @@ void JwksSource::stop() {
 bool JwksSource::stopped() const {
     const std::lock_guard lock(state_->mutex);
     return state_->finished;
+}
+
+bool JwksSource::reloading() const {
+    const std::lock_guard lock(state_->mutex);
+    if (state_->stop) return false;
+    if (state_->loading) return true;
+    const auto now = Clock::now();
+    if (state_->scheduled && *state_->scheduled <= now) return true;
+    return state_->wanted && state_->last_attempt + state_->options.min_refresh_interval <= now;
 }
 
 const LoginProvider& JwksSource::provider() const {

@@ -77,6 +77,12 @@ class JwksSource {
     // The background thread has ended: destroying the source does not wait.
     bool stopped() const;
 
+    // A load is under way or starts without waiting for min_refresh_interval or the timer: the first
+    // fetch of a URL, or a refresh a token has just asked for. A caller refused for an unknown kid may
+    // wait (without holding a thread) until this turns false and verify again: the first sign-ins after
+    // a start or a rotation then pass instead of failing once.
+    bool reloading() const;
+
     const LoginProvider& provider() const;
     // The keys at hand; null until the first load.
     std::shared_ptr<const JsonWebKeySet> keys() const;

@@ -123,7 +123,9 @@ std::shared_ptr<const LoginProviders::Pool> LoginProviders::find(std::string_vie
 }
 
 Result<VerifiedLogins> LoginProviders::verify(std::string_view pool_id, const json& logins_member,
-                                              EpochMillis now) const {
+                                              EpochMillis now,
+                                              std::shared_ptr<const JwksSource>* reloading) const {
+    if (reloading != nullptr) reloading->reset();
     VerifiedLogins verified;
     if (logins_member.is_null()) return verified;
     if (!logins_member.is_object())
@@ -153,10 +155,10 @@ Result<VerifiedLogins> LoginProviders::verify(std::string_view pool_id, const js
             verified.proven_identity = std::move(identity->subject);
             continue;
         }
-        const JwksSource* source = nullptr;
+        std::shared_ptr<const JwksSource> source;
         if (pool != nullptr) {
             const auto found = pool->providers.find(name);
-            if (found != pool->providers.end()) source = found->second.get();
+            if (found != pool->providers.end()) source = found->second;
         }
         if (source == nullptr) {
             if (pool != nullptr && pool->settings.developer_provider_name == name) {
@@ -168,8 +170,13 @@ Result<VerifiedLogins> LoginProviders::verify(std::string_view pool_id, const js
             }
             return Status{Errc::unauthorized, clip(name) + " is not a login provider of this identity pool"};
         }
-        auto login = source->verify(token, now);
-        if (!login.ok()) return login.status();
+        LoginTokenRejection rejection = LoginTokenRejection::none;
+        auto login = source->verify(token, now, &rejection);
+        if (!login.ok()) {
+            if (reloading != nullptr && rejection == LoginTokenRejection::unknown_key && source->reloading())
+                *reloading = source;
+            return login.status();
+        }
         verified.logins.push_back(Login{std::move(login->provider), std::move(login->subject)});
     }
     return verified;

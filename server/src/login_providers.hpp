@@ -63,8 +63,12 @@ class LoginProviders {
     //   cognito-identity.amazonaws.com: a token this server issued for pool_id, whose sub is the proven
     //   identity (a token of another pool is refused).
     // A pool without settings has the defaults: no providers, guests allowed.
+    // reloading (optional): on a refusal because a token named a key not at hand while its provider's keys
+    // are being (re)loaded (JwksSource::reloading), that provider's source; the caller may wait for the
+    // load to end and verify again. Null otherwise.
     Result<VerifiedLogins> verify(std::string_view pool_id, const nlohmann::json& logins_member,
-                                  EpochMillis now) const;
+                                  EpochMillis now,
+                                  std::shared_ptr<const JwksSource>* reloading = nullptr) const;
 
     // Sets a pool's settings (CreateIdentityPool, UpdateIdentityPool). Providers whose settings did not
     // change keep their source and keys; new ones are opened as in open(): a new key file is read here, on

@@ -218,6 +218,36 @@ TEST_CASE("JWKS source: verify() does not wait for a fetch in flight", "[server]
     server.reset();               // the connection closes: the fetch fails now, and the source can end
 }
 
+TEST_CASE("JWKS source: reloading() says a load is under way or about to start, and only then",
+          "[server][jwks]") {
+    auto server = std::make_unique<test::TestHttpServer>();
+    server->set_silent(true);  // the first fetch hangs: a load under way
+    auto hanging = options(std::chrono::minutes(10));
+    hanging.fetch_timeout = std::chrono::minutes(10);
+    auto silent = open_url(server->port(), hanging);
+    REQUIRE(eventually([&] { return server->requests().size() == 1; }));
+    CHECK(silent->reloading());
+    server.reset();  // the fetch fails; the next try waits min_refresh_interval (10 minutes)
+    REQUIRE(eventually([&] { return !silent->reloading(); }));
+    CHECK(silent->loads() == 0);
+    CHECK_FALSE(silent->verify(token_of(key_a()), kNow).ok());
+    CHECK_FALSE(silent->reloading());  // a token asked, but the next try is not due for minutes
+
+    test::TestHttpServer answering;
+    auto served = std::make_shared<Served>();
+    served->set(test::jwks_of({&key_a()}));
+    serve(answering, served);
+    auto source = open_url(answering.port());
+    REQUIRE(source->wait_for_loads(1, kWait));
+    CHECK_FALSE(source->reloading());
+    served->set(test::jwks_of({&key_a(), &key_b()}));
+    std::this_thread::sleep_for(kInterval);  // past min_refresh_interval since the first load
+    CHECK(rejection_of(*source, token_of(key_b())) == LoginTokenRejection::unknown_key);
+    // key-b's token asked for a load that may start now: reloading() is true until it has ended.
+    REQUIRE(eventually([&] { return !source->reloading(); }));
+    CHECK(rejection_of(*source, token_of(key_b())) == LoginTokenRejection::none);
+}
+
 TEST_CASE("JWKS source: a provider down at start: its tokens are refused, then pass once it is up",
           "[server][jwks]") {
     std::uint16_t port = 0;
