@@ -2,13 +2,23 @@
 // HTTP 400 (500 for internal ones), as the awsJson1.1 protocol has them.
 #include "identity_api.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "error_response.hpp"
+
+// GCC 12 sees Asio's coroutine frame allocated with aligned_alloc and freed by the frame's operator delete
+// once enough is inlined into handle(), and calls them mismatched: a false positive (GCC bug 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
@@ -154,13 +164,97 @@ HttpResponse IdentityApi::throttled(std::string_view operation, std::string_view
 
 IdentityApi::IdentityApi(SyncStore& store, std::function<EpochMillis()> clock,
                          EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens,
-                         Metrics& metrics, IdentityLimits limits)
+                         Metrics& metrics, IdentityLimits limits, const LoginProviders* providers)
     : store_(store),
       clock_(std::move(clock)),
       credential_lifetime_ms_(credential_lifetime_ms),
       open_id_tokens_(open_id_tokens),
       metrics_(metrics),
-      limits_(limits) {}
+      limits_(limits),
+      providers_(providers),
+      identities_(store) {}
+
+boost::asio::awaitable<Result<VerifiedLogins>> IdentityApi::verified_logins(const json& body,
+                                                                            std::string_view pool_id) const {
+    const auto logins = body.find("Logins");
+    if (logins == body.end() || (logins->is_object() && logins->empty())) co_return VerifiedLogins{};
+    if (providers_ == nullptr)
+        co_return Status{Errc::unauthorized, "this identity pool has no login providers"};
+    std::shared_ptr<const JwksSource> reloading;
+    auto verified = providers_->verify(pool_id, *logins, clock_(), &reloading);
+    if (verified.ok() || reloading == nullptr) co_return verified;
+    // A token named a key its provider is loading right now (the first load after a start, or a rotation
+    // just seen): wait for the load, polling without holding the thread, and judge the tokens once more.
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+    const auto deadline = std::chrono::steady_clock::now() + kMaxWaitForKeys;
+    while (reloading->reloading() && std::chrono::steady_clock::now() < deadline) {
+        timer.expires_after(std::chrono::milliseconds(20));
+        co_await timer.async_wait(boost::asio::use_awaitable);
+    }
+    co_return providers_->verify(pool_id, *logins, clock_());
+}
+
+boost::asio::awaitable<Result<std::string>> IdentityApi::act_as(const json& body) const {
+    auto identity = id_member(body, "IdentityId", core::validate_identity_id);
+    if (!identity.ok()) co_return identity.status();
+    auto pool = store_.pool_of(*identity);
+    if (!pool.ok()) co_return pool.status();
+    auto logins = co_await verified_logins(body, *pool);
+    if (!logins.ok()) co_return logins.status();
+    if (logins->proven_identity && *logins->proven_identity != *identity)
+        co_return Status{Errc::unauthorized, "the cognito-identity.amazonaws.com token is another identity's"};
+    const bool proven = logins->proven_identity.has_value();
+    if (logins->logins.empty() && !proven && !allow_unauthenticated(*pool)) {
+        co_return Status{Errc::unauthorized, "Unauthenticated access is not supported for this identity pool."};
+    }
+    auto signed_in = identities_.authorize(*identity, logins->logins, proven, clock_());
+    if (!signed_in.ok()) co_return signed_in.status();
+    co_return std::move(signed_in->identity_id);
+}
+
+bool IdentityApi::allow_unauthenticated(std::string_view pool_id) const {
+    return providers_ == nullptr || providers_->allow_unauthenticated(pool_id);
+}
+
+boost::asio::awaitable<HttpResponse> IdentityApi::get_id(const json& body, ClientInfo client,
+                                                         const HttpRequest& request) const {
+    auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
+    if (!pool.ok()) co_return identity_error(pool.status(), request);
+    auto logins = co_await verified_logins(body, *pool);
+    if (!logins.ok()) co_return identity_error(logins.status(), request);
+    const EpochMillis now = clock_();
+
+    if (logins->logins.empty() && logins->proven_identity) {
+        // Only a token this server issued: the identity it names, if it is of this pool.
+        auto of = store_.pool_of(*logins->proven_identity);
+        if (!of.ok() || *of != *pool)
+            co_return identity_error(Status{Errc::unauthorized, "the token is for another identity pool"},
+                                     request);
+        co_return identity_json({{"IdentityId", *logins->proven_identity}}, request);
+    }
+    if (!logins->logins.empty()) {
+        auto known = identities_.find_for_logins(*pool, logins->logins);
+        if (!known.ok()) co_return identity_error(known.status(), request);
+        if (*known) co_return identity_json({{"IdentityId", **known}}, request);
+    } else if (!allow_unauthenticated(*pool)) {
+        co_return identity_error(
+            Status{Errc::unauthorized, "Unauthenticated access is not supported for this identity pool."},
+            request);
+    }
+    // What follows may make an identity, which anyone may ask for: the limits on new identities.
+    if (limits_.new_identities != nullptr) {
+        const auto decision = limits_.new_identities->acquire(rate_limit_key(client.address));
+        if (!decision.allowed()) co_return throttled("GetId", "new identities", decision, request);
+    }
+    if (logins->logins.empty()) {
+        auto identity = co_await create_identity(store_, std::move(pool).value(), now);
+        if (!identity.ok()) co_return identity_error(identity.status(), request);
+        co_return identity_json({{"IdentityId", *identity}}, request);
+    }
+    auto signed_in = identities_.identity_for_logins(*pool, logins->logins, now);
+    if (!signed_in.ok()) co_return identity_error(signed_in.status(), request);
+    co_return identity_json({{"IdentityId", signed_in->identity_id}}, request);
+}
 
 boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& request,
                                                          std::string_view target_header,
@@ -174,31 +268,24 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
     auto body = sync::parse_json_body(request.body());
     if (!body.ok()) co_return identity_error(body.status(), request);
 
-    if (operation == "GetId") {
-        // Logins (authenticated identities) are not supported yet: every GetId makes an unauthenticated
-        // identity, so every valid one counts against the limits on new identities. (A GetId that answers
-        // an identity already linked to a login will not count: it creates nothing.)
-        auto pool = id_member(*body, "IdentityPoolId", core::validate_identity_pool_id);
-        if (!pool.ok()) co_return identity_error(pool.status(), request);
-        if (limits_.new_identities != nullptr) {
-            const auto decision = limits_.new_identities->acquire(rate_limit_key(client.address));
-            if (!decision.allowed()) co_return throttled("GetId", "new identities", decision, request);
-        }
-        auto identity = co_await create_identity(store_, std::move(pool).value(), clock_());
-        if (!identity.ok()) co_return identity_error(identity.status(), request);
-        co_return identity_json({{"IdentityId", *identity}}, request);
-    }
+    if (operation == "GetId") co_return co_await get_id(*body, client, request);
     if (operation == "GetCredentialsForIdentity") {
-        auto identity = id_member(*body, "IdentityId", core::validate_identity_id);
+        auto identity = co_await act_as(*body);
         if (!identity.ok()) co_return identity_error(identity.status(), request);
         co_return co_await get_credentials(std::move(identity).value(), client, request);
     }
     if (operation == "GetOpenIdToken") {
-        auto identity = id_member(*body, "IdentityId", core::validate_identity_id);
+        auto identity = co_await act_as(*body);
         if (!identity.ok()) co_return identity_error(identity.status(), request);
         auto pool = store_.pool_of(*identity);
         if (!pool.ok()) co_return identity_error(pool.status(), request);
-        auto token = open_id_tokens_.issue(*pool, *identity, clock_());
+        auto logins = identities_.logins(*identity);
+        if (!logins.ok()) co_return identity_error(logins.status(), request);
+        // amr as Cognito's: how the identity was authenticated, and by which providers.
+        std::vector<std::string> amr{logins->empty() ? "unauthenticated" : "authenticated"};
+        for (const auto& login : *logins)
+            if (std::find(amr.begin(), amr.end(), login.provider) == amr.end()) amr.push_back(login.provider);
+        auto token = open_id_tokens_.issue(*pool, *identity, clock_(), amr);
         if (!token.ok()) co_return identity_error(token.status(), request);
         co_return identity_json({{"IdentityId", *identity}, {"Token", *token}}, request);
     }

@@ -1,14 +1,18 @@
 // The Cognito Identity calls clients need to get an identity, credentials and an OpenID token
 // (PROTOCOL.md §5): POST / with X-Amz-Target AWSCognitoIdentityService.GetId, .GetCredentialsForIdentity or
-// .GetOpenIdToken (unsigned, as the SDKs send them).
+// .GetOpenIdToken (unsigned, as the SDKs send them), for guests and for signed-in users (Logins verified
+// by the pool's login providers; docs/identity.md).
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 
 #include "http_types.hpp"
+#include "identity_store.hpp"
+#include "login_providers.hpp"
 #include "metrics.hpp"
 #include "open_id_tokens.hpp"
 #include "rate_limiter.hpp"
@@ -28,8 +32,11 @@ struct IdentityLimits {
 // Thread-safety: handle() may run on several threads at once (the store and the limiter are thread-safe).
 class IdentityApi {
   public:
+    // providers: the pools' login providers (nullptr: none, so every Logins is refused); it must outlive
+    // the IdentityApi.
     IdentityApi(SyncStore& store, std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
-                const OpenIdTokens& open_id_tokens, Metrics& metrics, IdentityLimits limits);
+                const OpenIdTokens& open_id_tokens, Metrics& metrics, IdentityLimits limits,
+                const LoginProviders* providers = nullptr);
 
     // Handles a request whose X-Amz-Target names an AWSCognitoIdentityService operation. GetId and
     // GetCredentialsForIdentity suspend (without holding the thread) until what they store is durable; they
@@ -42,6 +49,19 @@ class IdentityApi {
                                                 ClientInfo client) const;
 
   private:
+    // GetId: a guest's new identity, or a signed-in user's.
+    boost::asio::awaitable<HttpResponse> get_id(const nlohmann::json& body, ClientInfo client,
+                                                const HttpRequest& request) const;
+    // The request's Logins, verified for the pool (none without a Logins member). A token whose key its
+    // provider is loading waits for the load, at most kMaxWaitForKeys.
+    static constexpr std::chrono::seconds kMaxWaitForKeys{10};
+    boost::asio::awaitable<Result<VerifiedLogins>> verified_logins(const nlohmann::json& body,
+                                                                   std::string_view pool_id) const;
+    // GetCredentialsForIdentity and GetOpenIdToken: may the caller act as the body's IdentityId with its
+    // Logins? The identity to act as (the survivor when a guest was merged), or the error to answer.
+    boost::asio::awaitable<Result<std::string>> act_as(const nlohmann::json& body) const;
+    // The pool takes guests (AllowUnauthenticatedIdentities; every pool when there are no providers).
+    bool allow_unauthenticated(std::string_view pool_id) const;
     // GetCredentialsForIdentity of a well-formed identity id.
     boost::asio::awaitable<HttpResponse> get_credentials(std::string identity, ClientInfo client,
                                                          const HttpRequest& request) const;
@@ -63,6 +83,8 @@ class IdentityApi {
     const OpenIdTokens& open_id_tokens_;
     Metrics& metrics_;
     IdentityLimits limits_;
+    const LoginProviders* providers_;
+    mutable IdentityStore identities_;  // a handle on store_'s database; thread-safe
 };
 
 }  // namespace synclatch::server

@@ -53,10 +53,9 @@ Result<std::vector<MovedDataset>> IdentityStore::merge(std::string_view survivor
     return moved;
 }
 
-Result<SignIn> IdentityStore::identity_for_logins(std::string_view pool_id, const std::vector<Login>& logins,
-                                                  EpochMillis now) {
-    // Already linked, all of them, to one identity: nothing to write.
-    auto known = impl_.read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
+Result<std::optional<std::string>> IdentityStore::find_for_logins(std::string_view pool_id,
+                                                                  const std::vector<Login>& logins) const {
+    return impl_.read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
         std::optional<std::string> identity;
         for (const auto& login : logins) {
             auto owner = owner_of(db, pool_id, login);
@@ -65,6 +64,11 @@ Result<SignIn> IdentityStore::identity_for_logins(std::string_view pool_id, cons
         }
         return identity;
     });
+}
+
+Result<SignIn> IdentityStore::identity_for_logins(std::string_view pool_id, const std::vector<Login>& logins,
+                                                  EpochMillis now) {
+    auto known = find_for_logins(pool_id, logins);
     if (!known.ok()) return known.status();
     if (*known) return SignIn{std::move(**known), false, std::nullopt, {}};
     return write_merging<SignIn>(

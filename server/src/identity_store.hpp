@@ -24,6 +24,9 @@ class IdentityStore {
     Result<std::vector<MovedDataset>> merge(std::string_view survivor, std::string_view merged,
                                             EpochMillis now);
 
+    // The one identity all these logins are linked to, if they are all linked to one (a read).
+    Result<std::optional<std::string>> find_for_logins(std::string_view pool_id,
+                                                       const std::vector<Login>& logins) const;
     // GetId with verified logins (identity_for_logins in identity_logins.hpp), in one transaction.
     Result<SignIn> identity_for_logins(std::string_view pool_id, const std::vector<Login>& logins,
                                        EpochMillis now);

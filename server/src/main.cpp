@@ -16,6 +16,7 @@
 #include "io_pool.hpp"
 #include "listener_processor.hpp"
 #include "log.hpp"
+#include "login_providers.hpp"
 #include "metrics.hpp"
 #include "open_file_limit.hpp"
 #include "processor_runner.hpp"
@@ -73,6 +74,11 @@ int main(int argc, char** argv) {
     auto open_id_tokens = OpenIdTokens::open(options.data_dir, "synclatch-server");
     if (!open_id_tokens.ok())
         return fail("cannot read or make the OpenID signing key", open_id_tokens.status());
+    JwksSourceOptions jwks_options;
+    jwks_options.ca_file = options.jwks_ca_file;
+    jwks_options.min_refresh_interval = std::chrono::seconds(options.jwks_min_refresh_seconds);
+    auto login_providers = LoginProviders::open(options.identity_pools, *open_id_tokens, jwks_options);
+    if (!login_providers.ok()) return fail("cannot set up the login providers", login_providers.status());
 
     Authenticator authenticate;
     if (options.auth == AuthMode::none) {
@@ -97,10 +103,11 @@ int main(int argc, char** argv) {
     RateLimiter new_identities(new_identity_limits(options));
     RateLimiter credentials(credentials_limits(options));
     RateLimiter new_credentials_per_identity(new_credentials_per_identity_limits(options));
-    RequestHandler handler(**store, std::move(secret).value(), std::move(open_id_tokens).value(),
+    RequestHandler handler(**store, std::move(secret).value(), *open_id_tokens,
                            std::move(authenticate), system_now, options.credential_lifetime_seconds * 1000,
                            metrics, &push_hub, *bulk_publisher, sync_triggers,
-                           IdentityLimits{&new_identities, &credentials, &new_credentials_per_identity});
+                           IdentityLimits{&new_identities, &credentials, &new_credentials_per_identity},
+                           login_providers->get());
 
     HttpServerOptions http_options = options.http;
     if (const std::size_t files = raise_open_file_limit(); files > 0) {

@@ -37,15 +37,15 @@ std::string openid_configuration(const std::string& issuer) {
 
 }  // namespace
 
-RequestHandler::RequestHandler(SyncStore& store, std::string secret, OpenIdTokens open_id_tokens,
+RequestHandler::RequestHandler(SyncStore& store, std::string secret, const OpenIdTokens& open_id_tokens,
                                Authenticator authenticate, std::function<EpochMillis()> clock,
                                EpochMillis credential_lifetime_ms, Metrics& metrics, PushHub* push,
                                BulkPublisher& bulk_publisher, const SyncTriggers& triggers,
-                               IdentityLimits limits)
-    : open_id_tokens_(std::move(open_id_tokens)),
+                               IdentityLimits limits, const LoginProviders* login_providers)
+    : open_id_tokens_(open_id_tokens),
       tokens_(std::move(secret), 60 * 60 * 1000),
       authenticate_(std::move(authenticate)),
-      identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, limits),
+      identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, limits, login_providers),
       sync_api_(store, tokens_, clock, push, bulk_publisher, triggers),
       streams_api_(store, clock),
       processors_api_(store, metrics, clock),

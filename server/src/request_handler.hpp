@@ -33,11 +33,14 @@ using Authenticator = std::function<Result<Principal>(const HttpRequest&, const 
 class RequestHandler {
   public:
     // open_id_tokens: GetOpenIdToken's signer (OpenIdTokens::open on the data directory). limits: the rate
-    // limits on anonymous Cognito Identity calls (none by default).
-    RequestHandler(SyncStore& store, std::string secret, OpenIdTokens open_id_tokens,
+    // limits on anonymous Cognito Identity calls (none by default). login_providers: the pools' sign-in
+    // providers (nullptr: none, every Logins is refused). open_id_tokens and login_providers must outlive
+    // the handler.
+    RequestHandler(SyncStore& store, std::string secret, const OpenIdTokens& open_id_tokens,
                    Authenticator authenticate, std::function<EpochMillis()> clock,
                    EpochMillis credential_lifetime_ms, Metrics& metrics, PushHub* push,
-                   BulkPublisher& bulk_publisher, const SyncTriggers& triggers, IdentityLimits limits = {});
+                   BulkPublisher& bulk_publisher, const SyncTriggers& triggers, IdentityLimits limits = {},
+                   const LoginProviders* login_providers = nullptr);
 
     // request must outlive the coroutine; client is who sent it (rate limits are per client address).
     boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request, ClientInfo client = {}) const;
@@ -47,7 +50,7 @@ class RequestHandler {
     boost::asio::awaitable<HttpResponse> dispatch(const HttpRequest& request, const ClientInfo& client,
                                                   std::string_view& operation) const;
 
-    OpenIdTokens open_id_tokens_;  // declared before identity_api_, which refers to it
+    const OpenIdTokens& open_id_tokens_;
     SessionTokens tokens_;
     Authenticator authenticate_;
     IdentityApi identity_api_;

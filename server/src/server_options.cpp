@@ -227,6 +227,11 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     app.add_option("--jwks-ca-file", o.jwks_ca_file,
                    "PEM file of the CAs trusted for https JWKS URLs (default: the system's CA store)")
         ->check(CLI::ExistingFile);
+    app.add_option("--jwks-min-refresh-seconds", o.jwks_min_refresh_seconds,
+                   "a login provider's keys are reloaded at most this often when a token names a key "
+                   "not at hand (a rotation), and a failed load is retried this often")
+        ->check(CLI::Range(1L, 86'400L))
+        ->capture_default_str();
     app.add_option("--log-level", o.log_level, "error, warn, info or debug")
         ->check(CLI::IsMember({"error", "warn", "info", "debug"}))
         ->capture_default_str();

@@ -61,6 +61,7 @@ struct ServerOptions {
     // not named here has the defaults: guests allowed, no providers.
     IdentityPoolSettingsMap identity_pools;
     std::string jwks_ca_file;  // https JWKS URLs: "" trusts the system's CA store
+    long jwks_min_refresh_seconds = 60;  // JwksSourceOptions::min_refresh_interval
 };
 
 // The rate limits on new identities the options ask for.

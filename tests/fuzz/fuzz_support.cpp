@@ -306,13 +306,13 @@ void FuzzServer::open() {
     parts_->triggers.register_hook("fuzz", [](const nlohmann::json& event) { return event; });
     parts_->bulk_publisher = std::make_unique<server::BulkPublisher>(s, fixed_clock);
     // One signing key for the whole run: a key generation per recycled server would be wasted time.
-    static const server::SigningKey signing_key = [&check] {
+    static const server::OpenIdTokens open_id_tokens = [&check] {
         auto made = server::generate_signing_key();
         check(made.status(), "making the OpenID signing key");
-        return std::move(made).value();
+        return server::OpenIdTokens(std::move(made).value(), std::nullopt, "synclatch-server");
     }();
     parts_->handler = std::make_unique<server::RequestHandler>(
-        s, *secret, server::OpenIdTokens(signing_key, std::nullopt, "synclatch-server"),
+        s, *secret, open_id_tokens,
         server::Authenticator([](const server::HttpRequest&, const server::RequestTarget&)
                                   -> Result<server::Principal> { return server::Principal{}; }),
         fixed_clock, 3600 * 1000, parts_->metrics, nullptr, *parts_->bulk_publisher, parts_->triggers);

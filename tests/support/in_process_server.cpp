@@ -33,13 +33,13 @@ server::EpochMillis now_millis() {
 // One signing key for every in-process server of the process: an RSA key generation per server (a third
 // of a second) would add a minute to the 200-seed convergence test. OpenIdTokens::open (a key file per data
 // directory) has its own tests.
-server::OpenIdTokens open_id_tokens() {
-    static const server::SigningKey key = [] {
+const server::OpenIdTokens& open_id_tokens() {
+    static const server::OpenIdTokens tokens = [] {
         auto made = server::generate_signing_key();
         if (!made.ok()) throw std::runtime_error("in-process server: " + made.status().to_string());
-        return std::move(made).value();
+        return server::OpenIdTokens(std::move(made).value(), std::nullopt, "synclatch-server");
     }();
-    return server::OpenIdTokens(key, std::nullopt, "synclatch-server");
+    return tokens;
 }
 
 std::unique_ptr<server::SyncStore> open_store(const std::string& dir, const InProcessServerOptions& options) {
