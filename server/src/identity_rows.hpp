@@ -24,6 +24,8 @@ Status insert_identity(core::sqlite::Database& db, std::string_view pool_id, std
 struct IdentityRow {
     std::string pool_id;
     bool merged = false;  // merged into another identity: gone for good
+    EpochMillis created = 0;
+    EpochMillis last_modified = 0;  // a login linked, a guest merged in
 };
 std::optional<IdentityRow> load_identity(core::sqlite::Database& db, std::string_view identity_id);
 

@@ -106,6 +106,16 @@ Result<std::vector<Login>> IdentityStore::logins(std::string_view identity_id) c
         [&](sqlite::Database& db) -> Result<std::vector<Login>> { return logins_of(db, identity_id); });
 }
 
+Result<IdentityStore::Description> IdentityStore::describe(std::string_view identity_id) const {
+    return impl_.read([&](sqlite::Database& db) -> Result<Description> {
+        const auto identity = load_identity(db, identity_id);
+        if (!identity || identity->merged)
+            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        return Description{identity->pool_id, logins_of(db, identity_id), identity->created,
+                           identity->last_modified};
+    });
+}
+
 void IdentityStore::forget_merged(const std::string& merged) {
     impl_.pool_of_identity.erase_if(
         [&](const std::string& identity, const auto&) { return identity == merged; });

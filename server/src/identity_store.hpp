@@ -38,6 +38,15 @@ class IdentityStore {
     // The identity's logins (none: a guest).
     Result<std::vector<Login>> logins(std::string_view identity_id) const;
 
+    // DescribeIdentity: not_found for an identity that does not exist or was merged.
+    struct Description {
+        std::string pool_id;
+        std::vector<Login> logins;
+        EpochMillis created = 0;
+        EpochMillis last_modified = 0;
+    };
+    Result<Description> describe(std::string_view identity_id) const;
+
   private:
     // Runs fn(db) -> Result<T> in one transaction on the store's writer; a merge it made (merged_of(value))
     // is remembered before any later write runs. Defined in the .cpp, its only user.

@@ -20,7 +20,7 @@ std::string_view identity_operation(std::string_view amz_target) {
     for (std::string_view known : {"GetId", "GetCredentialsForIdentity", "GetOpenIdToken"}) {
         if (amz_target == known) return known;
     }
-    return "Unknown";
+    return DeveloperIdentityApi::owns(amz_target) ? amz_target : "Unknown";
 }
 
 // The discovery document (OpenID Connect Discovery 1.0 §3) of the tokens GetOpenIdToken issues.
@@ -46,6 +46,7 @@ RequestHandler::RequestHandler(SyncStore& store, std::string secret, const OpenI
       tokens_(std::move(secret), 60 * 60 * 1000),
       authenticate_(std::move(authenticate)),
       identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, limits, login_providers),
+      developer_identity_api_(store, clock, open_id_tokens_, login_providers),
       sync_api_(store, tokens_, clock, push, bulk_publisher, triggers),
       streams_api_(store, clock),
       processors_api_(store, metrics, clock),
@@ -110,6 +111,11 @@ boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest&
                                      version, keep_alive);
         }
         operation = identity_operation(amz_target->value());
+        constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
+        if (amz_target->value().starts_with(kPrefix) &&
+            DeveloperIdentityApi::owns(amz_target->value().substr(kPrefix.size()))) {
+            co_return co_await developer_identity_api_.handle(request, operation, authenticate_(request, *target));
+        }
         co_return co_await identity_api_.handle(request, amz_target->value(), client);
     }
     const bool streams = StreamsApi::owns(*target);

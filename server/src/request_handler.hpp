@@ -1,5 +1,6 @@
 // RequestHandler: the server's one entry point per HTTP request. It parses the target, serves /healthz,
-// sends Cognito Identity calls (POST / with X-Amz-Target) to IdentityApi, authenticates everything else
+// sends Cognito Identity calls (POST / with X-Amz-Target) to IdentityApi (the developer's, authenticated,
+// to DeveloperIdentityApi), authenticates everything else
 // and hands it to StreamsApi (/streams/...) or SyncApi. Whatever happens inside, it answers with a typed
 // error, never an exception. It is a coroutine so that long-polls wait without holding a thread.
 #pragma once
@@ -10,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "developer_identity_api.hpp"
 #include "http_types.hpp"
 #include "identity_api.hpp"
 #include "metrics.hpp"
@@ -54,6 +56,7 @@ class RequestHandler {
     SessionTokens tokens_;
     Authenticator authenticate_;
     IdentityApi identity_api_;
+    DeveloperIdentityApi developer_identity_api_;
     SyncApi sync_api_;
     StreamsApi streams_api_;
     ProcessorsApi processors_api_;

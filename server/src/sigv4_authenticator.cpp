@@ -71,8 +71,10 @@ Authenticator make_sigv4_authenticator(SyncStore& store, std::optional<AdminKey>
         if (header == request.end()) return refuse("Missing Authentication Token: sign requests with SigV4");
         auto auth = sigv4::parse_authorization(header->value());
         if (!auth.ok()) return auth.status();
-        if (auth->scope.service != "cognito-sync")
-            return refuse("the credential scope must name service cognito-sync");
+        // POST / is Cognito Identity (the developer's calls); every other path is Cognito Sync.
+        const std::string_view service = target.segments.empty() ? "cognito-identity" : "cognito-sync";
+        if (auth->scope.service != service)
+            return refuse("the credential scope must name service " + std::string(service));
 
         const auto wire = wire_request(request, target);
         const std::string amz_date(sigv4::header_value(wire, "x-amz-date"));

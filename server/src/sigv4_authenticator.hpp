@@ -1,6 +1,7 @@
-// The --auth sigv4 Authenticator: verifies AWS Signature Version 4 (service cognito-sync) against the
-// temporary credentials GetCredentialsForIdentity issued (a principal bound to that one identity) or the
-// developer's admin key (a principal that may act on any identity and on pools).
+// The --auth sigv4 Authenticator: verifies AWS Signature Version 4 (service cognito-sync, or
+// cognito-identity for POST /: the developer's Cognito Identity calls) against the temporary credentials
+// GetCredentialsForIdentity issued (a principal bound to that one identity) or the developer's admin key
+// (a principal that may act on any identity and on pools).
 #pragma once
 
 #include <functional>

@@ -85,7 +85,9 @@ sigv4::Request client_request(const server::HttpRequest& received, const server:
         wire.headers.emplace_back(std::string(name), std::string(field.value()));
     }
     wire.body = received.body();
-    sigv4::sign(wire, credentials, "us-east-1", "cognito-sync", sigv4::amz_date(fuzz::kNow));
+    // As the SDKs sign: POST / is Cognito Identity, every other path Cognito Sync.
+    const char* service = target.segments.empty() ? "cognito-identity" : "cognito-sync";
+    sigv4::sign(wire, credentials, "us-east-1", service, sigv4::amz_date(fuzz::kNow));
     return wire;
 }
 

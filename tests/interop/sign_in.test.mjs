@@ -6,16 +6,23 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import AWS from "aws-sdk";
 import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aws-sdk/client-cognito-sync";
-import { CognitoIdentityClient, GetCredentialsForIdentityCommand } from "@aws-sdk/client-cognito-identity";
-import { fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
+import {
+  CognitoIdentityClient, GetCredentialsForIdentityCommand, GetOpenIdTokenForDeveloperIdentityCommand,
+  LookupDeveloperIdentityCommand, MergeDeveloperIdentitiesCommand, DescribeIdentityCommand,
+} from "@aws-sdk/client-cognito-identity";
+import { fromCognitoIdentity, fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
 import { OidcProvider } from "./oidc_provider.mjs";
 import { startServer, POOL_ID, REGION } from "./server.mjs";
+
+const DEVELOPER_PROVIDER = "login.example.app";
+const DEVELOPER_KEY = { accessKeyId: "AKIDDEVELOPERBACKEND", secretAccessKey: "backend-secret-backend-secret-0000000000" };
 
 let server;
 let provider;
 before(async () => {
   provider = new OidcProvider();
-  server = await startServer(provider.serverArgs());
+  server = await startServer([...provider.serverArgs(), "--developer-provider", DEVELOPER_PROVIDER,
+                              "--admin-key", `${DEVELOPER_KEY.accessKeyId}:${DEVELOPER_KEY.secretAccessKey}`]);
   AWS.config.update({ region: REGION, cognitosync: { endpoint: server.endpoint }, cognitoidentity: { endpoint: server.endpoint } });
 });
 after(async () => { await server.stop(); provider.remove(); });
@@ -116,4 +123,119 @@ test("v3: a guest with data signs in as a user with data: merged, and MergedData
   const merged = await v3Records(user, `game.${guestId}`);
   assert.equal(merged.Records.find((r) => r.Key === "level").Value, "3");
   assert.equal(listed.Records.find((r) => r.Key === "level").Value, "7");
+});
+
+// The app's backend: it holds the developer key, the devices never do.
+function backend() {
+  return new CognitoIdentityClient({ region: REGION, endpoint: server.endpoint, credentials: DEVELOPER_KEY });
+}
+
+async function developerDevice(token, identityId) {
+  const credentials = fromCognitoIdentity({
+    identityId, logins: { "cognito-identity.amazonaws.com": token }, clientConfig: { region: REGION, endpoint: server.endpoint },
+  });
+  const resolved = await credentials();
+  return { client: new CognitoSyncClient({ region: REGION, endpoint: server.endpoint, credentials }), identityId: resolved.identityId };
+}
+
+test("v3: developer-authenticated: the backend's OpenID token gives every device the user's identity", async () => {
+  const first = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "sam" }, TokenDuration: 600,
+  }));
+  const phone = await developerDevice(first.Token, first.IdentityId);
+  assert.equal(phone.identityId, first.IdentityId);
+  await v3Put(phone, "notes", "hello", "from the phone");
+
+  // Later, on another device: the backend asks again for the same user and gets the same identity.
+  const again = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "sam" },
+  }));
+  assert.equal(again.IdentityId, first.IdentityId);
+  const laptop = await developerDevice(again.Token, again.IdentityId);
+  const read = await v3Records(laptop, "notes");
+  assert.equal(read.Records.find((r) => r.Key === "hello").Value, "from the phone");
+
+  const looked = await backend().send(new LookupDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, DeveloperUserIdentifier: "sam" }));
+  assert.equal(looked.IdentityId, first.IdentityId);
+  assert.deepEqual(looked.DeveloperUserIdentifierList, ["sam"]);
+  const described = await backend().send(new DescribeIdentityCommand({ IdentityId: first.IdentityId }));
+  assert.deepEqual(described.Logins, [DEVELOPER_PROVIDER]);
+  assert.ok(described.CreationDate instanceof Date);
+
+  // Another identity's token does not open sam's identity, and devices cannot call the backend's API.
+  const other = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "someone-else" },
+  }));
+  await assert.rejects(developerDevice(other.Token, first.IdentityId), (e) => e.name === "NotAuthorizedException");
+  const device = new CognitoIdentityClient({ region: REGION, endpoint: server.endpoint, credentials: fromCognitoIdentity({
+    identityId: first.IdentityId, logins: { "cognito-identity.amazonaws.com": again.Token }, clientConfig: { region: REGION, endpoint: server.endpoint },
+  }) });
+  await assert.rejects(device.send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "mallory" },
+  })), (e) => e.name === "NotAuthorizedException");
+});
+
+test("v3: MergeDeveloperIdentities moves one user's data under the other's identity", async () => {
+  const source = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "old-account" },
+  }));
+  const oldDevice = await developerDevice(source.Token, source.IdentityId);
+  await v3Put(oldDevice, "game", "level", "12");
+  const destination = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "new-account" },
+  }));
+  const merged = await backend().send(new MergeDeveloperIdentitiesCommand({
+    IdentityPoolId: POOL_ID, DeveloperProviderName: DEVELOPER_PROVIDER,
+    SourceUserIdentifier: "old-account", DestinationUserIdentifier: "new-account",
+  }));
+  assert.equal(merged.IdentityId, destination.IdentityId);
+  // Both users now sign in to the destination, which holds the old account's data as a merged dataset.
+  const looked = await backend().send(new LookupDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, IdentityId: destination.IdentityId }));
+  assert.deepEqual(looked.DeveloperUserIdentifierList, ["new-account", "old-account"]);
+  const token = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "old-account" },
+  }));
+  assert.equal(token.IdentityId, destination.IdentityId);
+  const device = await developerDevice(token.Token, token.IdentityId);
+  const mergedName = `game.${source.IdentityId}`;
+  const records = await v3Records(device, mergedName);
+  assert.equal(records.Records.find((r) => r.Key === "level").Value, "12");
+  await assert.rejects(backend().send(new DescribeIdentityCommand({ IdentityId: source.IdentityId })),
+                       (e) => e.name === "ResourceNotFoundException");
+});
+
+test("v3: the backend's calls refuse bad input with typed errors and change nothing", async () => {
+  const send = (command) => backend().send(command);
+  const rejects = (command, name) => assert.rejects(send(command), (e) => e.name === name);
+  await rejects(new GetOpenIdTokenForDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, Logins: { "other.example.com": "x" } }),
+                "InvalidParameterException");
+  await rejects(new GetOpenIdTokenForDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "" } }),
+                "InvalidParameterException");
+  await rejects(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "tess" }, TokenDuration: 86401,
+  }), "InvalidParameterException");
+  await rejects(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "tess", [provider.name]: "not-a-token" },
+  }), "NotAuthorizedException");
+  // None of those made tess an identity.
+  await rejects(new LookupDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, DeveloperUserIdentifier: "tess" }),
+                "ResourceNotFoundException");
+
+  const tess = await send(new GetOpenIdTokenForDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "tess" } }));
+  const uma = await send(new GetOpenIdTokenForDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "uma" } }));
+  // tess is uma's? No: a conflict, and both stay as they were.
+  await rejects(new LookupDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, IdentityId: uma.IdentityId, DeveloperUserIdentifier: "tess" }),
+                "ResourceConflictException");
+  await rejects(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, IdentityId: uma.IdentityId, Logins: { [DEVELOPER_PROVIDER]: "tess" },
+  }), "ResourceConflictException");
+  const lookedTess = await send(new LookupDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, DeveloperUserIdentifier: "tess" }));
+  assert.equal(lookedTess.IdentityId, tess.IdentityId);
+  await rejects(new MergeDeveloperIdentitiesCommand({
+    IdentityPoolId: POOL_ID, DeveloperProviderName: "login.other.app", SourceUserIdentifier: "tess", DestinationUserIdentifier: "uma",
+  }), "InvalidParameterException");
+  await rejects(new MergeDeveloperIdentitiesCommand({
+    IdentityPoolId: POOL_ID, DeveloperProviderName: DEVELOPER_PROVIDER, SourceUserIdentifier: "nobody", DestinationUserIdentifier: "uma",
+  }), "ResourceNotFoundException");
+  await send(new DescribeIdentityCommand({ IdentityId: tess.IdentityId }));  // tess is still there
 });
