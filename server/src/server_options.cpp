@@ -205,15 +205,17 @@ ParsedOptions parse_server_options(int argc, char** argv) {
            "\"https://accounts.example.com\", \"Audiences\": [\"client-id\"], \"JwksUrl\": "
            "\"https://accounts.example.com/.well-known/jwks.json\"}]}} (or \"JwksFile\": a path, "
            "relative to this file). Name is the Logins key apps send; tokens must carry Issuer as iss and "
-           "one of Audiences as aud. Pools not named have the defaults: guests allowed, no providers")
+           "one of Audiences as aud. Pools not named have the defaults: guests allowed, no providers "
+           "(docs/identity.md)")
         ->check(CLI::ExistingFile);
     std::vector<std::string> login_providers;
     app.add_option(
         "--login-provider", login_providers,
         "an OpenID Connect provider of the default pool (repeatable): "
         "NAME,ISSUER,AUDIENCE[+AUDIENCE...],JWKS. NAME is the Logins key, ISSUER the tokens' exact iss, "
-        "AUDIENCE their accepted aud (client ids), JWKS an http(s):// URL (fetched at start, on an "
-        "unknown kid at most once a minute, and hourly) or a file path (re-read on an unknown kid). "
+        "AUDIENCE their accepted aud (client ids), JWKS an http(s):// URL (fetched at start, hourly, and "
+        "on an unknown kid at most every --jwks-min-refresh-seconds) or a file path (re-read on an unknown "
+        "kid). "
         "The first three fields cannot contain a comma; JWKS is the rest of the value. Other pools: "
         "--identity-pools");
     bool no_unauthenticated = false;
