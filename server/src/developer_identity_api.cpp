@@ -21,7 +21,16 @@ using json = nlohmann::json;
 namespace {
 
 constexpr std::string_view kOperations[] = {"GetOpenIdTokenForDeveloperIdentity", "LookupDeveloperIdentity",
-                                            "MergeDeveloperIdentities", "DescribeIdentity"};
+                                            "MergeDeveloperIdentities", "UnlinkDeveloperIdentity",
+                                            "DescribeIdentity", "ListIdentities"};
+
+// An identity's login providers, each once, as DescribeIdentity and ListIdentities name them.
+json provider_names(const std::vector<Login>& logins) {
+    json names = json::array();
+    for (const auto& login : logins)
+        if (std::find(names.begin(), names.end(), login.provider) == names.end()) names.push_back(login.provider);
+    return names;
+}
 
 Status invalid(std::string message) {
     return Status{Errc::invalid_argument, std::move(message)};
@@ -91,6 +100,8 @@ boost::asio::awaitable<HttpResponse> DeveloperIdentityApi::handle(const HttpRequ
     if (operation == "GetOpenIdTokenForDeveloperIdentity") answer = get_open_id_token(*body);
     else if (operation == "LookupDeveloperIdentity") answer = lookup(*body);
     else if (operation == "MergeDeveloperIdentities") answer = merge(*body);
+    else if (operation == "UnlinkDeveloperIdentity") answer = unlink(*body);
+    else if (operation == "ListIdentities") answer = list(*body);
     else answer = describe(*body);
     if (!answer.ok()) co_return identity_error(answer.status(), request);
     co_return identity_json(*answer, request);
@@ -239,14 +250,61 @@ Result<json> DeveloperIdentityApi::describe(const json& body) const {
     if (!identity.ok()) return identity.status();
     auto description = identities_.describe(*identity);
     if (!description.ok()) return description.status();
-    json providers = json::array();
-    for (const auto& login : description->logins)
-        if (std::find(providers.begin(), providers.end(), login.provider) == providers.end())
-            providers.push_back(login.provider);
     return json{{"IdentityId", *identity},
-                {"Logins", providers},
+                {"Logins", provider_names(description->logins)},
                 {"CreationDate", sync::epoch_seconds_json(description->created)},
                 {"LastModifiedDate", sync::epoch_seconds_json(description->last_modified)}};
+}
+
+Result<json> DeveloperIdentityApi::unlink(const json& body) const {
+    auto identity = id_member(body, "IdentityId", core::validate_identity_id);
+    if (!identity.ok()) return identity.status();
+    auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
+    if (!pool.ok()) return pool.status();
+    auto developer = developer_provider(*pool);
+    if (!developer.ok()) return developer.status();
+    const json* named = optional_member(body, "DeveloperProviderName");
+    if (named == nullptr || !named->is_string() || named->get_ref<const std::string&>() != *developer)
+        return invalid("DeveloperProviderName must be the pool's developer provider, " + *developer);
+    auto user = developer_user_id(body.value("DeveloperUserIdentifier", json()), "DeveloperUserIdentifier");
+    if (!user.ok()) return user.status();
+    auto of = store_.pool_of(*identity);
+    if (!of.ok()) return of.status();
+    if (*of != *pool) return invalid("IdentityId " + *identity + " is not of identity pool " + *pool);
+    auto unlinked = identities_.unlink(*identity, {Login{*developer, *user}}, clock_());
+    if (!unlinked.ok()) return unlinked.status();
+    return json::object();
+}
+
+Result<json> DeveloperIdentityApi::list(const json& body) const {
+    auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
+    if (!pool.ok()) return pool.status();
+    if (optional_member(body, "MaxResults") == nullptr) return invalid("MaxResults is required");
+    auto max_results = integer_member(body, "MaxResults", 1, kMaxResults, kMaxResults);
+    if (!max_results.ok()) return max_results.status();
+    std::string after;  // NextToken: the last identity id of the previous page
+    if (const json* next = optional_member(body, "NextToken")) {
+        if (!next->is_string() || !core::validate_identity_id(next->get_ref<const std::string&>()).ok())
+            return invalid("NextToken is not one this server gave");
+        after = next->get<std::string>();
+    }
+    const json* hide = optional_member(body, "HideDisabled");
+    if (hide != nullptr && !hide->is_boolean()) return invalid("HideDisabled must be a boolean");
+    const auto limit = static_cast<std::size_t>(*max_results);
+    auto page = identities_.list(*pool, after, limit + 1, hide != nullptr && hide->get<bool>());
+    if (!page.ok()) return page.status();
+    json answer = {{"IdentityPoolId", *pool}, {"Identities", json::array()}};
+    if (page->size() > limit) {
+        page->resize(limit);
+        answer["NextToken"] = page->back().identity_id;
+    }
+    for (const auto& identity : *page) {
+        answer["Identities"].push_back({{"IdentityId", identity.identity_id},
+                                        {"Logins", provider_names(identity.logins)},
+                                        {"CreationDate", sync::epoch_seconds_json(identity.created)},
+                                        {"LastModifiedDate", sync::epoch_seconds_json(identity.last_modified)}});
+    }
+    return answer;
 }
 
 }  // namespace synclatch::server

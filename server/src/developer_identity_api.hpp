@@ -1,6 +1,7 @@
 // The Cognito Identity calls only an app's backend makes, signed with the developer's credentials
 // (docs/identity.md, "Developer-authenticated identities"): GetOpenIdTokenForDeveloperIdentity,
-// LookupDeveloperIdentity, MergeDeveloperIdentities and DescribeIdentity. The backend has signed its user
+// LookupDeveloperIdentity, MergeDeveloperIdentities, UnlinkDeveloperIdentity, DescribeIdentity and
+// ListIdentities. The backend has signed its user
 // in by its own means; the pool's developer provider name (DeveloperProviderName) is the Logins key of
 // those users, and their ids in the app are the logins' subjects.
 #pragma once
@@ -44,7 +45,9 @@ class DeveloperIdentityApi {
     Result<nlohmann::json> get_open_id_token(const nlohmann::json& body) const;
     Result<nlohmann::json> lookup(const nlohmann::json& body) const;
     Result<nlohmann::json> merge(const nlohmann::json& body) const;
+    Result<nlohmann::json> unlink(const nlohmann::json& body) const;
     Result<nlohmann::json> describe(const nlohmann::json& body) const;
+    Result<nlohmann::json> list(const nlohmann::json& body) const;
     // The pool's developer provider name; invalid_argument when it has none.
     Result<std::string> developer_provider(std::string_view pool_id) const;
 

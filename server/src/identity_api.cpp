@@ -183,6 +183,40 @@ boost::asio::awaitable<Result<std::string>> IdentityApi::act_as(const json& body
     co_return std::move(signed_in->identity_id);
 }
 
+boost::asio::awaitable<Status> IdentityApi::unlink_identity(const json& body) const {
+    auto identity = id_member(body, "IdentityId", core::validate_identity_id);
+    if (!identity.ok()) co_return identity.status();
+    const auto remove = body.find("LoginsToRemove");
+    if (remove == body.end() || !remove->is_array() || remove->size() > LoginProviders::kMaxLogins)
+        co_return Status{Errc::invalid_argument, "LoginsToRemove must be a list of at most " +
+                                                     std::to_string(LoginProviders::kMaxLogins) +
+                                                     " provider names"};
+    auto pool = store_.pool_of(*identity);
+    if (!pool.ok()) co_return pool.status();
+    auto logins = co_await verified_logins(body, *pool);
+    if (!logins.ok()) co_return logins.status();
+    auto own = identities_.logins(*identity);
+    if (!own.ok()) co_return own.status();
+    // The caller proves it is the identity's user with a token of one of its logins.
+    const bool proves = std::any_of(logins->logins.begin(), logins->logins.end(), [&](const Login& login) {
+        return std::find(own->begin(), own->end(), login) != own->end();
+    });
+    if (!proves)
+        co_return Status{Errc::unauthorized, "Logins must hold a valid token of one of the identity's logins"};
+    std::vector<Login> unlinked;
+    for (const auto& name : *remove) {
+        if (!name.is_string()) co_return Status{Errc::invalid_argument, "LoginsToRemove must hold provider names"};
+        const auto& provider = name.get_ref<const std::string&>();
+        const auto before = unlinked.size();
+        for (const auto& login : *own)
+            if (login.provider == provider) unlinked.push_back(login);
+        if (unlinked.size() == before)
+            co_return Status{Errc::invalid_argument, "the identity has no login of " + provider.substr(0, 128)};
+    }
+    auto done = identities_.unlink(*identity, unlinked, clock_());
+    co_return done.ok() ? Status{} : done.status();
+}
+
 bool IdentityApi::allow_unauthenticated(std::string_view pool_id) const {
     return providers_ == nullptr || providers_->allow_unauthenticated(pool_id);
 }
@@ -259,6 +293,11 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
         auto token = open_id_tokens_.issue(*pool, *identity, clock_(), amr);
         if (!token.ok()) co_return identity_error(token.status(), request);
         co_return identity_json({{"IdentityId", *identity}, {"Token", *token}}, request);
+    }
+    if (operation == "UnlinkIdentity") {
+        auto unlinked = co_await unlink_identity(*body);
+        if (!unlinked.ok()) co_return identity_error(unlinked, request);
+        co_return identity_json(json::object(), request);
     }
     co_return identity_error("InvalidParameterException",
                              "operation " + std::string(operation) + " is not supported by this server",

@@ -60,6 +60,9 @@ class IdentityApi {
     // GetCredentialsForIdentity and GetOpenIdToken: may the caller act as the body's IdentityId with its
     // Logins? The identity to act as (the survivor when a guest was merged), or the error to answer.
     boost::asio::awaitable<Result<std::string>> act_as(const nlohmann::json& body) const;
+    // UnlinkIdentity: the caller proves one of the identity's logins and removes those of the named
+    // providers; an identity left without a login is disabled (docs/identity.md).
+    boost::asio::awaitable<Status> unlink_identity(const nlohmann::json& body) const;
     // The pool takes guests (AllowUnauthenticatedIdentities; every pool when there are no providers).
     bool allow_unauthenticated(std::string_view pool_id) const;
     // GetCredentialsForIdentity of a well-formed identity id.

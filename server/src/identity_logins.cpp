@@ -21,6 +21,10 @@ Status identity_not_found(std::string_view identity_id) {
     return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
 }
 
+std::string identity_disabled(std::string_view identity_id) {
+    return "Identity '" + std::string(identity_id) + "' is disabled: its last login was unlinked";
+}
+
 void link(sqlite::Database& db, std::string_view pool_id, const Login& login, std::string_view identity_id,
           EpochMillis now) {
     sqlite::StatementScope insert(
@@ -109,6 +113,7 @@ Result<SignIn> authorize_identity(sqlite::Database& db, DeploymentClock& clock, 
                                   const std::vector<Login>& logins, bool proven, EpochMillis now) {
     const auto identity = load_identity(db, identity_id);
     if (!identity || identity->merged) return identity_not_found(identity_id);
+    if (identity->disabled) return refuse(identity_disabled(identity_id));
     const auto own = logins_of(db, identity_id);
     const bool guest = own.empty();
     SignIn answer{std::string(identity_id), false, std::nullopt, {}};
@@ -134,6 +139,33 @@ Result<SignIn> authorize_identity(sqlite::Database& db, DeploymentClock& clock, 
     if (!guest && !proven && !presents_own) return refuse("none of the logins is one of the identity's");
     if (Status s = link_unlinked(db, identity->pool_id, logins, identity_id, now); !s.ok()) return s;
     return answer;
+}
+
+Result<bool> unlink_logins(sqlite::Database& db, std::string_view identity_id,
+                           const std::vector<Login>& logins, EpochMillis now) {
+    const auto identity = load_identity(db, identity_id);
+    if (!identity || identity->merged) return identity_not_found(identity_id);
+    const auto own = logins_of(db, identity_id);
+    for (const auto& login : logins) {
+        if (std::find(own.begin(), own.end(), login) == own.end())
+            return Status{Errc::not_found, login.provider + " login " + login.subject + " is not linked to identity " +
+                                               std::string(identity_id)};
+    }
+    for (const auto& login : logins) {
+        sqlite::StatementScope remove(
+            db.cached("DELETE FROM identity_logins WHERE pool_id = ?1 AND provider = ?2 AND subject = ?3"));
+        remove->bind(1, identity->pool_id).bind(2, login.provider).bind(3, login.subject).run();
+    }
+    const bool disable = logins_of(db, identity_id).empty() && !logins.empty();
+    if (disable) {
+        sqlite::StatementScope forget(db.cached("DELETE FROM credentials WHERE identity_id = ?1"));
+        forget->bind(1, identity_id).run();
+    }
+    sqlite::StatementScope touch(db.cached(
+        "UPDATE identities SET last_modified = ?2, disabled_at = CASE WHEN ?3 THEN ?2 ELSE disabled_at END "
+        "WHERE identity_id = ?1"));
+    touch->bind(1, identity_id).bind(2, now).bind(3, static_cast<std::int64_t>(disable)).run();
+    return disable;
 }
 
 }  // namespace synclatch::server

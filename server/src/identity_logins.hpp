@@ -49,11 +49,19 @@ Result<SignIn> identity_for_logins(core::sqlite::Database& db, std::string_view 
 // - a guest presenting logins that lead to one other identity: it is merged into that one (the answer
 //   names the survivor), and the logins linked to nobody become the survivor's.
 // - anything else (an authenticated identity presenting another's login, logins of two identities, a
-//   second user of a provider): unauthorized. not_found for an identity that does not exist or was merged.
+//   second user of a provider): unauthorized. not_found for an identity that does not exist or was merged;
+//   unauthorized for a disabled one.
 // On an error the caller rolls back: nothing changes.
 Result<SignIn> authorize_identity(core::sqlite::Database& db, DeploymentClock& clock,
                                   const SyncLimits& limits, std::string_view deployment_id,
                                   std::string_view identity_id, const std::vector<Login>& logins, bool proven,
                                   EpochMillis now);
+
+// UnlinkIdentity and UnlinkDeveloperIdentity: removes the logins from identity_id, each of which must be
+// linked to it (not_found naming the first that is not). An identity left without a login is disabled,
+// as Cognito makes it inaccessible: its credentials are deleted and it can no longer be acted as. Says
+// whether it was disabled.
+Result<bool> unlink_logins(core::sqlite::Database& db, std::string_view identity_id,
+                           const std::vector<Login>& logins, EpochMillis now);
 
 }  // namespace synclatch::server

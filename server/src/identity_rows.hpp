@@ -25,7 +25,8 @@ struct IdentityRow {
     std::string pool_id;
     bool merged = false;  // merged into another identity: gone for good
     EpochMillis created = 0;
-    EpochMillis last_modified = 0;  // a login linked, a guest merged in
+    EpochMillis last_modified = 0;  // a login linked or unlinked, a guest merged in
+    bool disabled = false;          // its last login was unlinked: no one may act as it any more
 };
 std::optional<IdentityRow> load_identity(core::sqlite::Database& db, std::string_view identity_id);
 

@@ -49,7 +49,7 @@ Result<std::vector<MovedDataset>> IdentityStore::merge(std::string_view survivor
             return merge_identity(db, impl_.clock, impl_.limits, impl_.deployment_id, survivor, merged, now);
         },
         [&](const auto&) { return std::optional<std::string>(merged); });
-    if (moved.ok()) forget_merged(std::string(merged));
+    if (moved.ok()) forget(std::string(merged));
     return moved;
 }
 
@@ -83,6 +83,7 @@ Result<SignIn> IdentityStore::authorize(std::string_view identity_id, const std:
         const auto identity = load_identity(db, identity_id);
         if (!identity || identity->merged)
             return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        if (identity->disabled) return false;  // authorize_identity says why
         const auto own = logins_of(db, identity_id);
         if (logins.empty()) return own.empty() || proven;
         return std::all_of(logins.begin(), logins.end(), [&](const Login& login) {
@@ -97,13 +98,43 @@ Result<SignIn> IdentityStore::authorize(std::string_view identity_id, const std:
                                       proven, now);
         },
         [](const SignIn& answer) { return answer.merged; });
-    if (signed_in.ok() && signed_in->merged) forget_merged(*signed_in->merged);
+    if (signed_in.ok() && signed_in->merged) forget(*signed_in->merged);
     return signed_in;
 }
 
 Result<std::vector<Login>> IdentityStore::logins(std::string_view identity_id) const {
     return impl_.read(
         [&](sqlite::Database& db) -> Result<std::vector<Login>> { return logins_of(db, identity_id); });
+}
+
+Result<bool> IdentityStore::unlink(std::string_view identity_id, const std::vector<Login>& logins,
+                                   EpochMillis now) {
+    auto disabled = write_merging<bool>(
+        [&](sqlite::Database& db) { return unlink_logins(db, identity_id, logins, now); },
+        [](bool) { return std::optional<std::string>{}; });
+    if (disabled.ok() && *disabled) forget(std::string(identity_id));
+    return disabled;
+}
+
+Result<std::vector<IdentityStore::Listed>> IdentityStore::list(std::string_view pool_id, std::string_view after,
+                                                               std::size_t limit, bool hide_disabled) const {
+    return impl_.read([&](sqlite::Database& db) -> Result<std::vector<Listed>> {
+        std::vector<Listed> page;
+        {
+            sqlite::StatementScope select(db.cached(
+                "SELECT identity_id, created, last_modified FROM identities WHERE pool_id = ?1 AND identity_id > "
+                "?2 AND merged_into IS NULL AND (?3 = 0 OR disabled_at IS NULL) ORDER BY identity_id LIMIT ?4"));
+            select->bind(1, pool_id)
+                .bind(2, after)
+                .bind(3, static_cast<std::int64_t>(hide_disabled))
+                .bind(4, static_cast<std::int64_t>(limit));
+            while (select->step())
+                page.push_back(Listed{select->column_string(0), {}, select->column_int64(1), select->column_int64(2)});
+        }
+        for (auto& identity : page)
+            identity.logins = logins_of(db, identity.identity_id);
+        return page;
+    });
 }
 
 Result<IdentityStore::Description> IdentityStore::describe(std::string_view identity_id) const {
@@ -116,11 +147,11 @@ Result<IdentityStore::Description> IdentityStore::describe(std::string_view iden
     });
 }
 
-void IdentityStore::forget_merged(const std::string& merged) {
+void IdentityStore::forget(const std::string& identity_id) {
     impl_.pool_of_identity.erase_if(
-        [&](const std::string& identity, const auto&) { return identity == merged; });
+        [&](const std::string& identity, const auto&) { return identity == identity_id; });
     impl_.credentials.erase_if([&](const auto&, const IdentityCredentials& credentials) {
-        return credentials.identity_id == merged;
+        return credentials.identity_id == identity_id;
     });
 }
 

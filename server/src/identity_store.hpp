@@ -38,6 +38,22 @@ class IdentityStore {
     // The identity's logins (none: a guest).
     Result<std::vector<Login>> logins(std::string_view identity_id) const;
 
+    // UnlinkIdentity, UnlinkDeveloperIdentity (unlink_logins in identity_logins.hpp), in one transaction;
+    // says whether the identity was disabled (its last login went). Once it returns, a disabled
+    // identity's credentials no longer authenticate.
+    Result<bool> unlink(std::string_view identity_id, const std::vector<Login>& logins, EpochMillis now);
+
+    // ListIdentities: a pool's identities after `after` in id order, at most `limit`, merged ones never
+    // and disabled ones unless hide_disabled.
+    struct Listed {
+        std::string identity_id;
+        std::vector<Login> logins;
+        EpochMillis created = 0;
+        EpochMillis last_modified = 0;
+    };
+    Result<std::vector<Listed>> list(std::string_view pool_id, std::string_view after, std::size_t limit,
+                                     bool hide_disabled) const;
+
     // DescribeIdentity: not_found for an identity that does not exist or was merged.
     struct Description {
         std::string pool_id;
@@ -52,8 +68,9 @@ class IdentityStore {
     // is remembered before any later write runs. Defined in the .cpp, its only user.
     template <class T, class Fn, class MergedOf>
     Result<T> write_merging(Fn&& fn, MergedOf&& merged_of);
-    // After a merge committed: what the caches and in-flight writes must no longer see of `merged`.
-    void forget_merged(const std::string& merged);
+    // After a merge or a disable committed: what the caches must no longer hold of an identity that
+    // cannot act any more (its pool, its credentials).
+    void forget(const std::string& identity);
 
     SyncStore::Impl& impl_;
 };

@@ -17,7 +17,7 @@ std::string_view identity_operation(std::string_view amz_target) {
     constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
     if (!amz_target.starts_with(kPrefix)) return "Unknown";
     amz_target.remove_prefix(kPrefix.size());
-    for (std::string_view known : {"GetId", "GetCredentialsForIdentity", "GetOpenIdToken"}) {
+    for (std::string_view known : {"GetId", "GetCredentialsForIdentity", "GetOpenIdToken", "UnlinkIdentity"}) {
         if (amz_target == known) return known;
     }
     return DeveloperIdentityApi::owns(amz_target) ? amz_target : "Unknown";

@@ -174,8 +174,15 @@ CREATE TABLE identity_logins (
 CREATE INDEX identity_logins_by_identity ON identity_logins (identity_id);
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4,  kVersion5, kVersion6,
-                                  kVersion7, kVersion8, kVersion9, kVersion10, kVersion11};
+// Version 12: an identity whose last login was unlinked is disabled (Cognito: "inaccessible") from
+// disabled_at on; identities listed per pool in id order (ListIdentities) through an index.
+constexpr const char* kVersion12 = R"sql(
+ALTER TABLE identities ADD COLUMN disabled_at INTEGER;
+CREATE INDEX identities_by_pool ON identities (pool_id, identity_id);
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3,  kVersion4,  kVersion5,  kVersion6,
+                                  kVersion7, kVersion8, kVersion9, kVersion10, kVersion11, kVersion12};
 
 }  // namespace
 

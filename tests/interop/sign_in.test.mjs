@@ -9,6 +9,7 @@ import { CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand } from "@aw
 import {
   CognitoIdentityClient, GetCredentialsForIdentityCommand, GetOpenIdTokenForDeveloperIdentityCommand,
   LookupDeveloperIdentityCommand, MergeDeveloperIdentitiesCommand, DescribeIdentityCommand,
+  UnlinkIdentityCommand, UnlinkDeveloperIdentityCommand, ListIdentitiesCommand, GetIdCommand,
 } from "@aws-sdk/client-cognito-identity";
 import { fromCognitoIdentity, fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
 import { OidcProvider } from "./oidc_provider.mjs";
@@ -238,4 +239,62 @@ test("v3: the backend's calls refuse bad input with typed errors and change noth
     IdentityPoolId: POOL_ID, DeveloperProviderName: DEVELOPER_PROVIDER, SourceUserIdentifier: "nobody", DestinationUserIdentifier: "uma",
   }), "ResourceNotFoundException");
   await send(new DescribeIdentityCommand({ IdentityId: tess.IdentityId }));  // tess is still there
+});
+
+test("v3: UnlinkIdentity removes a login; the last one gone, the identity is disabled", async () => {
+  const identity = new CognitoIdentityClient({ region: REGION, endpoint: server.endpoint });
+  const login = () => ({ [provider.name]: provider.token("vera") });
+  const { IdentityId } = await identity.send(new GetIdCommand({ IdentityPoolId: POOL_ID, Logins: login() }));
+  // Someone without vera's token cannot unlink it.
+  await assert.rejects(identity.send(new UnlinkIdentityCommand({
+    IdentityId, Logins: { [provider.name]: provider.token("mallory") }, LoginsToRemove: [provider.name],
+  })), (e) => e.name === "NotAuthorizedException");
+  await identity.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: login() }));  // still hers
+  await identity.send(new UnlinkIdentityCommand({ IdentityId, Logins: login(), LoginsToRemove: [provider.name] }));
+  await assert.rejects(identity.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins: login() })),
+                       (e) => e.name === "NotAuthorizedException");
+  await assert.rejects(identity.send(new GetCredentialsForIdentityCommand({ IdentityId })),
+                       (e) => e.name === "NotAuthorizedException");
+  // Her login is new again: the next sign-in makes a new identity.
+  const again = await identity.send(new GetIdCommand({ IdentityPoolId: POOL_ID, Logins: login() }));
+  assert.notEqual(again.IdentityId, IdentityId);
+
+  // ListIdentities shows the disabled identity, unless HideDisabled.
+  const listAll = async (HideDisabled) => {
+    const ids = [];
+    let NextToken;
+    do {
+      const page = await backend().send(new ListIdentitiesCommand({ IdentityPoolId: POOL_ID, MaxResults: 7, HideDisabled, NextToken }));
+      assert.ok(page.Identities.length <= 7);
+      ids.push(...page.Identities.map((i) => i.IdentityId));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return ids;
+  };
+  const all = await listAll(false);
+  assert.ok(all.includes(IdentityId) && all.includes(again.IdentityId));
+  assert.equal(new Set(all).size, all.length);
+  const enabled = await listAll(true);
+  assert.ok(!enabled.includes(IdentityId) && enabled.includes(again.IdentityId));
+});
+
+test("v3: UnlinkDeveloperIdentity: the user is new again, the identity is disabled", async () => {
+  const first = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "walt" },
+  }));
+  await assert.rejects(backend().send(new UnlinkDeveloperIdentityCommand({
+    IdentityId: first.IdentityId, IdentityPoolId: POOL_ID, DeveloperProviderName: DEVELOPER_PROVIDER, DeveloperUserIdentifier: "not-walt",
+  })), (e) => e.name === "ResourceNotFoundException");
+  const device = await developerDevice(first.Token, first.IdentityId);
+  await v3Put(device, "notes", "before", "unlink");
+  await backend().send(new UnlinkDeveloperIdentityCommand({
+    IdentityId: first.IdentityId, IdentityPoolId: POOL_ID, DeveloperProviderName: DEVELOPER_PROVIDER, DeveloperUserIdentifier: "walt",
+  }));
+  // The credentials the device holds stop working at once, and no new ones are given.
+  await assert.rejects(v3Records(device, "notes"), (e) => e.name === "NotAuthorizedException");
+  await assert.rejects(developerDevice(first.Token, first.IdentityId), (e) => e.name === "NotAuthorizedException");
+  const again = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "walt" },
+  }));
+  assert.notEqual(again.IdentityId, first.IdentityId);
 });
