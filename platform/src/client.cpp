@@ -62,6 +62,10 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     // Remote calls run one at a time: a sync, a push registration, an identity lookup.
     std::mutex remote_mutex;
     std::unique_ptr<sync::CredentialsProvider> credentials;  // guarded by remote_mutex
+    sync::CognitoIdentityCredentials* cognito = nullptr;      // credentials, when they are Cognito's
+    sync::LoginsSource logins;                                // guarded by remote_mutex
+    // Identity changes found (old, new), told to the app once the locks are released.
+    std::vector<std::pair<std::string, std::string>> identity_changes;  // guarded by remote_mutex
     std::unique_ptr<sync::CognitoRemoteStore> remote;        // guarded by remote_mutex
     std::string push_device_id;                              // guarded by remote_mutex
     std::set<std::string, std::less<>> push_subscribed;      // guarded by remote_mutex
@@ -77,6 +81,7 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     // Fresh credentials and remote for the store's identity (or a new one from the server).
     void connect_remote_locked() {
+        cognito = nullptr;
         if (options.developer) {
             credentials = std::make_unique<sync::StaticCredentials>(
                 sync::sigv4::Credentials{options.developer->access_key_id,
@@ -87,9 +92,12 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             identity.endpoint = endpoint;
             identity.identity_pool_id = options.identity_pool_id;
             identity.deadline = options.request_deadline;
+            identity.logins = logins;
             if (std::string known = store->identity_id(); known != core::kUnknownIdentityId)
                 identity.cached_identity_id = std::move(known);
-            credentials = std::make_unique<sync::CognitoIdentityCredentials>(*http, std::move(identity));
+            auto provider = std::make_unique<sync::CognitoIdentityCredentials>(*http, std::move(identity));
+            cognito = provider.get();
+            credentials = std::move(provider);
         }
         sync::CognitoRemoteOptions remote_options;
         remote_options.endpoint = endpoint;
@@ -99,18 +107,62 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     }
 
     // The identity the remote acts for, adopted by the local store (data written before moves to it).
-    Result<std::string> identity_locked() {
+    // With check_credentials, fresh credentials first: getting them may move the identity (a merge at
+    // sign-in), and a sync must find that out before it starts, not halfway.
+    Result<std::string> identity_locked(bool check_credentials = false) {
+        if (check_credentials) {
+            if (auto fresh = credentials->credentials(); !fresh.ok()) return fresh.status();
+        }
         auto identity = credentials->identity_id();
         if (!identity.ok()) return identity.status();
-        if (store->identity_id() != *identity) {
+        const std::string before = store->identity_id();
+        if (before != *identity) {
             if (Status s = store->set_identity_id(*identity); !s.ok()) return s;
+            if (before != core::kUnknownIdentityId) identity_changes.emplace_back(before, *identity);
         }
         return identity;
     }
 
+    // Tells the app of the identity changes found; call without holding remote_mutex.
+    void tell_identity_changes() {
+        std::vector<std::pair<std::string, std::string>> changes;
+        {
+            std::lock_guard lock(remote_mutex);
+            changes.swap(identity_changes);
+        }
+        if (!options.on_identity_changed) return;
+        for (const auto& [before, after] : changes)
+            options.on_identity_changed(before, after);
+    }
+
+    // The datasets with changes a sync has not pushed yet (modified records, a deletion to send).
+    Result<std::vector<std::string>> unsynced_datasets() const {
+        auto datasets = store->list_datasets();
+        if (!datasets.ok()) return datasets.status();
+        std::vector<std::string> unsynced;
+        for (const auto& metadata : *datasets) {
+            if (metadata.pending_remote_delete()) {
+                unsynced.push_back(metadata.name);
+                continue;
+            }
+            auto dataset = store->open_or_create_dataset(metadata.name);
+            if (!dataset.ok()) return dataset.status();
+            auto modified = dataset->modified_records();
+            if (!modified.ok()) return modified.status();
+            if (!modified->empty()) unsynced.push_back(metadata.name);
+        }
+        return unsynced;
+    }
+
     Result<sync::SyncResult> synchronize(std::string_view name, sync::SyncOptions sync_options) {
+        auto result = synchronize_locked(name, std::move(sync_options));
+        tell_identity_changes();
+        return result;
+    }
+
+    Result<sync::SyncResult> synchronize_locked(std::string_view name, sync::SyncOptions sync_options) {
         std::lock_guard lock(remote_mutex);
-        if (auto identity = identity_locked(); !identity.ok()) return identity.status();
+        if (auto identity = identity_locked(true); !identity.ok()) return identity.status();
         auto dataset = store->open_or_create_dataset(name);
         if (!dataset.ok()) return dataset.status();
         if (sync_options.device_id.empty()) sync_options.device_id = device_id;
@@ -273,6 +325,7 @@ Result<std::unique_ptr<Client>> Client::open(ClientOptions options) {
                                  : std::make_shared<platform::ManualConnectivity>(true);
     }
     impl->options = std::move(options);
+    impl->logins = impl->options.logins;
     if (impl->options.developer) {
         if (Status s = impl->store->set_identity_id(impl->options.developer->identity_id); !s.ok()) return s;
     }
@@ -332,6 +385,64 @@ Status Client::wipe() {
         if (Status s = impl_->store->set_identity_id(impl_->options.developer->identity_id); !s.ok())
             return s;
     }
+    impl_->connect_remote_locked();
+    return {};
+}
+
+Status Client::sign_in(sync::LoginsSource logins) {
+    if (!logins) return Status{Errc::invalid_argument, "sign_in needs a source of logins"};
+    {
+        std::lock_guard lock(impl_->remote_mutex);
+        if (impl_->cognito == nullptr)
+            return Status{Errc::invalid_argument, "a client with developer credentials acts for a fixed identity"};
+        sync::LoginsSource previous = std::move(impl_->logins);
+        impl_->logins = logins;
+        impl_->cognito->set_logins(std::move(logins));
+        if (auto identity = impl_->identity_locked(true); !identity.ok()) {
+            impl_->logins = previous;
+            impl_->cognito->set_logins(std::move(previous));
+            return identity.status();
+        }
+    }
+    impl_->tell_identity_changes();
+    return {};
+}
+
+bool Client::signed_in() const {
+    std::lock_guard lock(impl_->remote_mutex);
+    return static_cast<bool>(impl_->logins);
+}
+
+Status Client::sign_out(SignOutMode mode) {
+    if (mode == SignOutMode::sync_first) {
+        auto unsynced = impl_->unsynced_datasets();
+        if (!unsynced.ok()) return unsynced.status();
+        for (const auto& name : *unsynced) {
+            if (auto synced = impl_->synchronize(name, {}); !synced.ok())
+                return Status{synced.status().code(), "sign-out stopped: the sync of " + name +
+                                                          " failed, nothing was deleted: " + synced.status().message()};
+        }
+    }
+    std::lock_guard lock(impl_->remote_mutex);
+    if (mode != SignOutMode::discard_unsynced) {
+        // Checked again under the lock: a write made while syncing is not lost either.
+        auto unsynced = impl_->unsynced_datasets();
+        if (!unsynced.ok()) return unsynced.status();
+        if (!unsynced->empty()) {
+            std::string names;
+            for (const auto& name : *unsynced)
+                names += (names.empty() ? "" : ", ") + name;
+            return Status{Errc::conflict, "sign-out would lose the changes not yet synced in " + names +
+                                              ": sync them first (SignOutMode::sync_first) or discard them "
+                                              "(SignOutMode::discard_unsynced)"};
+        }
+    }
+    if (Status s = impl_->store->wipe(); !s.ok()) return s;
+    if (impl_->options.developer) {
+        if (Status s = impl_->store->set_identity_id(impl_->options.developer->identity_id); !s.ok())
+            return s;
+    }
+    impl_->logins = nullptr;
     impl_->connect_remote_locked();
     return {};
 }

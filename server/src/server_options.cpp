@@ -196,6 +196,11 @@ ParsedOptions parse_server_options(int argc, char** argv) {
            "else at least 2, so that the newest set always has half its hour left)")
         ->check((CLI::Range(0L, 0L) | CLI::Range(2L, 1'000'000L)).description("0 or 2..1000000"))
         ->capture_default_str();
+    app.add_option("--credential-lifetime-seconds", o.credential_lifetime_seconds,
+                   "how long the credentials GetCredentialsForIdentity gives last (Cognito's: an hour); "
+                   "clients ask again about five minutes before they expire")
+        ->check(CLI::Range(1L, 43'200L))
+        ->capture_default_str();
     std::string identity_pools_file;
     app.add_option(
            "--identity-pools", identity_pools_file,

@@ -62,7 +62,29 @@ Result<sigv4::Credentials> StaticCredentials::credentials() {
 }
 
 CognitoIdentityCredentials::CognitoIdentityCredentials(HttpClient& http, CognitoIdentityOptions options)
-    : http_(http), options_(std::move(options)), identity_id_(options_.cached_identity_id) {}
+    : http_(http),
+      options_(std::move(options)),
+      logins_(options_.logins),
+      identity_id_(options_.cached_identity_id) {}
+
+void CognitoIdentityCredentials::set_logins(LoginsSource logins) {
+    std::lock_guard lock(mutex_);
+    logins_ = std::move(logins);
+    credentials_.reset();
+}
+
+bool CognitoIdentityCredentials::signed_in() {
+    std::lock_guard lock(mutex_);
+    return static_cast<bool>(logins_);
+}
+
+Status CognitoIdentityCredentials::add_logins(nlohmann::json& body) {
+    if (!logins_) return {};
+    auto logins = logins_();
+    if (!logins.ok()) return Status{logins.status().code(), "the app's logins: " + logins.status().message()};
+    if (!logins->empty()) body["Logins"] = *logins;
+    return {};
+}
 
 core::EpochMillis CognitoIdentityCredentials::now() const {
     return options_.clock ? options_.clock() : system_now();
@@ -75,8 +97,9 @@ Result<std::string> CognitoIdentityCredentials::identity_id() {
 
 Result<std::string> CognitoIdentityCredentials::identity_locked() {
     if (!identity_id_.empty()) return identity_id_;
-    auto answer = call_identity_api(http_, options_.endpoint, "GetId",
-                                    {{"IdentityPoolId", options_.identity_pool_id}}, options_.deadline);
+    nlohmann::json body = {{"IdentityPoolId", options_.identity_pool_id}};
+    if (Status s = add_logins(body); !s.ok()) return s;
+    auto answer = call_identity_api(http_, options_.endpoint, "GetId", body, options_.deadline);
     if (!answer.ok()) return answer.status();
     auto id = string_member(*answer, "IdentityId", "GetId");
     if (!id.ok()) return id.status();
@@ -90,9 +113,16 @@ Result<sigv4::Credentials> CognitoIdentityCredentials::credentials() {
     if (credentials_ && now() + options_.refresh_margin.count() < expiration_) return *credentials_;
     auto identity = identity_locked();
     if (!identity.ok()) return identity.status();
-    auto answer = call_identity_api(http_, options_.endpoint, "GetCredentialsForIdentity",
-                                    {{"IdentityId", *identity}}, options_.deadline);
+    nlohmann::json body = {{"IdentityId", *identity}};
+    if (Status s = add_logins(body); !s.ok()) return s;
+    auto answer = call_identity_api(http_, options_.endpoint, "GetCredentialsForIdentity", body, options_.deadline);
     if (!answer.ok()) return answer.status();
+    // Another identity: this one (a guest) was merged into the user's, which is ours from now on.
+    auto answered = string_member(*answer, "IdentityId", "GetCredentialsForIdentity");
+    if (answered.ok() && *answered != identity_id_) {
+        identity_id_ = *answered;
+        if (options_.on_new_identity) options_.on_new_identity(identity_id_);
+    }
     const auto found = answer->find("Credentials");
     if (found == answer->end() || !found->is_object())
         return Status{Errc::invalid_argument, "GetCredentialsForIdentity: the answer has no Credentials"};

@@ -18,6 +18,7 @@
 #include "synclatch/core/local_store.hpp"
 #include "synclatch/core/result.hpp"
 #include "synclatch/platform/connectivity.hpp"
+#include "synclatch/sync/credentials_provider.hpp"
 #include "synclatch/sync/protocol.hpp"
 #include "synclatch/sync/synchronizer.hpp"
 
@@ -41,6 +42,22 @@ struct ClientOptions {
     std::chrono::milliseconds request_deadline{30'000};
     // Where connectivity comes from; empty: the OS's monitor (platform::open_system_connectivity).
     std::shared_ptr<platform::ConnectivityMonitor> connectivity;
+    // A signed-in user's logins, asked for whenever the server must see them (Client::sign_in). The
+    // client does not remember a sign-in across runs: an app whose user is signed in passes them here.
+    sync::LoginsSource logins;
+    // The identity changed from old_id to new_id: signing in merged this installation's identity into
+    // the user's (docs/identity.md). The local data moved with it: each dataset of the old identity is
+    // kept as "<name>.<old_id>" (and, where the user had no such dataset, copied under its own name to be
+    // pushed), as Cognito's SDKs do. Runs on the thread that made the call that found out, after the call's
+    // locks are released.
+    std::function<void(const std::string& old_id, const std::string& new_id)> on_identity_changed;
+};
+
+// What sign_out does with changes not yet synced.
+enum class SignOutMode {
+    refuse_if_unsynced,  // refuse (conflict, naming the datasets): nothing is lost by mistake
+    sync_first,          // sync the datasets with changes, then sign out; a failed sync stops it
+    discard_unsynced,    // sign out and lose them
 };
 
 // An asynchronous sync: what it does (options; device_id is filled in by the client) and whom it tells.
@@ -82,8 +99,20 @@ class Client {
     // Asks the server which datasets the identity has; those missing locally are created empty, so the
     // next sync of each pulls it. Returns the server's descriptions.
     Result<std::vector<sync::DatasetDescription>> refresh_dataset_metadata();
-    // Deletes all local data and forgets the identity (sign-out); the next use obtains a new identity.
+    // Deletes all local data and forgets the identity; the next use obtains a new identity.
     Status wipe();
+
+    // Signs the user in (Cognito identities only, not with developer credentials): from now on every
+    // credentials request carries the logins `logins` returns (called each time, so it can hand out
+    // refreshed tokens). Contacts the server now: the identity becomes the user's. A guest whose logins
+    // are new becomes the user's identity, keeping its data; when the user already has an identity, this
+    // one is merged into it and the local data follows (ClientOptions::on_identity_changed). On failure
+    // (offline, a token the server refuses) nothing changes: the client stays as it was.
+    Status sign_in(sync::LoginsSource logins);
+    bool signed_in() const;
+    // Signs out: the local data of the user is deleted and the identity forgotten (the next use is a new
+    // guest). With changes not yet synced, `mode` decides; the default refuses.
+    Status sign_out(SignOutMode mode = SignOutMode::refuse_if_unsynced);
 
     // The identity the data belongs to: from the local store when known, else obtained from the server
     // (GetId) and kept in the local store, which adopts the data written before.
