@@ -447,6 +447,16 @@ Status Client::sign_out(SignOutMode mode) {
     return {};
 }
 
+Result<std::string> Client::authenticate() {
+    Result<std::string> identity = Status{Errc::internal, "unreachable"};
+    {
+        std::lock_guard lock(impl_->remote_mutex);
+        identity = impl_->identity_locked(true);
+    }
+    impl_->tell_identity_changes();
+    return identity;
+}
+
 Result<std::string> Client::identity_id() {
     std::lock_guard lock(impl_->remote_mutex);
     return impl_->identity_locked();

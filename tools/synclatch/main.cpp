@@ -27,6 +27,7 @@ next `sync`. Examples:
   synclatch --endpoint http://127.0.0.1:8080 --pool us-east-1:00000000-0000-0000-0000-000000000000 put things k v
   synclatch ... sync                      # every local dataset
   synclatch ... --json get things k
+  synclatch ... --login accounts.example.com=@id-token.txt sync   # signed in: the token from a file
   synclatch ... --admin-key ADMIN:secret tail dataset-changes
   synclatch --admin-key ADMIN:secret replay --from DATA/lake --to http://127.0.0.1:8081 --apply
 
@@ -40,8 +41,39 @@ struct Settings {
     std::string admin_key;  // ACCESS:SECRET
     std::string identity;   // with --admin-key: the identity to act for
     std::string ca_file;
+    std::vector<std::string> logins;  // PROVIDER=TOKEN, PROVIDER=@FILE or PROVIDER=- (standard input)
     bool json = false;
 };
+
+// The --login values as a Logins map. A token is given inline, read from a file (@FILE) or from standard
+// input (-), so that it need not sit in the shell's history; surrounding whitespace is dropped.
+Result<sync::Logins> read_logins(const std::vector<std::string>& values) {
+    sync::Logins logins;
+    bool stdin_used = false;
+    for (const auto& value : values) {
+        const auto equals = value.find('=');
+        if (equals == 0 || equals == std::string::npos || equals + 1 == value.size())
+            return Status{Errc::invalid_argument, "--login must be PROVIDER=TOKEN, PROVIDER=@FILE or PROVIDER=-"};
+        const std::string provider = value.substr(0, equals);
+        std::string token = value.substr(equals + 1);
+        if (token == "-") {
+            if (stdin_used) return Status{Errc::invalid_argument, "only one --login can read standard input"};
+            stdin_used = true;
+            token.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        } else if (token.starts_with('@')) {
+            std::ifstream in(token.substr(1), std::ios::binary);
+            if (!in) return Status{Errc::invalid_argument, "--login " + provider + ": cannot read " + token.substr(1)};
+            token.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
+        const auto first = token.find_first_not_of(" \t\r\n");
+        const auto last = token.find_last_not_of(" \t\r\n");
+        token = first == std::string::npos ? "" : token.substr(first, last - first + 1);
+        if (token.empty()) return Status{Errc::invalid_argument, "--login " + provider + ": the token is empty"};
+        if (!logins.emplace(provider, std::move(token)).second)
+            return Status{Errc::invalid_argument, "--login " + provider + " is given twice"};
+    }
+    return logins;
+}
 
 std::string default_data_dir() {
     auto dir = platform::app_data_dir("synclatch-cli");
@@ -56,6 +88,20 @@ Result<std::unique_ptr<Client>> open_client(const Settings& settings) {
     options.ca_file = settings.ca_file;
     // The CLI runs once and exits: no connectivity monitor needed.
     options.connectivity = std::make_shared<platform::ManualConnectivity>(true);
+    if (!settings.logins.empty()) {
+        if (!settings.admin_key.empty())
+            return Status{Errc::invalid_argument, "--login and --admin-key exclude each other"};
+        auto logins = read_logins(settings.logins);
+        if (!logins.ok()) return logins.status();
+        options.logins = [logins = std::move(logins).value()]() -> Result<sync::Logins> { return logins; };
+        // A guest identity kept from earlier runs may be merged into the user's: say what became of it.
+        options.on_identity_changed = [](const std::string& before, const std::string& after) {
+            std::fprintf(stderr,
+                         "synclatch: signed in: identity %s was merged into %s; its datasets are kept locally "
+                         "as <name>.%s\n",
+                         before.c_str(), after.c_str(), before.c_str());
+        };
+    }
     if (!settings.admin_key.empty()) {
         const auto colon = settings.admin_key.find(':');
         if (colon == std::string::npos)
@@ -237,6 +283,10 @@ int main(int argc, char** argv) {
                    "ACCESS:SECRET developer credentials (tail; or with --identity)");
     app.add_option("--identity", settings.identity, "with --admin-key: act for this identity id");
     app.add_option("--ca-file", settings.ca_file, "trust only the certificates in this PEM file (https)");
+    app.add_option("--login", settings.logins,
+                   "sign in: PROVIDER=TOKEN, the token of a login provider the pool trusts (repeatable); "
+                   "PROVIDER=@FILE reads it from a file and PROVIDER=- from standard input, out of the "
+                   "shell's history");
     app.add_flag("--json", settings.json, "print one JSON document per command (records as NDJSON for tail)");
 
     std::string dataset, key, value, file, stream, resolve;
@@ -482,7 +532,25 @@ int main(int argc, char** argv) {
             output.error("identity", id.status());
             return exit_code_of(id.status());
         }
-        output.result({{"identityId", *id}, {"deviceId", c.device_id()}}, *id);
+        // Signed in: the credentials are fetched, so the server has judged the logins (and merged a guest).
+        nlohmann::json document = {{"identityId", *id}, {"deviceId", c.device_id()}, {"signedIn", false}};
+        std::string text = *id;
+        if (c.signed_in()) {
+            auto signed_in = c.authenticate();
+            if (!signed_in.ok()) {
+                output.error("identity", signed_in.status());
+                return exit_code_of(signed_in.status());
+            }
+            nlohmann::json providers = nlohmann::json::array();
+            for (const auto& entry : settings.logins)
+                providers.push_back(entry.substr(0, entry.find('=')));
+            document = {{"identityId", *signed_in},
+                        {"deviceId", c.device_id()},
+                        {"signedIn", true},
+                        {"logins", providers}};
+            text = *signed_in + " (signed in: " + providers.dump() + ")";
+        }
+        output.result(document, text);
         return kOk;
     }
     return kUsage;

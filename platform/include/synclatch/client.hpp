@@ -117,6 +117,9 @@ class Client {
     // The identity the data belongs to: from the local store when known, else obtained from the server
     // (GetId) and kept in the local store, which adopts the data written before.
     Result<std::string> identity_id();
+    // Gets credentials now (from the server unless those at hand are fresh), so the server judges a
+    // signed-in client's logins; the identity they act for (after a merge at sign-in, the user's).
+    Result<std::string> authenticate();
     // This installation's id (sent as DeviceId with each push).
     const std::string& device_id() const;
     core::LocalStore& store();
