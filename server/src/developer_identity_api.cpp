@@ -115,6 +115,16 @@ Result<std::string> DeveloperIdentityApi::developer_provider(std::string_view po
     return std::move(*name);
 }
 
+Result<std::string> DeveloperIdentityApi::named_developer_provider(const json& body,
+                                                                    std::string_view pool_id) const {
+    auto developer = developer_provider(pool_id);
+    if (!developer.ok()) return developer.status();
+    const json* named = optional_member(body, "DeveloperProviderName");
+    if (named == nullptr || !named->is_string() || named->get_ref<const std::string&>() != *developer)
+        return invalid("DeveloperProviderName must be the pool's developer provider, " + *developer);
+    return developer;
+}
+
 Result<json> DeveloperIdentityApi::get_open_id_token(const json& body) const {
     auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
     if (!pool.ok()) return pool.status();
@@ -217,11 +227,8 @@ Result<json> DeveloperIdentityApi::lookup(const json& body) const {
 Result<json> DeveloperIdentityApi::merge(const json& body) const {
     auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
     if (!pool.ok()) return pool.status();
-    auto developer = developer_provider(*pool);
+    auto developer = named_developer_provider(body, *pool);
     if (!developer.ok()) return developer.status();
-    const json* named = optional_member(body, "DeveloperProviderName");
-    if (named == nullptr || !named->is_string() || named->get_ref<const std::string&>() != *developer)
-        return invalid("DeveloperProviderName must be the pool's developer provider, " + *developer);
     auto source = developer_user_id(body.value("SourceUserIdentifier", json()), "SourceUserIdentifier");
     if (!source.ok()) return source.status();
     auto destination =
@@ -261,11 +268,8 @@ Result<json> DeveloperIdentityApi::unlink(const json& body) const {
     if (!identity.ok()) return identity.status();
     auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
     if (!pool.ok()) return pool.status();
-    auto developer = developer_provider(*pool);
+    auto developer = named_developer_provider(body, *pool);
     if (!developer.ok()) return developer.status();
-    const json* named = optional_member(body, "DeveloperProviderName");
-    if (named == nullptr || !named->is_string() || named->get_ref<const std::string&>() != *developer)
-        return invalid("DeveloperProviderName must be the pool's developer provider, " + *developer);
     auto user = developer_user_id(body.value("DeveloperUserIdentifier", json()), "DeveloperUserIdentifier");
     if (!user.ok()) return user.status();
     auto of = store_.pool_of(*identity);

@@ -50,6 +50,8 @@ class DeveloperIdentityApi {
     Result<nlohmann::json> list(const nlohmann::json& body) const;
     // The pool's developer provider name; invalid_argument when it has none.
     Result<std::string> developer_provider(std::string_view pool_id) const;
+    // The same, when the body's DeveloperProviderName names it; invalid_argument otherwise.
+    Result<std::string> named_developer_provider(const nlohmann::json& body, std::string_view pool_id) const;
 
     SyncStore& store_;
     std::function<EpochMillis()> clock_;

@@ -4,45 +4,33 @@
 // nothing.
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "support/child_process.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
-#include "support/test_signing_key.hpp"
+#include "support/test_login_provider.hpp"
 
 using namespace synclatch::test;
 using json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kProvider = "accounts.example.com";
-constexpr const char* kIssuer = "https://accounts.example.com";
-constexpr const char* kClientId = "cli-sign-in-test";
-
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+constexpr const char* kProvider = TestLoginProvider::kName;
 
 struct CliSignInWorld {
     TempDir dir;
-    TestSigningKey key = TestSigningKey::rsa("cli-key");
-    std::string jwks = [this] {
-        const std::string path = dir.file("jwks.json");
-        std::ofstream(path) << jwks_of({&key});
-        return path;
-    }();
-    ServerProcess server{dir.file("server"),
-                         {"--auth", "sigv4", "--login-provider",
-                          std::string(kProvider) + "," + kIssuer + "," + kClientId + "," + jwks}};
+    TestLoginProvider provider{dir.file("jwks.json"), "cli-sign-in-test"};
+    ServerProcess server{dir.file("server"), [this] {
+                             std::vector<std::string> args = {"--auth", "sigv4"};
+                             for (auto& arg : provider.server_args())
+                                 args.push_back(arg);
+                             return args;
+                         }()};
 
     std::string token(const std::string& subject, const TestSigningKey* signer = nullptr) const {
-        return (signer ? *signer : key)
-            .jwt({{"iss", kIssuer}, {"aud", kClientId}, {"sub", subject}, {"iat", now_seconds()}, {"exp", now_seconds() + 600}});
+        return provider.token(subject, signer);
     }
 
     ProcessOutput run(const std::string& device, std::vector<std::string> args, const std::string& input = "") {
@@ -90,7 +78,7 @@ TEST_CASE_METHOD(CliSignInWorld, "CLI sign-in: a guest from earlier runs is merg
     REQUIRE(run("guest", {"sync"}).exit_code == 0);
     const std::string guest = json::parse(run("guest", {"--json", "identity"}).out).at("identityId");
 
-    const auto stranger = TestSigningKey::rsa("cli-key");
+    const auto stranger = TestSigningKey::rsa(TestLoginProvider::kKeyId);
     auto refused = run("guest", {"--login", std::string(kProvider) + "=" + token("finn", &stranger), "sync"});
     CHECK(refused.exit_code == 6);
     CHECK(json::parse(run("guest", {"--json", "identity"}).out).at("identityId") == guest);

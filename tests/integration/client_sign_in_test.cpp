@@ -5,12 +5,10 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <chrono>
-#include <fstream>
 
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
-#include "support/test_signing_key.hpp"
+#include "support/test_login_provider.hpp"
 #include "synclatch/synclatch.hpp"
 
 using namespace synclatch;
@@ -21,40 +19,27 @@ using synclatch::test::TestSigningKey;
 namespace {
 
 constexpr const char* kPool = "us-east-1:00000000-0000-0000-0000-000000000000";
-constexpr const char* kProvider = "accounts.example.com";
-constexpr const char* kIssuer = "https://accounts.example.com";
-constexpr const char* kClientId = "client-sign-in-test";
-
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
+using synclatch::test::TestLoginProvider;
+constexpr const char* kProvider = TestLoginProvider::kName;
 
 struct SignInWorld {
     TempDir dir;
-    TestSigningKey key = TestSigningKey::rsa("client-key");
-    std::string jwks = [this] {
-        const std::string path = dir.file("jwks.json");
-        std::ofstream(path) << test::jwks_of({&key});
-        return path;
-    }();
+    TestLoginProvider provider{dir.file("jwks.json"), "client-sign-in-test"};
     // Credentials live 2 s: every sync renews them, and with them asks the app for its logins again.
-    ServerProcess server{dir.file("server"),
-                         {"--auth", "sigv4", "--credential-lifetime-seconds", "2",
-                          "--new-credentials-per-hour-per-identity", "0", "--login-provider",
-                          std::string(kProvider) + "," + kIssuer + "," + kClientId + "," + jwks}};
+    ServerProcess server{dir.file("server"), [this] {
+                             std::vector<std::string> args = {"--auth", "sigv4", "--credential-lifetime-seconds",
+                                                              "2", "--new-credentials-per-hour-per-identity", "0"};
+                             for (auto& arg : provider.server_args())
+                                 args.push_back(arg);
+                             return args;
+                         }()};
     std::atomic<int> tokens_given{0};
 
     // The app's side of a sign-in: a fresh token of `user` each time it is asked.
     sync::LoginsSource user(const std::string& subject) {
         return [this, subject]() -> Result<sync::Logins> {
             ++tokens_given;
-            return sync::Logins{{kProvider, key.jwt({{"iss", kIssuer},
-                                                     {"aud", kClientId},
-                                                     {"sub", subject},
-                                                     {"iat", now_seconds()},
-                                                     {"exp", now_seconds() + 600}})}};
+            return sync::Logins{{kProvider, provider.token(subject)}};
         };
     }
 
@@ -171,13 +156,9 @@ TEST_CASE_METHOD(SignInWorld, "Client sign-in: a token the server refuses change
     put(*phone, "notes", "mine", "guest data");
     REQUIRE(phone->synchronize("notes").ok());
     const std::string guest = phone->identity_id().value();
-    const auto stranger = TestSigningKey::rsa("client-key");  // the provider's kid, another key
+    const auto stranger = TestSigningKey::rsa(TestLoginProvider::kKeyId);  // the provider's kid, another key
     const Status refused = phone->sign_in([&]() -> Result<sync::Logins> {
-        return sync::Logins{{kProvider, stranger.jwt({{"iss", kIssuer},
-                                                      {"aud", kClientId},
-                                                      {"sub", "dave"},
-                                                      {"iat", now_seconds()},
-                                                      {"exp", now_seconds() + 600}})}};
+        return sync::Logins{{kProvider, provider.token("dave", &stranger)}};
     });
     CHECK(refused.code() == Errc::unauthorized);
     CHECK_FALSE(phone->signed_in());

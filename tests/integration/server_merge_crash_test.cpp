@@ -15,7 +15,7 @@
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
-#include "support/test_signing_key.hpp"
+#include "support/test_login_provider.hpp"
 #include "sync_store.hpp"
 
 using namespace synclatch::test;
@@ -23,18 +23,9 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kProvider = "accounts.example.com";
-constexpr const char* kIssuer = "https://accounts.example.com";
-constexpr const char* kClientId = "merge-crash-test";
 constexpr int kPairsPerRound = 12;
 constexpr int kRounds = 4;
 constexpr int kGuestRecords = 5;
-
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 struct Pair {
     std::string subject;  // the user's sub at the provider
@@ -72,24 +63,11 @@ TEST_CASE("Server durability: identity merges killed by SIGKILL are whole or abs
     std::mt19937 random(seed);
     TempDir dir;
     const std::string data = dir.file("data");
-    const auto key = TestSigningKey::rsa("merge-key");
-    const std::string jwks = dir.file("jwks.json");
-    {
-        std::FILE* file = std::fopen(jwks.c_str(), "w");
-        REQUIRE(file != nullptr);
-        const std::string text = jwks_of({&key});
-        std::fwrite(text.data(), 1, text.size(), file);
-        std::fclose(file);
-    }
-    const std::vector<std::string> args = {"--auth", "none", "--login-provider",
-                                           std::string(kProvider) + "," + kIssuer + "," + kClientId + "," + jwks};
-    auto logins = [&](const std::string& subject) {
-        return json{{kProvider, key.jwt({{"iss", kIssuer},
-                                         {"aud", kClientId},
-                                         {"sub", subject},
-                                         {"iat", now_seconds()},
-                                         {"exp", now_seconds() + 3600}})}};
-    };
+    const TestLoginProvider provider(dir.file("jwks.json"), "merge-crash-test");
+    std::vector<std::string> args = {"--auth", "none"};
+    for (auto& arg : provider.server_args())
+        args.push_back(arg);
+    auto logins = [&](const std::string& subject) { return provider.logins(subject); };
 
     std::vector<Pair> pairs;
     for (int round = 0; round < kRounds; ++round) {

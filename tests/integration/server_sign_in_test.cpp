@@ -14,6 +14,7 @@
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_http_server.hpp"
+#include "support/test_login_provider.hpp"
 #include "support/test_signing_key.hpp"
 
 using namespace synclatch::test;
@@ -25,12 +26,6 @@ namespace {
 constexpr const char* kProvider = "accounts.example.com";
 constexpr const char* kIssuer = "https://accounts.example.com";
 constexpr const char* kClientId = "sign-in-test";
-
-std::int64_t now_seconds() {
-    return std::chrono::duration_cast<std::chrono::seconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 // The provider: its keys, published at /jwks.json by a local HTTP server.
 struct Provider {
