@@ -174,8 +174,15 @@ struct JwksSource::State {
 
 JwksSource::JwksSource(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
-void JwksSource::start() {
-    thread_ = std::thread([state = state_.get()] { state->run(); });
+Result<std::unique_ptr<JwksSource>> JwksSource::started(std::unique_ptr<State> state) {
+    const std::string name = state->verifier.provider().name;
+    try {
+        auto source = std::unique_ptr<JwksSource>(new JwksSource(std::move(state)));
+        source->thread_ = std::thread([state = source->state_.get()] { state->run(); });
+        return source;
+    } catch (const std::system_error& e) {
+        return Status{Errc::unavailable, "login provider " + name + ": cannot start a thread: " + e.what()};
+    }
 }
 
 JwksSource::~JwksSource() {
@@ -199,13 +206,7 @@ Result<std::unique_ptr<JwksSource>> JwksSource::open_file(LoginProvider provider
     log(LogLevel::info, "login provider " + name + ": " +
                             std::to_string(state->verifier.keys()->keys().size()) + " keys loaded from " +
                             state->origin);
-    try {
-        auto source = std::unique_ptr<JwksSource>(new JwksSource(std::move(state)));
-        source->start();
-        return source;
-    } catch (const std::system_error& e) {
-        return Status{Errc::unavailable, "login provider " + name + ": cannot start a thread: " + e.what()};
-    }
+    return started(std::move(state));
 }
 
 Result<std::unique_ptr<JwksSource>> JwksSource::open_url(LoginProvider provider, HttpUrl url,
@@ -227,13 +228,7 @@ Result<std::unique_ptr<JwksSource>> JwksSource::open_url(LoginProvider provider,
     };
     state->periodic = true;
     state->scheduled = Clock::now();  // the first fetch: now, in the background
-    try {
-        auto source = std::unique_ptr<JwksSource>(new JwksSource(std::move(state)));
-        source->start();
-        return source;
-    } catch (const std::system_error& e) {
-        return Status{Errc::unavailable, "login provider " + name + ": cannot start a thread: " + e.what()};
-    }
+    return started(std::move(state));
 }
 
 Result<VerifiedLogin> JwksSource::verify(std::string_view token, EpochMillis now,

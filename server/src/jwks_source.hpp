@@ -95,7 +95,8 @@ class JwksSource {
   private:
     struct State;
     explicit JwksSource(std::unique_ptr<State> state);
-    void start();
+    // The source over state, its background thread started.
+    static Result<std::unique_ptr<JwksSource>> started(std::unique_ptr<State> state);
 
     std::unique_ptr<State> state_;
     std::thread thread_;
