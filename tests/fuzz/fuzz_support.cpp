@@ -21,6 +21,7 @@
 #include "bulk_publisher.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
+#include "login_providers.hpp"
 #include "metrics.hpp"
 #include "request_body_limits.hpp"
 #include "request_framing.hpp"
@@ -238,11 +239,22 @@ struct FuzzServer::Parts {
     server::Metrics metrics;
     server::SyncTriggers triggers;
     std::unique_ptr<server::BulkPublisher> bulk_publisher;
+    std::unique_ptr<server::LoginProviders> login_providers;  // before handler, which refers to it
     std::unique_ptr<server::RequestHandler> handler;
     server::Authenticator sigv4;
     sync::sigv4::Credentials identity_credentials;
     std::unique_ptr<server::SessionTokens> tokens;
 };
+
+const server::OpenIdTokens& FuzzServer::open_id_tokens() const {
+    // One signing key for the whole run: a key generation per recycled server would be wasted time.
+    static const server::OpenIdTokens tokens = [] {
+        auto made = server::generate_signing_key();
+        if (!made.ok()) fail(__FILE__, __LINE__, "making the OpenID signing key", made.status().to_string());
+        return server::OpenIdTokens(std::move(made).value(), std::nullopt, "synclatch-server");
+    }();
+    return tokens;
+}
 
 FuzzServer& FuzzServer::get() {
     static FuzzServer server;
@@ -305,17 +317,19 @@ void FuzzServer::open() {
     // An in-process SyncTrigger the fuzzer may name (synclatch:fuzz): it answers with the event unchanged.
     parts_->triggers.register_hook("fuzz", [](const nlohmann::json& event) { return event; });
     parts_->bulk_publisher = std::make_unique<server::BulkPublisher>(s, fixed_clock);
-    // One signing key for the whole run: a key generation per recycled server would be wasted time.
-    static const server::OpenIdTokens open_id_tokens = [&check] {
-        auto made = server::generate_signing_key();
-        check(made.status(), "making the OpenID signing key");
-        return server::OpenIdTokens(std::move(made).value(), std::nullopt, "synclatch-server");
-    }();
+    const server::OpenIdTokens& open_id_tokens = this->open_id_tokens();
+    // The default pool has a developer provider, so the developer-authenticated calls reach the store.
+    server::IdentityPoolSettingsMap pools;
+    pools[std::string(kPool)].developer_provider_name = "login.fuzz.app";
+    auto login_providers = server::LoginProviders::open(pools, open_id_tokens);
+    check(login_providers.status(), "setting up the login providers");
+    parts_->login_providers = std::move(login_providers).value();
     parts_->handler = std::make_unique<server::RequestHandler>(
         s, *secret, open_id_tokens,
         server::Authenticator([](const server::HttpRequest&, const server::RequestTarget&)
                                   -> Result<server::Principal> { return server::Principal{}; }),
-        fixed_clock, 3600 * 1000, parts_->metrics, nullptr, *parts_->bulk_publisher, parts_->triggers);
+        fixed_clock, 3600 * 1000, parts_->metrics, nullptr, *parts_->bulk_publisher, parts_->triggers,
+        server::IdentityLimits{}, parts_->login_providers.get());
     parts_->sigv4 = server::make_sigv4_authenticator(
         s, server::AdminKey{std::string(kAdminAccessKey), std::string(kAdminSecret)}, fixed_clock);
 }

@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "http_types.hpp"
+#include "open_id_tokens.hpp"
 #include "principal.hpp"
 #include "synclatch/sync/http_client.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
@@ -135,6 +136,8 @@ class FuzzServer {
     Result<server::Principal> authenticate(const server::HttpRequest& request);
 
     server::SyncStore& store();
+    // The signer of the server's OpenID tokens (one key for the whole run).
+    const server::OpenIdTokens& open_id_tokens() const;
     // Temporary credentials of kIdentity, as GetCredentialsForIdentity issues them.
     const sync::sigv4::Credentials& identity_credentials();
     // A SyncSessionToken the server accepts for this identity and dataset until kNow + 1 hour.

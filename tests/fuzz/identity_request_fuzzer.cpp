@@ -4,7 +4,9 @@
 //    client's error decoder maps back to the same kind): never a 5xx, an exception or a crash.
 //  - A 200 says what the client needs, and the client's decoders take it: GetId's identity exists in the
 //    pool asked for; GetCredentialsForIdentity's credentials, read by CognitoIdentityCredentials, sign
-//    requests the server accepts as that identity; GetOpenIdToken names the identity.
+//    requests the server accepts as that identity; GetOpenIdToken names the identity; the developer's
+//    calls (the pool has a developer provider; auth none lets the fuzzer make them) name identities the
+//    store has, GetOpenIdTokenForDeveloperIdentity a token that verifies, the unlinks answer {}.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -74,6 +76,24 @@ void check_success(std::string_view operation, const json& request_body,
     SYNCLATCH_FUZZ_CHECK(body.ok() && body->is_object(),
                          "a 200 the client cannot read: " + describe(response));
     const json& answer = *body;
+    if (operation == "UnlinkIdentity" || operation == "UnlinkDeveloperIdentity") {
+        SYNCLATCH_FUZZ_CHECK(answer.empty(), "an unlink answers {}: " + describe(response));
+        return;
+    }
+    if (operation == "ListIdentities") {
+        SYNCLATCH_FUZZ_CHECK(answer.value("IdentityPoolId", json()) == request_body.value("IdentityPoolId", json()),
+                             describe(response));
+        const json& identities = answer.value("Identities", json());
+        SYNCLATCH_FUZZ_CHECK(identities.is_array() &&
+                                 identities.size() <= request_body.value("MaxResults", json(0)).get<std::size_t>(),
+                             "ListIdentities answers more than MaxResults: " + describe(response));
+        for (const auto& listed : identities) {
+            SYNCLATCH_FUZZ_CHECK(listed.contains("IdentityId") && listed["IdentityId"].is_string() &&
+                                     fuzz::FuzzServer::get().store().pool_of(listed["IdentityId"].get<std::string>()).ok(),
+                                 "ListIdentities names an identity the store does not have: " + describe(response));
+        }
+        return;
+    }
     SYNCLATCH_FUZZ_CHECK(answer.contains("IdentityId") && answer["IdentityId"].is_string(),
                          describe(response));
     const std::string identity = answer["IdentityId"];
@@ -87,6 +107,16 @@ void check_success(std::string_view operation, const json& request_body,
     } else if (operation == "GetCredentialsForIdentity") {
         SYNCLATCH_FUZZ_CHECK(request_body.value("IdentityId", json()) == identity, describe(response));
         check_credentials(answer, identity, response);
+    } else if (operation == "DescribeIdentity") {
+        SYNCLATCH_FUZZ_CHECK(request_body.value("IdentityId", json()) == identity, describe(response));
+        SYNCLATCH_FUZZ_CHECK(answer.value("Logins", json()).is_array(), describe(response));
+    } else if (operation == "GetOpenIdTokenForDeveloperIdentity") {
+        SYNCLATCH_FUZZ_CHECK(answer.contains("Token") && answer["Token"].is_string() &&
+                                 fuzz::FuzzServer::get().open_id_tokens().verify(answer["Token"].get<std::string>(),
+                                                                                  *pool, fuzz::kNow).ok(),
+                             "GetOpenIdTokenForDeveloperIdentity's token does not verify: " + describe(response));
+    } else if (operation == "LookupDeveloperIdentity" || operation == "MergeDeveloperIdentities") {
+        // The identity named exists (checked above).
     } else if (operation == "GetOpenIdToken") {
         SYNCLATCH_FUZZ_CHECK(request_body.value("IdentityId", json()) == identity, describe(response));
         SYNCLATCH_FUZZ_CHECK(answer.contains("Token") && answer["Token"].is_string() &&
