@@ -62,13 +62,13 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     // Remote calls run one at a time: a sync, a push registration, an identity lookup.
     std::mutex remote_mutex;
     std::unique_ptr<sync::CredentialsProvider> credentials;  // guarded by remote_mutex
-    sync::CognitoIdentityCredentials* cognito = nullptr;      // credentials, when they are Cognito's
-    sync::LoginsSource logins;                                // guarded by remote_mutex
+    sync::CognitoIdentityCredentials* cognito = nullptr;     // credentials, when they are Cognito's
+    sync::LoginsSource logins;                               // guarded by remote_mutex
     // Identity changes found (old, new), told to the app once the locks are released.
     std::vector<std::pair<std::string, std::string>> identity_changes;  // guarded by remote_mutex
-    std::unique_ptr<sync::CognitoRemoteStore> remote;        // guarded by remote_mutex
-    std::string push_device_id;                              // guarded by remote_mutex
-    std::set<std::string, std::less<>> push_subscribed;      // guarded by remote_mutex
+    std::unique_ptr<sync::CognitoRemoteStore> remote;                   // guarded by remote_mutex
+    std::string push_device_id;                                         // guarded by remote_mutex
+    std::set<std::string, std::less<>> push_subscribed;                 // guarded by remote_mutex
     std::atomic<bool> cancel{false};
 
     std::mutex state_mutex;
@@ -394,7 +394,8 @@ Status Client::sign_in(sync::LoginsSource logins) {
     {
         std::lock_guard lock(impl_->remote_mutex);
         if (impl_->cognito == nullptr)
-            return Status{Errc::invalid_argument, "a client with developer credentials acts for a fixed identity"};
+            return Status{Errc::invalid_argument,
+                          "a client with developer credentials acts for a fixed identity"};
         sync::LoginsSource previous = std::move(impl_->logins);
         impl_->logins = logins;
         impl_->cognito->set_logins(std::move(logins));
@@ -419,8 +420,9 @@ Status Client::sign_out(SignOutMode mode) {
         if (!unsynced.ok()) return unsynced.status();
         for (const auto& name : *unsynced) {
             if (auto synced = impl_->synchronize(name, {}); !synced.ok())
-                return Status{synced.status().code(), "sign-out stopped: the sync of " + name +
-                                                          " failed, nothing was deleted: " + synced.status().message()};
+                return Status{synced.status().code(),
+                              "sign-out stopped: the sync of " + name +
+                                  " failed, nothing was deleted: " + synced.status().message()};
         }
     }
     std::lock_guard lock(impl_->remote_mutex);

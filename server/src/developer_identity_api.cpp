@@ -20,15 +20,19 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::string_view kOperations[] = {"GetOpenIdTokenForDeveloperIdentity", "LookupDeveloperIdentity",
-                                            "MergeDeveloperIdentities", "UnlinkDeveloperIdentity",
-                                            "DescribeIdentity", "ListIdentities"};
+constexpr std::string_view kOperations[] = {"GetOpenIdTokenForDeveloperIdentity",
+                                            "LookupDeveloperIdentity",
+                                            "MergeDeveloperIdentities",
+                                            "UnlinkDeveloperIdentity",
+                                            "DescribeIdentity",
+                                            "ListIdentities"};
 
 // An identity's login providers, each once, as DescribeIdentity and ListIdentities name them.
 json provider_names(const std::vector<Login>& logins) {
     json names = json::array();
     for (const auto& login : logins)
-        if (std::find(names.begin(), names.end(), login.provider) == names.end()) names.push_back(login.provider);
+        if (std::find(names.begin(), names.end(), login.provider) == names.end())
+            names.push_back(login.provider);
     return names;
 }
 
@@ -40,8 +44,8 @@ Result<std::string> developer_user_id(const json& value, const std::string& what
     if (!value.is_string()) return invalid(what + " must be a string");
     const auto& id = value.get_ref<const std::string&>();
     if (id.empty() || id.size() > DeveloperIdentityApi::kMaxDeveloperUserIdChars)
-        return invalid(what + " must be 1 to " + std::to_string(DeveloperIdentityApi::kMaxDeveloperUserIdChars) +
-                       " characters");
+        return invalid(what + " must be 1 to " +
+                       std::to_string(DeveloperIdentityApi::kMaxDeveloperUserIdChars) + " characters");
     return id;
 }
 
@@ -97,12 +101,18 @@ boost::asio::awaitable<HttpResponse> DeveloperIdentityApi::handle(const HttpRequ
     if (!body.ok()) co_return identity_error(body.status(), request);
     if (!body->is_object()) co_return identity_error(invalid("the body must be a JSON object"), request);
     Result<json> answer = Status{Errc::internal, "unreachable"};
-    if (operation == "GetOpenIdTokenForDeveloperIdentity") answer = get_open_id_token(*body);
-    else if (operation == "LookupDeveloperIdentity") answer = lookup(*body);
-    else if (operation == "MergeDeveloperIdentities") answer = merge(*body);
-    else if (operation == "UnlinkDeveloperIdentity") answer = unlink(*body);
-    else if (operation == "ListIdentities") answer = list(*body);
-    else answer = describe(*body);
+    if (operation == "GetOpenIdTokenForDeveloperIdentity")
+        answer = get_open_id_token(*body);
+    else if (operation == "LookupDeveloperIdentity")
+        answer = lookup(*body);
+    else if (operation == "MergeDeveloperIdentities")
+        answer = merge(*body);
+    else if (operation == "UnlinkDeveloperIdentity")
+        answer = unlink(*body);
+    else if (operation == "ListIdentities")
+        answer = list(*body);
+    else
+        answer = describe(*body);
     if (!answer.ok()) co_return identity_error(answer.status(), request);
     co_return identity_json(*answer, request);
 }
@@ -116,7 +126,7 @@ Result<std::string> DeveloperIdentityApi::developer_provider(std::string_view po
 }
 
 Result<std::string> DeveloperIdentityApi::named_developer_provider(const json& body,
-                                                                    std::string_view pool_id) const {
+                                                                   std::string_view pool_id) const {
     auto developer = developer_provider(pool_id);
     if (!developer.ok()) return developer.status();
     const json* named = optional_member(body, "DeveloperProviderName");
@@ -135,8 +145,8 @@ Result<json> DeveloperIdentityApi::get_open_id_token(const json& body) const {
         return invalid("Logins must map the developer provider " + *developer + " to the user's id");
     auto user = developer_user_id(logins->at(*developer), "Logins[" + *developer + "]");
     if (!user.ok()) return user.status();
-    auto duration = integer_member(body, "TokenDuration", 1, kMaxTokenDurationSeconds,
-                                   kDefaultTokenDurationSeconds);
+    auto duration =
+        integer_member(body, "TokenDuration", 1, kMaxTokenDurationSeconds, kDefaultTokenDurationSeconds);
     if (!duration.ok()) return duration.status();
     auto identity = optional_identity_id(body);
     if (!identity.ok()) return identity.status();
@@ -147,7 +157,8 @@ Result<json> DeveloperIdentityApi::get_open_id_token(const json& body) const {
     others.erase(*developer);
     VerifiedLogins verified;
     if (!others.empty()) {
-        if (providers_ == nullptr) return Status{Errc::unauthorized, "this identity pool has no login providers"};
+        if (providers_ == nullptr)
+            return Status{Errc::unauthorized, "this identity pool has no login providers"};
         auto checked = providers_->verify(*pool, others, now);
         if (!checked.ok()) return checked.status();
         if (checked->proven_identity)
@@ -201,7 +212,9 @@ Result<json> DeveloperIdentityApi::lookup(const json& body) const {
         if (!id.ok()) return id.status();
         auto owner = identities_.find_for_logins(*pool, {Login{*developer, *id}});
         if (!owner.ok()) return owner.status();
-        if (!*owner) return Status{Errc::not_found, "DeveloperUserIdentifier " + *id + " is not linked to an identity"};
+        if (!*owner)
+            return Status{Errc::not_found,
+                          "DeveloperUserIdentifier " + *id + " is not linked to an identity"};
         if (*identity && **identity != **owner)
             return Status{Errc::conflict, "DeveloperUserIdentifier " + *id + " is linked to " + **owner +
                                               ", not to " + **identity};
@@ -238,7 +251,9 @@ Result<json> DeveloperIdentityApi::merge(const json& body) const {
     auto owner = [&](const std::string& user, const char* member) -> Result<std::string> {
         auto found = identities_.find_for_logins(*pool, {Login{*developer, user}});
         if (!found.ok()) return found.status();
-        if (!*found) return Status{Errc::not_found, std::string(member) + " " + user + " is not linked to an identity"};
+        if (!*found)
+            return Status{Errc::not_found,
+                          std::string(member) + " " + user + " is not linked to an identity"};
         return std::move(**found);
     };
     auto merged = owner(*source, "SourceUserIdentifier");
@@ -303,10 +318,11 @@ Result<json> DeveloperIdentityApi::list(const json& body) const {
         answer["NextToken"] = page->back().identity_id;
     }
     for (const auto& identity : *page) {
-        answer["Identities"].push_back({{"IdentityId", identity.identity_id},
-                                        {"Logins", provider_names(identity.logins)},
-                                        {"CreationDate", sync::epoch_seconds_json(identity.created)},
-                                        {"LastModifiedDate", sync::epoch_seconds_json(identity.last_modified)}});
+        answer["Identities"].push_back(
+            {{"IdentityId", identity.identity_id},
+             {"Logins", provider_names(identity.logins)},
+             {"CreationDate", sync::epoch_seconds_json(identity.created)},
+             {"LastModifiedDate", sync::epoch_seconds_json(identity.last_modified)}});
     }
     return answer;
 }

@@ -3,12 +3,12 @@
 #include "identity_api.hpp"
 
 #include <algorithm>
-#include <chrono>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <chrono>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -173,10 +173,12 @@ boost::asio::awaitable<Result<std::string>> IdentityApi::act_as(const json& body
     auto logins = co_await verified_logins(body, *pool);
     if (!logins.ok()) co_return logins.status();
     if (logins->proven_identity && *logins->proven_identity != *identity)
-        co_return Status{Errc::unauthorized, "the cognito-identity.amazonaws.com token is another identity's"};
+        co_return Status{Errc::unauthorized,
+                         "the cognito-identity.amazonaws.com token is another identity's"};
     const bool proven = logins->proven_identity.has_value();
     if (logins->logins.empty() && !proven && !allow_unauthenticated(*pool)) {
-        co_return Status{Errc::unauthorized, "Unauthenticated access is not supported for this identity pool."};
+        co_return Status{Errc::unauthorized,
+                         "Unauthenticated access is not supported for this identity pool."};
     }
     auto signed_in = identities_.authorize(*identity, logins->logins, proven, clock_());
     if (!signed_in.ok()) co_return signed_in.status();
@@ -202,16 +204,19 @@ boost::asio::awaitable<Status> IdentityApi::unlink_identity(const json& body) co
         return std::find(own->begin(), own->end(), login) != own->end();
     });
     if (!proves)
-        co_return Status{Errc::unauthorized, "Logins must hold a valid token of one of the identity's logins"};
+        co_return Status{Errc::unauthorized,
+                         "Logins must hold a valid token of one of the identity's logins"};
     std::vector<Login> unlinked;
     for (const auto& name : *remove) {
-        if (!name.is_string()) co_return Status{Errc::invalid_argument, "LoginsToRemove must hold provider names"};
+        if (!name.is_string())
+            co_return Status{Errc::invalid_argument, "LoginsToRemove must hold provider names"};
         const auto& provider = name.get_ref<const std::string&>();
         const auto before = unlinked.size();
         for (const auto& login : *own)
             if (login.provider == provider) unlinked.push_back(login);
         if (unlinked.size() == before)
-            co_return Status{Errc::invalid_argument, "the identity has no login of " + provider.substr(0, 128)};
+            co_return Status{Errc::invalid_argument,
+                             "the identity has no login of " + provider.substr(0, 128)};
     }
     auto done = identities_.unlink(*identity, unlinked, clock_());
     co_return done.ok() ? Status{} : done.status();

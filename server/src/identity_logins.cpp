@@ -148,8 +148,8 @@ Result<bool> unlink_logins(sqlite::Database& db, std::string_view identity_id,
     const auto own = logins_of(db, identity_id);
     for (const auto& login : logins) {
         if (std::find(own.begin(), own.end(), login) == own.end())
-            return Status{Errc::not_found, login.provider + " login " + login.subject + " is not linked to identity " +
-                                               std::string(identity_id)};
+            return Status{Errc::not_found, login.provider + " login " + login.subject +
+                                               " is not linked to identity " + std::string(identity_id)};
     }
     for (const auto& login : logins) {
         sqlite::StatementScope remove(

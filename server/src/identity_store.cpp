@@ -109,27 +109,31 @@ Result<std::vector<Login>> IdentityStore::logins(std::string_view identity_id) c
 
 Result<bool> IdentityStore::unlink(std::string_view identity_id, const std::vector<Login>& logins,
                                    EpochMillis now) {
-    auto disabled = write_merging<bool>(
-        [&](sqlite::Database& db) { return unlink_logins(db, identity_id, logins, now); },
-        [](bool) { return std::optional<std::string>{}; });
+    auto disabled =
+        write_merging<bool>([&](sqlite::Database& db) { return unlink_logins(db, identity_id, logins, now); },
+                            [](bool) { return std::optional<std::string>{}; });
     if (disabled.ok() && *disabled) forget(std::string(identity_id));
     return disabled;
 }
 
-Result<std::vector<IdentityStore::Listed>> IdentityStore::list(std::string_view pool_id, std::string_view after,
-                                                               std::size_t limit, bool hide_disabled) const {
+Result<std::vector<IdentityStore::Listed>> IdentityStore::list(std::string_view pool_id,
+                                                               std::string_view after, std::size_t limit,
+                                                               bool hide_disabled) const {
     return impl_.read([&](sqlite::Database& db) -> Result<std::vector<Listed>> {
         std::vector<Listed> page;
         {
-            sqlite::StatementScope select(db.cached(
-                "SELECT identity_id, created, last_modified FROM identities WHERE pool_id = ?1 AND identity_id > "
-                "?2 AND merged_into IS NULL AND (?3 = 0 OR disabled_at IS NULL) ORDER BY identity_id LIMIT ?4"));
+            sqlite::StatementScope select(
+                db.cached("SELECT identity_id, created, last_modified FROM identities WHERE pool_id = ?1 AND "
+                          "identity_id > "
+                          "?2 AND merged_into IS NULL AND (?3 = 0 OR disabled_at IS NULL) ORDER BY "
+                          "identity_id LIMIT ?4"));
             select->bind(1, pool_id)
                 .bind(2, after)
                 .bind(3, static_cast<std::int64_t>(hide_disabled))
                 .bind(4, static_cast<std::int64_t>(limit));
             while (select->step())
-                page.push_back(Listed{select->column_string(0), {}, select->column_int64(1), select->column_int64(2)});
+                page.push_back(
+                    Listed{select->column_string(0), {}, select->column_int64(1), select->column_int64(2)});
         }
         for (auto& identity : page)
             identity.logins = logins_of(db, identity.identity_id);

@@ -103,11 +103,10 @@ int main(int argc, char** argv) {
     RateLimiter new_identities(new_identity_limits(options));
     RateLimiter credentials(credentials_limits(options));
     RateLimiter new_credentials_per_identity(new_credentials_per_identity_limits(options));
-    RequestHandler handler(**store, std::move(secret).value(), *open_id_tokens,
-                           std::move(authenticate), system_now, options.credential_lifetime_seconds * 1000,
-                           metrics, &push_hub, *bulk_publisher, sync_triggers,
-                           IdentityLimits{&new_identities, &credentials, &new_credentials_per_identity},
-                           login_providers->get());
+    RequestHandler handler(
+        **store, std::move(secret).value(), *open_id_tokens, std::move(authenticate), system_now,
+        options.credential_lifetime_seconds * 1000, metrics, &push_hub, *bulk_publisher, sync_triggers,
+        IdentityLimits{&new_identities, &credentials, &new_credentials_per_identity}, login_providers->get());
 
     HttpServerOptions http_options = options.http;
     if (const std::size_t files = raise_open_file_limit(); files > 0) {

@@ -17,7 +17,8 @@ std::string_view identity_operation(std::string_view amz_target) {
     constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
     if (!amz_target.starts_with(kPrefix)) return "Unknown";
     amz_target.remove_prefix(kPrefix.size());
-    for (std::string_view known : {"GetId", "GetCredentialsForIdentity", "GetOpenIdToken", "UnlinkIdentity"}) {
+    for (std::string_view known :
+         {"GetId", "GetCredentialsForIdentity", "GetOpenIdToken", "UnlinkIdentity"}) {
         if (amz_target == known) return known;
     }
     return DeveloperIdentityApi::owns(amz_target) ? amz_target : "Unknown";
@@ -114,7 +115,8 @@ boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest&
         constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
         if (amz_target->value().starts_with(kPrefix) &&
             DeveloperIdentityApi::owns(amz_target->value().substr(kPrefix.size()))) {
-            co_return co_await developer_identity_api_.handle(request, operation, authenticate_(request, *target));
+            co_return co_await developer_identity_api_.handle(request, operation,
+                                                              authenticate_(request, *target));
         }
         co_return co_await identity_api_.handle(request, amz_target->value(), client);
     }

@@ -61,7 +61,7 @@ class RequestHandler {
     StreamsApi streams_api_;
     ProcessorsApi processors_api_;
     Metrics& metrics_;
-    std::string healthz_;  // the /healthz answer: it names the deployment
+    std::string healthz_;               // the /healthz answer: it names the deployment
     std::string openid_configuration_;  // GET /.well-known/openid-configuration: where our keys are
 };
 

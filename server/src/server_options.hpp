@@ -60,7 +60,7 @@ struct ServerOptions {
     // default pool from --login-provider, --no-unauthenticated-identities and --developer-provider. A pool
     // not named here has the defaults: guests allowed, no providers.
     IdentityPoolSettingsMap identity_pools;
-    std::string jwks_ca_file;  // https JWKS URLs: "" trusts the system's CA store
+    std::string jwks_ca_file;            // https JWKS URLs: "" trusts the system's CA store
     long jwks_min_refresh_seconds = 60;  // JwksSourceOptions::min_refresh_interval
 };
 

@@ -181,7 +181,7 @@ ALTER TABLE identities ADD COLUMN disabled_at INTEGER;
 CREATE INDEX identities_by_pool ON identities (pool_id, identity_id);
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3,  kVersion4,  kVersion5,  kVersion6,
+constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4,  kVersion5,  kVersion6,
                                   kVersion7, kVersion8, kVersion9, kVersion10, kVersion11, kVersion12};
 
 }  // namespace

@@ -378,9 +378,9 @@ Result<sync::ListRecordsResult> SyncStore::list_records(std::string_view identit
         }
         // Merged datasets (PROTOCOL.md §3.5): "<dataset>.<merged identity>" of the identities merged into
         // this one, while they exist; a dataset that is merely named with a dot is not one.
-        sqlite::StatementScope merged(db.cached(
-            "SELECT merged.identity_id FROM identities AS merged WHERE merged.merged_into = ?1 "
-            "ORDER BY merged.identity_id"));
+        sqlite::StatementScope merged(
+            db.cached("SELECT merged.identity_id FROM identities AS merged WHERE merged.merged_into = ?1 "
+                      "ORDER BY merged.identity_id"));
         merged->bind(1, identity_id);
         while (merged->step()) {
             std::string name = merged_dataset_name(dataset, merged->column_string(0));

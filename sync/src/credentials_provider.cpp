@@ -115,7 +115,8 @@ Result<sigv4::Credentials> CognitoIdentityCredentials::credentials() {
     if (!identity.ok()) return identity.status();
     nlohmann::json body = {{"IdentityId", *identity}};
     if (Status s = add_logins(body); !s.ok()) return s;
-    auto answer = call_identity_api(http_, options_.endpoint, "GetCredentialsForIdentity", body, options_.deadline);
+    auto answer =
+        call_identity_api(http_, options_.endpoint, "GetCredentialsForIdentity", body, options_.deadline);
     if (!answer.ok()) return answer.status();
     // Another identity: this one (a guest) was merged into the user's, which is ours from now on.
     auto answered = string_member(*answer, "IdentityId", "GetCredentialsForIdentity");

@@ -81,16 +81,19 @@ void check_success(std::string_view operation, const json& request_body,
         return;
     }
     if (operation == "ListIdentities") {
-        SYNCLATCH_FUZZ_CHECK(answer.value("IdentityPoolId", json()) == request_body.value("IdentityPoolId", json()),
-                             describe(response));
+        SYNCLATCH_FUZZ_CHECK(
+            answer.value("IdentityPoolId", json()) == request_body.value("IdentityPoolId", json()),
+            describe(response));
         const json& identities = answer.value("Identities", json());
-        SYNCLATCH_FUZZ_CHECK(identities.is_array() &&
-                                 identities.size() <= request_body.value("MaxResults", json(0)).get<std::size_t>(),
-                             "ListIdentities answers more than MaxResults: " + describe(response));
+        SYNCLATCH_FUZZ_CHECK(
+            identities.is_array() &&
+                identities.size() <= request_body.value("MaxResults", json(0)).get<std::size_t>(),
+            "ListIdentities answers more than MaxResults: " + describe(response));
         for (const auto& listed : identities) {
-            SYNCLATCH_FUZZ_CHECK(listed.contains("IdentityId") && listed["IdentityId"].is_string() &&
-                                     fuzz::FuzzServer::get().store().pool_of(listed["IdentityId"].get<std::string>()).ok(),
-                                 "ListIdentities names an identity the store does not have: " + describe(response));
+            SYNCLATCH_FUZZ_CHECK(
+                listed.contains("IdentityId") && listed["IdentityId"].is_string() &&
+                    fuzz::FuzzServer::get().store().pool_of(listed["IdentityId"].get<std::string>()).ok(),
+                "ListIdentities names an identity the store does not have: " + describe(response));
         }
         return;
     }
@@ -111,10 +114,13 @@ void check_success(std::string_view operation, const json& request_body,
         SYNCLATCH_FUZZ_CHECK(request_body.value("IdentityId", json()) == identity, describe(response));
         SYNCLATCH_FUZZ_CHECK(answer.value("Logins", json()).is_array(), describe(response));
     } else if (operation == "GetOpenIdTokenForDeveloperIdentity") {
-        SYNCLATCH_FUZZ_CHECK(answer.contains("Token") && answer["Token"].is_string() &&
-                                 fuzz::FuzzServer::get().open_id_tokens().verify(answer["Token"].get<std::string>(),
-                                                                                  *pool, fuzz::kNow).ok(),
-                             "GetOpenIdTokenForDeveloperIdentity's token does not verify: " + describe(response));
+        SYNCLATCH_FUZZ_CHECK(
+            answer.contains("Token") && answer["Token"].is_string() &&
+                fuzz::FuzzServer::get()
+                    .open_id_tokens()
+                    .verify(answer["Token"].get<std::string>(), *pool, fuzz::kNow)
+                    .ok(),
+            "GetOpenIdTokenForDeveloperIdentity's token does not verify: " + describe(response));
     } else if (operation == "LookupDeveloperIdentity" || operation == "MergeDeveloperIdentities") {
         // The identity named exists (checked above).
     } else if (operation == "GetOpenIdToken") {

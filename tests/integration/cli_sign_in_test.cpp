@@ -33,7 +33,8 @@ struct CliSignInWorld {
         return provider.token(subject, signer);
     }
 
-    ProcessOutput run(const std::string& device, std::vector<std::string> args, const std::string& input = "") {
+    ProcessOutput run(const std::string& device, std::vector<std::string> args,
+                      const std::string& input = "") {
         std::vector<std::string> all = {SYNCLATCH_CLI_BINARY, "--endpoint",
                                         "http://127.0.0.1:" + std::to_string(server.port()), "--data",
                                         dir.file(device)};
@@ -65,14 +66,18 @@ TEST_CASE_METHOD(CliSignInWorld, "CLI sign-in: --login inline, from a file and f
     auto got = run("laptop", {"--login", from_file, "get", "notes", "k"});
     CHECK(got.out == "from the phone\n");
 
-    auto tablet = run("tablet", {"--login", std::string(kProvider) + "=-", "--json", "identity"}, token("erin") + "\n");
+    auto tablet =
+        run("tablet", {"--login", std::string(kProvider) + "=-", "--json", "identity"}, token("erin") + "\n");
     REQUIRE(tablet.exit_code == 0);
     CHECK(json::parse(tablet.out).at("identityId") == phone_identity.at("identityId"));
 }
 
-TEST_CASE_METHOD(CliSignInWorld, "CLI sign-in: a guest from earlier runs is merged, and a bad token is exit 6",
+TEST_CASE_METHOD(CliSignInWorld,
+                 "CLI sign-in: a guest from earlier runs is merged, and a bad token is exit 6",
                  "[cli][identity]") {
-    REQUIRE(run("user", {"--login", std::string(kProvider) + "=" + token("finn"), "put", "game", "level", "9"}).exit_code == 0);
+    REQUIRE(
+        run("user", {"--login", std::string(kProvider) + "=" + token("finn"), "put", "game", "level", "9"})
+            .exit_code == 0);
     REQUIRE(run("user", {"--login", std::string(kProvider) + "=" + token("finn"), "sync"}).exit_code == 0);
     REQUIRE(run("guest", {"put", "game", "level", "3"}).exit_code == 0);
     REQUIRE(run("guest", {"sync"}).exit_code == 0);
@@ -83,11 +88,13 @@ TEST_CASE_METHOD(CliSignInWorld, "CLI sign-in: a guest from earlier runs is merg
     CHECK(refused.exit_code == 6);
     CHECK(json::parse(run("guest", {"--json", "identity"}).out).at("identityId") == guest);
 
-    auto merged = run("guest", {"--login", std::string(kProvider) + "=" + token("finn"), "--json", "identity"});
+    auto merged =
+        run("guest", {"--login", std::string(kProvider) + "=" + token("finn"), "--json", "identity"});
     REQUIRE(merged.exit_code == 0);
     CHECK(json::parse(merged.out).at("identityId") != guest);
     CHECK_THAT(merged.err, Catch::Contains("identity " + guest + " was merged into"));
-    auto kept = run("guest", {"--login", std::string(kProvider) + "=" + token("finn"), "get", "game." + guest, "level"});
+    auto kept = run(
+        "guest", {"--login", std::string(kProvider) + "=" + token("finn"), "get", "game." + guest, "level"});
     CHECK(kept.out == "3\n");
 
     CHECK(run("guest", {"--login", "no-equals-sign", "sync"}).exit_code == 2);

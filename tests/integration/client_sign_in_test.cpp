@@ -27,8 +27,12 @@ struct SignInWorld {
     TestLoginProvider provider{dir.file("jwks.json"), "client-sign-in-test"};
     // Credentials live 2 s: every sync renews them, and with them asks the app for its logins again.
     ServerProcess server{dir.file("server"), [this] {
-                             std::vector<std::string> args = {"--auth", "sigv4", "--credential-lifetime-seconds",
-                                                              "2", "--new-credentials-per-hour-per-identity", "0"};
+                             std::vector<std::string> args = {"--auth",
+                                                              "sigv4",
+                                                              "--credential-lifetime-seconds",
+                                                              "2",
+                                                              "--new-credentials-per-hour-per-identity",
+                                                              "0"};
                              for (auto& arg : provider.server_args())
                                  args.push_back(arg);
                              return args;

@@ -117,12 +117,11 @@ TEST_CASE(
     // 16 flooders, each from its own address, all asking for the one identity's credentials.
     AnswerCounts answers;
     IssuedKeys keys;
-    const auto writes =
-        writes_under_flood(writer, server.port(), kFlooders, [&](HttpClient& flooder) {
-            auto answer = get_credentials(flooder, identity);
-            answers.count(answer);
-            keys.add(answer);
-        });
+    const auto writes = writes_under_flood(writer, server.port(), kFlooders, [&](HttpClient& flooder) {
+        auto answer = get_credentials(flooder, identity);
+        answers.count(answer);
+        keys.add(answer);
+    });
 
     const int answered = answers.ok;
     WARN("UpdateRecords p50: " << median(writes.unloaded_ms) << " ms unloaded, " << median(writes.loaded_ms)
@@ -152,14 +151,12 @@ TEST_CASE("GetCredentialsForIdentity flood: one identity gets its share of new s
     AnswerCounts answers;
     IssuedKeys keys;
     std::atomic<int> long_retry_after{0};
-    const auto writes =
-        writes_under_flood(writer, server.port(), kFlooders, [&](HttpClient& flooder) {
-            auto answer = get_credentials(flooder, identity);
-            answers.count(answer);
-            keys.add(answer);
-            if (answer.status == 429 && answer.retry_after != "1")
-                ++long_retry_after;
-        });
+    const auto writes = writes_under_flood(writer, server.port(), kFlooders, [&](HttpClient& flooder) {
+        auto answer = get_credentials(flooder, identity);
+        answers.count(answer);
+        keys.add(answer);
+        if (answer.status == 429 && answer.retry_after != "1") ++long_retry_after;
+    });
 
     WARN("UpdateRecords p50: " << median(writes.unloaded_ms) << " ms unloaded, " << median(writes.loaded_ms)
                                << " ms under a GetCredentialsForIdentity flood of one identity ("
@@ -195,12 +192,11 @@ TEST_CASE(
 
     AnswerCounts answers;
     IssuedKeys keys;
-    const auto writes =
-        writes_under_flood(writer, server.port(), kFlooders, [&](HttpClient& flooder) {
-            auto answer = get_credentials(flooder, identity);
-            answers.count(answer);
-            keys.add(answer);
-        });
+    const auto writes = writes_under_flood(writer, server.port(), kFlooders, [&](HttpClient& flooder) {
+        auto answer = get_credentials(flooder, identity);
+        answers.count(answer);
+        keys.add(answer);
+    });
 
     WARN("UpdateRecords p50: " << median(writes.unloaded_ms) << " ms unloaded, " << median(writes.loaded_ms)
                                << " ms under an unlimited GetCredentialsForIdentity flood ("

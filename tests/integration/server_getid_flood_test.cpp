@@ -73,8 +73,7 @@ TEST_CASE("GetId flood: many addresses are held to the global limit and UpdateRe
     // 16 flooders, each from its own address; the global bucket has refilled after the writer's own GetId.
     AnswerCounts answers;
     const auto writes = writes_under_flood(
-        writer, server.port(), kFlooders,
-        [&](HttpClient& flooder) { answers.count(get_id(flooder)); },
+        writer, server.port(), kFlooders, [&](HttpClient& flooder) { answers.count(get_id(flooder)); },
         std::chrono::milliseconds(1100));
 
     const int created = answers.ok;

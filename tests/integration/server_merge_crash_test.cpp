@@ -28,9 +28,9 @@ constexpr int kRounds = 4;
 constexpr int kGuestRecords = 5;
 
 struct Pair {
-    std::string subject;  // the user's sub at the provider
-    std::string user;     // the user's identity
-    std::string guest;    // the guest who signs in as the user
+    std::string subject;    // the user's sub at the provider
+    std::string user;       // the user's identity
+    std::string guest;      // the guest who signs in as the user
     bool answered = false;  // the merge was answered 200, naming the user
 };
 
@@ -40,11 +40,11 @@ void put(HttpClient& client, const std::string& identity, const std::string& dat
     REQUIRE(listed.status == 200);
     json patches = json::array();
     for (const auto& key : keys)
-        patches.push_back({{"Op", "replace"}, {"Key", key}, {"Value", identity + "/" + key}, {"SyncCount", 0}});
-    auto written = client.send("POST", dataset_path(identity, dataset),
-                               json{{"SyncSessionToken", listed.json().at("SyncSessionToken")},
-                                    {"RecordPatches", patches}}
-                                   .dump());
+        patches.push_back(
+            {{"Op", "replace"}, {"Key", key}, {"Value", identity + "/" + key}, {"SyncCount", 0}});
+    auto written = client.send(
+        "POST", dataset_path(identity, dataset),
+        json{{"SyncSessionToken", listed.json().at("SyncSessionToken")}, {"RecordPatches", patches}}.dump());
     REQUIRE(written.status == 200);
 }
 
@@ -78,9 +78,10 @@ TEST_CASE("Server durability: identity merges killed by SIGKILL are whole or abs
         for (int i = 0; i < kPairsPerRound; ++i) {
             Pair pair;
             pair.subject = "user-" + std::to_string(round) + "-" + std::to_string(i);
-            pair.user = setup.identity("GetId", {{"IdentityPoolId", kTestPool}, {"Logins", logins(pair.subject)}})
-                            .json()
-                            .at("IdentityId");
+            pair.user =
+                setup.identity("GetId", {{"IdentityPoolId", kTestPool}, {"Logins", logins(pair.subject)}})
+                    .json()
+                    .at("IdentityId");
             put(setup, pair.user, "game", {"own"});
             pair.guest = setup.identity("GetId", {{"IdentityPoolId", kTestPool}}).json().at("IdentityId");
             std::vector<std::string> keys;
@@ -95,8 +96,9 @@ TEST_CASE("Server durability: identity merges killed by SIGKILL are whole or abs
         std::thread signing_in([&, port = server.port()] {
             HttpClient client(port);
             for (std::size_t p = first; p < pairs.size(); ++p) {
-                auto answer = client.identity("GetCredentialsForIdentity",
-                                              {{"IdentityId", pairs[p].guest}, {"Logins", logins(pairs[p].subject)}});
+                auto answer =
+                    client.identity("GetCredentialsForIdentity",
+                                    {{"IdentityId", pairs[p].guest}, {"Logins", logins(pairs[p].subject)}});
                 if (answer.status != 200) break;
                 pairs[p].answered = answer.json().at("IdentityId") == pairs[p].user;
                 ++answered;
@@ -109,7 +111,8 @@ TEST_CASE("Server durability: identity merges killed by SIGKILL are whole or abs
         const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
         while (answered < before_kill && !stopped && std::chrono::steady_clock::now() < give_up)
             std::this_thread::sleep_for(std::chrono::microseconds(200));
-        std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(random)));
+        std::this_thread::sleep_for(
+            std::chrono::microseconds(std::uniform_int_distribution<int>(0, 3000)(random)));
         server.kill_hard();
         signing_in.join();
     }

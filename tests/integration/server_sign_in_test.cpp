@@ -102,7 +102,7 @@ TEST_CASE_METHOD(SignInServer, "Sign-in: a login gives the same identity on ever
     auto signed_in = credentials(alice, {{kProvider, provider.token("alice")}});
     REQUIRE(signed_in.status == 200);
     CHECK(signed_in.json().at("IdentityId") == alice);
-    check_not_authorized(credentials(alice));                                        // no login
+    check_not_authorized(credentials(alice));  // no login
     const std::string bob = get_id({{kProvider, provider.token("bob")}}).json().at("IdentityId");
     check_not_authorized(credentials(alice, {{kProvider, provider.token("bob")}}));  // another's login
     // Nothing changed: each login still leads to its own identity, and neither was merged.

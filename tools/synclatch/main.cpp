@@ -53,7 +53,8 @@ Result<sync::Logins> read_logins(const std::vector<std::string>& values) {
     for (const auto& value : values) {
         const auto equals = value.find('=');
         if (equals == 0 || equals == std::string::npos || equals + 1 == value.size())
-            return Status{Errc::invalid_argument, "--login must be PROVIDER=TOKEN, PROVIDER=@FILE or PROVIDER=-"};
+            return Status{Errc::invalid_argument,
+                          "--login must be PROVIDER=TOKEN, PROVIDER=@FILE or PROVIDER=-"};
         const std::string provider = value.substr(0, equals);
         std::string token = value.substr(equals + 1);
         if (token == "-") {
@@ -62,13 +63,16 @@ Result<sync::Logins> read_logins(const std::vector<std::string>& values) {
             token.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
         } else if (token.starts_with('@')) {
             std::ifstream in(token.substr(1), std::ios::binary);
-            if (!in) return Status{Errc::invalid_argument, "--login " + provider + ": cannot read " + token.substr(1)};
+            if (!in)
+                return Status{Errc::invalid_argument,
+                              "--login " + provider + ": cannot read " + token.substr(1)};
             token.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
         }
         const auto first = token.find_first_not_of(" \t\r\n");
         const auto last = token.find_last_not_of(" \t\r\n");
         token = first == std::string::npos ? "" : token.substr(first, last - first + 1);
-        if (token.empty()) return Status{Errc::invalid_argument, "--login " + provider + ": the token is empty"};
+        if (token.empty())
+            return Status{Errc::invalid_argument, "--login " + provider + ": the token is empty"};
         if (!logins.emplace(provider, std::move(token)).second)
             return Status{Errc::invalid_argument, "--login " + provider + " is given twice"};
     }
@@ -96,10 +100,11 @@ Result<std::unique_ptr<Client>> open_client(const Settings& settings) {
         options.logins = [logins = std::move(logins).value()]() -> Result<sync::Logins> { return logins; };
         // A guest identity kept from earlier runs may be merged into the user's: say what became of it.
         options.on_identity_changed = [](const std::string& before, const std::string& after) {
-            std::fprintf(stderr,
-                         "synclatch: signed in: identity %s was merged into %s; its datasets are kept locally "
-                         "as <name>.%s\n",
-                         before.c_str(), after.c_str(), before.c_str());
+            std::fprintf(
+                stderr,
+                "synclatch: signed in: identity %s was merged into %s; its datasets are kept locally "
+                "as <name>.%s\n",
+                before.c_str(), after.c_str(), before.c_str());
         };
     }
     if (!settings.admin_key.empty()) {

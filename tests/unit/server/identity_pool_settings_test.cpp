@@ -280,7 +280,8 @@ TEST_CASE("Identity pools file: read from disk, a relative JwksFile is taken fro
     CHECK_THAT(missing.status().message(), Catch::Contains("missing.json"));
 }
 
-TEST_CASE("Pool settings: the --login-provider shorthand NAME,ISSUER,AUDIENCE[+AUDIENCE...],JWKS", "[server][providers]") {
+TEST_CASE("Pool settings: the --login-provider shorthand NAME,ISSUER,AUDIENCE[+AUDIENCE...],JWKS",
+          "[server][providers]") {
     SECTION("a URL, which may contain commas") {
         auto provider = server::parse_login_provider_option(
             "accounts.example.com,https://accounts.example.com,client-a+client-b,"

@@ -86,9 +86,7 @@ struct Fixture {
     Fixture() {
         std::ofstream(dir.file("jwks.json")) << test::jwks_of({&rsa_key()});
         const std::string jwks = test::jwks_of({&ec_key()});
-        http.set_handler([jwks](const test::TestHttpRequest&) {
-            return test::TestHttpReply{200, {}, jwks};
-        });
+        http.set_handler([jwks](const test::TestHttpRequest&) { return test::TestHttpReply{200, {}, jwks}; });
 
         server::IdentityPoolSettingsMap pools;
         pools[kPool].allow_unauthenticated_identities = false;
