@@ -73,11 +73,6 @@ void CognitoIdentityCredentials::set_logins(LoginsSource logins) {
     credentials_.reset();
 }
 
-bool CognitoIdentityCredentials::signed_in() {
-    std::lock_guard lock(mutex_);
-    return static_cast<bool>(logins_);
-}
-
 Status CognitoIdentityCredentials::add_logins(nlohmann::json& body) {
     if (!logins_) return {};
     auto logins = logins_();

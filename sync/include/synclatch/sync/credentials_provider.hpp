@@ -77,7 +77,6 @@ class CognitoIdentityCredentials final : public CredentialsProvider {
     // Signs in (a source) or out (an empty one) from the next call on: the credentials at hand are
     // dropped, so the next credentials() shows the server the logins.
     void set_logins(LoginsSource logins);
-    bool signed_in();
 
   private:
     Result<std::string> identity_locked();
