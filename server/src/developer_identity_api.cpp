@@ -25,7 +25,8 @@ constexpr std::string_view kOperations[] = {"GetOpenIdTokenForDeveloperIdentity"
                                             "MergeDeveloperIdentities",
                                             "UnlinkDeveloperIdentity",
                                             "DescribeIdentity",
-                                            "ListIdentities"};
+                                            "ListIdentities",
+                                            "DeleteIdentities"};
 
 // An identity's login providers, each once, as DescribeIdentity and ListIdentities name them.
 json provider_names(const std::vector<Login>& logins) {
@@ -111,6 +112,8 @@ boost::asio::awaitable<HttpResponse> DeveloperIdentityApi::handle(const HttpRequ
         answer = unlink(*body);
     else if (operation == "ListIdentities")
         answer = list(*body);
+    else if (operation == "DeleteIdentities")
+        answer = remove(*body);
     else
         answer = describe(*body);
     if (!answer.ok()) co_return identity_error(answer.status(), request);
@@ -325,6 +328,23 @@ Result<json> DeveloperIdentityApi::list(const json& body) const {
              {"LastModifiedDate", sync::epoch_seconds_json(identity.last_modified)}});
     }
     return answer;
+}
+
+Result<json> DeveloperIdentityApi::remove(const json& body) const {
+    const json* ids = optional_member(body, "IdentityIdsToDelete");
+    if (ids == nullptr || !ids->is_array() || ids->empty() ||
+        ids->size() > static_cast<std::size_t>(kMaxIdentitiesToDelete))
+        return invalid("IdentityIdsToDelete must list 1 to " + std::to_string(kMaxIdentitiesToDelete) +
+                       " identity ids");
+    std::vector<std::string> identities;
+    for (const auto& id : *ids) {
+        if (!id.is_string() || !core::validate_identity_id(id.get_ref<const std::string&>()).ok())
+            return invalid("IdentityIdsToDelete must hold identity ids");
+        identities.push_back(id.get<std::string>());
+    }
+    // All or none: one transaction, so nothing is ever left unprocessed to report one by one.
+    if (Status s = identities_.remove(identities); !s.ok()) return s;
+    return json{{"UnprocessedIdentityIds", json::array()}};
 }
 
 }  // namespace synclatch::server

@@ -1,9 +1,9 @@
 // The Cognito Identity calls only an app's backend makes, signed with the developer's credentials
 // (docs/identity.md, "Developer-authenticated identities"): GetOpenIdTokenForDeveloperIdentity,
-// LookupDeveloperIdentity, MergeDeveloperIdentities, UnlinkDeveloperIdentity, DescribeIdentity and
-// ListIdentities. The backend has signed its user
-// in by its own means; the pool's developer provider name (DeveloperProviderName) is the Logins key of
-// those users, and their ids in the app are the logins' subjects.
+// LookupDeveloperIdentity, MergeDeveloperIdentities, UnlinkDeveloperIdentity, DescribeIdentity,
+// ListIdentities and DeleteIdentities. The backend has signed its user in by its own means; the pool's
+// developer provider name (DeveloperProviderName) is the Logins key of those users, and their ids in the
+// app are the logins' subjects.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -28,6 +28,7 @@ class DeveloperIdentityApi {
     static constexpr std::int64_t kMaxTokenDurationSeconds = 24 * 60 * 60;
     static constexpr std::int64_t kDefaultTokenDurationSeconds = 15 * 60;
     static constexpr std::int64_t kMaxResults = 60;
+    static constexpr std::int64_t kMaxIdentitiesToDelete = 60;
 
     // providers may be null (no pool has a developer provider); all three must outlive the api.
     DeveloperIdentityApi(SyncStore& store, std::function<EpochMillis()> clock, const OpenIdTokens& tokens,
@@ -48,6 +49,7 @@ class DeveloperIdentityApi {
     Result<nlohmann::json> unlink(const nlohmann::json& body) const;
     Result<nlohmann::json> describe(const nlohmann::json& body) const;
     Result<nlohmann::json> list(const nlohmann::json& body) const;
+    Result<nlohmann::json> remove(const nlohmann::json& body) const;
     // The pool's developer provider name; invalid_argument when it has none.
     Result<std::string> developer_provider(std::string_view pool_id) const;
     // The same, when the body's DeveloperProviderName names it; invalid_argument otherwise.

@@ -4,24 +4,18 @@
 #include <algorithm>
 #include <mutex>
 
+#include "identity_deletion.hpp"
 #include "identity_rows.hpp"
 #include "sync_store_impl.hpp"
 
 namespace synclatch::server {
 
-namespace {
-
-// Long past any write that checked its identity before a merge (requests time out after 30 s).
-constexpr auto kRecentMergeWindow = std::chrono::minutes(10);
-
-}  // namespace
-
 IdentityStore::IdentityStore(SyncStore& store) : impl_(*store.impl_) {}
 
-// The clock fn moved is persisted before the commit; the merged identity is remembered under the
-// writer's lock, so that no write queued before the merge lands on it.
-template <class T, class Fn, class MergedOf>
-Result<T> IdentityStore::write_merging(Fn&& fn, MergedOf&& merged_of) {
+// The clock fn moved is persisted before the commit; the identities it retired are remembered under the
+// writer's lock, so that no write queued before the merge or deletion lands on them.
+template <class T, class Fn, class RetiredOf>
+Result<T> IdentityStore::write_retiring(Fn&& fn, RetiredOf&& retired_of) {
     SyncStore::Impl& impl = impl_;
     try {
         std::lock_guard lock(impl.write_mutex);
@@ -30,12 +24,8 @@ Result<T> IdentityStore::write_merging(Fn&& fn, MergedOf&& merged_of) {
         if (!result.ok()) return result;
         persist_clock(impl.writer, impl.clock);
         tx.commit();
-        if (const std::optional<std::string> merged = merged_of(*result)) {
-            const auto steady_now = std::chrono::steady_clock::now();
-            std::erase_if(impl.recently_merged,
-                          [&](const auto& entry) { return steady_now - entry.second > kRecentMergeWindow; });
-            impl.recently_merged.insert_or_assign(*merged, steady_now);
-        }
+        for (std::string& identity : retired_of(*result))
+            impl.retire(std::move(identity));
         return result;
     } catch (const sqlite::SqliteError& e) {
         return sqlite::to_status(e);
@@ -44,11 +34,11 @@ Result<T> IdentityStore::write_merging(Fn&& fn, MergedOf&& merged_of) {
 
 Result<std::vector<MovedDataset>> IdentityStore::merge(std::string_view survivor, std::string_view merged,
                                                        EpochMillis now) {
-    auto moved = write_merging<std::vector<MovedDataset>>(
+    auto moved = write_retiring<std::vector<MovedDataset>>(
         [&](sqlite::Database& db) {
             return merge_identity(db, impl_.clock, impl_.limits, impl_.deployment_id, survivor, merged, now);
         },
-        [&](const auto&) { return std::optional<std::string>(merged); });
+        [&](const auto&) { return std::vector<std::string>{std::string(merged)}; });
     if (moved.ok()) forget(std::string(merged));
     return moved;
 }
@@ -71,9 +61,9 @@ Result<SignIn> IdentityStore::identity_for_logins(std::string_view pool_id, cons
     auto known = find_for_logins(pool_id, logins);
     if (!known.ok()) return known.status();
     if (*known) return SignIn{std::move(**known), false, std::nullopt, {}};
-    return write_merging<SignIn>(
+    return write_retiring<SignIn>(
         [&](sqlite::Database& db) { return server::identity_for_logins(db, pool_id, logins, now); },
-        [](const SignIn&) { return std::optional<std::string>{}; });
+        [](const SignIn&) { return std::vector<std::string>{}; });
 }
 
 Result<SignIn> IdentityStore::authorize(std::string_view identity_id, const std::vector<Login>& logins,
@@ -92,12 +82,14 @@ Result<SignIn> IdentityStore::authorize(std::string_view identity_id, const std:
     });
     if (!unchanged.ok()) return unchanged.status();
     if (*unchanged) return SignIn{std::string(identity_id), false, std::nullopt, {}};
-    auto signed_in = write_merging<SignIn>(
+    auto signed_in = write_retiring<SignIn>(
         [&](sqlite::Database& db) {
             return authorize_identity(db, impl_.clock, impl_.limits, impl_.deployment_id, identity_id, logins,
                                       proven, now);
         },
-        [](const SignIn& answer) { return answer.merged; });
+        [](const SignIn& answer) {
+            return answer.merged ? std::vector<std::string>{*answer.merged} : std::vector<std::string>{};
+        });
     if (signed_in.ok() && signed_in->merged) forget(*signed_in->merged);
     return signed_in;
 }
@@ -109,11 +101,26 @@ Result<std::vector<Login>> IdentityStore::logins(std::string_view identity_id) c
 
 Result<bool> IdentityStore::unlink(std::string_view identity_id, const std::vector<Login>& logins,
                                    EpochMillis now) {
-    auto disabled =
-        write_merging<bool>([&](sqlite::Database& db) { return unlink_logins(db, identity_id, logins, now); },
-                            [](bool) { return std::optional<std::string>{}; });
+    auto disabled = write_retiring<bool>(
+        [&](sqlite::Database& db) { return unlink_logins(db, identity_id, logins, now); },
+        [](bool) { return std::vector<std::string>{}; });
     if (disabled.ok() && *disabled) forget(std::string(identity_id));
     return disabled;
+}
+
+Status IdentityStore::remove(const std::vector<std::string>& identity_ids) {
+    auto deleted = write_retiring<std::vector<std::string>>(
+        [&](sqlite::Database& db) -> Result<std::vector<std::string>> {
+            std::vector<std::string> gone;
+            for (const auto& identity : identity_ids)
+                if (delete_identity(db, identity)) gone.push_back(identity);
+            return gone;
+        },
+        [](const std::vector<std::string>& gone) { return gone; });
+    if (!deleted.ok()) return deleted.status();
+    for (const auto& identity : *deleted)
+        forget(identity);
+    return {};
 }
 
 Result<std::vector<IdentityStore::Listed>> IdentityStore::list(std::string_view pool_id,

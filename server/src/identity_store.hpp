@@ -43,6 +43,11 @@ class IdentityStore {
     // identity's credentials no longer authenticate.
     Result<bool> unlink(std::string_view identity_id, const std::vector<Login>& logins, EpochMillis now);
 
+    // DeleteIdentities, in one transaction: each identity with everything it holds (delete_identity in
+    // identity_deletion.hpp); ids that name no identity, or a merged one, are passed over. Once it returns,
+    // the deleted identities are not found and their credentials no longer authenticate.
+    Status remove(const std::vector<std::string>& identity_ids);
+
     // ListIdentities: a pool's identities after `after` in id order, at most `limit`, merged ones never
     // and disabled ones unless hide_disabled.
     struct Listed {
@@ -64,12 +69,13 @@ class IdentityStore {
     Result<Description> describe(std::string_view identity_id) const;
 
   private:
-    // Runs fn(db) -> Result<T> in one transaction on the store's writer; a merge it made (merged_of(value))
-    // is remembered before any later write runs. Defined in the .cpp, its only user.
-    template <class T, class Fn, class MergedOf>
-    Result<T> write_merging(Fn&& fn, MergedOf&& merged_of);
-    // After a merge or a disable committed: what the caches must no longer hold of an identity that
-    // cannot act any more (its pool, its credentials).
+    // Runs fn(db) -> Result<T> in one transaction on the store's writer; the identities it merged away or
+    // deleted (retired_of(value)) are remembered before any later write runs. Defined in the .cpp, its only
+    // user.
+    template <class T, class Fn, class RetiredOf>
+    Result<T> write_retiring(Fn&& fn, RetiredOf&& retired_of);
+    // After a merge, a deletion or a disable committed: what the caches must no longer hold of an identity
+    // that cannot act any more (its pool, its credentials).
     void forget(const std::string& identity);
 
     SyncStore::Impl& impl_;

@@ -99,6 +99,15 @@ void LoginProviders::retire(const Pool& old, const Pool* replacement) {
 Status LoginProviders::replace_pool(std::string_view pool_id, const IdentityPoolSettings& settings) {
     const std::lock_guard update(update_mutex_);
     const auto previous = find(pool_id);
+    std::size_t total = settings.open_id_connect_providers.size();
+    {
+        const std::lock_guard lock(mutex_);
+        for (const auto& [id, other] : pools_)
+            if (id != pool_id) total += other->providers.size();
+    }
+    if (total > kMaxProviders)
+        return Status{Errc::limit_exceeded, "the server's identity pools may trust at most " +
+                                                std::to_string(kMaxProviders) + " login providers in all"};
     auto pool = make_pool(settings, previous.get());
     if (!pool.ok()) return pool.status();
     const std::lock_guard lock(mutex_);

@@ -43,6 +43,9 @@ class LoginProviders {
     // NotAuthorized, as the proof asks (Cognito's own validation would say InvalidParameter).
     static constexpr std::size_t kMaxLogins = 10;
     static constexpr std::size_t kMaxTokenChars = LoginTokenVerifier::kMaxTokenChars;
+    // Providers of all pools together: each keeps its keys (and, for a URL, a thread that refreshes them),
+    // so pools made through the API cannot make the server hold an unbounded number.
+    static constexpr std::size_t kMaxProviders = 256;
 
     // The providers of every pool; file keys are read now (an unreadable file is invalid_argument naming
     // pool and provider), URL keys are fetched in the background. own_tokens must outlive the registry.
@@ -73,7 +76,7 @@ class LoginProviders {
     // Sets a pool's settings (CreateIdentityPool, UpdateIdentityPool). Providers whose settings did not
     // change keep their source and keys; new ones are opened as in open(): a new key file is read here, on
     // the caller's thread (a local file of at most 256 KiB), a new URL is fetched in the background. On an
-    // error (invalid settings, an unreadable key file) nothing changes.
+    // error (invalid settings, an unreadable key file, limit_exceeded past kMaxProviders) nothing changes.
     Status replace_pool(std::string_view pool_id, const IdentityPoolSettings& settings);
     // Forgets a pool's settings (DeleteIdentityPool): it has the defaults again.
     void remove_pool(std::string_view pool_id);

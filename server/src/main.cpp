@@ -13,6 +13,7 @@
 #include "bridge_processor.hpp"
 #include "data_lake.hpp"
 #include "http_server.hpp"
+#include "identity_pool_api.hpp"
 #include "io_pool.hpp"
 #include "listener_processor.hpp"
 #include "log.hpp"
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
     jwks_options.min_refresh_interval = std::chrono::seconds(options.jwks_min_refresh_seconds);
     auto login_providers = LoginProviders::open(options.identity_pools, *open_id_tokens, jwks_options);
     if (!login_providers.ok()) return fail("cannot set up the login providers", login_providers.status());
+    if (Status s = restore_api_pools(**store, **login_providers, options.identity_pools); !s.ok())
+        return fail("cannot set up the identity pools made through the API", s);
 
     Authenticator authenticate;
     if (options.auth == AuthMode::none) {

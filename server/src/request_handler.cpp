@@ -21,7 +21,8 @@ std::string_view identity_operation(std::string_view amz_target) {
          {"GetId", "GetCredentialsForIdentity", "GetOpenIdToken", "UnlinkIdentity"}) {
         if (amz_target == known) return known;
     }
-    return DeveloperIdentityApi::owns(amz_target) ? amz_target : "Unknown";
+    return DeveloperIdentityApi::owns(amz_target) || IdentityPoolApi::owns(amz_target) ? amz_target
+                                                                                       : "Unknown";
 }
 
 // The discovery document (OpenID Connect Discovery 1.0 §3) of the tokens GetOpenIdToken issues.
@@ -42,12 +43,13 @@ RequestHandler::RequestHandler(SyncStore& store, std::string secret, const OpenI
                                Authenticator authenticate, std::function<EpochMillis()> clock,
                                EpochMillis credential_lifetime_ms, Metrics& metrics, PushHub* push,
                                BulkPublisher& bulk_publisher, const SyncTriggers& triggers,
-                               IdentityLimits limits, const LoginProviders* login_providers)
+                               IdentityLimits limits, LoginProviders* login_providers)
     : open_id_tokens_(open_id_tokens),
       tokens_(std::move(secret), 60 * 60 * 1000),
       authenticate_(std::move(authenticate)),
       identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, limits, login_providers),
       developer_identity_api_(store, clock, open_id_tokens_, login_providers),
+      identity_pool_api_(store, login_providers, clock),
       sync_api_(store, tokens_, clock, push, bulk_publisher, triggers),
       streams_api_(store, clock),
       processors_api_(store, metrics, clock),
@@ -113,10 +115,14 @@ boost::asio::awaitable<HttpResponse> RequestHandler::dispatch(const HttpRequest&
         }
         operation = identity_operation(amz_target->value());
         constexpr std::string_view kPrefix = "AWSCognitoIdentityService.";
-        if (amz_target->value().starts_with(kPrefix) &&
-            DeveloperIdentityApi::owns(amz_target->value().substr(kPrefix.size()))) {
-            co_return co_await developer_identity_api_.handle(request, operation,
-                                                              authenticate_(request, *target));
+        if (amz_target->value().starts_with(kPrefix)) {
+            const std::string_view name = amz_target->value().substr(kPrefix.size());
+            if (DeveloperIdentityApi::owns(name))
+                co_return co_await developer_identity_api_.handle(request, operation,
+                                                                  authenticate_(request, *target));
+            if (IdentityPoolApi::owns(name))
+                co_return co_await identity_pool_api_.handle(request, operation,
+                                                             authenticate_(request, *target));
         }
         co_return co_await identity_api_.handle(request, amz_target->value(), client);
     }

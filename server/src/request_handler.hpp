@@ -1,7 +1,7 @@
 // RequestHandler: the server's one entry point per HTTP request. It parses the target, serves /healthz,
 // sends Cognito Identity calls (POST / with X-Amz-Target) to IdentityApi (the developer's, authenticated,
-// to DeveloperIdentityApi), authenticates everything else
-// and hands it to StreamsApi (/streams/...) or SyncApi. Whatever happens inside, it answers with a typed
+// to DeveloperIdentityApi and IdentityPoolApi), authenticates everything else and hands it to StreamsApi
+// (/streams/...) or SyncApi. Whatever happens inside, it answers with a typed
 // error, never an exception. It is a coroutine so that long-polls wait without holding a thread.
 #pragma once
 
@@ -14,6 +14,7 @@
 #include "developer_identity_api.hpp"
 #include "http_types.hpp"
 #include "identity_api.hpp"
+#include "identity_pool_api.hpp"
 #include "metrics.hpp"
 #include "principal.hpp"
 #include "processors_api.hpp"
@@ -36,13 +37,13 @@ class RequestHandler {
   public:
     // open_id_tokens: GetOpenIdToken's signer (OpenIdTokens::open on the data directory). limits: the rate
     // limits on anonymous Cognito Identity calls (none by default). login_providers: the pools' sign-in
-    // providers (nullptr: none, every Logins is refused). open_id_tokens and login_providers must outlive
-    // the handler.
+    // providers, which pool administration changes (nullptr: none, every Logins is refused and pools are
+    // not administered). open_id_tokens and login_providers must outlive the handler.
     RequestHandler(SyncStore& store, std::string secret, const OpenIdTokens& open_id_tokens,
                    Authenticator authenticate, std::function<EpochMillis()> clock,
                    EpochMillis credential_lifetime_ms, Metrics& metrics, PushHub* push,
                    BulkPublisher& bulk_publisher, const SyncTriggers& triggers, IdentityLimits limits = {},
-                   const LoginProviders* login_providers = nullptr);
+                   LoginProviders* login_providers = nullptr);
 
     // request must outlive the coroutine; client is who sent it (rate limits are per client address).
     boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request, ClientInfo client = {}) const;
@@ -57,6 +58,7 @@ class RequestHandler {
     Authenticator authenticate_;
     IdentityApi identity_api_;
     DeveloperIdentityApi developer_identity_api_;
+    IdentityPoolApi identity_pool_api_;
     SyncApi sync_api_;
     StreamsApi streams_api_;
     ProcessorsApi processors_api_;

@@ -181,8 +181,18 @@ ALTER TABLE identities ADD COLUMN disabled_at INTEGER;
 CREATE INDEX identities_by_pool ON identities (pool_id, identity_id);
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4,  kVersion5,  kVersion6,
-                                  kVersion7, kVersion8, kVersion9, kVersion10, kVersion11, kVersion12};
+// Version 13: identity pools made through the API (CreateIdentityPool) keep their definition, the
+// IdentityPool shape as JSON; a pool without one comes from the server's options.
+constexpr const char* kVersion13 = R"sql(
+CREATE TABLE identity_pool_definitions (
+    pool_id    TEXT NOT NULL PRIMARY KEY REFERENCES identity_pools (pool_id),
+    definition TEXT NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1,  kVersion2,  kVersion3, kVersion4, kVersion5,
+                                  kVersion6,  kVersion7,  kVersion8, kVersion9, kVersion10,
+                                  kVersion11, kVersion12, kVersion13};
 
 }  // namespace
 

@@ -462,8 +462,8 @@ void SyncStore::submit_update_records(std::string identity_id, std::string datas
                                                   {}});
     impl_->committer.submit(
         [update, &limits = impl_->limits, &deployment = impl_->deployment_id, &clock = impl_->clock,
-         &recently_merged = impl_->recently_merged](sqlite::Database& db) -> Status {
-            if (recently_merged.contains(update->identity_id))
+         &recently_retired = impl_->recently_retired](sqlite::Database& db) -> Status {
+            if (recently_retired.contains(update->identity_id) || recently_retired.contains(update->pool_id))
                 return Status{Errc::not_found, "Identity '" + update->identity_id + "' not found."};
             auto written = apply_update(db, clock, limits, deployment, update->pool_id, update->identity_id,
                                         update->dataset, update->author, update->patches, update->now);

@@ -286,7 +286,8 @@ class SyncStore {
     Result<std::string> server_secret();
 
   private:
-    friend class IdentityStore;  // signed-in identities: its own unit, on this store's database
+    friend class IdentityStore;      // signed-in identities: its own unit, on this store's database
+    friend class IdentityPoolStore;  // pools made through the API: the same
     struct Impl;
     explicit SyncStore(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

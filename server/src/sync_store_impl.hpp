@@ -67,10 +67,20 @@ struct SyncStore::Impl {
     mutable std::mutex triggers_mutex;
     mutable std::map<std::string, std::string, std::less<>> triggers;  // guarded by triggers_mutex
     DeploymentClock clock;  // guarded by write_mutex; read from the database by open()
-    // Identities merged into others lately, with when (steady clock). A write that passed the identity
-    // check before a merge (pool_of, from the cache or a snapshot) looks here before it is applied, so it
-    // cannot land on a disabled identity; an entry outlives any such write (kept for ten minutes).
-    std::map<std::string, std::chrono::steady_clock::time_point, std::less<>> recently_merged;  // write_mutex
+    // Identities merged into others or deleted, and deleted pools, lately, with when (steady clock). A write
+    // that passed the identity check before (pool_of, from the cache or a snapshot) looks here for its
+    // identity and its pool before it is applied, so it cannot land on a disabled or deleted identity; an
+    // entry outlives any such write (requests time out after 30 s).
+    std::map<std::string, std::chrono::steady_clock::time_point, std::less<>>
+        recently_retired;  // write_mutex
+    // Remembers an identity or pool id in recently_retired, dropping entries past the window; called with
+    // write_mutex held, after the commit and before the lock is released.
+    void retire(std::string id) {
+        constexpr auto kWindow = std::chrono::minutes(10);
+        const auto now = std::chrono::steady_clock::now();
+        std::erase_if(recently_retired, [&](const auto& entry) { return now - entry.second > kWindow; });
+        recently_retired.insert_or_assign(std::move(id), now);
+    }
     // Last: stopped (and drained) first. Each batch stores the clock its jobs moved, before it commits.
     GroupCommit committer{writer, write_mutex, [this](sqlite::Database& db) { persist_clock(db, clock); }};
 };

@@ -10,6 +10,7 @@ import {
   CognitoIdentityClient, GetCredentialsForIdentityCommand, GetOpenIdTokenForDeveloperIdentityCommand,
   LookupDeveloperIdentityCommand, MergeDeveloperIdentitiesCommand, DescribeIdentityCommand,
   UnlinkIdentityCommand, UnlinkDeveloperIdentityCommand, ListIdentitiesCommand, GetIdCommand,
+  DeleteIdentitiesCommand,
 } from "@aws-sdk/client-cognito-identity";
 import { fromCognitoIdentity, fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
 import { OidcProvider } from "./oidc_provider.mjs";
@@ -136,7 +137,7 @@ async function developerDevice(token, identityId) {
     identityId, logins: { "cognito-identity.amazonaws.com": token }, clientConfig: { region: REGION, endpoint: server.endpoint },
   });
   const resolved = await credentials();
-  return { client: new CognitoSyncClient({ region: REGION, endpoint: server.endpoint, credentials }), identityId: resolved.identityId };
+  return { client: new CognitoSyncClient({ region: REGION, endpoint: server.endpoint, credentials }), identityId: resolved.identityId, credentials };
 }
 
 test("v3: developer-authenticated: the backend's OpenID token gives every device the user's identity", async () => {
@@ -297,4 +298,35 @@ test("v3: UnlinkDeveloperIdentity: the user is new again, the identity is disabl
     IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "walt" },
   }));
   assert.notEqual(again.IdentityId, first.IdentityId);
+});
+
+test("v3: DeleteIdentities deletes an identity and all it holds; the user is new again", async () => {
+  const first = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "dora" },
+  }));
+  const device = await developerDevice(first.Token, first.IdentityId);
+  await v3Put(device, "diary", "monday", "rain");
+  const unknown = `${REGION}:00000000-0000-4000-8000-000000000000`;
+  // A device may not delete, and a bad list deletes nothing.
+  await assert.rejects(new CognitoIdentityClient({ region: REGION, endpoint: server.endpoint, credentials: device.credentials })
+    .send(new DeleteIdentitiesCommand({ IdentityIdsToDelete: [first.IdentityId] })), (e) => e.name === "NotAuthorizedException");
+  await assert.rejects(backend().send(new DeleteIdentitiesCommand({ IdentityIdsToDelete: [first.IdentityId, "not an id"] })),
+                       (e) => e.name === "InvalidParameterException");
+  assert.equal((await v3Records(device, "diary")).Records.find((r) => r.Key === "monday").Value, "rain");
+
+  const answer = await backend().send(new DeleteIdentitiesCommand({ IdentityIdsToDelete: [first.IdentityId, unknown] }));
+  assert.deepEqual(answer.UnprocessedIdentityIds, []);
+  await assert.rejects(v3Records(device, "diary"), (e) => e.name === "NotAuthorizedException");
+  await assert.rejects(backend().send(new DescribeIdentityCommand({ IdentityId: first.IdentityId })),
+                       (e) => e.name === "ResourceNotFoundException");
+  await assert.rejects(backend().send(new LookupDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, DeveloperUserIdentifier: "dora" })),
+                       (e) => e.name === "ResourceNotFoundException");
+  // Deleting again is no error; dora's next sign-in is a new, empty identity.
+  await backend().send(new DeleteIdentitiesCommand({ IdentityIdsToDelete: [first.IdentityId] }));
+  const again = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "dora" },
+  }));
+  assert.notEqual(again.IdentityId, first.IdentityId);
+  const fresh = await developerDevice(again.Token, again.IdentityId);
+  assert.deepEqual((await v3Records(fresh, "diary")).Records, []);
 });

@@ -1,0 +1,245 @@
+// The pool administration calls. Each checks its members, then makes its store call (one transaction),
+// then tells the login providers; what fails before the store changes nothing.
+#include "identity_pool_api.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "identity_answers.hpp"
+#include "identity_pool_definition.hpp"
+#include "identity_rows.hpp"
+#include "synclatch/core/validation.hpp"
+#include "synclatch/sync/protocol_json.hpp"
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC bug 109224, as in identity_api.cpp
+#endif
+
+namespace synclatch::server {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kOperations[] = {"CreateIdentityPool", "DescribeIdentityPool",
+                                            "UpdateIdentityPool", "ListIdentityPools", "DeleteIdentityPool"};
+
+// Pools from the server's options have no name of their own.
+constexpr const char* kConfiguredPoolName = "configured";
+
+Status invalid(std::string message) {
+    return Status{Errc::invalid_argument, std::move(message)};
+}
+
+Status configured_here(std::string_view pool_id) {
+    return invalid("identity pool " + std::string(pool_id) +
+                   " is set by the server's options (--pool, --identity-pools): change it there");
+}
+
+// The region a new pool is made in: the one the request was signed for (SigV4's credential scope,
+// ".../<date>/<region>/cognito-identity/aws4_request"), as Cognito's endpoint is regional; us-east-1 for an
+// unsigned request.
+std::string request_region(const HttpRequest& request) {
+    const auto header = request.find(boost::beast::http::field::authorization);
+    if (header == request.end()) return "us-east-1";
+    std::string_view scope = header->value();
+    const auto credential = scope.find("Credential=");
+    if (credential == std::string_view::npos) return "us-east-1";
+    scope = scope.substr(credential + 11);
+    scope = scope.substr(0, scope.find(','));
+    std::vector<std::string_view> fields;  // key id, date, region, service, "aws4_request"
+    for (std::size_t at = 0; at <= scope.size() && fields.size() < 6;) {
+        const auto slash = std::min(scope.find('/', at), scope.size());
+        fields.push_back(scope.substr(at, slash - at));
+        at = slash + 1;
+    }
+    if (fields.size() != 5) return "us-east-1";
+    const std::string region(fields[2]);
+    return core::validate_identity_pool_id(region + ":x").ok() ? region : "us-east-1";
+}
+
+// A stored definition, read back; internal if it no longer reads (restore_api_pools checks every one at
+// start, so only a file changed under the running server gets here).
+Result<IdentityPoolDefinition> stored_definition(const std::string& text) {
+    auto document = sync::parse_json_body(text);
+    auto definition = document.ok() ? identity_pool_definition_from_json(*document)
+                                    : Result<IdentityPoolDefinition>(document.status());
+    if (!definition.ok())
+        return Status{Errc::internal,
+                      "a stored pool definition does not read: " + definition.status().message()};
+    return definition;
+}
+
+Result<json> describe_answer(std::string_view pool_id, const std::optional<std::string>& stored,
+                             const std::optional<IdentityPoolSettings>& configured) {
+    if (stored) {
+        auto definition = stored_definition(*stored);
+        if (!definition.ok()) return definition.status();
+        json answer = to_json(*definition);
+        answer["IdentityPoolId"] = pool_id;
+        return answer;
+    }
+    // A pool from the options: what it is, in the same shape.
+    const IdentityPoolSettings settings = configured.value_or(IdentityPoolSettings{});
+    json answer = to_json(settings);
+    answer["IdentityPoolId"] = pool_id;
+    answer["IdentityPoolName"] = kConfiguredPoolName;
+    answer["AllowClassicFlow"] = false;
+    return answer;
+}
+
+}  // namespace
+
+IdentityPoolApi::IdentityPoolApi(SyncStore& store, LoginProviders* providers,
+                                 std::function<EpochMillis()> clock)
+    : providers_(providers), clock_(std::move(clock)), pools_(store) {}
+
+bool IdentityPoolApi::owns(std::string_view operation) {
+    return std::find(std::begin(kOperations), std::end(kOperations), operation) != std::end(kOperations);
+}
+
+boost::asio::awaitable<HttpResponse> IdentityPoolApi::handle(const HttpRequest& request,
+                                                             std::string_view operation,
+                                                             const Result<Principal>& principal) const {
+    if (!principal.ok()) co_return identity_error(principal.status(), request);
+    if (!principal->may_act_on_pools()) {
+        co_return identity_error("NotAuthorizedException",
+                                 std::string(operation) + " needs the developer's credentials", request);
+    }
+    if (providers_ == nullptr)
+        co_return identity_error(invalid(std::string(operation) + " is not served here"), request);
+    auto body = sync::parse_json_body(request.body());
+    if (!body.ok()) co_return identity_error(body.status(), request);
+    if (!body->is_object()) co_return identity_error(invalid("the body must be a JSON object"), request);
+    Result<json> answer = Status{Errc::internal, "unreachable"};
+    if (operation == "CreateIdentityPool")
+        answer = create(*body, request);
+    else if (operation == "DescribeIdentityPool")
+        answer = describe(*body);
+    else if (operation == "UpdateIdentityPool")
+        answer = update(*body);
+    else if (operation == "ListIdentityPools")
+        answer = list(*body);
+    else
+        answer = remove(*body);
+    if (!answer.ok()) co_return identity_error(answer.status(), request);
+    co_return identity_json(*answer, request);
+}
+
+Result<json> IdentityPoolApi::create(const json& body, const HttpRequest& request) const {
+    auto definition = identity_pool_definition_from_json(body);
+    if (!definition.ok()) return definition.status();
+    auto existing = pools_.definitions();
+    if (!existing.ok()) return existing.status();
+    if (static_cast<std::int64_t>(existing->size()) >= kMaxPools)
+        return Status{Errc::limit_exceeded,
+                      "at most " + std::to_string(kMaxPools) + " identity pools may be made through the API"};
+    // A new pool id in the request's region: the same form as an identity id.
+    const std::string pool_id = new_identity_id(request_region(request) + ":");
+    const json stored = to_json(*definition);
+    // The providers first: a limit they refuse leaves no pool behind.
+    if (Status s = providers_->replace_pool(pool_id, settings_of(*definition)); !s.ok()) return s;
+    if (Status s = pools_.create(pool_id, stored.dump(), clock_()); !s.ok()) {
+        providers_->remove_pool(pool_id);
+        return s;
+    }
+    json answer = stored;
+    answer["IdentityPoolId"] = pool_id;
+    return answer;
+}
+
+Result<json> IdentityPoolApi::describe(const json& body) const {
+    auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
+    if (!pool.ok()) return pool.status();
+    auto stored = pools_.definition(*pool);
+    if (!stored.ok()) return stored.status();
+    return describe_answer(*pool, *stored, providers_->settings(*pool));
+}
+
+Result<json> IdentityPoolApi::update(const json& body) const {
+    auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
+    if (!pool.ok()) return pool.status();
+    auto definition = identity_pool_definition_from_json(body);
+    if (!definition.ok()) return definition.status();
+    auto stored = pools_.definition(*pool);
+    if (!stored.ok()) return stored.status();
+    if (!*stored) return configured_here(*pool);
+    auto before = stored_definition(**stored);
+    if (!before.ok()) return before.status();
+    // Identities are linked under the developer provider's name: once set, it stays (as in Cognito).
+    if (before->developer_provider_name &&
+        before->developer_provider_name != definition->developer_provider_name)
+        return invalid("DeveloperProviderName cannot be changed once set (it is " +
+                       *before->developer_provider_name + ")");
+    const json replacement = to_json(*definition);
+    if (Status s = providers_->replace_pool(*pool, settings_of(*definition)); !s.ok()) return s;
+    if (Status s = pools_.update(*pool, replacement.dump(), clock_()); !s.ok()) {
+        (void)providers_->replace_pool(*pool, settings_of(*before));  // back to what the pool still is
+        return s;
+    }
+    json answer = replacement;
+    answer["IdentityPoolId"] = *pool;
+    return answer;
+}
+
+Result<json> IdentityPoolApi::list(const json& body) const {
+    const auto max = body.find("MaxResults");
+    if (max == body.end() || !max->is_number_integer() || max->get<std::int64_t>() < 1 ||
+        max->get<std::int64_t>() > kMaxResults)
+        return invalid("MaxResults is required: an integer from 1 to " + std::to_string(kMaxResults));
+    std::string after;  // NextToken: the last pool id of the previous page
+    if (const auto next = body.find("NextToken"); next != body.end() && !next->is_null()) {
+        if (!next->is_string() || !core::validate_identity_pool_id(next->get_ref<const std::string&>()).ok())
+            return invalid("NextToken is not one this server gave");
+        after = next->get<std::string>();
+    }
+    const auto limit = static_cast<std::size_t>(max->get<std::int64_t>());
+    auto page = pools_.list(after, limit + 1);
+    if (!page.ok()) return page.status();
+    json answer = {{"IdentityPools", json::array()}};
+    if (page->size() > limit) {
+        page->resize(limit);
+        answer["NextToken"] = page->back().pool_id;
+    }
+    for (const auto& pool : *page) {
+        std::string name = kConfiguredPoolName;
+        if (pool.definition) {
+            auto definition = stored_definition(*pool.definition);
+            if (!definition.ok()) return definition.status();
+            name = definition->name;
+        }
+        answer["IdentityPools"].push_back({{"IdentityPoolId", pool.pool_id}, {"IdentityPoolName", name}});
+    }
+    return answer;
+}
+
+Result<json> IdentityPoolApi::remove(const json& body) const {
+    auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
+    if (!pool.ok()) return pool.status();
+    auto stored = pools_.definition(*pool);
+    if (!stored.ok()) return stored.status();
+    if (!*stored) return configured_here(*pool);
+    if (Status s = pools_.remove(*pool); !s.ok()) return s;
+    providers_->remove_pool(*pool);
+    return json::object();
+}
+
+Status restore_api_pools(SyncStore& store, LoginProviders& providers,
+                         const IdentityPoolSettingsMap& configured) {
+    auto stored = IdentityPoolStore(store).definitions();
+    if (!stored.ok()) return stored.status();
+    for (const auto& [pool_id, text] : *stored) {
+        if (configured.contains(pool_id))
+            return invalid("identity pool " + pool_id +
+                           " was made through the API (CreateIdentityPool) and is in --identity-pools too: "
+                           "take it out of one");
+        auto definition = stored_definition(text);
+        if (!definition.ok())
+            return Status{Errc::storage, "identity pool " + pool_id + ": " + definition.status().message()};
+        if (Status s = providers.replace_pool(pool_id, settings_of(*definition)); !s.ok())
+            return Status{s.code(), "identity pool " + pool_id + ": " + s.message()};
+    }
+    return {};
+}
+
+}  // namespace synclatch::server
