@@ -10,16 +10,18 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 jobs=$(nproc)
-cmake --preset default -DSYNCLATCH_WERROR=ON
-cmake --build --preset default -j "$jobs"
-ctest --preset default -j "$jobs"
+# The CI presets: the default and sanitizer builds with warnings as errors and lean debug info (build/ci,
+# build/ci-asan), which cuts a quarter of the build time; build/default stays the developer's.
+cmake --preset ci
+cmake --build --preset ci -j "$jobs"
+ctest --preset ci -j "$jobs"
 
 if [ "${SYNCLATCH_SKIP_FUZZ:-0}" != "1" ]; then
   scripts/fuzz.sh --build build/fuzz --seconds "${SYNCLATCH_FUZZ_SECONDS:-15}"
 fi
 
 if [ "${SYNCLATCH_SKIP_ASAN:-0}" != "1" ]; then
-  cmake --preset asan -DSYNCLATCH_WERROR=ON
-  cmake --build --preset asan -j "$jobs"
-  ctest --preset asan -j "$jobs"
+  cmake --preset ci-asan
+  cmake --build --preset ci-asan -j "$jobs"
+  ctest --preset ci-asan -j "$jobs"
 fi
