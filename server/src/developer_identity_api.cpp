@@ -93,31 +93,15 @@ bool DeveloperIdentityApi::owns(std::string_view operation) {
 boost::asio::awaitable<HttpResponse> DeveloperIdentityApi::handle(const HttpRequest& request,
                                                                   std::string_view operation,
                                                                   const Result<Principal>& principal) const {
-    if (!principal.ok()) co_return identity_error(principal.status(), request);
-    if (principal->kind == Principal::Kind::identity) {
-        co_return identity_error("NotAuthorizedException",
-                                 std::string(operation) + " needs the developer's credentials", request);
-    }
-    auto body = sync::parse_json_body(request.body());
-    if (!body.ok()) co_return identity_error(body.status(), request);
-    if (!body->is_object()) co_return identity_error(invalid("the body must be a JSON object"), request);
-    Result<json> answer = Status{Errc::internal, "unreachable"};
-    if (operation == "GetOpenIdTokenForDeveloperIdentity")
-        answer = get_open_id_token(*body);
-    else if (operation == "LookupDeveloperIdentity")
-        answer = lookup(*body);
-    else if (operation == "MergeDeveloperIdentities")
-        answer = merge(*body);
-    else if (operation == "UnlinkDeveloperIdentity")
-        answer = unlink(*body);
-    else if (operation == "ListIdentities")
-        answer = list(*body);
-    else if (operation == "DeleteIdentities")
-        answer = remove(*body);
-    else
-        answer = describe(*body);
-    if (!answer.ok()) co_return identity_error(answer.status(), request);
-    co_return identity_json(*answer, request);
+    co_return answer_developer_call(request, operation, principal, [&](const json& body) -> Result<json> {
+        if (operation == "GetOpenIdTokenForDeveloperIdentity") return get_open_id_token(body);
+        if (operation == "LookupDeveloperIdentity") return lookup(body);
+        if (operation == "MergeDeveloperIdentities") return merge(body);
+        if (operation == "UnlinkDeveloperIdentity") return unlink(body);
+        if (operation == "ListIdentities") return list(body);
+        if (operation == "DeleteIdentities") return remove(body);
+        return describe(body);
+    });
 }
 
 Result<std::string> DeveloperIdentityApi::developer_provider(std::string_view pool_id) const {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "error_response.hpp"
+#include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {
 
@@ -27,6 +28,22 @@ HttpResponse identity_json(const json& body, const HttpRequest& request) {
     HttpResponse response = json_response(body.dump(), request.version(), request.keep_alive());
     response.set(http::field::content_type, "application/x-amz-json-1.1");
     return response;
+}
+
+HttpResponse answer_developer_call(const HttpRequest& request, std::string_view operation,
+                                   const Result<Principal>& principal,
+                                   const std::function<Result<json>(const json&)>& answer) {
+    if (!principal.ok()) return identity_error(principal.status(), request);
+    if (!principal->may_act_on_pools())
+        return identity_error("NotAuthorizedException",
+                              std::string(operation) + " needs the developer's credentials", request);
+    auto body = sync::parse_json_body(request.body());
+    if (!body.ok()) return identity_error(body.status(), request);
+    if (!body->is_object())
+        return identity_error(Status{Errc::invalid_argument, "the body must be a JSON object"}, request);
+    auto answered = answer(*body);
+    if (!answered.ok()) return identity_error(answered.status(), request);
+    return identity_json(*answered, request);
 }
 
 Result<std::string> id_member(const json& body, const char* member, Status (*validate)(std::string_view)) {

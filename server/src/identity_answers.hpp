@@ -3,11 +3,13 @@
 // carry, validated.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 
 #include "http_types.hpp"
+#include "principal.hpp"
 #include "synclatch/core/result.hpp"
 
 namespace synclatch::server {
@@ -15,6 +17,13 @@ namespace synclatch::server {
 HttpResponse identity_error(std::string_view type, std::string_view message, const HttpRequest& request);
 HttpResponse identity_error(const Status& status, const HttpRequest& request);
 HttpResponse identity_json(const nlohmann::json& body, const HttpRequest& request);
+
+// A call only the developer may make (anyone with --auth none): an identity's credentials get
+// NotAuthorizedException; otherwise the body, which must be a JSON object, goes to `answer`, whose result
+// or error is the response.
+HttpResponse answer_developer_call(
+    const HttpRequest& request, std::string_view operation, const Result<Principal>& principal,
+    const std::function<Result<nlohmann::json>(const nlohmann::json&)>& answer);
 
 // The string member `member` of body, passed through validate (core/validation.hpp); invalid_argument
 // naming the member when it is absent or not a string.

@@ -1,4 +1,5 @@
-// DeleteIdentities: an identity and everything it holds, gone for good, inside the writer's transaction.
+// DeleteIdentities and DeleteIdentityPool: identities and everything they hold, gone for good, inside the
+// writer's transaction.
 #pragma once
 
 #include <string_view>
@@ -12,5 +13,9 @@ namespace synclatch::server {
 // left of them). The caller commits. Says whether there was such an identity (a merged one counts as
 // gone already: false). Events already in the streams stay until retention drops them (docs/identity.md).
 bool delete_identity(core::sqlite::Database& db, std::string_view identity_id);
+
+// The same for every identity of pool `pool_id`, and the pool's logins; the pool's own rows are the
+// caller's to delete.
+void delete_identities_of_pool(core::sqlite::Database& db, std::string_view pool_id);
 
 }  // namespace synclatch::server

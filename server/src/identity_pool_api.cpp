@@ -101,29 +101,14 @@ bool IdentityPoolApi::owns(std::string_view operation) {
 boost::asio::awaitable<HttpResponse> IdentityPoolApi::handle(const HttpRequest& request,
                                                              std::string_view operation,
                                                              const Result<Principal>& principal) const {
-    if (!principal.ok()) co_return identity_error(principal.status(), request);
-    if (!principal->may_act_on_pools()) {
-        co_return identity_error("NotAuthorizedException",
-                                 std::string(operation) + " needs the developer's credentials", request);
-    }
-    if (providers_ == nullptr)
-        co_return identity_error(invalid(std::string(operation) + " is not served here"), request);
-    auto body = sync::parse_json_body(request.body());
-    if (!body.ok()) co_return identity_error(body.status(), request);
-    if (!body->is_object()) co_return identity_error(invalid("the body must be a JSON object"), request);
-    Result<json> answer = Status{Errc::internal, "unreachable"};
-    if (operation == "CreateIdentityPool")
-        answer = create(*body, request);
-    else if (operation == "DescribeIdentityPool")
-        answer = describe(*body);
-    else if (operation == "UpdateIdentityPool")
-        answer = update(*body);
-    else if (operation == "ListIdentityPools")
-        answer = list(*body);
-    else
-        answer = remove(*body);
-    if (!answer.ok()) co_return identity_error(answer.status(), request);
-    co_return identity_json(*answer, request);
+    co_return answer_developer_call(request, operation, principal, [&](const json& body) -> Result<json> {
+        if (providers_ == nullptr) return invalid(std::string(operation) + " is not served here");
+        if (operation == "CreateIdentityPool") return create(body, request);
+        if (operation == "DescribeIdentityPool") return describe(body);
+        if (operation == "UpdateIdentityPool") return update(body);
+        if (operation == "ListIdentityPools") return list(body);
+        return remove(body);
+    });
 }
 
 Result<json> IdentityPoolApi::create(const json& body, const HttpRequest& request) const {

@@ -1,6 +1,7 @@
 // Pool definitions, and pool deletion, on the store's writer.
 #include "identity_pool_store.hpp"
 
+#include "identity_deletion.hpp"
 #include "sync_store_impl.hpp"
 
 namespace synclatch::server {
@@ -95,26 +96,9 @@ Status IdentityPoolStore::remove(std::string_view pool_id) {
         sqlite::Transaction tx(impl_.writer, sqlite::Transaction::Mode::immediate);
         sqlite::Database& db = impl_.writer;
         if (!has_definition(db, pool_id)) return pool_not_found(pool_id);
-        // Children before the rows they reference, as delete_identity (identity_deletion.cpp) does for one.
-        constexpr const char* kStatements[] = {
-            "DELETE FROM records WHERE identity_id IN (SELECT identity_id FROM identities WHERE pool_id = "
-            "?1)",
-            "DELETE FROM datasets WHERE identity_id IN (SELECT identity_id FROM identities WHERE pool_id = "
-            "?1)",
-            "DELETE FROM credentials WHERE identity_id IN (SELECT identity_id FROM identities WHERE pool_id "
-            "= "
-            "?1)",
-            "DELETE FROM subscriptions WHERE identity_id IN (SELECT identity_id FROM identities WHERE "
-            "pool_id "
-            "= ?1)",
-            "DELETE FROM devices WHERE identity_id IN (SELECT identity_id FROM identities WHERE pool_id = "
-            "?1)",
-            "DELETE FROM identity_logins WHERE pool_id = ?1",
-            "DELETE FROM identities WHERE pool_id = ?1",
-            "DELETE FROM identity_pool_definitions WHERE pool_id = ?1",
-            "DELETE FROM identity_pools WHERE pool_id = ?1",
-        };
-        for (const char* sql : kStatements) {
+        delete_identities_of_pool(db, pool_id);
+        for (const char* sql : {"DELETE FROM identity_pool_definitions WHERE pool_id = ?1",
+                                "DELETE FROM identity_pools WHERE pool_id = ?1"}) {
             sqlite::StatementScope statement(db.cached(sql));
             statement->bind(1, pool_id).run();
         }
