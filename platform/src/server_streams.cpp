@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "developer_requests.hpp"
 #include "stream_page.hpp"
 
 namespace synclatch::platform {
@@ -16,53 +17,22 @@ namespace {
 
 constexpr std::chrono::seconds kRequestDeadline{15};  // beyond any long-poll wait
 
-std::int64_t now_millis() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-// A non-2xx answer as a Status, with the server's message (PROTOCOL.md §4 bodies carry one).
-Status status_of(const sync::HttpResponse& response, std::string_view what) {
-    std::string message = std::string(what) + ": the server answered " + std::to_string(response.status);
-    const json body = sync::parse_json_text(response.body);
-    if (body.is_object() && body.contains("message") && body["message"].is_string())
-        message += ": " + body["message"].get<std::string>();
-    const Errc code = response.status == 401 || response.status == 403 ? Errc::unauthorized
-                      : response.status == 404                         ? Errc::not_found
-                      : response.status >= 500                         ? Errc::unavailable
-                                                                       : Errc::invalid_argument;
-    return {code, message};
-}
-
 }  // namespace
 
-struct ServerStreams::Impl {
-    std::unique_ptr<BeastHttpClient> http;
-    std::string authority;
-    sync::sigv4::Credentials developer;
+using detail::status_of;
 
-    Result<sync::HttpResponse> send(std::string method, std::string path, std::string query, std::string body,
-                                    std::chrono::milliseconds deadline) {
-        sync::sigv4::Request wire{
-            std::move(method), std::move(path), std::move(query), {{"Host", authority}}, std::move(body)};
-        if (!wire.body.empty()) wire.headers.emplace_back("Content-Type", "application/json");
-        sync::sigv4::sign(wire, developer, "us-east-1", "cognito-sync", sync::sigv4::amz_date(now_millis()));
-        std::string target = wire.query.empty() ? wire.path : wire.path + "?" + wire.query;
-        return http->send({wire.method, std::move(target), std::move(wire.headers), std::move(wire.body)},
-                          deadline);
-    }
+struct ServerStreams::Impl {
+    detail::DeveloperRequests requests;
 };
 
 Result<std::unique_ptr<ServerStreams>> ServerStreams::open(const sync::Endpoint& endpoint,
                                                            sync::sigv4::Credentials developer,
                                                            const HttpClientOptions& http_options) {
-    auto http = BeastHttpClient::open(endpoint, http_options);
-    if (!http.ok()) return http.status();
-    auto impl = std::make_unique<Impl>();
-    impl->http = std::move(http).value();
-    impl->authority = endpoint.authority();
-    impl->developer = std::move(developer);
-    return std::unique_ptr<ServerStreams>(new ServerStreams(std::move(impl)));
+    auto requests =
+        detail::DeveloperRequests::open(endpoint, std::move(developer), "us-east-1", http_options);
+    if (!requests.ok()) return requests.status();
+    return std::unique_ptr<ServerStreams>(
+        new ServerStreams(std::make_unique<Impl>(Impl{std::move(requests).value()})));
 }
 
 ServerStreams::ServerStreams(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -72,8 +42,8 @@ Result<StreamPage> ServerStreams::read(std::string_view stream, std::int64_t aft
                                        std::chrono::seconds wait) {
     std::string query = "after=" + std::to_string(after) + "&limit=" + std::to_string(limit);
     if (wait.count() > 0) query += "&wait=" + std::to_string(wait.count());
-    auto answer = impl_->send("GET", "/streams/" + std::string(stream) + "/records", std::move(query), "",
-                              kRequestDeadline + wait);
+    auto answer = impl_->requests.send("GET", "/streams/" + std::string(stream) + "/records",
+                                       std::move(query), "", kRequestDeadline + wait);
     if (!answer.ok()) return answer.status();
     if (answer->status != 200) return status_of(*answer, "reading stream " + std::string(stream));
     return detail::parse_stream_page(answer->body);
@@ -83,7 +53,7 @@ Result<std::int64_t> ServerStreams::post_event(std::string_view partition_key, s
     const json parsed = sync::parse_json_text(data);
     if (!parsed.is_object()) return Status{Errc::invalid_argument, "an event must be a JSON object"};
     const json body = {{"PartitionKey", partition_key}, {"Data", parsed}};
-    auto answer = impl_->send("POST", "/streams/events/records", "", body.dump(), kRequestDeadline);
+    auto answer = impl_->requests.send("POST", "/streams/events/records", "", body.dump(), kRequestDeadline);
     if (!answer.ok()) return answer.status();
     if (answer->status != 200) return status_of(*answer, "posting an event");
     const json reply = sync::parse_json_text(answer->body);
@@ -94,7 +64,7 @@ Result<std::int64_t> ServerStreams::post_event(std::string_view partition_key, s
 }
 
 Result<std::string> ServerStreams::metrics() {
-    auto answer = impl_->send("GET", "/metrics", "", "", kRequestDeadline);
+    auto answer = impl_->requests.send("GET", "/metrics", "", "", kRequestDeadline);
     if (!answer.ok()) return answer.status();
     if (answer->status != 200) return status_of(*answer, "reading /metrics");
     return std::move(answer->body);

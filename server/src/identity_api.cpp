@@ -169,9 +169,23 @@ boost::asio::awaitable<Result<std::string>> IdentityApi::act_as(const json& body
     auto identity = id_member(body, "IdentityId", core::validate_identity_id);
     if (!identity.ok()) co_return identity.status();
     auto pool = store_.pool_of(*identity);
+    // A guest that the app's backend merged into its user's identity (GetOpenIdTokenForDeveloperIdentity
+    // with the guest's IdentityId), presenting the token the backend got for the user, carries on as the
+    // user: the answer names the user's identity, as after any merge. Without that token it is gone.
+    const Status gone = pool.status();
+    bool followed = false;
+    if (!pool.ok() && pool.status().code() == Errc::not_found) {
+        auto survivor = identities_.survivor_of(*identity);
+        if (survivor.ok() && *survivor) {
+            identity = std::move(**survivor);
+            pool = store_.pool_of(*identity);
+            followed = true;
+        }
+    }
     if (!pool.ok()) co_return pool.status();
     auto logins = co_await verified_logins(body, *pool);
     if (!logins.ok()) co_return logins.status();
+    if (followed && logins->proven_identity != *identity) co_return gone;
     if (logins->proven_identity && *logins->proven_identity != *identity)
         co_return Status{Errc::unauthorized,
                          "the cognito-identity.amazonaws.com token is another identity's"};

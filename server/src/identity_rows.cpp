@@ -42,12 +42,13 @@ Status insert_identity(sqlite::Database& db, std::string_view pool_id, std::stri
 
 std::optional<IdentityRow> load_identity(sqlite::Database& db, std::string_view identity_id) {
     sqlite::StatementScope select(
-        db.cached("SELECT pool_id, merged_into IS NOT NULL, created, last_modified, disabled_at IS NOT NULL "
+        db.cached("SELECT pool_id, merged_into, created, last_modified, disabled_at IS NOT NULL "
                   "FROM identities WHERE identity_id = ?1"));
     select->bind(1, identity_id);
     if (!select->step()) return std::nullopt;
-    return IdentityRow{select->column_string(0), select->column_int64(1) != 0, select->column_int64(2),
-                       select->column_int64(3), select->column_int64(4) != 0};
+    auto merged_into = select->column_optional_string(1);
+    return IdentityRow{select->column_string(0), merged_into.has_value(),      select->column_int64(2),
+                       select->column_int64(3),  select->column_int64(4) != 0, merged_into.value_or("")};
 }
 
 }  // namespace synclatch::server

@@ -27,6 +27,7 @@ struct IdentityRow {
     EpochMillis created = 0;
     EpochMillis last_modified = 0;  // a login linked or unlinked, a guest merged in
     bool disabled = false;          // its last login was unlinked: no one may act as it any more
+    std::string merged_into;        // when merged: the identity it was merged into
 };
 std::optional<IdentityRow> load_identity(core::sqlite::Database& db, std::string_view identity_id);
 

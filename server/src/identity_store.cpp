@@ -94,6 +94,25 @@ Result<SignIn> IdentityStore::authorize(std::string_view identity_id, const std:
     return signed_in;
 }
 
+Result<std::optional<std::string>> IdentityStore::survivor_of(std::string_view identity_id) const {
+    return impl_.read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
+        auto identity = load_identity(db, identity_id);
+        if (!identity)
+            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        if (!identity->merged) return std::optional<std::string>{};
+        // A survivor merged in turn: follow on, a bounded number of steps (merges never form a cycle).
+        std::string survivor = identity->merged_into;
+        for (int step = 0; step < 100; ++step) {
+            auto next = load_identity(db, survivor);
+            if (!next)
+                return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+            if (!next->merged) return std::optional<std::string>(survivor);
+            survivor = next->merged_into;
+        }
+        return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+    });
+}
+
 Result<std::vector<Login>> IdentityStore::logins(std::string_view identity_id) const {
     return impl_.read(
         [&](sqlite::Database& db) -> Result<std::vector<Login>> { return logins_of(db, identity_id); });

@@ -35,6 +35,9 @@ class IdentityStore {
     // a merge is one transaction, and a merge is whole once this returns, as merge() says.
     Result<SignIn> authorize(std::string_view identity_id, const std::vector<Login>& logins, bool proven,
                              EpochMillis now);
+    // The identity an identity merged away lives on in (following merges of merges), or nullopt for one
+    // that was never merged; not_found for no such identity.
+    Result<std::optional<std::string>> survivor_of(std::string_view identity_id) const;
     // The identity's logins (none: a guest).
     Result<std::vector<Login>> logins(std::string_view identity_id) const;
 

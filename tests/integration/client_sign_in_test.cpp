@@ -5,10 +5,13 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_login_provider.hpp"
+#include "synclatch/platform/developer_identities.hpp"
 #include "synclatch/synclatch.hpp"
 
 using namespace synclatch;
@@ -21,6 +24,10 @@ namespace {
 constexpr const char* kPool = "us-east-1:00000000-0000-0000-0000-000000000000";
 using synclatch::test::TestLoginProvider;
 constexpr const char* kProvider = TestLoginProvider::kName;
+// The app's backend: its developer key (the server's --admin-key) and developer provider name.
+constexpr const char* kAdminKeyId = "AKIDCLIENTSIGNIN";
+constexpr const char* kAdminSecret = "client-sign-in-backend-secret-000000000";
+constexpr const char* kDeveloperProvider = "login.client.test";
 
 struct SignInWorld {
     TempDir dir;
@@ -32,7 +39,11 @@ struct SignInWorld {
                                                               "--credential-lifetime-seconds",
                                                               "2",
                                                               "--new-credentials-per-hour-per-identity",
-                                                              "0"};
+                                                              "0",
+                                                              "--admin-key",
+                                                              std::string(kAdminKeyId) + ":" + kAdminSecret,
+                                                              "--developer-provider",
+                                                              kDeveloperProvider};
                              for (auto& arg : provider.server_args())
                                  args.push_back(arg);
                              return args;
@@ -47,10 +58,12 @@ struct SignInWorld {
         };
     }
 
+    std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(server.port()); }
+
     std::unique_ptr<Client> device(const std::string& name, sync::LoginsSource logins = {},
                                    std::function<void(const std::string&, const std::string&)> changed = {}) {
         ClientOptions options;
-        options.endpoint = "http://127.0.0.1:" + std::to_string(server.port());
+        options.endpoint = endpoint();
         options.identity_pool_id = kPool;
         options.data_dir = dir.file(name);
         std::filesystem::create_directories(options.data_dir);
@@ -125,6 +138,55 @@ TEST_CASE_METHOD(SignInWorld, "Client sign-in: a guest's data is merged into the
     CHECK(value_of(*tablet, "game", "coins") == value_of(*phone, "game", "coins"));
     REQUIRE(phone->synchronize(merged).ok());
     CHECK(value_of(*phone, merged, "level") == "3");
+}
+
+TEST_CASE_METHOD(SignInWorld,
+                 "Client sign-in: the app's backend signs a guest in as its user, who keeps the guest's data",
+                 "[client][identity]") {
+    auto backend = platform::DeveloperIdentities::open(sync::parse_endpoint(endpoint()).value(),
+                                                       {kAdminKeyId, kAdminSecret, ""})
+                       .value();
+    // The device's side: each time the client asks, a fresh token from the backend (which signed the user
+    // in by its own means); the first one links the device's identity so far.
+    auto signed_in_as = [&](Client& device, const std::string& user) {
+        return device.sign_in([&backend, user, link = device.identity_id().value(),
+                               first = true]() mutable -> Result<sync::Logins> {
+            auto token = backend->token_for(kPool, kDeveloperProvider, user,
+                                            first ? std::optional<std::string>(link) : std::nullopt);
+            first = false;
+            if (!token.ok()) return token.status();
+            return platform::DeveloperIdentities::device_logins(*token);
+        });
+    };
+
+    auto phone = device("phone");
+    put(*phone, "game", "level", "9");
+    REQUIRE(signed_in_as(*phone, "dana").ok());
+    REQUIRE(phone->synchronize("game").ok());
+    const std::string dana = phone->identity_id().value();
+
+    std::vector<std::pair<std::string, std::string>> changes;
+    auto tablet = device("tablet", {}, [&](const std::string& before, const std::string& after) {
+        changes.emplace_back(before, after);
+    });
+    put(*tablet, "game", "coins", "12");
+    REQUIRE(tablet->synchronize("game").ok());
+    const std::string guest = tablet->identity_id().value();
+    REQUIRE(guest != dana);
+    REQUIRE(signed_in_as(*tablet, "dana").ok());
+    CHECK(tablet->signed_in());
+    CHECK(tablet->identity_id().value() == dana);
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0] == std::pair{guest, dana});
+    const std::string merged = "game." + guest;
+    CHECK(value_of(*tablet, merged, "coins") == "12");
+    REQUIRE(tablet->synchronize("game").ok());
+    CHECK(value_of(*tablet, "game", "level") == "9");
+    // Credentials live 2 s: later syncs renew them with fresh tokens from the backend.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+    REQUIRE(tablet->synchronize(merged).ok());
+    REQUIRE(phone->synchronize(merged).ok());
+    CHECK(value_of(*phone, merged, "coins") == "12");
 }
 
 TEST_CASE_METHOD(SignInWorld, "Client sign-out: refused with unsynced changes, done after a sync",

@@ -177,6 +177,37 @@ test("v3: developer-authenticated: the backend's OpenID token gives every device
   })), (e) => e.name === "NotAuthorizedException");
 });
 
+test("v3: a guest the backend links to its user carries on as the user, with the guest's data merged", async () => {
+  const user = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "gina" },
+  }));
+  await v3Put(await developerDevice(user.Token, user.IdentityId), "garden", "tulips", "5");
+  const guest = await v3Device(undefined);
+  await v3Put(guest, "garden", "roses", "3");
+  // The guest signs in: its backend links gina to the guest's identity, which merges it into gina's.
+  const linked = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "gina" }, IdentityId: guest.identityId,
+  }));
+  assert.equal(linked.IdentityId, user.IdentityId);
+  // The backend hands the device gina's identity id and token (the SDKs' way). A device that asks with
+  // its guest id still is answered gina's identity (the way of clients that follow the answer, ours).
+  const device = await developerDevice(linked.Token, linked.IdentityId);
+  const identity = new CognitoIdentityClient({ region: REGION, endpoint: server.endpoint });
+  const answer = await identity.send(new GetCredentialsForIdentityCommand({
+    IdentityId: guest.identityId, Logins: { "cognito-identity.amazonaws.com": linked.Token },
+  }));
+  assert.equal(answer.IdentityId, user.IdentityId);
+  const read = await v3Records(device, "garden");
+  assert.deepEqual(read.MergedDatasetNames, [`garden.${guest.identityId}`]);
+  // Without gina's token the guest id is gone.
+  await assert.rejects(developerDevice(user.Token.replace(/.$/, "x"), guest.identityId),
+                       (e) => e.name === "ResourceNotFoundException" || e.name === "NotAuthorizedException");
+  const other = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
+    IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "not-gina" },
+  }));
+  await assert.rejects(developerDevice(other.Token, guest.identityId), (e) => e.name === "ResourceNotFoundException");
+});
+
 test("v3: MergeDeveloperIdentities moves one user's data under the other's identity", async () => {
   const source = await backend().send(new GetOpenIdTokenForDeveloperIdentityCommand({
     IdentityPoolId: POOL_ID, Logins: { [DEVELOPER_PROVIDER]: "old-account" },
