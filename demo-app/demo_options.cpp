@@ -24,7 +24,8 @@ std::variant<DemoOptions, UsageError> parse_demo_options(const QStringList& argu
         "event.\n"
         "Scene 2, materialized view: another service publishes an event; the listener writes it into the\n"
         "  user's 'things' dataset and Synchronize brings it to the device.\n"
-        "Scene 3, two devices, one identity: offline edits on both, then a conflict to resolve.\n"
+        "Scene 3, two devices, one user: Sam signs in on both through the app's backend (a guest's data\n"
+        "  is merged, not lost); offline edits on both, then a conflict to resolve.\n"
         "Scene 4, bidirectional: two bridged deployments; an edit in one appears once in the other.\n"
         "\n"
         "Example (scripts/run-main.sh does this, with two servers):\n"
@@ -39,8 +40,9 @@ std::variant<DemoOptions, UsageError> parse_demo_options(const QStringList& argu
     const QCommandLineOption peer("peer-endpoint", "A second deployment bridged with A (scene 4).", "URL");
     const QCommandLineOption admin_key(
         "admin-key",
-        "The servers' developer key (their --admin-key): event panels, counters, "
-        "publishing, and second devices of an identity.",
+        "The servers' developer key (their --admin-key), for the operator's panels (events, counters, "
+        "publishing) and the app's backend, which signs users in (the servers' --developer-provider "
+        "login.demo.app). Devices never get it.",
         "ID:SECRET");
     const QCommandLineOption pool("pool", "Identity pool id.", "ID",
                                   "us-east-1:00000000-0000-0000-0000-000000000000");

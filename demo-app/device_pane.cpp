@@ -17,9 +17,12 @@
 #include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
+#include <chrono>
+#include <thread>
 
 #include "background_worker.hpp"
 #include "conflict_questions.hpp"
+#include "demo_backend.hpp"
 #include "sync_time_chart.hpp"
 #include "thing_key.hpp"
 
@@ -28,6 +31,10 @@ namespace synclatch::demo {
 namespace {
 
 const QStringList kColumns = {"key", "value", "sync count", "modified", "origin"};
+// A user's identity reaches a second deployment with the first write the bridge carries there: a sign-in
+// on that deployment tries again for up to this long.
+constexpr int kSignInAttempts = 40;
+constexpr auto kSignInRetryPause = std::chrono::milliseconds(250);
 
 QString qstr(std::string_view text) {
     return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
@@ -66,15 +73,7 @@ DevicePane::DevicePane(DeviceSetup setup, QWidget* parent)
     setObjectName(setup_.name);
     setTitle(setup_.name);
     build_ui();
-    if (setup_.own_identity) {
-        open_client(std::nullopt);
-    } else if (setup_.admin_key.isEmpty()) {
-        status_label_->setText(
-            tr("This device acts for another device's identity: start the demo with "
-               "--admin-key to use it."));
-    } else {
-        status_label_->setText(tr("Waiting for the identity: the first device gets one at its first sync."));
-    }
+    open_client();
 }
 
 DevicePane::~DevicePane() {
@@ -119,6 +118,16 @@ void DevicePane::build_ui() {
         buttons->insertWidget(2, samples_button_);
         connect(samples_button_, &QPushButton::clicked, this, [this] { add_samples(300); });
     }
+    if (!setup_.user.isEmpty()) {
+        sign_in_button_ = new QPushButton(tr("Sign in as %1").arg(setup_.user), this);
+        sign_in_button_->setToolTip(
+            tr("Sign in through the app's backend: this device gets %1's identity and data; what it saved "
+               "as a guest is merged, not lost")
+                .arg(setup_.user));
+        sign_in_button_->setEnabled(false);
+        buttons->insertWidget(2, sign_in_button_);
+        connect(sign_in_button_, &QPushButton::clicked, this, &DevicePane::sign_in);
+    }
     connect(sync_button_, &QPushButton::clicked, this, &DevicePane::synchronize);
     connect(online_switch_, &QCheckBox::toggled, this, &DevicePane::set_online);
     save_button_->setEnabled(false);
@@ -154,24 +163,19 @@ void DevicePane::build_ui() {
     status_label_ = new QLabel(tr("Opening the local store..."), this);
     status_label_->setWordWrap(true);
     layout->addWidget(status_label_);
+    merged_label_ = new QLabel(this);
+    merged_label_->setWordWrap(true);
+    merged_label_->hide();
+    layout->addWidget(merged_label_);
     chart_ = new SyncTimeChart(this);
     layout->addWidget(chart_);
 }
 
-void DevicePane::adopt_identity(const QString& identity) {
-    if (setup_.own_identity || client_ || setup_.admin_key.isEmpty() || !identity_.isEmpty()) return;
-    const auto colon = setup_.admin_key.indexOf(':');
-    identity_ = identity;
-    open_client(DeveloperCredentials{setup_.admin_key.left(colon).toStdString(),
-                                     setup_.admin_key.mid(colon + 1).toStdString(), identity.toStdString()});
-}
-
-void DevicePane::open_client(std::optional<DeveloperCredentials> developer) {
+void DevicePane::open_client() {
     ClientOptions options;
     options.endpoint = setup_.endpoint.toStdString();
     options.identity_pool_id = setup_.identity_pool_id.toStdString();
     options.data_dir = setup_.data_dir.toStdString();
-    options.developer = std::move(developer);
     options.connectivity = connectivity_;
     options.request_deadline = std::chrono::seconds(10);
     worker_->post([this, options = std::move(options), data_dir = setup_.data_dir,
@@ -212,7 +216,8 @@ void DevicePane::on_client_opened(std::shared_ptr<Client> client, Dataset datase
     save_button_->setEnabled(true);
     sync_button_->setEnabled(true);
     if (samples_button_) samples_button_->setEnabled(true);
-    status_label_->setText(tr("Ready. Local store: %1").arg(setup_.data_dir));
+    if (sign_in_button_) sign_in_button_->setEnabled(true);
+    status_label_->setText(tr("Ready, as a guest. Local store: %1").arg(setup_.data_dir));
     const std::string known = client_->store().identity_id();
     if (known != core::kUnknownIdentityId && identity_.isEmpty()) {
         identity_ = qstr(known);
@@ -395,6 +400,91 @@ void DevicePane::set_online(bool online) {
     connectivity_->set_online(online);
     setTitle(setup_.name + (identity_.isEmpty() ? QString() : " - " + identity_) +
              (online ? QString() : tr(" (offline)")));
+}
+
+void DevicePane::sign_in() {
+    if (!client_ || setup_.user.isEmpty() || signing_in_ || signed_in_) return;
+    signing_in_ = true;
+    sign_in_button_->setEnabled(false);
+    status_label_->setStyleSheet({});
+    status_label_->setText(tr("Signing in as %1 through the app's backend...").arg(setup_.user));
+    worker_->post([this, client = client_, backend = setup_.backend, endpoint = setup_.endpoint,
+                   user = setup_.user] {
+        // The device's identity so far, if it has one (a guest that synced): the backend links it to the
+        // user, which merges it into the user's identity when the user has one.
+        const std::string before = client->store().identity_id();
+        const std::optional<std::string> guest =
+            before == core::kUnknownIdentityId ? std::nullopt : std::optional<std::string>(before);
+        Status status{Errc::unavailable, "no attempt"};
+        for (int attempt = 0; attempt < kSignInAttempts; ++attempt) {
+            // Asked again at each renewal of the credentials: later tokens link nothing.
+            status = client->sign_in(
+                [backend, endpoint, user, link = guest, first = true]() mutable -> Result<sync::Logins> {
+                    if (!backend) return Status{Errc::unauthorized, "the demo has no app backend"};
+                    auto token = backend->token_for(endpoint, user, first ? link : std::nullopt);
+                    first = false;
+                    if (!token.ok()) return token.status();
+                    return platform::DeveloperIdentities::device_logins(*token);
+                });
+            // not_found: the user's identity has not reached this deployment yet; a bridge brings it.
+            if (status.code() != Errc::not_found) break;
+            std::this_thread::sleep_for(kSignInRetryPause);
+        }
+        // What the sign-in did to the guest's data: its datasets kept under their merged names.
+        QString merged;
+        const std::string after = client->store().identity_id();
+        if (status.ok() && guest && after != *guest) {
+            auto datasets = client->list_datasets();
+            if (datasets.ok()) {
+                for (const auto& dataset : *datasets)
+                    if (dataset.name.ends_with("." + *guest))
+                        merged += (dataset.record_count == 1 ? tr("'%1' (1 record)").arg(qstr(dataset.name))
+                                                             : tr("'%1' (%2 records)")
+                                                                   .arg(qstr(dataset.name))
+                                                                   .arg(dataset.record_count)) +
+                                  " ";
+            }
+        }
+        QMetaObject::invokeMethod(
+            this, [this, status, merged = merged.trimmed()] { on_signed_in(status, merged); },
+            Qt::QueuedConnection);
+    });
+}
+
+void DevicePane::on_signed_in(const Status& status, const QString& merged) {
+    signing_in_ = false;
+    if (!status.ok()) {
+        sign_in_button_->setEnabled(true);
+        return show_error(tr("Signing in as %1").arg(setup_.user), status);
+    }
+    signed_in_ = true;
+    sign_in_button_->setText(tr("Signed in as %1").arg(setup_.user));
+    status_label_->setStyleSheet({});
+    status_label_->setText(tr("Signed in as %1: this device now syncs %1's data.").arg(setup_.user));
+    if (!merged.isEmpty()) {
+        merged_label_->setText(tr("Saved as a guest, kept: %1, merged into %2's identity. The guest's things "
+                                  "are in 'things' too, to be pushed at the next sync.")
+                                   .arg(merged, setup_.user));
+        merged_label_->show();
+    }
+    // The identity is the user's now; reading it is local.
+    worker_->post([this, client = client_] {
+        auto identity = client->identity_id();
+        if (!identity.ok()) return;
+        QMetaObject::invokeMethod(
+            this,
+            [this, id = qstr(*identity)] {
+                identity_ = id;
+                setTitle(setup_.name + " - " + setup_.user + " - " + identity_);
+                Q_EMIT identity_known(identity_);
+                refresh_records();
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+QString DevicePane::merged_text() const {
+    return merged_label_->isVisible() ? merged_label_->text() : QString();
 }
 
 void DevicePane::ask_conflict(const ConflictSides& sides) {

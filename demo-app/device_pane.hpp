@@ -1,6 +1,7 @@
 // DevicePane: one device of the demo: its own local store and synclatch::Client, a form that saves a
 // thing (name and description) into the `things` dataset, Synchronize, an online/offline switch, the
-// records table, progress, the last sync's result and a chart of sync times. Conflicts open a
+// records table, progress, the last sync's result and a chart of sync times, and "Sign in" as the app's
+// user (through the app's backend; the guest's data is merged and shown). Conflicts open a
 // ConflictDialog. Disk work runs on the pane's BackgroundWorker and syncs on the client's sync thread; both
 // report back to the GUI thread through queued calls, so the window never waits for them.
 #pragma once
@@ -27,6 +28,7 @@ namespace synclatch::demo {
 
 class BackgroundWorker;
 class ConflictQuestions;
+class DemoBackend;
 class SyncTimeChart;
 
 struct DeviceSetup {
@@ -35,11 +37,11 @@ struct DeviceSetup {
     QString identity_pool_id;
     QString data_dir;  // its own local store
     QString dataset = QStringLiteral("things");
-    // Own identity: an unauthenticated Cognito identity of its own, obtained at its first sync. Otherwise
-    // the device acts for the identity another device hands it (adopt_identity), with the server's
-    // developer key ("ID:SECRET"), as a second device of the same user.
-    bool own_identity = true;
-    QString admin_key;
+    // Every device starts as a guest (an unauthenticated identity of its own, obtained at its first sync).
+    // With a user, it can sign in as that user of the app: the app's backend (DemoBackend, which alone
+    // holds the developer key) gives it a token, and its guest data is merged into the user's.
+    QString user;
+    std::shared_ptr<DemoBackend> backend;
     bool sample_button = false;  // "Add 300 samples", to show a long sync's progress
 };
 
@@ -53,8 +55,6 @@ class DevicePane : public QGroupBox {
     const QString& name() const { return setup_.name; }
     // The identity this device's data belongs to, once known (empty before).
     const QString& identity() const { return identity_; }
-    // Opens the client for another device's identity (devices without an own identity).
-    void adopt_identity(const QString& identity);
 
     // What the user can do, for scripted scenarios as much as for buttons.
     void fill(const QString& field, const QString& text);  // "name" or "description"
@@ -62,10 +62,16 @@ class DevicePane : public QGroupBox {
     void add_samples(int count);  // saves `count` things in one transaction
     void synchronize();
     void set_online(bool online);
+    // Signs in as DeviceSetup::user through the app's backend. While the user's identity has not reached
+    // this device's deployment yet (a bridge brings it), it tries again for a while.
+    void sign_in();
 
     // What the pane shows, for scenarios and tests.
     bool ready() const { return client_ != nullptr; }
     bool syncing() const { return syncs_requested_ != syncs_finished_; }
+    bool signed_in() const { return signed_in_; }
+    // What became of the guest's data at sign-in ("" before): the merged datasets and their records.
+    QString merged_text() const;
     QString status_text() const;
     QString progress_text() const;
     // The records table's cell of `key` in column `column` ("key", "value", "sync count", "modified",
@@ -81,8 +87,9 @@ class DevicePane : public QGroupBox {
 
   private:
     void build_ui();
-    void open_client(std::optional<DeveloperCredentials> developer);
+    void open_client();
     void on_client_opened(std::shared_ptr<Client> client, Dataset dataset);
+    void on_signed_in(const Status& status, const QString& merged);
     void show_error(const QString& what, const Status& status);
     void refresh_records();
     void show_records(const std::vector<core::Record>& records);
@@ -100,6 +107,8 @@ class DevicePane : public QGroupBox {
     std::shared_ptr<ConflictQuestions> questions_;  // the sync thread's conflict questions to this pane
     bool refresh_queued_ = false;
     bool refresh_again_ = false;  // a change came in while a refresh was under way
+    bool signing_in_ = false;
+    bool signed_in_ = false;
     int syncs_requested_ = 0;
     int syncs_finished_ = 0;
     QElapsedTimer sync_clock_;
@@ -113,6 +122,8 @@ class DevicePane : public QGroupBox {
     QProgressBar* progress_ = nullptr;
     QLabel* progress_label_ = nullptr;
     QLabel* status_label_ = nullptr;
+    QPushButton* sign_in_button_ = nullptr;  // only where DeviceSetup::user
+    QLabel* merged_label_ = nullptr;         // what the sign-in merged
     QTableWidget* records_table_ = nullptr;
     SyncTimeChart* chart_ = nullptr;
     QPointer<ConflictDialog> conflict_dialog_;

@@ -1,5 +1,5 @@
-// The scenes' layouts and how their parts are wired: a second device adopts the first one's identity when
-// it becomes known; every sync's result reaches the status bar.
+// The scenes' layouts and how their parts are wired: devices sign in through the app's backend; every
+// sync's result reaches the status bar.
 #include "main_window.hpp"
 
 #include <QDir>
@@ -10,6 +10,7 @@
 #include <QTabWidget>
 #include <QVBoxLayout>
 
+#include "demo_backend.hpp"
 #include "device_pane.hpp"
 #include "event_panel.hpp"
 #include "event_publisher.hpp"
@@ -17,12 +18,14 @@
 
 namespace synclatch::demo {
 
-MainWindow::MainWindow(const DemoOptions& options) : options_(options) {
+MainWindow::MainWindow(const DemoOptions& options)
+    : options_(options),
+      backend_(std::make_shared<DemoBackend>(options.admin_key, options.identity_pool_id)) {
     setWindowTitle(tr("synclatch demo - the Cognito Sync recipes, live"));
     tabs_ = new QTabWidget(this);
     tabs_->addTab(database_first_scene(), tr("1. Database-first"));
     tabs_->addTab(materialized_view_scene(), tr("2. Materialized view"));
-    tabs_->addTab(two_devices_scene(), tr("3. Two devices, one identity"));
+    tabs_->addTab(two_devices_scene(), tr("3. Two devices, one user"));
     tabs_->addTab(bidirectional_scene(), tr("4. Bidirectional"));
     setCentralWidget(tabs_);
     statusBar()->showMessage(tr("Server %1; local stores in %2").arg(options_.endpoint, options_.data_dir));
@@ -40,15 +43,15 @@ void MainWindow::show_scene(int scene) {
     tabs_->setCurrentIndex(scene - 1);
 }
 
-DevicePane* MainWindow::add_device(const QString& name, const QString& endpoint, bool own_identity,
-                                   QWidget* parent, bool sample_button) {
+DevicePane* MainWindow::add_device(const QString& name, const QString& endpoint, QWidget* parent,
+                                   bool sample_button, const QString& user) {
     DeviceSetup setup;
     setup.name = name;
     setup.endpoint = endpoint;
     setup.identity_pool_id = options_.identity_pool_id;
     setup.data_dir = QDir(options_.data_dir).filePath(name);
-    setup.own_identity = own_identity;
-    setup.admin_key = options_.admin_key;
+    setup.user = user;
+    setup.backend = backend_;
     setup.sample_button = sample_button;
     auto* pane = new DevicePane(setup, parent);
     connect(pane, &DevicePane::sync_finished, this,
@@ -69,11 +72,10 @@ QSplitter* MainWindow::device_beside(QWidget* device, QWidget* side) {
 }
 
 QSplitter* MainWindow::add_device_pair(const NamedEndpoint& first, const NamedEndpoint& second,
-                                       QWidget* parent) {
+                                       const QString& user, QWidget* parent) {
     auto* pair = new QSplitter(parent);
-    auto* first_device = add_device(first.name, first.endpoint, true, pair);
-    auto* second_device = add_device(second.name, second.endpoint, false, pair);
-    connect(first_device, &DevicePane::identity_known, second_device, &DevicePane::adopt_identity);
+    auto* first_device = add_device(first.name, first.endpoint, pair, false, user);
+    auto* second_device = add_device(second.name, second.endpoint, pair, false, user);
     pair->addWidget(first_device);
     pair->addWidget(second_device);
     return pair;
@@ -104,7 +106,7 @@ QWidget* MainWindow::database_first_scene() {
            "<i>trigger</i> turns each synced record into a <b>thing-created</b> event, shown live on the "
            "right."));
     layout->addWidget(
-        device_beside(add_device("phone", options_.endpoint, true, page, true),
+        device_beside(add_device("phone", options_.endpoint, page, true),
                       add_events("events-1", tr("Server events (stream 'events')"), options_.endpoint, page)),
         1);
     return page;
@@ -116,7 +118,7 @@ QWidget* MainWindow::materialized_view_scene() {
            "for this user. The server's <i>listener</i> writes it into the user's 'things' dataset (latch "
            "closed, so the trigger does not publish it again); Synchronize brings it to the tablet, with "
            "origin 'remote, by catalog-service'."));
-    auto* tablet = add_device("tablet", options_.endpoint, true, page);
+    auto* tablet = add_device("tablet", options_.endpoint, page);
     auto* side = new QWidget(page);
     auto* side_layout = new QVBoxLayout(side);
     publisher_ =
@@ -130,11 +132,13 @@ QWidget* MainWindow::materialized_view_scene() {
 
 QWidget* MainWindow::two_devices_scene() {
     auto [page, layout] = scene_page(
-        tr("<b>Two devices, one identity.</b> The laptop gets an identity at its first sync; the desktop "
-           "then acts for the same identity. Switch both offline, edit the same thing on each, and "
-           "synchronize: the second to sync meets a conflict and asks which version stays (keep mine, take "
-           "theirs, or edit)."));
-    layout->addWidget(add_device_pair({"laptop", options_.endpoint}, {"desktop", options_.endpoint}, page),
+        tr("<b>Two devices, one user.</b> Sam signs in on the laptop: the app's backend (which alone holds "
+           "the developer key) gets the laptop an OpenID token for Sam's identity. The desktop saves as a "
+           "guest first, then signs in as Sam too: its guest data is merged into Sam's identity, not lost. "
+           "Switch both offline, edit the same thing on each, and synchronize: the second to sync meets a "
+           "conflict and asks which version stays (keep mine, take theirs, or edit)."));
+    layout->addWidget(add_device_pair({"laptop", options_.endpoint}, {"desktop", options_.endpoint},
+                                      QStringLiteral("sam"), page),
                       1);
     return page;
 }
@@ -150,13 +154,14 @@ QWidget* MainWindow::bidirectional_scene() {
     }
     auto [page, layout] = scene_page(
         tr("<b>Bidirectional sync.</b> Deployments A (%1) and B (%2) bridge each other's events. device-a "
-           "syncs with A, device-b with B, for the same identity. An edit synced to one appears once in the "
-           "other; the counters show the latch stopping the echo. (device-b can sync once device-a's first "
-           "write has reached B: that brings the identity there.)")
+           "syncs with A, device-b with B, both signed in as Kim (the app's backend asks each deployment "
+           "for Kim's token; bridged deployments share identity ids). An edit synced to one appears once in "
+           "the other; the counters show the latch stopping the echo. (device-b can sign in once device-a's "
+           "first write has reached B: that brings the identity there.)")
             .arg(options_.endpoint, options_.peer_endpoint));
     auto* split = new QSplitter(Qt::Vertical, page);
-    split->addWidget(
-        add_device_pair({"device-a", options_.endpoint}, {"device-b", options_.peer_endpoint}, split));
+    split->addWidget(add_device_pair({"device-a", options_.endpoint}, {"device-b", options_.peer_endpoint},
+                                     QStringLiteral("kim"), split));
     auto* bottom = new QWidget(split);
     auto* bottom_layout = new QVBoxLayout(bottom);
     counters_ = new LoopCounters({{"A", options_.endpoint}, {"B", options_.peer_endpoint}},

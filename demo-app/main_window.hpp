@@ -2,6 +2,8 @@
 // panels and counters it needs, and a status bar with the last sync's time and result.
 #pragma once
 
+#include <memory>
+
 #include <QMainWindow>
 #include <QMap>
 #include <utility>
@@ -14,6 +16,7 @@ class QVBoxLayout;
 
 namespace synclatch::demo {
 
+class DemoBackend;
 class DevicePane;
 class EventPanel;
 class EventPublisher;
@@ -41,20 +44,24 @@ class MainWindow : public QMainWindow {
     QWidget* materialized_view_scene();
     QWidget* two_devices_scene();
     QWidget* bidirectional_scene();
-    DevicePane* add_device(const QString& name, const QString& endpoint, bool own_identity, QWidget* parent,
-                           bool sample_button = false);
+    // A device, a guest at first; with a user, it can sign in as that user of the app.
+    DevicePane* add_device(const QString& name, const QString& endpoint, QWidget* parent,
+                           bool sample_button = false, const QString& user = {});
     // A device with what it shows beside it (events, a publisher), in a splitter.
     static QSplitter* device_beside(QWidget* device, QWidget* side);
-    // Two devices of one identity: the first gets it, the second adopts it (with the developer key).
+    // Two devices of one user of the app, each signing in through the app's backend.
     struct NamedEndpoint {
         QString name;
         QString endpoint;
     };
-    QSplitter* add_device_pair(const NamedEndpoint& first, const NamedEndpoint& second, QWidget* parent);
+    QSplitter* add_device_pair(const NamedEndpoint& first, const NamedEndpoint& second, const QString& user,
+                               QWidget* parent);
     EventPanel* add_events(const QString& name, const QString& title, const QString& endpoint,
                            QWidget* parent);
 
     DemoOptions options_;
+    // The app's backend: the only holder of the developer key that devices deal with.
+    std::shared_ptr<DemoBackend> backend_;
     QTabWidget* tabs_ = nullptr;
     QMap<QString, DevicePane*> devices_;
     QMap<QString, EventPanel*> event_panels_;

@@ -138,6 +138,10 @@ ScenarioRunner::Outcome ScenarioRunner::run(const ScenarioStep& step) {
     if (!device) return failed("no device " + w[1] + "; there are: " + window_.device_names().join(", "));
     if (command == "wait-identity")
         return device->ready() && !device->identity().isEmpty() ? done() : waiting(device->status_text());
+    if (command == "wait-signed-in")
+        return device->signed_in() && !device->identity().isEmpty() ? done() : waiting(device->status_text());
+    if (command == "expect-merged")
+        return device->merged_text().contains(w[2]) ? done() : waiting('"' + device->merged_text() + '"');
     if (command == "expect-status")
         return device->status_text().contains(w[2]) ? done() : waiting(device->status_text());
     if (command == "expect-progress")
@@ -162,6 +166,10 @@ ScenarioRunner::Outcome ScenarioRunner::run(const ScenarioStep& step) {
     }
     if (command == "sync") {
         device->synchronize();
+        return done();
+    }
+    if (command == "sign-in") {
+        device->sign_in();
         return done();
     }
     if (command == "online") {

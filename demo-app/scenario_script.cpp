@@ -23,7 +23,8 @@ const QMap<QString, QPair<int, int>> kArity = {
     {"expect-counter", {4, 4}}, {"wait-conflict", {1, 1}},
     {"zero-counters", {0, 0}},  {"settle-counters", {1, 1}},
     {"add-samples", {2, 2}},    {"hold", {1, 1}},
-    {"screenshot", {1, 1}},
+    {"screenshot", {1, 1}},     {"sign-in", {1, 1}},
+    {"wait-signed-in", {1, 1}}, {"expect-merged", {2, 2}},
 };
 
 // Words separated by spaces; "..." groups words (with \" for a quote), '...' groups them literally.

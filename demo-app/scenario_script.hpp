@@ -9,6 +9,9 @@
 //   online DEVICE on|off                    the device's online switch
 //   wait-sync DEVICE                        until the device's syncs have finished
 //   wait-identity DEVICE                    until the device knows its identity and its store is open
+//   sign-in DEVICE                          click "Sign in as USER" (the app's backend gives the token)
+//   wait-signed-in DEVICE                   until the device is signed in and knows the user's identity
+//   expect-merged DEVICE TEXT               what the sign-in merged (the guest's datasets) contains TEXT
 //   wait-conflict DEVICE                    until the device's conflict dialog is open
 //   resolve DEVICE keep-mine|take-theirs|edit [VALUE]   answer the conflict dialog (waits for it)
 //   publish NAME                            scene 2: another service publishes a thing-created event

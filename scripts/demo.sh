@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs synclatch-demo against two fresh synclatch-server deployments on their embedded SQLite stores
-# (A and B, 127.0.0.1, temp folders), bridged both ways with the trigger and the listener on, as the
-# demo's four scenes need. Usage: demo.sh BUILD_DIR [synclatch-demo options...], e.g.
+# (A and B, 127.0.0.1, temp folders), bridged both ways with the trigger and the listener on, and the
+# developer provider login.demo.app that the demo's app backend signs its users in with, as the demo's four
+# scenes need. Usage: demo.sh BUILD_DIR [synclatch-demo options...], e.g.
 #   scripts/demo.sh build/release                                   # the window, to click through
 #   scripts/demo.sh build/release --scenario demo-app/scenarios/walkthrough.txt --screenshot-dir shots
 # BUILD_DIR holds server/synclatch-server and demo-app/synclatch-demo. The servers stop when the demo ends;
@@ -29,7 +30,8 @@ start() {
   local name=$1 port=$2
   shift 2
   "$bin/server/synclatch-server" --listen "127.0.0.1:$port" --data "$work/$name" --deployment-id "$name" \
-    --admin-key "$admin_key" --processor trigger --processor listener "$@" >"$work/$name.log" 2>&1 &
+    --admin-key "$admin_key" --developer-provider login.demo.app --processor trigger --processor listener \
+    "$@" >"$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 200); do grep -q "listening on" "$work/$name.log" && break; sleep 0.05; done
   url=$(grep -o "http://127.0.0.1:[0-9]*" "$work/$name.log" | head -1)
