@@ -6,13 +6,16 @@
 //    pool asked for; GetCredentialsForIdentity's credentials, read by CognitoIdentityCredentials, sign
 //    requests the server accepts as that identity; GetOpenIdToken names the identity; the developer's
 //    calls (the pool has a developer provider; auth none lets the fuzzer make them) name identities the
-//    store has, GetOpenIdTokenForDeveloperIdentity a token that verifies, the unlinks answer {}.
+//    store has, GetOpenIdTokenForDeveloperIdentity a token that verifies, the unlinks answer {};
+//    DeleteIdentities leaves none of its identities; the pool calls answer pools the store has (and
+//    DeleteIdentityPool none).
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "aws_error.hpp"
 #include "fuzz_support.hpp"
+#include "identity_store.hpp"
 #include "sync_store.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/credentials_provider.hpp"
@@ -80,6 +83,40 @@ void check_success(std::string_view operation, const json& request_body,
         SYNCLATCH_FUZZ_CHECK(answer.empty(), "an unlink answers {}: " + describe(response));
         return;
     }
+    if (operation == "DeleteIdentities") {
+        const json nothing_unprocessed = {{"UnprocessedIdentityIds", json::array()}};
+        SYNCLATCH_FUZZ_CHECK(answer == nothing_unprocessed, describe(response));
+        for (const auto& id : request_body.value("IdentityIdsToDelete", json::array()))
+            SYNCLATCH_FUZZ_CHECK(!fuzz::FuzzServer::get().store().pool_of(id.get<std::string>()).ok(),
+                                 "DeleteIdentities left an identity: " + describe(response));
+        return;
+    }
+    if (operation == "CreateIdentityPool" || operation == "DescribeIdentityPool" ||
+        operation == "UpdateIdentityPool") {
+        const json& pool = answer.value("IdentityPoolId", json());
+        SYNCLATCH_FUZZ_CHECK(pool.is_string() && answer.value("IdentityPoolName", json()).is_string() &&
+                                 answer.value("AllowUnauthenticatedIdentities", json()).is_boolean(),
+                             "an IdentityPool the SDKs cannot read: " + describe(response));
+        SYNCLATCH_FUZZ_CHECK(fuzz::FuzzServer::get().store().pool_exists(pool.get<std::string>()),
+                             "an answer names a pool the store does not have: " + describe(response));
+        if (operation != "CreateIdentityPool")
+            SYNCLATCH_FUZZ_CHECK(pool == request_body.value("IdentityPoolId", json()), describe(response));
+        return;
+    }
+    if (operation == "ListIdentityPools") {
+        const json& pools = answer.value("IdentityPools", json());
+        SYNCLATCH_FUZZ_CHECK(
+            pools.is_array() && pools.size() <= request_body.value("MaxResults", json(0)).get<std::size_t>(),
+            "ListIdentityPools answers more than MaxResults: " + describe(response));
+        return;
+    }
+    if (operation == "DeleteIdentityPool") {
+        SYNCLATCH_FUZZ_CHECK(answer.empty(), describe(response));
+        SYNCLATCH_FUZZ_CHECK(
+            !fuzz::FuzzServer::get().store().pool_exists(request_body.value("IdentityPoolId", "")),
+            "DeleteIdentityPool left its pool: " + describe(response));
+        return;
+    }
     if (operation == "ListIdentities") {
         SYNCLATCH_FUZZ_CHECK(
             answer.value("IdentityPoolId", json()) == request_body.value("IdentityPoolId", json()),
@@ -108,7 +145,11 @@ void check_success(std::string_view operation, const json& request_body,
         SYNCLATCH_FUZZ_CHECK(request_body.value("IdentityPoolId", json()) == *pool,
                              "GetId made an identity in another pool: " + describe(response));
     } else if (operation == "GetCredentialsForIdentity") {
-        SYNCLATCH_FUZZ_CHECK(request_body.value("IdentityId", json()) == identity, describe(response));
+        // The identity asked for, or the one it was merged into (a merged guest with the user's token).
+        const std::string asked = request_body.value("IdentityId", "");
+        const auto survivor = server::IdentityStore(fuzz::FuzzServer::get().store()).survivor_of(asked);
+        SYNCLATCH_FUZZ_CHECK(asked == identity || (survivor.ok() && *survivor == identity),
+                             describe(response));
         check_credentials(answer, identity, response);
     } else if (operation == "DescribeIdentity") {
         SYNCLATCH_FUZZ_CHECK(request_body.value("IdentityId", json()) == identity, describe(response));
