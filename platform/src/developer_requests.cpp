@@ -73,9 +73,11 @@ Status status_of(const sync::HttpResponse& response, std::string_view what) {
     const Errc code = response.status == 401 || response.status == 403 || named("NotAuthorizedException")
                           ? Errc::unauthorized
                       : response.status == 404 || named("ResourceNotFoundException") ? Errc::not_found
-                      : response.status == 409 || named("ResourceConflictException") ? Errc::conflict
-                      : response.status >= 500                                       ? Errc::unavailable
-                                                                                     : Errc::invalid_argument;
+                      : response.status == 409 || named("ResourceConflictException") ||
+                              named("DeveloperUserAlreadyRegisteredException")
+                          ? Errc::conflict
+                      : response.status >= 500 ? Errc::unavailable
+                                               : Errc::invalid_argument;
     return {code, message};
 }
 

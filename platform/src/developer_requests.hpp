@@ -42,7 +42,8 @@ class DeveloperRequests {
 
 // A non-2xx answer as a Status, with the server's message (PROTOCOL.md §4 bodies carry one): unauthorized
 // for 401/403 and NotAuthorizedException, not_found for 404 and ResourceNotFoundException, conflict for
-// 409 and ResourceConflictException, unavailable for 5xx, invalid_argument otherwise.
+// 409, ResourceConflictException and DeveloperUserAlreadyRegisteredException, unavailable for 5xx,
+// invalid_argument otherwise.
 Status status_of(const sync::HttpResponse& response, std::string_view what);
 
 }  // namespace synclatch::platform::detail

@@ -93,15 +93,21 @@ bool DeveloperIdentityApi::owns(std::string_view operation) {
 boost::asio::awaitable<HttpResponse> DeveloperIdentityApi::handle(const HttpRequest& request,
                                                                   std::string_view operation,
                                                                   const Result<Principal>& principal) const {
-    co_return answer_developer_call(request, operation, principal, [&](const json& body) -> Result<json> {
-        if (operation == "GetOpenIdTokenForDeveloperIdentity") return get_open_id_token(body);
-        if (operation == "LookupDeveloperIdentity") return lookup(body);
-        if (operation == "MergeDeveloperIdentities") return merge(body);
-        if (operation == "UnlinkDeveloperIdentity") return unlink(body);
-        if (operation == "ListIdentities") return list(body);
-        if (operation == "DeleteIdentities") return remove(body);
-        return describe(body);
-    });
+    co_return answer_developer_call(
+        request, operation, principal,
+        [&](const json& body) -> Result<json> {
+            if (operation == "GetOpenIdTokenForDeveloperIdentity") return get_open_id_token(body);
+            if (operation == "LookupDeveloperIdentity") return lookup(body);
+            if (operation == "MergeDeveloperIdentities") return merge(body);
+            if (operation == "UnlinkDeveloperIdentity") return unlink(body);
+            if (operation == "ListIdentities") return list(body);
+            if (operation == "DeleteIdentities") return remove(body);
+            return describe(body);
+        },
+        // Cognito's model names the conflict of GetOpenIdTokenForDeveloperIdentity (a user already linked to
+        // another identity) DeveloperUserAlreadyRegisteredException.
+        operation == "GetOpenIdTokenForDeveloperIdentity" ? "DeveloperUserAlreadyRegisteredException"
+                                                          : "ResourceConflictException");
 }
 
 Result<std::string> DeveloperIdentityApi::developer_provider(std::string_view pool_id) const {

@@ -32,7 +32,8 @@ HttpResponse identity_json(const json& body, const HttpRequest& request) {
 
 HttpResponse answer_developer_call(const HttpRequest& request, std::string_view operation,
                                    const Result<Principal>& principal,
-                                   const std::function<Result<json>(const json&)>& answer) {
+                                   const std::function<Result<json>(const json&)>& answer,
+                                   std::string_view conflict_type) {
     if (!principal.ok()) return identity_error(principal.status(), request);
     if (!principal->may_act_on_pools())
         return identity_error("NotAuthorizedException",
@@ -42,6 +43,8 @@ HttpResponse answer_developer_call(const HttpRequest& request, std::string_view 
     if (!body->is_object())
         return identity_error(Status{Errc::invalid_argument, "the body must be a JSON object"}, request);
     auto answered = answer(*body);
+    if (!answered.ok() && answered.status().code() == Errc::conflict)
+        return identity_error(conflict_type, answered.status().message(), request);
     if (!answered.ok()) return identity_error(answered.status(), request);
     return identity_json(*answered, request);
 }

@@ -20,10 +20,12 @@ HttpResponse identity_json(const nlohmann::json& body, const HttpRequest& reques
 
 // A call only the developer may make (anyone with --auth none): an identity's credentials get
 // NotAuthorizedException; otherwise the body, which must be a JSON object, goes to `answer`, whose result
-// or error is the response.
-HttpResponse answer_developer_call(
-    const HttpRequest& request, std::string_view operation, const Result<Principal>& principal,
-    const std::function<Result<nlohmann::json>(const nlohmann::json&)>& answer);
+// or error is the response. conflict_type: the error type a conflict answers, where the operation's model
+// names its own.
+HttpResponse answer_developer_call(const HttpRequest& request, std::string_view operation,
+                                   const Result<Principal>& principal,
+                                   const std::function<Result<nlohmann::json>(const nlohmann::json&)>& answer,
+                                   std::string_view conflict_type = "ResourceConflictException");
 
 // The string member `member` of body, passed through validate (core/validation.hpp); invalid_argument
 // naming the member when it is absent or not a string.

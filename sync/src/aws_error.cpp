@@ -11,7 +11,8 @@ namespace synclatch::sync::detail {
 namespace {
 
 Errc code_for(std::string_view type, int http_status) {
-    if (type == "ResourceConflictException") return Errc::conflict;
+    if (type == "ResourceConflictException" || type == "DeveloperUserAlreadyRegisteredException")
+        return Errc::conflict;
     if (type == "ResourceNotFoundException") return Errc::not_found;
     if (type == "NotAuthorizedException" || type == "InvalidSignatureException" ||
         type == "UnrecognizedClientException" || type == "AccessDeniedException" ||

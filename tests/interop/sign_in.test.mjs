@@ -261,7 +261,7 @@ test("v3: the backend's calls refuse bad input with typed errors and change noth
                 "ResourceConflictException");
   await rejects(new GetOpenIdTokenForDeveloperIdentityCommand({
     IdentityPoolId: POOL_ID, IdentityId: uma.IdentityId, Logins: { [DEVELOPER_PROVIDER]: "tess" },
-  }), "ResourceConflictException");
+  }), "DeveloperUserAlreadyRegisteredException");
   const lookedTess = await send(new LookupDeveloperIdentityCommand({ IdentityPoolId: POOL_ID, DeveloperUserIdentifier: "tess" }));
   assert.equal(lookedTess.IdentityId, tess.IdentityId);
   await rejects(new MergeDeveloperIdentitiesCommand({
