@@ -67,7 +67,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--pool", o.pools,
                    std::string("identity pool ids to create at start (repeatable); ") + kDefaultPoolId +
-                       " always exists");
+                       " always exists. CreateIdentityPool makes more at run time");
     std::string admin;
     app.add_option("--admin-key", admin,
                    "ACCESS:SECRET developer credentials: may act on any identity and on pools");
@@ -210,8 +210,9 @@ ParsedOptions parse_server_options(int argc, char** argv) {
            "\"https://accounts.example.com\", \"Audiences\": [\"client-id\"], \"JwksUrl\": "
            "\"https://accounts.example.com/.well-known/jwks.json\"}]}} (or \"JwksFile\": a path, "
            "relative to this file). Name is the Logins key apps send; tokens must carry Issuer as iss and "
-           "one of Audiences as aud. Pools not named have the defaults: guests allowed, no providers "
-           "(docs/identity.md)")
+           "one of Audiences as aud. Pools not named have the defaults: guests allowed, no providers. "
+           "Pools made at run time with CreateIdentityPool (developer key) are kept in the database, "
+           "not here (docs/identity.md)")
         ->check(CLI::ExistingFile);
     std::vector<std::string> login_providers;
     app.add_option(
