@@ -10,6 +10,7 @@
 #include "identity_rows.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
+#include "synclatch/sync/sigv4_signing.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // GCC bug 109224, as in identity_api.cpp
@@ -42,20 +43,10 @@ Status configured_here(std::string_view pool_id) {
 std::string request_region(const HttpRequest& request) {
     const auto header = request.find(boost::beast::http::field::authorization);
     if (header == request.end()) return "us-east-1";
-    std::string_view scope = header->value();
-    const auto credential = scope.find("Credential=");
-    if (credential == std::string_view::npos) return "us-east-1";
-    scope = scope.substr(credential + 11);
-    scope = scope.substr(0, scope.find(','));
-    std::vector<std::string_view> fields;  // key id, date, region, service, "aws4_request"
-    for (std::size_t at = 0; at <= scope.size() && fields.size() < 6;) {
-        const auto slash = std::min(scope.find('/', at), scope.size());
-        fields.push_back(scope.substr(at, slash - at));
-        at = slash + 1;
-    }
-    if (fields.size() != 5) return "us-east-1";
-    const std::string region(fields[2]);
-    return core::validate_identity_pool_id(region + ":x").ok() ? region : "us-east-1";
+    auto authorization = sync::sigv4::parse_authorization(header->value());
+    if (!authorization.ok() || !core::validate_identity_pool_id(authorization->scope.region + ":x").ok())
+        return "us-east-1";
+    return authorization->scope.region;
 }
 
 // A stored definition, read back; internal if it no longer reads (restore_api_pools checks every one at
