@@ -61,7 +61,6 @@ if [ ! -f "$build/build.ninja" ]; then
   # Line tables only: what a finding's stack trace needs, at a fraction of full debug info's build time.
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
-    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
     -DSYNCLATCH_BUILD_FUZZ=ON -DSYNCLATCH_BUILD_TESTS=OFF -DSYNCLATCH_BUILD_TOOLS=OFF \
     -DSYNCLATCH_BUILD_BENCH=OFF -DSYNCLATCH_BUILD_DEMO=OFF "${launcher[@]}" >/dev/null
 fi
