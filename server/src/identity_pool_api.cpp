@@ -105,9 +105,9 @@ boost::asio::awaitable<HttpResponse> IdentityPoolApi::handle(const HttpRequest& 
 Result<json> IdentityPoolApi::create(const json& body, const HttpRequest& request) const {
     auto definition = identity_pool_definition_from_json(body);
     if (!definition.ok()) return definition.status();
-    auto existing = pools_.definitions();
+    auto existing = pools_.count();
     if (!existing.ok()) return existing.status();
-    if (static_cast<std::int64_t>(existing->size()) >= kMaxPools)
+    if (*existing >= kMaxPools)
         return Status{Errc::limit_exceeded,
                       "at most " + std::to_string(kMaxPools) + " identity pools may be made through the API"};
     // A new pool id in the request's region: the same form as an identity id.

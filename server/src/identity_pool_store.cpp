@@ -50,6 +50,14 @@ Result<std::optional<std::string>> IdentityPoolStore::definition(std::string_vie
     });
 }
 
+Result<std::int64_t> IdentityPoolStore::count() const {
+    return impl_.read([&](sqlite::Database& db) -> Result<std::int64_t> {
+        sqlite::StatementScope select(db.cached("SELECT COUNT(*) FROM identity_pool_definitions"));
+        select->step();
+        return select->column_int64(0);
+    });
+}
+
 Result<std::vector<std::pair<std::string, std::string>>> IdentityPoolStore::definitions() const {
     return impl_.read([&](sqlite::Database& db) -> Result<std::vector<std::pair<std::string, std::string>>> {
         std::vector<std::pair<std::string, std::string>> all;

@@ -24,6 +24,8 @@ class IdentityPoolStore {
     // The definition of a pool made through the API; nullopt for a pool from the server's options;
     // not_found for no pool.
     Result<std::optional<std::string>> definition(std::string_view pool_id) const;
+    // How many pools were made through the API.
+    Result<std::int64_t> count() const;
     // Every pool made through the API, with its definition (for the server's start).
     Result<std::vector<std::pair<std::string, std::string>>> definitions() const;
     // Replaces the definition of a pool made through the API; not_found for any other pool id.
