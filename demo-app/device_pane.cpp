@@ -223,7 +223,7 @@ void DevicePane::on_client_opened(std::shared_ptr<Client> client, Dataset datase
         identity_ = qstr(known);
         Q_EMIT identity_known(identity_);
     }
-    if (!identity_.isEmpty()) setTitle(setup_.name + " - " + identity_);
+    update_title();
     refresh_records();
 }
 
@@ -376,21 +376,7 @@ void DevicePane::finish_sync(bool succeeded, const QString& summary) {
     status_label_->setText(text);
     Q_EMIT sync_finished(setup_.name, succeeded, text);
     refresh_records();  // a push changes sync counts and flags, which the change feed does not report
-    if (succeeded && identity_.isEmpty() && client_) {
-        // The first sync obtained the identity; reading it now is local.
-        worker_->post([this, client = client_] {
-            auto identity = client->identity_id();
-            if (!identity.ok()) return;
-            QMetaObject::invokeMethod(
-                this,
-                [this, id = qstr(*identity)] {
-                    identity_ = id;
-                    setTitle(setup_.name + " - " + identity_);
-                    Q_EMIT identity_known(identity_);
-                },
-                Qt::QueuedConnection);
-        });
-    }
+    if (succeeded && identity_.isEmpty() && client_) learn_identity();  // the first sync obtained it
 }
 
 void DevicePane::set_online(bool online) {
@@ -398,8 +384,7 @@ void DevicePane::set_online(bool online) {
     if (connectivity_->online() == online) return;
     if (online && syncing()) sync_clock_.start();  // the waiting sync starts now
     connectivity_->set_online(online);
-    setTitle(setup_.name + (identity_.isEmpty() ? QString() : " - " + identity_) +
-             (online ? QString() : tr(" (offline)")));
+    update_title();
 }
 
 void DevicePane::sign_in() {
@@ -467,7 +452,11 @@ void DevicePane::on_signed_in(const Status& status, const QString& merged) {
                                    .arg(merged, setup_.user));
         merged_label_->show();
     }
-    // The identity is the user's now; reading it is local.
+    learn_identity();  // the user's now
+}
+
+void DevicePane::learn_identity() {
+    // Known locally once a sync or a sign-in has obtained it: reading it does no network I/O.
     worker_->post([this, client = client_] {
         auto identity = client->identity_id();
         if (!identity.ok()) return;
@@ -475,12 +464,18 @@ void DevicePane::on_signed_in(const Status& status, const QString& merged) {
             this,
             [this, id = qstr(*identity)] {
                 identity_ = id;
-                setTitle(setup_.name + " - " + setup_.user + " - " + identity_);
+                update_title();
                 Q_EMIT identity_known(identity_);
                 refresh_records();
             },
             Qt::QueuedConnection);
     });
+}
+
+void DevicePane::update_title() {
+    setTitle(setup_.name + (signed_in_ ? " - " + setup_.user : QString()) +
+             (identity_.isEmpty() ? QString() : " - " + identity_) +
+             (connectivity_->online() ? QString() : tr(" (offline)")));
 }
 
 QString DevicePane::merged_text() const {

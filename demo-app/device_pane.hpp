@@ -90,6 +90,9 @@ class DevicePane : public QGroupBox {
     void open_client();
     void on_client_opened(std::shared_ptr<Client> client, Dataset dataset);
     void on_signed_in(const Status& status, const QString& merged);
+    // Reads the identity the client knows (on the worker), then shows it and tells identity_known.
+    void learn_identity();
+    void update_title();  // name, user when signed in, identity when known, "(offline)"
     void show_error(const QString& what, const Status& status);
     void refresh_records();
     void show_records(const std::vector<core::Record>& records);
