@@ -150,7 +150,11 @@ Result<json> IdentityPoolApi::update(const json& body) const {
     const json replacement = to_json(*definition);
     if (Status s = providers_->replace_pool(*pool, settings_of(*definition)); !s.ok()) return s;
     if (Status s = pools_.update(*pool, replacement.dump(), clock_()); !s.ok()) {
-        (void)providers_->replace_pool(*pool, settings_of(*before));  // back to what the pool still is
+        // Back to what the pool still is; a pool deleted meanwhile has no providers left.
+        if (s.code() == Errc::not_found)
+            providers_->remove_pool(*pool);
+        else
+            (void)providers_->replace_pool(*pool, settings_of(*before));
         return s;
     }
     json answer = replacement;
