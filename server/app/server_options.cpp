@@ -26,6 +26,14 @@ RateLimiterOptions address_and_global_limits(long per_minute_per_address, long p
 
 }  // namespace
 
+void lift_rate_limits(ServerOptions& options) {
+    options.new_identities_per_minute_per_address = 0;
+    options.new_identities_per_second = 0;
+    options.credentials_per_minute_per_address = 0;
+    options.credentials_per_second = 0;
+    options.new_credentials_per_hour_per_identity = 0;
+}
+
 RateLimiterOptions new_identity_limits(const ServerOptions& options) {
     return address_and_global_limits(options.new_identities_per_minute_per_address,
                                      options.new_identities_per_second);

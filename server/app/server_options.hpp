@@ -5,20 +5,16 @@
 #include <string>
 #include <vector>
 
-#include "http_server.hpp"
-#include "identity_pool_settings.hpp"
-#include "rate_limiter.hpp"
-#include "request_handler.hpp"
-#include "sync_store.hpp"
+#include "api/request_handler.hpp"
+#include "auth/admin_key.hpp"
+#include "auth/identity_pool_settings.hpp"
+#include "http/http_server.hpp"
+#include "http/rate_limiter.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 
 inline constexpr const char* kDefaultPoolId = "us-east-1:00000000-0000-0000-0000-000000000000";
-
-struct AdminKey {
-    std::string access_key_id;
-    std::string secret;
-};
 
 struct ServerOptions {
     HttpServerOptions http;
@@ -70,6 +66,10 @@ RateLimiterOptions new_identity_limits(const ServerOptions& options);
 RateLimiterOptions credentials_limits(const ServerOptions& options);
 // The limit on new credential sets per identity (the limiter's per-address buckets are keyed by identity).
 RateLimiterOptions new_credentials_per_identity_limits(const ServerOptions& options);
+
+// Sets every limit on anonymous work to 0 (none): for programs that make identities by the thousand, such
+// as the tests' in-process servers.
+void lift_rate_limits(ServerOptions& options);
 
 // Parses argv. Returns the options, or an exit code: 0 after --help, 2 after a usage error (printed).
 struct ParsedOptions {

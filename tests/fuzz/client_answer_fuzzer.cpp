@@ -12,10 +12,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "api/streams_api.hpp"
 #include "aws_error.hpp"
 #include "fuzz_support.hpp"
 #include "stream_page.hpp"
-#include "streams_api.hpp"
 #include "synclatch/sync/cognito_remote_store.hpp"
 #include "synclatch/sync/credentials_provider.hpp"
 #include "synclatch/sync/protocol_json.hpp"

@@ -17,20 +17,18 @@
 #include <random>
 #include <sstream>
 
+#include "api/request_handler.hpp"
 #include "ascii.hpp"
-#include "bulk_publisher.hpp"
-#include "http_server.hpp"
-#include "log.hpp"
-#include "login_providers.hpp"
-#include "metrics.hpp"
-#include "request_body_limits.hpp"
-#include "request_framing.hpp"
-#include "request_handler.hpp"
-#include "request_target.hpp"
-#include "session_tokens.hpp"
-#include "sigv4_authenticator.hpp"
-#include "sync_store.hpp"
-#include "sync_triggers.hpp"
+#include "auth/session_tokens.hpp"
+#include "auth/sigv4_authenticator.hpp"
+#include "hooks/sync_triggers.hpp"
+#include "http/http_server.hpp"
+#include "http/request_body_limits.hpp"
+#include "http/request_framing.hpp"
+#include "http/request_target.hpp"
+#include "server.hpp"
+#include "store/sqlite/sync_store.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::fuzz {
 
@@ -235,12 +233,7 @@ std::string without_wait(std::string_view target) {
 }  // namespace
 
 struct FuzzServer::Parts {
-    std::unique_ptr<server::SyncStore> store;
-    server::Metrics metrics;
-    server::SyncTriggers triggers;
-    std::unique_ptr<server::BulkPublisher> bulk_publisher;
-    std::unique_ptr<server::LoginProviders> login_providers;  // before handler, which refers to it
-    std::unique_ptr<server::RequestHandler> handler;
+    std::unique_ptr<server::Server> server;  // as synclatch-server assembles it, with --auth none
     server::Authenticator sigv4;
     sync::sigv4::Credentials identity_credentials;
     std::unique_ptr<server::SessionTokens> tokens;
@@ -280,16 +273,23 @@ void FuzzServer::open() {
     auto check = [](const Status& status, const char* what) {
         SYNCLATCH_FUZZ_CHECK(status.ok(), std::string(what) + ": " + status.to_string());
     };
-    server::SyncStoreOptions options;
-    options.path = dir_ + "/synclatch-server.db";
-    options.durable = false;
+    server::ServerOptions options;
+    options.data_dir = dir_;
+    options.auth = server::AuthMode::none;
     options.deployment_id = "fuzz";
-    auto store = server::SyncStore::open(options);
-    check(store.status(), "opening the store");
+    options.data_lake = false;
+    server::lift_rate_limits(options);
+    // The default pool has a developer provider, so the developer-authenticated calls reach the store.
+    options.identity_pools[std::string(kPool)].developer_provider_name = "login.fuzz.app";
+    server::ServerEnvironment environment;
+    environment.clock = fixed_clock;
+    environment.durable = false;
+    environment.open_id_tokens = &open_id_tokens();
+    auto opened = server::Server::open(std::move(options), environment);
+    check(opened.status(), "opening the server");
     parts_ = std::make_unique<Parts>();
-    parts_->store = std::move(store).value();
-    server::SyncStore& s = *parts_->store;
-    check(s.ensure_pool(kPool, kNow), "making the pool");
+    parts_->server = std::move(opened).value();
+    server::SyncStore& s = parts_->server->store();
     // An identity with a known id (create_identity draws a random one): a received write makes it.
     server::ReceivedWrite seed;
     seed.event_id = "fuzz:1";
@@ -315,21 +315,7 @@ void FuzzServer::open() {
     parts_->tokens = std::make_unique<server::SessionTokens>(*secret, 60 * 60 * 1000);
 
     // An in-process SyncTrigger the fuzzer may name (synclatch:fuzz): it answers with the event unchanged.
-    parts_->triggers.register_hook("fuzz", [](const nlohmann::json& event) { return event; });
-    parts_->bulk_publisher = std::make_unique<server::BulkPublisher>(s, fixed_clock);
-    const server::OpenIdTokens& open_id_tokens = this->open_id_tokens();
-    // The default pool has a developer provider, so the developer-authenticated calls reach the store.
-    server::IdentityPoolSettingsMap pools;
-    pools[std::string(kPool)].developer_provider_name = "login.fuzz.app";
-    auto login_providers = server::LoginProviders::open(pools, open_id_tokens);
-    check(login_providers.status(), "setting up the login providers");
-    parts_->login_providers = std::move(login_providers).value();
-    parts_->handler = std::make_unique<server::RequestHandler>(
-        s, *secret, open_id_tokens,
-        server::Authenticator([](const server::HttpRequest&, const server::RequestTarget&)
-                                  -> Result<server::Principal> { return server::Principal{}; }),
-        fixed_clock, 3600 * 1000, parts_->metrics, nullptr, *parts_->bulk_publisher, parts_->triggers,
-        server::IdentityLimits{}, parts_->login_providers.get());
+    parts_->server->sync_triggers().register_hook("fuzz", [](const nlohmann::json& event) { return event; });
     parts_->sigv4 = server::make_sigv4_authenticator(
         s, server::AdminKey{std::string(kAdminAccessKey), std::string(kAdminSecret)}, fixed_clock);
 }
@@ -361,7 +347,7 @@ server::HttpResponse FuzzServer::handle(server::HttpRequest request) {
     auto guard = boost::asio::make_work_guard(io);  // UpdateRecords resumes from the store's writer thread
     std::optional<server::HttpResponse> answer;
     std::exception_ptr failed;
-    boost::asio::co_spawn(io, parts_->handler->handle(request),
+    boost::asio::co_spawn(io, parts_->server->handler().handle(request),
                           [&](std::exception_ptr e, server::HttpResponse response) {
                               failed = e;
                               answer = std::move(response);
@@ -379,9 +365,9 @@ server::HttpResponse FuzzServer::handle(server::HttpRequest request) {
 
     // A SyncTrigger webhook (http://...) would make the next UpdateRecords call out to any host the
     // input names: only the in-process hook stays set.
-    auto trigger = parts_->store->sync_trigger(kPool);
+    auto trigger = parts_->server->store().sync_trigger(kPool);
     if (trigger.ok() && !trigger->empty() && !trigger->starts_with("synclatch:"))
-        (void)parts_->store->set_cognito_events(kPool, "{}", "");
+        (void)parts_->server->store().set_cognito_events(kPool, "{}", "");
     return std::move(*answer);
 }
 
@@ -392,7 +378,7 @@ Result<server::Principal> FuzzServer::authenticate(const server::HttpRequest& re
 }
 
 server::SyncStore& FuzzServer::store() {
-    return *parts_->store;
+    return parts_->server->store();
 }
 
 const sync::sigv4::Credentials& FuzzServer::identity_credentials() {

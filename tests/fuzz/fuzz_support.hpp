@@ -18,9 +18,9 @@
 #include <string_view>
 #include <utility>
 
-#include "http_types.hpp"
-#include "open_id_tokens.hpp"
-#include "principal.hpp"
+#include "auth/open_id_tokens.hpp"
+#include "auth/principal.hpp"
+#include "http/http_types.hpp"
 #include "synclatch/sync/http_client.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
 

@@ -14,7 +14,7 @@
 
 #include "ascii.hpp"
 #include "fuzz_support.hpp"
-#include "request_target.hpp"
+#include "http/request_target.hpp"
 
 namespace {
 

@@ -15,8 +15,8 @@
 
 #include "aws_error.hpp"
 #include "fuzz_support.hpp"
-#include "identity_store.hpp"
-#include "sync_store.hpp"
+#include "store/sqlite/identity_store.hpp"
+#include "store/sqlite/sync_store.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/credentials_provider.hpp"
 #include "synclatch/sync/protocol_json.hpp"

@@ -13,13 +13,13 @@
 #include <string>
 #include <variant>
 
-#include "bridge_processor.hpp"
-#include "domain_event.hpp"
+#include "events/domain_event.hpp"
 #include "fuzz_support.hpp"
-#include "listener_processor.hpp"
-#include "received_events.hpp"
+#include "processors/bridge_processor.hpp"
+#include "processors/listener_processor.hpp"
+#include "processors/received_events.hpp"
+#include "store/sqlite/sync_store.hpp"
 #include "stream_page.hpp"
-#include "sync_store.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 

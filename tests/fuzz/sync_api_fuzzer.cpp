@@ -13,11 +13,11 @@
 #include <set>
 #include <string>
 
+#include "api/sync_api.hpp"
 #include "aws_error.hpp"
 #include "fuzz_support.hpp"
-#include "request_target.hpp"
+#include "http/request_target.hpp"
 #include "stream_page.hpp"
-#include "sync_api.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace {

@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "api/pool_configuration.hpp"
+#include "auth/session_tokens.hpp"
 #include "fuzz_support.hpp"
-#include "pool_configuration.hpp"
-#include "session_tokens.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 

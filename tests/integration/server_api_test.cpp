@@ -6,8 +6,8 @@
 
 #include <chrono>
 
-#include "json_web_keys.hpp"
-#include "login_token_verifier.hpp"
+#include "auth/json_web_keys.hpp"
+#include "auth/login_token_verifier.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"

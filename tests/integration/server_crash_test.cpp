@@ -10,10 +10,10 @@
 #include <set>
 #include <thread>
 
+#include "store/sqlite/sync_store.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
-#include "sync_store.hpp"
 
 using namespace synclatch::test;
 using json = nlohmann::json;

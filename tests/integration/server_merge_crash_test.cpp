@@ -12,11 +12,11 @@
 #include <random>
 #include <thread>
 
+#include "store/sqlite/sync_store.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_login_provider.hpp"
-#include "sync_store.hpp"
 
 using namespace synclatch::test;
 using json = nlohmann::json;

@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
-#include "base64url.hpp"
 #include "crypto.hpp"
+#include "encoding/base64url.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"

@@ -1,4 +1,4 @@
-// The server's RequestHandler run on a private io_context per call.
+// The server's RequestHandler, of a Server as main() assembles it, run on a private io_context per call.
 #include "support/in_process_server.hpp"
 
 #include <atomic>
@@ -10,16 +10,12 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "bulk_publisher.hpp"
-#include "metrics.hpp"
-#include "open_id_tokens.hpp"
-#include "push_hub.hpp"
-#include "request_handler.hpp"
-#include "sigv4_authenticator.hpp"
+#include "api/request_handler.hpp"
+#include "auth/open_id_tokens.hpp"
+#include "server.hpp"
+#include "store/sqlite/sync_store.hpp"
 #include "support/capture.hpp"
 #include "support/http_client.hpp"
-#include "sync_store.hpp"
-#include "sync_triggers.hpp"
 
 namespace synclatch::test {
 
@@ -42,17 +38,23 @@ const server::OpenIdTokens& open_id_tokens() {
     return tokens;
 }
 
-std::unique_ptr<server::SyncStore> open_store(const std::string& dir, const InProcessServerOptions& options) {
-    server::SyncStoreOptions store_options;
-    store_options.path = dir + "/synclatch-server.db";
-    store_options.durable = false;
-    store_options.limits.max_records_per_dataset = options.max_records_per_dataset;
-    store_options.limits.max_bytes_per_dataset = options.max_bytes_per_dataset;
-    auto store = server::SyncStore::open(store_options);
-    if (!store.ok()) throw std::runtime_error("in-process server: " + store.status().to_string());
-    if (Status s = (*store)->ensure_pool(kTestPool, now_millis()); !s.ok())
-        throw std::runtime_error("in-process server: " + s.to_string());
-    return std::move(store).value();
+// The server as synclatch-server assembles it, without sockets: no processors, no data lake, no rate limits
+// (tests make identities by the thousand), commits not synced to disk.
+std::unique_ptr<server::Server> open_server(const std::string& dir, const InProcessServerOptions& options) {
+    server::ServerOptions server_options;
+    server_options.data_dir = dir;
+    server_options.auth = options.sigv4 ? server::AuthMode::sigv4 : server::AuthMode::none;
+    server_options.limits.max_records_per_dataset = options.max_records_per_dataset;
+    server_options.limits.max_bytes_per_dataset = options.max_bytes_per_dataset;
+    server_options.data_lake = false;
+    server::lift_rate_limits(server_options);
+    server::ServerEnvironment environment;
+    environment.clock = now_millis;
+    environment.durable = false;
+    environment.open_id_tokens = &open_id_tokens();
+    auto server = server::Server::open(std::move(server_options), environment);
+    if (!server.ok()) throw std::runtime_error("in-process server: " + server.status().to_string());
+    return std::move(server).value();
 }
 
 class LoopbackClient final : public sync::HttpClient {
@@ -106,23 +108,9 @@ class LoopbackClient final : public sync::HttpClient {
 
 struct InProcessServer::Impl {
     Impl(const std::string& dir, const InProcessServerOptions& options)
-        : store(open_store(dir, options)),
-          bulk_publisher(*store, now_millis),
-          handler(*store, store->server_secret().value(), open_id_tokens(),
-                  options.sigv4
-                      ? server::make_sigv4_authenticator(*store, std::nullopt, now_millis)
-                      : server::Authenticator([](const server::HttpRequest&,
-                                                 const server::RequestTarget&) -> Result<server::Principal> {
-                            return server::Principal{};
-                        }),
-                  now_millis, 3600 * 1000, metrics, nullptr, bulk_publisher, triggers),
-          client(handler, requests) {}
+        : instance(open_server(dir, options)), client(instance->handler(), requests) {}
 
-    std::unique_ptr<server::SyncStore> store;
-    server::Metrics metrics;
-    server::SyncTriggers triggers;
-    server::BulkPublisher bulk_publisher;
-    server::RequestHandler handler;
+    std::unique_ptr<server::Server> instance;
     std::atomic<std::int64_t> requests{0};
     LoopbackClient client;
 };
@@ -137,7 +125,7 @@ sync::HttpClient& InProcessServer::client() {
 }
 
 std::string InProcessServer::create_identity() {
-    return impl_->store->create_identity(kTestPool, now_millis()).value();
+    return impl_->instance->store().create_identity(kTestPool, now_millis()).value();
 }
 
 std::int64_t InProcessServer::requests() const {

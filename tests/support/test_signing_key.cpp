@@ -9,7 +9,7 @@
 
 #include <stdexcept>
 
-#include "base64url.hpp"
+#include "encoding/base64url.hpp"
 
 namespace synclatch::test {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "json_web_keys.hpp"
+#include "auth/json_web_keys.hpp"
 
 namespace synclatch::test {
 

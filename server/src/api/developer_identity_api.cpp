@@ -1,12 +1,12 @@
 // The developer-authenticated calls. Each reads its members, checks them, then makes one store call:
 // what fails before the store changes nothing, and each store call is one transaction.
-#include "developer_identity_api.hpp"
+#include "api/developer_identity_api.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "identity_answers.hpp"
+#include "api/identity_answers.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 

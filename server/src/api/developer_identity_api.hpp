@@ -10,12 +10,12 @@
 #include <functional>
 #include <string_view>
 
-#include "http_types.hpp"
-#include "identity_store.hpp"
-#include "login_providers.hpp"
-#include "open_id_tokens.hpp"
-#include "principal.hpp"
-#include "sync_store.hpp"
+#include "auth/login_providers.hpp"
+#include "auth/open_id_tokens.hpp"
+#include "auth/principal.hpp"
+#include "http/http_types.hpp"
+#include "store/sqlite/identity_store.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

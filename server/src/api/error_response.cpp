@@ -1,5 +1,5 @@
 // Error and JSON responses in the shape every AWS SDK parses.
-#include "error_response.hpp"
+#include "api/error_response.hpp"
 
 #include <openssl/rand.h>
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "http_types.hpp"
+#include "http/http_types.hpp"
 #include "synclatch/core/status.hpp"
 
 namespace synclatch::server {

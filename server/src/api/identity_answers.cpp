@@ -1,9 +1,9 @@
 // Cognito Identity's error and result shapes.
-#include "identity_answers.hpp"
+#include "api/identity_answers.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "error_response.hpp"
+#include "api/error_response.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {

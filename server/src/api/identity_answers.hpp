@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "http_types.hpp"
-#include "principal.hpp"
+#include "auth/principal.hpp"
+#include "http/http_types.hpp"
 #include "synclatch/core/result.hpp"
 
 namespace synclatch::server {

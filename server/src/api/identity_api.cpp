@@ -1,6 +1,6 @@
 // GetId, GetCredentialsForIdentity and GetOpenIdToken. Identity errors are JSON {"__type", "message"} with
 // HTTP 400 (500 for internal ones), as the awsJson1.1 protocol has them.
-#include "identity_api.hpp"
+#include "api/identity_api.hpp"
 
 #include <algorithm>
 #include <boost/asio/async_result.hpp>
@@ -12,7 +12,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
-#include "identity_answers.hpp"
+#include "api/identity_answers.hpp"
 
 // GCC 12 sees Asio's coroutine frame allocated with aligned_alloc and freed by the frame's operator delete
 // once enough is inlined into handle(), and calls them mismatched: a false positive (GCC bug 109224).

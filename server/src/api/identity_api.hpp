@@ -10,13 +10,13 @@
 #include <optional>
 #include <string>
 
-#include "http_types.hpp"
-#include "identity_store.hpp"
-#include "login_providers.hpp"
-#include "metrics.hpp"
-#include "open_id_tokens.hpp"
-#include "rate_limiter.hpp"
-#include "sync_store.hpp"
+#include "auth/login_providers.hpp"
+#include "auth/open_id_tokens.hpp"
+#include "http/http_types.hpp"
+#include "http/rate_limiter.hpp"
+#include "store/sqlite/identity_store.hpp"
+#include "store/sqlite/sync_store.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
 

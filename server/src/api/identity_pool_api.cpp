@@ -1,13 +1,13 @@
 // The pool administration calls. Each checks its members, then makes its store call (one transaction),
 // then tells the login providers; what fails before the store changes nothing.
-#include "identity_pool_api.hpp"
+#include "api/identity_pool_api.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "identity_answers.hpp"
-#include "identity_pool_definition.hpp"
-#include "identity_rows.hpp"
+#include "api/identity_answers.hpp"
+#include "auth/identity_pool_definition.hpp"
+#include "store/sqlite/identity_rows.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"

@@ -9,12 +9,12 @@
 #include <functional>
 #include <string_view>
 
-#include "http_types.hpp"
-#include "identity_pool_settings.hpp"
-#include "identity_pool_store.hpp"
-#include "login_providers.hpp"
-#include "principal.hpp"
-#include "sync_store.hpp"
+#include "auth/identity_pool_settings.hpp"
+#include "auth/login_providers.hpp"
+#include "auth/principal.hpp"
+#include "http/http_types.hpp"
+#include "store/sqlite/identity_pool_store.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

@@ -1,6 +1,6 @@
 // Validation of PushSync and CognitoStreams. Lengths and forms follow the Cognito Sync API model: role ARNs
 // of 20 to 2048 characters, stream names of 1 to 128, StreamingStatus ENABLED or DISABLED.
-#include "pool_configuration.hpp"
+#include "api/pool_configuration.hpp"
 
 namespace synclatch::server {
 

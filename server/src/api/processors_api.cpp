@@ -1,12 +1,12 @@
 // POST /processors/{name}/replay.
-#include "processors_api.hpp"
+#include "api/processors_api.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "bridge_processor.hpp"
-#include "error_response.hpp"
-#include "listener_processor.hpp"
-#include "received_events.hpp"
+#include "api/error_response.hpp"
+#include "processors/bridge_processor.hpp"
+#include "processors/listener_processor.hpp"
+#include "processors/received_events.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {

@@ -10,11 +10,11 @@
 
 #include <functional>
 
-#include "http_types.hpp"
-#include "metrics.hpp"
-#include "principal.hpp"
-#include "request_target.hpp"
-#include "sync_store.hpp"
+#include "auth/principal.hpp"
+#include "http/http_types.hpp"
+#include "http/request_target.hpp"
+#include "store/sqlite/sync_store.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
 

@@ -1,10 +1,10 @@
 // Request dispatch and per-request metrics.
-#include "request_handler.hpp"
+#include "api/request_handler.hpp"
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "error_response.hpp"
+#include "api/error_response.hpp"
 
 namespace synclatch::server {
 

@@ -11,19 +11,19 @@
 #include <optional>
 #include <string>
 
-#include "developer_identity_api.hpp"
-#include "http_types.hpp"
-#include "identity_api.hpp"
-#include "identity_pool_api.hpp"
-#include "metrics.hpp"
-#include "principal.hpp"
-#include "processors_api.hpp"
-#include "rate_limiter.hpp"
-#include "request_target.hpp"
-#include "session_tokens.hpp"
-#include "streams_api.hpp"
-#include "sync_api.hpp"
-#include "sync_store.hpp"
+#include "api/developer_identity_api.hpp"
+#include "api/identity_api.hpp"
+#include "api/identity_pool_api.hpp"
+#include "api/processors_api.hpp"
+#include "api/streams_api.hpp"
+#include "api/sync_api.hpp"
+#include "auth/principal.hpp"
+#include "auth/session_tokens.hpp"
+#include "http/http_types.hpp"
+#include "http/rate_limiter.hpp"
+#include "http/request_target.hpp"
+#include "store/sqlite/sync_store.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
 

@@ -1,6 +1,6 @@
 // The subscription loop: a reader coroutine keeps the WebSocket's control frames flowing (pings, the
 // peer's close); the writer sends what the stream holds after the last sequence number sent, then polls.
-#include "stream_subscriptions.hpp"
+#include "api/stream_subscriptions.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>
@@ -12,8 +12,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
-#include "error_response.hpp"
-#include "streams_api.hpp"
+#include "api/error_response.hpp"
+#include "api/streams_api.hpp"
 
 namespace synclatch::server {
 

@@ -1,5 +1,5 @@
 // Streams routes, long-poll and checkpoints.
-#include "streams_api.hpp"
+#include "api/streams_api.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -8,7 +8,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "error_response.hpp"
+#include "api/error_response.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {

@@ -14,10 +14,10 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
-#include "http_types.hpp"
-#include "principal.hpp"
-#include "request_target.hpp"
-#include "sync_store.hpp"
+#include "auth/principal.hpp"
+#include "http/http_types.hpp"
+#include "http/request_target.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

@@ -1,5 +1,5 @@
 // Cognito Sync routes. Paths: {P} = /identitypools/{IdentityPoolId}, {I} = {P}/identities/{IdentityId}.
-#include "sync_api.hpp"
+#include "api/sync_api.hpp"
 
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <variant>
 
-#include "error_response.hpp"
-#include "pool_configuration.hpp"
+#include "api/error_response.hpp"
+#include "api/pool_configuration.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 

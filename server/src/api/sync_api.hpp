@@ -6,14 +6,14 @@
 #include <functional>
 #include <string_view>
 
-#include "bulk_publisher.hpp"
-#include "http_types.hpp"
-#include "principal.hpp"
-#include "push_hub.hpp"
-#include "request_target.hpp"
-#include "session_tokens.hpp"
-#include "sync_store.hpp"
-#include "sync_triggers.hpp"
+#include "auth/principal.hpp"
+#include "auth/session_tokens.hpp"
+#include "events/bulk_publisher.hpp"
+#include "hooks/sync_triggers.hpp"
+#include "http/http_types.hpp"
+#include "http/request_target.hpp"
+#include "push/push_hub.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

@@ -1,6 +1,6 @@
 // Reading, checking and writing the IdentityPool shape. Messages name the member at fault as the request
 // does ("CognitoIdentityProviders[1].ClientId: ...").
-#include "identity_pool_definition.hpp"
+#include "auth/identity_pool_definition.hpp"
 
 #include <algorithm>
 

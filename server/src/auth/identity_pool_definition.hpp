@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "identity_pool_settings.hpp"
+#include "auth/identity_pool_settings.hpp"
 #include "synclatch/core/result.hpp"
 
 namespace synclatch::server {

@@ -1,11 +1,11 @@
 // Reading and checking identity pool settings. Every message starts with the path of the member at fault,
 // as the operator wrote it, so that a mistake in a file of many pools is found without guessing.
-#include "identity_pool_settings.hpp"
+#include "auth/identity_pool_settings.hpp"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "open_id_tokens.hpp"
+#include "auth/open_id_tokens.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 

@@ -1,6 +1,6 @@
 // JWKS parsing: metadata first (what to skip), then the key material, built with EVP_PKEY_fromdata so no
 // deprecated RSA/EC_KEY object is involved; and the reverse, a key's public parameters as JWK members.
-#include "json_web_keys.hpp"
+#include "auth/json_web_keys.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/x509.h>
@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "base64url.hpp"
-#include "openssl_handles.hpp"
+#include "auth/openssl_handles.hpp"
+#include "encoding/base64url.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {

@@ -2,7 +2,7 @@
 // timer, or a wish raised by verify() once min_refresh_interval has passed since the last attempt. The
 // load itself (a file read, or an HTTP GET on a client only this thread uses) runs without the lock, and
 // its keys go into the verifier with one pointer swap.
-#include "jwks_source.hpp"
+#include "auth/jwks_source.hpp"
 
 #include <condition_variable>
 #include <fstream>
@@ -11,8 +11,8 @@
 #include <optional>
 #include <system_error>
 
-#include "log.hpp"
 #include "synclatch/platform/beast_http_client.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 

@@ -31,8 +31,8 @@
 #include <string_view>
 #include <thread>
 
-#include "identity_pool_settings.hpp"
-#include "login_token_verifier.hpp"
+#include "auth/identity_pool_settings.hpp"
+#include "auth/login_token_verifier.hpp"
 #include "synclatch/core/result.hpp"
 
 namespace synclatch::server {

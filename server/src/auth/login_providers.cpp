@@ -1,6 +1,6 @@
 // The Logins check: the map's shape and size first (cheap, and the same answer whatever the tokens), then
 // each token with its provider's keys, stopping at the first refusal.
-#include "login_providers.hpp"
+#include "auth/login_providers.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

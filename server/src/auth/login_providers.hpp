@@ -17,10 +17,10 @@
 #include <string_view>
 #include <vector>
 
-#include "identity_logins.hpp"
-#include "identity_pool_settings.hpp"
-#include "jwks_source.hpp"
-#include "open_id_tokens.hpp"
+#include "auth/identity_pool_settings.hpp"
+#include "auth/jwks_source.hpp"
+#include "auth/open_id_tokens.hpp"
+#include "store/sqlite/identity_logins.hpp"
 #include "synclatch/core/result.hpp"
 
 namespace synclatch::server {

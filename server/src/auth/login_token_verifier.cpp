@@ -1,6 +1,6 @@
 // JWT verification in the order that exposes least to an unauthenticated sender: the size, the header,
 // the key and the signature first; the claims are decoded only once the signature holds.
-#include "login_token_verifier.hpp"
+#include "auth/login_token_verifier.hpp"
 
 #include <openssl/ec.h>
 #include <openssl/evp.h>
@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "base64url.hpp"
-#include "openssl_handles.hpp"
+#include "auth/openssl_handles.hpp"
+#include "encoding/base64url.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "json_web_keys.hpp"
+#include "auth/json_web_keys.hpp"
 #include "synclatch/core/record.hpp"
 #include "synclatch/core/result.hpp"
 

@@ -1,14 +1,14 @@
 // JWT (RFC 7519) with RS256: base64url(header) "." base64url(claims) "." base64url(RSASSA-PKCS1-v1_5
 // SHA-256 signature), the header naming the kid of the signing key.
-#include "open_id_tokens.hpp"
+#include "auth/open_id_tokens.hpp"
 
 #include <openssl/evp.h>
 
 #include <cassert>
 #include <nlohmann/json.hpp>
 
-#include "base64url.hpp"
-#include "openssl_handles.hpp"
+#include "auth/openssl_handles.hpp"
+#include "encoding/base64url.hpp"
 
 namespace synclatch::server {
 

@@ -19,9 +19,9 @@
 #include <string_view>
 #include <vector>
 
-#include "json_web_keys.hpp"
-#include "login_token_verifier.hpp"
-#include "signing_key_file.hpp"
+#include "auth/json_web_keys.hpp"
+#include "auth/login_token_verifier.hpp"
+#include "auth/signing_key_file.hpp"
 #include "synclatch/core/result.hpp"
 
 namespace synclatch::server {

@@ -1,5 +1,5 @@
 // HMAC-signed session tokens: "<expiry ms>.<hex HMAC-SHA256(secret, identity \n dataset \n expiry)>".
-#include "session_tokens.hpp"
+#include "auth/session_tokens.hpp"
 
 #include <openssl/crypto.h>
 

@@ -1,5 +1,5 @@
 // Signing keys: OpenSSL 3 key generation and PEM, POSIX files (the server runs on POSIX systems only).
-#include "signing_key_file.hpp"
+#include "auth/signing_key_file.hpp"
 
 #include <fcntl.h>
 #include <openssl/pem.h>
@@ -12,9 +12,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include "base64url.hpp"
+#include "auth/openssl_handles.hpp"
 #include "crypto.hpp"
-#include "openssl_handles.hpp"
+#include "encoding/base64url.hpp"
 
 namespace synclatch::server {
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "json_web_keys.hpp"
+#include "auth/json_web_keys.hpp"
 #include "synclatch/core/result.hpp"
 
 struct evp_pkey_st;  // OpenSSL's EVP_PKEY

@@ -1,7 +1,7 @@
 // SigV4 verification for Cognito Sync requests: parse the Authorization header, check scope and clock
 // skew, find the secret (admin key or issued temporary credentials, with their session token), recompute
 // the signature over the request's own SignedHeaders, and compare in constant time.
-#include "sigv4_authenticator.hpp"
+#include "auth/sigv4_authenticator.hpp"
 
 #include <openssl/crypto.h>
 
@@ -9,7 +9,7 @@
 #include <ctime>
 
 #include "ascii.hpp"
-#include "row_cache.hpp"
+#include "store/sqlite/row_cache.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
 
 namespace synclatch::server {

@@ -7,9 +7,9 @@
 #include <functional>
 #include <optional>
 
-#include "request_handler.hpp"
-#include "server_options.hpp"
-#include "sync_store.hpp"
+#include "api/request_handler.hpp"
+#include "auth/admin_key.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

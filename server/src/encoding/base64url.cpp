@@ -1,5 +1,5 @@
 // base64url encoding and strict decoding, 3 bytes to 4 characters.
-#include "base64url.hpp"
+#include "encoding/base64url.hpp"
 
 #include <array>
 

@@ -1,5 +1,5 @@
 // Hex decoding.
-#include "hex.hpp"
+#include "encoding/hex.hpp"
 
 namespace synclatch::server {
 

@@ -1,7 +1,7 @@
 // The bulk publish worker: one pool at a time, a batch of datasets per transaction.
-#include "bulk_publisher.hpp"
+#include "events/bulk_publisher.hpp"
 
-#include "log.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 

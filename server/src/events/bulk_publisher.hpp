@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "sync_store.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

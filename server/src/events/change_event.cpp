@@ -1,6 +1,6 @@
 // Building the Cognito Streams JSON of a dataset change. Written out by hand rather than through a
 // nlohmann::json tree: it runs on the writer thread, inside the group commit, once per UpdateRecords.
-#include "change_event.hpp"
+#include "events/change_event.hpp"
 
 #include "json_text.hpp"
 

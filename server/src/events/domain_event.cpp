@@ -1,5 +1,5 @@
 // Making thing-* events from dataset changes, and reading them back.
-#include "domain_event.hpp"
+#include "events/domain_event.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 #include <nlohmann/json.hpp>

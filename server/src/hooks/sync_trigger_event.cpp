@@ -1,5 +1,5 @@
 // Building the SyncTrigger event and reading a hook's answer back into patches.
-#include "sync_trigger_event.hpp"
+#include "hooks/sync_trigger_event.hpp"
 
 #include "synclatch/core/validation.hpp"
 

@@ -1,8 +1,8 @@
 // Webhook and in-process SyncTrigger calls, and their errors as Cognito types.
-#include "sync_triggers.hpp"
+#include "hooks/sync_triggers.hpp"
 
+#include "hooks/webhook_client.hpp"
 #include "synclatch/sync/protocol_json.hpp"
-#include "webhook_client.hpp"
 
 namespace synclatch::server {
 

@@ -17,7 +17,7 @@
 #include <string>
 #include <variant>
 
-#include "sync_trigger_event.hpp"
+#include "hooks/sync_trigger_event.hpp"
 
 namespace synclatch::server {
 

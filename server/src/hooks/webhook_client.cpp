@@ -1,6 +1,6 @@
 // One HTTP/1.1 exchange per call (no connection reuse: hooks are called once per UpdateRecords of a pool
 // that configured one, and a fresh connection keeps a slow or broken hook from poisoning the next call).
-#include "webhook_client.hpp"
+#include "hooks/webhook_client.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -1,7 +1,7 @@
 // The accept loop and the connection loop: read a request's headers under a deadline, decide what body it
 // may send, read the body, run the handler on the connection's thread, write the response under a deadline,
 // repeat while the client keeps the connection alive.
-#include "http_server.hpp"
+#include "http/http_server.hpp"
 
 #include <sys/socket.h>
 
@@ -15,8 +15,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
-#include "error_response.hpp"
-#include "request_framing.hpp"
+#include "api/error_response.hpp"
+#include "http/request_framing.hpp"
 
 namespace synclatch::server {
 

@@ -24,11 +24,11 @@
 #include <set>
 #include <string>
 
-#include "http_types.hpp"
-#include "in_flight_budget.hpp"
-#include "io_pool.hpp"
-#include "log.hpp"
+#include "http/http_types.hpp"
+#include "http/in_flight_budget.hpp"
+#include "http/io_pool.hpp"
 #include "synclatch/core/result.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 

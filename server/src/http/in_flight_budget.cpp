@@ -1,6 +1,6 @@
 // The two counters under one lock: a reservation either fits both or takes nothing. The map only holds
 // addresses with bytes in flight, so it is bounded by the connections.
-#include "in_flight_budget.hpp"
+#include "http/in_flight_budget.hpp"
 
 #include <utility>
 

@@ -1,5 +1,5 @@
 // Round-robin over single-threaded io_contexts.
-#include "io_pool.hpp"
+#include "http/io_pool.hpp"
 
 #include <boost/asio/post.hpp>
 #include <thread>

@@ -1,5 +1,5 @@
 // setrlimit(RLIMIT_NOFILE) at start.
-#include "open_file_limit.hpp"
+#include "http/open_file_limit.hpp"
 
 #include <sys/resource.h>
 
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <string>
 
-#include "log.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 

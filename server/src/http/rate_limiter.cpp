@@ -1,5 +1,5 @@
 // Token buckets refilled lazily: a bucket is brought up to date only when a request looks at it.
-#include "rate_limiter.hpp"
+#include "http/rate_limiter.hpp"
 
 #include <algorithm>
 #include <cmath>

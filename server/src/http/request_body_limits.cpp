@@ -1,5 +1,5 @@
 // The route table of body limits; RequestHandler::dispatch has the same routes for the full request.
-#include "request_body_limits.hpp"
+#include "http/request_body_limits.hpp"
 
 #include <algorithm>
 

@@ -4,8 +4,8 @@
 
 #include <cstddef>
 
-#include "http_types.hpp"
-#include "request_handler.hpp"
+#include "api/request_handler.hpp"
+#include "http/http_types.hpp"
 
 namespace synclatch::server {
 

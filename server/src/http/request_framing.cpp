@@ -1,5 +1,5 @@
 // The Transfer-Encoding rule of RFC 9112 §6.3 for requests, and which parse errors are the client's.
-#include "request_framing.hpp"
+#include "http/request_framing.hpp"
 
 #include <boost/beast/http/error.hpp>
 

@@ -5,7 +5,7 @@
 
 #include <boost/system/error_code.hpp>
 
-#include "http_types.hpp"
+#include "http/http_types.hpp"
 
 namespace synclatch::server {
 

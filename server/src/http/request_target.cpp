@@ -1,5 +1,5 @@
 // Request target parsing.
-#include "request_target.hpp"
+#include "http/request_target.hpp"
 
 #include <charconv>
 

@@ -1,13 +1,13 @@
 // Reading a peer's events and applying them with the latch closed.
-#include "bridge_processor.hpp"
+#include "processors/bridge_processor.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "domain_event.hpp"
-#include "log.hpp"
+#include "events/domain_event.hpp"
 #include "synclatch/platform/beast_http_client.hpp"
 #include "synclatch/sync/endpoint.hpp"
 #include "synclatch/sync/protocol_json.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 

@@ -13,12 +13,12 @@
 #include <optional>
 #include <string>
 
-#include "metrics.hpp"
-#include "processor.hpp"
-#include "received_events.hpp"
-#include "sync_store.hpp"
+#include "processors/processor.hpp"
+#include "processors/received_events.hpp"
+#include "store/sqlite/sync_store.hpp"
 #include "synclatch/sync/http_client.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
 

@@ -1,5 +1,5 @@
 // Appending stream records to the lake's files.
-#include "data_lake.hpp"
+#include "processors/data_lake.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -15,8 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "json_text.hpp"
-#include "log.hpp"
 #include "synclatch/sync/protocol_json.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 

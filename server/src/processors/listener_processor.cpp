@@ -1,11 +1,11 @@
 // events -> the identity's "things" dataset, applied with the checkpoint in one transaction.
-#include "listener_processor.hpp"
+#include "processors/listener_processor.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "domain_event.hpp"
-#include "log.hpp"
+#include "events/domain_event.hpp"
 #include "synclatch/sync/protocol_json.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 

@@ -8,10 +8,10 @@
 #include <functional>
 #include <string>
 
-#include "metrics.hpp"
-#include "processor.hpp"
-#include "received_events.hpp"
-#include "sync_store.hpp"
+#include "processors/processor.hpp"
+#include "processors/received_events.hpp"
+#include "store/sqlite/sync_store.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
 

@@ -1,9 +1,9 @@
 // The processor loop.
-#include "processor_runner.hpp"
+#include "processors/processor_runner.hpp"
 
 #include <algorithm>
 
-#include "log.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 

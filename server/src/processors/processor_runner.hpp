@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "processor.hpp"
+#include "processors/processor.hpp"
 
 namespace synclatch::server {
 

@@ -1,9 +1,9 @@
 // The shared apply loop of the listener and the bridge.
-#include "received_events.hpp"
+#include "processors/received_events.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "log.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 

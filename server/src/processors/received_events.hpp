@@ -14,8 +14,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "metrics.hpp"
-#include "sync_store.hpp"
+#include "store/sqlite/sync_store.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
 

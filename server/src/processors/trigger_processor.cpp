@@ -1,9 +1,9 @@
 // dataset-changes -> events, published with the checkpoint in one transaction.
-#include "trigger_processor.hpp"
+#include "processors/trigger_processor.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include "domain_event.hpp"
+#include "events/domain_event.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {

@@ -6,9 +6,9 @@
 #include <functional>
 #include <string>
 
-#include "metrics.hpp"
-#include "processor.hpp"
-#include "sync_store.hpp"
+#include "processors/processor.hpp"
+#include "store/sqlite/sync_store.hpp"
+#include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
 

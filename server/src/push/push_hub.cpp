@@ -1,5 +1,5 @@
 // WebSocket channels and their registry.
-#include "push_hub.hpp"
+#include "push/push_hub.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/buffer.hpp>

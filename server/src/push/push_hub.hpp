@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "http_types.hpp"
+#include "http/http_types.hpp"
 
 namespace synclatch::server {
 

@@ -1,11 +1,11 @@
 // The /push upgrade: refuse with a typed HTTP error, or hand the connection to a PushChannel.
-#include "push_service.hpp"
+#include "push/push_service.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "error_response.hpp"
+#include "api/error_response.hpp"
 
 namespace synclatch::server {
 

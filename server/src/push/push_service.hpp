@@ -9,10 +9,10 @@
 #include <functional>
 #include <memory>
 
-#include "http_types.hpp"
-#include "push_hub.hpp"
-#include "request_handler.hpp"
-#include "sync_store.hpp"
+#include "api/request_handler.hpp"
+#include "http/http_types.hpp"
+#include "push/push_hub.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

@@ -1,5 +1,5 @@
 // Timestamped log lines; one fwrite per line so lines from several threads do not interleave.
-#include "log.hpp"
+#include "telemetry/log.hpp"
 
 #include <atomic>
 #include <chrono>

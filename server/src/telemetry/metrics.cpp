@@ -1,5 +1,5 @@
 // Prometheus text rendering.
-#include "metrics.hpp"
+#include "telemetry/metrics.hpp"
 
 #include <cstdio>
 

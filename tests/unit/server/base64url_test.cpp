@@ -1,6 +1,6 @@
 // base64url: RFC 4648's vectors both ways, and the decoder refusing every text that is not the one unpadded
 // encoding of some bytes.
-#include "base64url.hpp"
+#include "encoding/base64url.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "change_event.hpp"
+#include "events/change_event.hpp"
 
 using namespace synclatch;
 using nlohmann::json;

@@ -14,10 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "data_lake.hpp"
-#include "metrics.hpp"
+#include "processors/data_lake.hpp"
+#include "store/sqlite/sync_store.hpp"
 #include "support/temp_dir.hpp"
-#include "sync_store.hpp"
+#include "telemetry/metrics.hpp"
 
 using namespace synclatch;
 using namespace synclatch::server;

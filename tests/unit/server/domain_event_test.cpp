@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "domain_event.hpp"
+#include "events/domain_event.hpp"
 
 using namespace synclatch;
 using namespace synclatch::server;

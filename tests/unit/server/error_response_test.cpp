@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "error_response.hpp"
+#include "api/error_response.hpp"
 
 using namespace synclatch::server;
 using json = nlohmann::json;

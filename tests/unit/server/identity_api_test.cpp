@@ -1,7 +1,7 @@
 // IdentityApi's limits on GetCredentialsForIdentity, with injected clocks (the limiters' steady clock and
 // the store's epoch clock move together): per address and globally a 429 that stores nothing; per identity
 // a bounded number of new sets, then the newest set again.
-#include "identity_api.hpp"
+#include "api/identity_api.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // Identity pool definitions (CreateIdentityPool's members): what they come down to as sign-in settings (a
 // Cognito user pool is an OpenID Connect provider of its own issuer, its app clients the audiences), what
 // is refused and why, and the stored form reading back the same.
-#include "identity_pool_definition.hpp"
+#include "auth/identity_pool_definition.hpp"
 
 #include <catch2/catch.hpp>
 

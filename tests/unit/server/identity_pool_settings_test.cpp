@@ -1,7 +1,7 @@
 // Identity pool settings: the JSON of a pool's sign-in settings round-trips, every constraint is refused
 // with a message that starts with the member at fault, the --identity-pools file names its pool as well,
 // and the command-line shorthand for the default pool names its option.
-#include "identity_pool_settings.hpp"
+#include "auth/identity_pool_settings.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -4,9 +4,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "identity_store.hpp"
+#include "store/sqlite/identity_store.hpp"
+#include "store/sqlite/sync_store.hpp"
 #include "support/temp_dir.hpp"
-#include "sync_store.hpp"
 
 using namespace synclatch;
 using namespace synclatch::server;

@@ -7,7 +7,7 @@
 #include <thread>
 #include <vector>
 
-#include "in_flight_budget.hpp"
+#include "http/in_flight_budget.hpp"
 
 using boost::asio::ip::make_address;
 using synclatch::server::InFlightBudget;

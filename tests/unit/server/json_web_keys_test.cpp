@@ -1,12 +1,12 @@
 // JsonWebKeySet: a provider's JWKS read into keys by kid, what the server cannot use skipped without
 // losing the rest, malformed documents refused, and our keys written back as a JWKS that reads the same.
-#include "json_web_keys.hpp"
+#include "auth/json_web_keys.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 
-#include "base64url.hpp"
+#include "encoding/base64url.hpp"
 #include "support/test_signing_key.hpp"
 
 using namespace synclatch;

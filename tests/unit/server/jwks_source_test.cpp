@@ -3,7 +3,7 @@
 // load, a flood of unknown kids costs one fetch, a provider down at start is retried until it answers,
 // an oversize or failed answer keeps the keys at hand, and verify() never waits for the network.
 // Intervals are a few hundred milliseconds; every wait is bounded.
-#include "jwks_source.hpp"
+#include "auth/jwks_source.hpp"
 
 #include <catch2/catch.hpp>
 

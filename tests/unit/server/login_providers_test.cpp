@@ -2,7 +2,7 @@
 // Identity API will call it. Two providers, one with its keys in a file and one at a URL served in the
 // test; every way a map can be wrong is refused as a whole, with the reason; our own tokens prove an
 // identity of their pool only; pools are replaced and removed at runtime.
-#include "login_providers.hpp"
+#include "auth/login_providers.hpp"
 
 #include <catch2/catch.hpp>
 

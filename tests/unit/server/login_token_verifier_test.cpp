@@ -1,7 +1,7 @@
 // LoginTokenVerifier against tokens minted in the test: the valid ones of both algorithms pass with their
 // subject, and each way a token can be wrong is refused as NotAuthorized (Errc::unauthorized) with its own
 // reason, without the token in the message.
-#include "login_token_verifier.hpp"
+#include "auth/login_token_verifier.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "base64url.hpp"
 #include "crypto.hpp"
+#include "encoding/base64url.hpp"
 #include "support/test_signing_key.hpp"
 
 using namespace synclatch;

@@ -1,7 +1,7 @@
 // GetOpenIdToken's JWTs: Cognito's claims, signed RS256 with the key kept in the data directory (made once,
 // mode 0600, the same on every open), checked by our own verify and by a relying party that only has the
 // published JWKS; a rotated-out key stays published and accepted.
-#include "open_id_tokens.hpp"
+#include "auth/open_id_tokens.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,7 +12,7 @@
 #include <set>
 #include <sstream>
 
-#include "base64url.hpp"
+#include "encoding/base64url.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch;

@@ -1,5 +1,5 @@
 // RateLimiter with an injected clock: bursts, refill, per-address and global buckets, the bounded table.
-#include "rate_limiter.hpp"
+#include "http/rate_limiter.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // The signing key file: made once as an unencrypted PKCS #8 PEM with mode 0600, read back as the same key,
 // one key when opens race, the kid derived from the public key, and files that hold no usable RSA private
 // key refused as corrupt.
-#include "signing_key_file.hpp"
+#include "auth/signing_key_file.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -14,8 +14,8 @@
 #include <sstream>
 #include <thread>
 
-#include "base64url.hpp"
 #include "crypto.hpp"
+#include "encoding/base64url.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch;

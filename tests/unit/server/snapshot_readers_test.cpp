@@ -6,8 +6,8 @@
 
 #include <boost/asio/post.hpp>
 
-#include "io_pool.hpp"
-#include "snapshot_readers.hpp"
+#include "http/io_pool.hpp"
+#include "store/sqlite/snapshot_readers.hpp"
 #include "support/temp_dir.hpp"
 
 using synclatch::core::sqlite::Database;

@@ -10,8 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/sqlite/sync_store.hpp"
 #include "support/temp_dir.hpp"
-#include "sync_store.hpp"
 
 using namespace synclatch;
 using namespace synclatch::server;

@@ -5,8 +5,8 @@
 #include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
 
-#include "sync_triggers.hpp"
-#include "webhook_client.hpp"
+#include "hooks/sync_triggers.hpp"
+#include "hooks/webhook_client.hpp"
 
 using namespace synclatch;
 using namespace synclatch::server;

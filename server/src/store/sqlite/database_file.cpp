@@ -1,5 +1,5 @@
 // Checking (or making) the server database's file before the store opens it.
-#include "database_file.hpp"
+#include "store/sqlite/database_file.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "log.hpp"
-#include "server_schema.hpp"
 #include "sqlite/error.hpp"
 #include "sqlite/migrations.hpp"
 #include "sqlite/statement.hpp"
+#include "store/sqlite/server_schema.hpp"
+#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 

@@ -1,5 +1,5 @@
 // The writer thread's loop: take what has queued up, run it in one transaction, commit, report.
-#include "group_commit.hpp"
+#include "store/sqlite/group_commit.hpp"
 
 #include <vector>
 

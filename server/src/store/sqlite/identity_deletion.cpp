@@ -1,10 +1,10 @@
 // The deletion of identities, in the writer's transaction.
-#include "identity_deletion.hpp"
+#include "store/sqlite/identity_deletion.hpp"
 
 #include <string>
 
-#include "identity_rows.hpp"
 #include "sqlite/statement.hpp"
+#include "store/sqlite/identity_rows.hpp"
 
 namespace synclatch::server {
 

@@ -1,11 +1,11 @@
 // Cognito Identity's rules for logins, on the identity_logins table.
-#include "identity_logins.hpp"
+#include "store/sqlite/identity_logins.hpp"
 
 #include <algorithm>
 #include <set>
 
-#include "identity_rows.hpp"
 #include "sqlite/statement.hpp"
+#include "store/sqlite/identity_rows.hpp"
 
 namespace synclatch::server {
 

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "identity_merge.hpp"
 #include "sqlite/database.hpp"
+#include "store/sqlite/identity_merge.hpp"
 
 namespace synclatch::server {
 

@@ -1,11 +1,11 @@
 // The merge of one identity into another, in the writer's transaction.
-#include "identity_merge.hpp"
+#include "store/sqlite/identity_merge.hpp"
 
 #include <limits>
 
-#include "change_event.hpp"
-#include "identity_rows.hpp"
+#include "events/change_event.hpp"
 #include "sqlite/statement.hpp"
+#include "store/sqlite/identity_rows.hpp"
 
 namespace synclatch::server {
 

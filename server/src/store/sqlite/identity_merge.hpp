@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "record_writes.hpp"
 #include "sqlite/database.hpp"
+#include "store/sqlite/record_writes.hpp"
 
 namespace synclatch::server {
 

@@ -1,8 +1,8 @@
 // Pool definitions, and pool deletion, on the store's writer.
-#include "identity_pool_store.hpp"
+#include "store/sqlite/identity_pool_store.hpp"
 
-#include "identity_deletion.hpp"
-#include "sync_store_impl.hpp"
+#include "store/sqlite/identity_deletion.hpp"
+#include "store/sqlite/sync_store_impl.hpp"
 
 namespace synclatch::server {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sync_store.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

@@ -1,5 +1,5 @@
 // Identity ids and rows.
-#include "identity_rows.hpp"
+#include "store/sqlite/identity_rows.hpp"
 
 #include <openssl/rand.h>
 

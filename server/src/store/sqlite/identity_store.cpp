@@ -1,12 +1,12 @@
 // Identity merges on the store's writer, and what they make stale in its caches.
-#include "identity_store.hpp"
+#include "store/sqlite/identity_store.hpp"
 
 #include <algorithm>
 #include <mutex>
 
-#include "identity_deletion.hpp"
-#include "identity_rows.hpp"
-#include "sync_store_impl.hpp"
+#include "store/sqlite/identity_deletion.hpp"
+#include "store/sqlite/identity_rows.hpp"
+#include "store/sqlite/sync_store_impl.hpp"
 
 namespace synclatch::server {
 

@@ -6,9 +6,9 @@
 #include <string_view>
 #include <vector>
 
-#include "identity_logins.hpp"
-#include "identity_merge.hpp"
-#include "sync_store.hpp"
+#include "store/sqlite/identity_logins.hpp"
+#include "store/sqlite/identity_merge.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

@@ -1,9 +1,9 @@
 // The server's single record-write path: versions, origins, the deployment clock, and the outbox event.
-#include "record_writes.hpp"
+#include "store/sqlite/record_writes.hpp"
 
 #include <algorithm>
 
-#include "change_event.hpp"
+#include "events/change_event.hpp"
 #include "sqlite/statement.hpp"
 
 namespace synclatch::server {

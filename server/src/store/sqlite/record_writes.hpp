@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "sqlite/database.hpp"
-#include "sync_store.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

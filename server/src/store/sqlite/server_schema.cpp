@@ -1,5 +1,5 @@
 // Schema of the server database. Append new steps; never edit a released one. Times are epoch ms.
-#include "server_schema.hpp"
+#include "store/sqlite/server_schema.hpp"
 
 namespace synclatch::server {
 

@@ -1,10 +1,10 @@
 // Per-thread snapshots that last while nothing is committed, ended after each batch of the thread's loop.
-#include "snapshot_readers.hpp"
+#include "store/sqlite/snapshot_readers.hpp"
 
 #include <boost/asio/post.hpp>
 #include <utility>
 
-#include "io_pool.hpp"
+#include "http/io_pool.hpp"
 
 namespace synclatch::server {
 

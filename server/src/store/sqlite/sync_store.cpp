@@ -1,6 +1,6 @@
 // SyncStore: Cognito Sync semantics on SQLite. Every operation is one transaction (writes on the single
 // writer connection, reads in a snapshot on a pooled reader), with input validated before it starts.
-#include "sync_store.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 #include <cctype>
 #include <future>
@@ -9,19 +9,19 @@
 #include <set>
 #include <tuple>
 
-#include "change_event.hpp"
 #include "crypto.hpp"
-#include "database_file.hpp"
-#include "hex.hpp"
-#include "identity_merge.hpp"
-#include "identity_rows.hpp"
-#include "record_writes.hpp"
-#include "server_schema.hpp"
+#include "encoding/hex.hpp"
+#include "events/change_event.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/error.hpp"
 #include "sqlite/migrations.hpp"
 #include "sqlite/transaction.hpp"
-#include "sync_store_impl.hpp"
+#include "store/sqlite/database_file.hpp"
+#include "store/sqlite/identity_merge.hpp"
+#include "store/sqlite/identity_rows.hpp"
+#include "store/sqlite/record_writes.hpp"
+#include "store/sqlite/server_schema.hpp"
+#include "store/sqlite/sync_store_impl.hpp"
 #include "synclatch/core/validation.hpp"
 
 namespace synclatch::server {

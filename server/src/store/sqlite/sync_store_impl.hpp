@@ -8,14 +8,14 @@
 #include <mutex>
 #include <string>
 
-#include "group_commit.hpp"
-#include "record_writes.hpp"
-#include "row_cache.hpp"
-#include "snapshot_readers.hpp"
 #include "sqlite/database.hpp"
 #include "sqlite/error.hpp"
 #include "sqlite/transaction.hpp"
-#include "sync_store.hpp"
+#include "store/sqlite/group_commit.hpp"
+#include "store/sqlite/record_writes.hpp"
+#include "store/sqlite/row_cache.hpp"
+#include "store/sqlite/snapshot_readers.hpp"
+#include "store/sqlite/sync_store.hpp"
 
 namespace synclatch::server {
 

@@ -2,9 +2,9 @@
 // versions with the latch closed, once each, newest version wins.
 #include <tuple>
 
-#include "record_writes.hpp"
 #include "sqlite/statement.hpp"
-#include "sync_store_impl.hpp"
+#include "store/sqlite/record_writes.hpp"
+#include "store/sqlite/sync_store_impl.hpp"
 #include "synclatch/core/validation.hpp"
 
 namespace synclatch::server {
