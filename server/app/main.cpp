@@ -4,7 +4,7 @@
 
 #include "server.hpp"
 #include "server_options.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 #include "telemetry/log.hpp"
 
 using namespace synclatch::server;

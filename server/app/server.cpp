@@ -30,7 +30,7 @@
 #include "processors/trigger_processor.hpp"
 #include "push/push_hub.hpp"
 #include "push/push_service.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 #include "telemetry/log.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -72,7 +72,7 @@ struct Server::Parts {
     ServerOptions options;
     std::function<EpochMillis()> clock;
     bool stop_on_signals = false;
-    std::unique_ptr<SyncStore> store;
+    std::unique_ptr<Storage> store;  // the embedded SQLite engine
     std::optional<OpenIdTokens> own_open_id_tokens;  // when the environment gives none
     const OpenIdTokens* open_id_tokens = nullptr;
     std::unique_ptr<LoginProviders> login_providers;
@@ -109,12 +109,12 @@ Status Server::Parts::open_store(const ServerEnvironment& environment) {
     std::error_code made;
     std::filesystem::create_directories(options.data_dir, made);
     if (made) return failed("cannot create --data " + options.data_dir, {Errc::storage, made.message()});
-    SyncStoreOptions store_options;
+    SqliteStorageOptions store_options;
     store_options.path = (std::filesystem::path(options.data_dir) / "synclatch-server.db").string();
     store_options.limits = options.limits;
     store_options.deployment_id = options.deployment_id;
     store_options.durable = environment.durable;
-    auto opened = SyncStore::open(store_options);
+    auto opened = SqliteStorage::open(store_options);
     if (!opened.ok()) return failed("cannot open " + store_options.path, opened.status());
     store = std::move(opened).value();
     std::vector<std::string> pools = options.pools;
@@ -180,7 +180,7 @@ void Server::Parts::set_up_requests() {
 
 void Server::Parts::add_gauges() {
     HttpServer& server = *http;
-    SyncStore& sync_store = *store;
+    Storage& storage = *store;
     metrics.add_gauge("synclatch_open_connections", "Client connections open now.",
                       [&server] { return static_cast<double>(server.open_connections()); });
     metrics.add_gauge("synclatch_request_body_bytes_in_flight",
@@ -193,10 +193,10 @@ void Server::Parts::add_gauges() {
                       "Requests refused with 429 at --max-body-bytes-in-flight, since start.",
                       [&server] { return static_cast<double>(server.bodies_refused()); });
     metrics.add_gauge("synclatch_records", "Live records in all datasets.",
-                      [&sync_store] { return static_cast<double>(sync_store.count_records().value_or(0)); });
+                      [&storage] { return static_cast<double>(storage.count_records().value_or(0)); });
     metrics.add_gauge(
         "synclatch_events_appended", "Stream records appended so far (the last sequence number).",
-        [&sync_store] { return static_cast<double>(sync_store.last_stream_seq().value_or(0)); });
+        [&storage] { return static_cast<double>(storage.last_stream_seq().value_or(0)); });
 }
 
 Status Server::Parts::start_processors() {
@@ -323,7 +323,7 @@ const RequestHandler& Server::handler() const {
     return *parts_->handler;
 }
 
-SyncStore& Server::store() {
+Storage& Server::store() {
     return *parts_->store;
 }
 

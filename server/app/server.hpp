@@ -16,13 +16,13 @@ namespace synclatch::server {
 
 class OpenIdTokens;
 class RequestHandler;
-class SyncStore;
+class Storage;
 class SyncTriggers;
 
 // What the process gives the server besides its options; the defaults are main()'s.
 struct ServerEnvironment {
     std::function<EpochMillis()> clock;  // empty: the system clock
-    bool durable = true;                 // SyncStoreOptions::durable: off only for tests
+    bool durable = true;                 // SqliteStorageOptions::durable: off only for tests
     // GetOpenIdToken's signer; nullptr: the key in the data directory (read, or made on the first start).
     // Tests share one: an RSA key generation per server costs a third of a second.
     const OpenIdTokens* open_id_tokens = nullptr;
@@ -51,7 +51,7 @@ class Server {
 
     // The one entry point per HTTP request, for tests that call the server without sockets.
     const RequestHandler& handler() const;
-    SyncStore& store();
+    Storage& store();
     // In-process SyncTrigger hooks ("synclatch:NAME"); register them before requests arrive.
     SyncTriggers& sync_triggers();
     const ServerOptions& options() const;

@@ -64,7 +64,9 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     std::string listen = "127.0.0.1:8080";
     app.add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port, printed at start)")
         ->capture_default_str();
-    app.add_option("--data", o.data_dir, "folder of the server's database (created when missing)")
+    app.add_option("--data", o.data_dir,
+                   "folder of the server's database (created when missing); one server's: a second one on it "
+                   "refuses to start")
         ->capture_default_str();
     std::string auth = "sigv4";
     app.add_option(

@@ -10,7 +10,7 @@
 #include "auth/identity_pool_settings.hpp"
 #include "http/http_server.hpp"
 #include "http/rate_limiter.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/record_storage.hpp"
 
 namespace synclatch::server {
 

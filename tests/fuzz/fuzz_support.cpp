@@ -27,7 +27,7 @@
 #include "http/request_framing.hpp"
 #include "http/request_target.hpp"
 #include "server.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 #include "telemetry/log.hpp"
 
 namespace synclatch::fuzz {
@@ -289,7 +289,7 @@ void FuzzServer::open() {
     check(opened.status(), "opening the server");
     parts_ = std::make_unique<Parts>();
     parts_->server = std::move(opened).value();
-    server::SyncStore& s = parts_->server->store();
+    server::Storage& s = parts_->server->store();
     // An identity with a known id (create_identity draws a random one): a received write makes it.
     server::ReceivedWrite seed;
     seed.event_id = "fuzz:1";
@@ -377,7 +377,7 @@ Result<server::Principal> FuzzServer::authenticate(const server::HttpRequest& re
     return parts_->sigv4(request, *target);
 }
 
-server::SyncStore& FuzzServer::store() {
+server::Storage& FuzzServer::store() {
     return parts_->server->store();
 }
 

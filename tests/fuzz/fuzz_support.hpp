@@ -25,7 +25,7 @@
 #include "synclatch/sync/sigv4_signing.hpp"
 
 namespace synclatch::server {
-class SyncStore;
+class Storage;
 }
 
 namespace synclatch::fuzz {
@@ -135,7 +135,7 @@ class FuzzServer {
     // SigV4 verification as synclatch-server does it with --auth sigv4 --admin-key (kAdminAccessKey).
     Result<server::Principal> authenticate(const server::HttpRequest& request);
 
-    server::SyncStore& store();
+    server::Storage& store();
     // The signer of the server's OpenID tokens (one key for the whole run).
     const server::OpenIdTokens& open_id_tokens() const;
     // Temporary credentials of kIdentity, as GetCredentialsForIdentity issues them.

@@ -15,8 +15,7 @@
 
 #include "aws_error.hpp"
 #include "fuzz_support.hpp"
-#include "store/sqlite/identity_store.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/credentials_provider.hpp"
 #include "synclatch/sync/protocol_json.hpp"
@@ -147,7 +146,7 @@ void check_success(std::string_view operation, const json& request_body,
     } else if (operation == "GetCredentialsForIdentity") {
         // The identity asked for, or the one it was merged into (a merged guest with the user's token).
         const std::string asked = request_body.value("IdentityId", "");
-        const auto survivor = server::IdentityStore(fuzz::FuzzServer::get().store()).survivor_of(asked);
+        const auto survivor = fuzz::FuzzServer::get().store().survivor_of(asked);
         SYNCLATCH_FUZZ_CHECK(asked == identity || (survivor.ok() && *survivor == identity),
                              describe(response));
         check_credentials(answer, identity, response);

@@ -18,7 +18,7 @@
 #include "processors/bridge_processor.hpp"
 #include "processors/listener_processor.hpp"
 #include "processors/received_events.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 #include "stream_page.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"

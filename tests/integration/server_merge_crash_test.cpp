@@ -12,7 +12,7 @@
 #include <random>
 #include <thread>
 
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -157,9 +157,9 @@ TEST_CASE("Server durability: identity merges killed by SIGKILL are whole or abs
     CHECK(whole > 0);
 
     // The outbox: the user's own write, and one more event when its guest's dataset moved to it.
-    synclatch::server::SyncStoreOptions options;
+    synclatch::server::SqliteStorageOptions options;
     options.path = data + "/synclatch-server.db";
-    auto store = synclatch::server::SyncStore::open(options);
+    auto store = synclatch::server::SqliteStorage::open(options);
     REQUIRE(store.ok());
     auto events = (*store)->read_stream("dataset-changes", 0, 1'000'000);
     REQUIRE(events.ok());

@@ -13,7 +13,7 @@
 #include "api/request_handler.hpp"
 #include "auth/open_id_tokens.hpp"
 #include "server.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 #include "support/capture.hpp"
 #include "support/http_client.hpp"
 

@@ -1,4 +1,4 @@
-// InProcessServer: the real synclatch-server request handling (SyncStore, group commit, SigV4 or no auth)
+// InProcessServer: the real synclatch-server request handling (SqliteStorage, group commit, SigV4 or no auth)
 // behind a sync::HttpClient that calls it directly, with no sockets: sync tests drive thousands of
 // requests through real server semantics in milliseconds, deterministically.
 #pragma once

@@ -82,9 +82,9 @@ Status as_conflict(Status status) {
 
 }  // namespace
 
-DeveloperIdentityApi::DeveloperIdentityApi(SyncStore& store, std::function<EpochMillis()> clock,
+DeveloperIdentityApi::DeveloperIdentityApi(IdentityStorage& store, std::function<EpochMillis()> clock,
                                            const OpenIdTokens& tokens, const LoginProviders* providers)
-    : store_(store), clock_(std::move(clock)), tokens_(tokens), providers_(providers), identities_(store) {}
+    : store_(store), clock_(std::move(clock)), tokens_(tokens), providers_(providers) {}
 
 bool DeveloperIdentityApi::owns(std::string_view operation) {
     return std::find(std::begin(kOperations), std::end(kOperations), operation) != std::end(kOperations);
@@ -167,12 +167,12 @@ Result<json> DeveloperIdentityApi::get_open_id_token(const json& body) const {
         if (!of.ok()) return of.status();
         if (*of != *pool) return invalid("IdentityId " + **identity + " is not of identity pool " + *pool);
         // The developer vouches for its user: the identity may take the logins whatever it has.
-        signed_in = identities_.authorize(**identity, all, /*proven=*/true, now);
+        signed_in = store_.authorize(**identity, all, /*proven=*/true, now);
     } else {
-        signed_in = identities_.identity_for_logins(*pool, all, now);
+        signed_in = store_.identity_for_logins(*pool, all, now);
     }
     if (!signed_in.ok()) return as_conflict(signed_in.status());
-    auto own = identities_.logins(signed_in->identity_id);
+    auto own = store_.logins(signed_in->identity_id);
     if (!own.ok()) return own.status();
     std::vector<std::string> amr{"authenticated"};
     for (const auto& login : *own)
@@ -203,7 +203,7 @@ Result<json> DeveloperIdentityApi::lookup(const json& body) const {
     if (user != nullptr) {
         auto id = developer_user_id(*user, "DeveloperUserIdentifier");
         if (!id.ok()) return id.status();
-        auto owner = identities_.find_for_logins(*pool, {Login{*developer, *id}});
+        auto owner = store_.find_for_logins(*pool, {Login{*developer, *id}});
         if (!owner.ok()) return owner.status();
         if (!*owner)
             return Status{Errc::not_found,
@@ -213,7 +213,7 @@ Result<json> DeveloperIdentityApi::lookup(const json& body) const {
                                               ", not to " + **identity};
         identity = std::move(*owner);
     }
-    auto description = identities_.describe(**identity);
+    auto description = store_.describe_identity(**identity);
     if (!description.ok()) return description.status();
     if (description->pool_id != *pool)
         return Status{Errc::not_found, "Identity '" + **identity + "' not found."};
@@ -242,7 +242,7 @@ Result<json> DeveloperIdentityApi::merge(const json& body) const {
     if (!destination.ok()) return destination.status();
 
     auto owner = [&](const std::string& user, const char* member) -> Result<std::string> {
-        auto found = identities_.find_for_logins(*pool, {Login{*developer, user}});
+        auto found = store_.find_for_logins(*pool, {Login{*developer, user}});
         if (!found.ok()) return found.status();
         if (!*found)
             return Status{Errc::not_found,
@@ -254,7 +254,7 @@ Result<json> DeveloperIdentityApi::merge(const json& body) const {
     auto survivor = owner(*destination, "DestinationUserIdentifier");
     if (!survivor.ok()) return survivor.status();
     if (*merged != *survivor) {
-        auto moved = identities_.merge(*survivor, *merged, clock_());
+        auto moved = store_.merge(*survivor, *merged, clock_());
         if (!moved.ok()) return as_conflict(moved.status());
     }
     return json{{"IdentityId", *survivor}};
@@ -263,7 +263,7 @@ Result<json> DeveloperIdentityApi::merge(const json& body) const {
 Result<json> DeveloperIdentityApi::describe(const json& body) const {
     auto identity = id_member(body, "IdentityId", core::validate_identity_id);
     if (!identity.ok()) return identity.status();
-    auto description = identities_.describe(*identity);
+    auto description = store_.describe_identity(*identity);
     if (!description.ok()) return description.status();
     return json{{"IdentityId", *identity},
                 {"Logins", provider_names(description->logins)},
@@ -283,7 +283,7 @@ Result<json> DeveloperIdentityApi::unlink(const json& body) const {
     auto of = store_.pool_of(*identity);
     if (!of.ok()) return of.status();
     if (*of != *pool) return invalid("IdentityId " + *identity + " is not of identity pool " + *pool);
-    auto unlinked = identities_.unlink(*identity, {Login{*developer, *user}}, clock_());
+    auto unlinked = store_.unlink(*identity, {Login{*developer, *user}}, clock_());
     if (!unlinked.ok()) return unlinked.status();
     return json::object();
 }
@@ -303,7 +303,7 @@ Result<json> DeveloperIdentityApi::list(const json& body) const {
     const json* hide = optional_member(body, "HideDisabled");
     if (hide != nullptr && !hide->is_boolean()) return invalid("HideDisabled must be a boolean");
     const auto limit = static_cast<std::size_t>(*max_results);
-    auto page = identities_.list(*pool, after, limit + 1, hide != nullptr && hide->get<bool>());
+    auto page = store_.list_identities(*pool, after, limit + 1, hide != nullptr && hide->get<bool>());
     if (!page.ok()) return page.status();
     json answer = {{"IdentityPoolId", *pool}, {"Identities", json::array()}};
     if (page->size() > limit) {
@@ -333,7 +333,7 @@ Result<json> DeveloperIdentityApi::remove(const json& body) const {
         identities.push_back(id.get<std::string>());
     }
     // All or none: one transaction, so nothing is ever left unprocessed to report one by one.
-    if (Status s = identities_.remove(identities); !s.ok()) return s;
+    if (Status s = store_.delete_identities(identities); !s.ok()) return s;
     return json{{"UnprocessedIdentityIds", json::array()}};
 }
 

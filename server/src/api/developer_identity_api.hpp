@@ -14,8 +14,7 @@
 #include "auth/open_id_tokens.hpp"
 #include "auth/principal.hpp"
 #include "http/http_types.hpp"
-#include "store/sqlite/identity_store.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/identity_storage.hpp"
 
 namespace synclatch::server {
 
@@ -31,7 +30,7 @@ class DeveloperIdentityApi {
     static constexpr std::int64_t kMaxIdentitiesToDelete = 60;
 
     // providers may be null (no pool has a developer provider); all three must outlive the api.
-    DeveloperIdentityApi(SyncStore& store, std::function<EpochMillis()> clock, const OpenIdTokens& tokens,
+    DeveloperIdentityApi(IdentityStorage& store, std::function<EpochMillis()> clock, const OpenIdTokens& tokens,
                          const LoginProviders* providers);
 
     // Whether `operation` (the X-Amz-Target after "AWSCognitoIdentityService.") is one of these calls.
@@ -55,11 +54,10 @@ class DeveloperIdentityApi {
     // The same, when the body's DeveloperProviderName names it; invalid_argument otherwise.
     Result<std::string> named_developer_provider(const nlohmann::json& body, std::string_view pool_id) const;
 
-    SyncStore& store_;
+    IdentityStorage& store_;
     std::function<EpochMillis()> clock_;
     const OpenIdTokens& tokens_;
     const LoginProviders* providers_;
-    mutable IdentityStore identities_;  // thread-safe
 };
 
 }  // namespace synclatch::server

@@ -29,7 +29,7 @@ using json = nlohmann::json;
 
 namespace {
 
-// Runs submit(done) (a SyncStore::submit_* call whose done gets a Result<T> on the store's writer thread)
+// Runs submit(done) (an IdentityStorage::submit_* call whose done gets a Result<T> on the store's writer thread)
 // and suspends this coroutine (not a thread) until done runs; resumes on the coroutine's executor.
 template <class T, class Submit>
 boost::asio::awaitable<Result<T>> when_durable(Submit submit) {
@@ -47,7 +47,7 @@ boost::asio::awaitable<Result<T>> when_durable(Submit submit) {
 }
 
 // A new identity in the pool, made by the store's group commit.
-boost::asio::awaitable<Result<std::string>> create_identity(SyncStore& store, std::string pool_id,
+boost::asio::awaitable<Result<std::string>> create_identity(IdentityStorage& store, std::string pool_id,
                                                             EpochMillis now) {
     return when_durable<std::string>([&store, pool_id = std::move(pool_id), now](auto done) mutable {
         store.submit_create_identity(std::move(pool_id), now, std::move(done));
@@ -55,7 +55,7 @@ boost::asio::awaitable<Result<std::string>> create_identity(SyncStore& store, st
 }
 
 // New credentials of an identity, stored by the store's group commit.
-boost::asio::awaitable<Result<IdentityCredentials>> issue_credentials(SyncStore& store,
+boost::asio::awaitable<Result<IdentityCredentials>> issue_credentials(IdentityStorage& store,
                                                                       std::string identity_id,
                                                                       EpochMillis now,
                                                                       EpochMillis lifetime_ms) {
@@ -133,7 +133,7 @@ HttpResponse IdentityApi::throttled(std::string_view operation, std::string_view
     return throttled(operation, "global", what, decision, request);
 }
 
-IdentityApi::IdentityApi(SyncStore& store, std::function<EpochMillis()> clock,
+IdentityApi::IdentityApi(IdentityStorage& store, std::function<EpochMillis()> clock,
                          EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens,
                          Metrics& metrics, IdentityLimits limits, const LoginProviders* providers)
     : store_(store),
@@ -142,8 +142,7 @@ IdentityApi::IdentityApi(SyncStore& store, std::function<EpochMillis()> clock,
       open_id_tokens_(open_id_tokens),
       metrics_(metrics),
       limits_(limits),
-      providers_(providers),
-      identities_(store) {}
+      providers_(providers) {}
 
 boost::asio::awaitable<Result<VerifiedLogins>> IdentityApi::verified_logins(const json& body,
                                                                             std::string_view pool_id) const {
@@ -175,7 +174,7 @@ boost::asio::awaitable<Result<std::string>> IdentityApi::act_as(const json& body
     const Status gone = pool.status();
     bool followed = false;
     if (!pool.ok() && pool.status().code() == Errc::not_found) {
-        auto survivor = identities_.survivor_of(*identity);
+        auto survivor = store_.survivor_of(*identity);
         if (survivor.ok() && *survivor) {
             identity = std::move(**survivor);
             pool = store_.pool_of(*identity);
@@ -194,7 +193,7 @@ boost::asio::awaitable<Result<std::string>> IdentityApi::act_as(const json& body
         co_return Status{Errc::unauthorized,
                          "Unauthenticated access is not supported for this identity pool."};
     }
-    auto signed_in = identities_.authorize(*identity, logins->logins, proven, clock_());
+    auto signed_in = store_.authorize(*identity, logins->logins, proven, clock_());
     if (!signed_in.ok()) co_return signed_in.status();
     co_return std::move(signed_in->identity_id);
 }
@@ -211,7 +210,7 @@ boost::asio::awaitable<Status> IdentityApi::unlink_identity(const json& body) co
     if (!pool.ok()) co_return pool.status();
     auto logins = co_await verified_logins(body, *pool);
     if (!logins.ok()) co_return logins.status();
-    auto own = identities_.logins(*identity);
+    auto own = store_.logins(*identity);
     if (!own.ok()) co_return own.status();
     // The caller proves it is the identity's user with a token of one of its logins.
     const bool proves = std::any_of(logins->logins.begin(), logins->logins.end(), [&](const Login& login) {
@@ -232,7 +231,7 @@ boost::asio::awaitable<Status> IdentityApi::unlink_identity(const json& body) co
             co_return Status{Errc::invalid_argument,
                              "the identity has no login of " + provider.substr(0, 128)};
     }
-    auto done = identities_.unlink(*identity, unlinked, clock_());
+    auto done = store_.unlink(*identity, unlinked, clock_());
     co_return done.ok() ? Status{} : done.status();
 }
 
@@ -257,7 +256,7 @@ boost::asio::awaitable<HttpResponse> IdentityApi::get_id(const json& body, Clien
         co_return identity_json({{"IdentityId", *logins->proven_identity}}, request);
     }
     if (!logins->logins.empty()) {
-        auto known = identities_.find_for_logins(*pool, logins->logins);
+        auto known = store_.find_for_logins(*pool, logins->logins);
         if (!known.ok()) co_return identity_error(known.status(), request);
         if (*known) co_return identity_json({{"IdentityId", **known}}, request);
     } else if (!allow_unauthenticated(*pool)) {
@@ -275,7 +274,7 @@ boost::asio::awaitable<HttpResponse> IdentityApi::get_id(const json& body, Clien
         if (!identity.ok()) co_return identity_error(identity.status(), request);
         co_return identity_json({{"IdentityId", *identity}}, request);
     }
-    auto signed_in = identities_.identity_for_logins(*pool, logins->logins, now);
+    auto signed_in = store_.identity_for_logins(*pool, logins->logins, now);
     if (!signed_in.ok()) co_return identity_error(signed_in.status(), request);
     co_return identity_json({{"IdentityId", signed_in->identity_id}}, request);
 }
@@ -303,7 +302,7 @@ boost::asio::awaitable<HttpResponse> IdentityApi::handle(const HttpRequest& requ
         if (!identity.ok()) co_return identity_error(identity.status(), request);
         auto pool = store_.pool_of(*identity);
         if (!pool.ok()) co_return identity_error(pool.status(), request);
-        auto logins = identities_.logins(*identity);
+        auto logins = store_.logins(*identity);
         if (!logins.ok()) co_return identity_error(logins.status(), request);
         // amr as Cognito's: how the identity was authenticated, and by which providers.
         std::vector<std::string> amr{logins->empty() ? "unauthenticated" : "authenticated"};

@@ -14,8 +14,7 @@
 #include "auth/open_id_tokens.hpp"
 #include "http/http_types.hpp"
 #include "http/rate_limiter.hpp"
-#include "store/sqlite/identity_store.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/identity_storage.hpp"
 #include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
@@ -34,7 +33,7 @@ class IdentityApi {
   public:
     // providers: the pools' login providers (nullptr: none, so every Logins is refused); it must outlive
     // the IdentityApi.
-    IdentityApi(SyncStore& store, std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
+    IdentityApi(IdentityStorage& store, std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
                 const OpenIdTokens& open_id_tokens, Metrics& metrics, IdentityLimits limits,
                 const LoginProviders* providers = nullptr);
 
@@ -80,14 +79,13 @@ class IdentityApi {
     HttpResponse throttled(std::string_view operation, std::string_view what,
                            const RateLimiter::Decision& decision, const HttpRequest& request) const;
 
-    SyncStore& store_;
+    IdentityStorage& store_;
     std::function<EpochMillis()> clock_;
     EpochMillis credential_lifetime_ms_;
     const OpenIdTokens& open_id_tokens_;
     Metrics& metrics_;
     IdentityLimits limits_;
     const LoginProviders* providers_;
-    mutable IdentityStore identities_;  // a handle on store_'s database; thread-safe
 };
 
 }  // namespace synclatch::server

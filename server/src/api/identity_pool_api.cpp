@@ -81,9 +81,9 @@ Result<json> describe_answer(std::string_view pool_id, const std::optional<std::
 
 }  // namespace
 
-IdentityPoolApi::IdentityPoolApi(SyncStore& store, LoginProviders* providers,
+IdentityPoolApi::IdentityPoolApi(PoolStorage& pools, LoginProviders* providers,
                                  std::function<EpochMillis()> clock)
-    : providers_(providers), clock_(std::move(clock)), pools_(store) {}
+    : providers_(providers), clock_(std::move(clock)), pools_(pools) {}
 
 bool IdentityPoolApi::owns(std::string_view operation) {
     return std::find(std::begin(kOperations), std::end(kOperations), operation) != std::end(kOperations);
@@ -105,7 +105,7 @@ boost::asio::awaitable<HttpResponse> IdentityPoolApi::handle(const HttpRequest& 
 Result<json> IdentityPoolApi::create(const json& body, const HttpRequest& request) const {
     auto definition = identity_pool_definition_from_json(body);
     if (!definition.ok()) return definition.status();
-    auto existing = pools_.count();
+    auto existing = pools_.count_api_pools();
     if (!existing.ok()) return existing.status();
     if (*existing >= kMaxPools)
         return Status{Errc::limit_exceeded,
@@ -115,7 +115,7 @@ Result<json> IdentityPoolApi::create(const json& body, const HttpRequest& reques
     const json stored = to_json(*definition);
     // The providers first: a limit they refuse leaves no pool behind.
     if (Status s = providers_->replace_pool(pool_id, settings_of(*definition)); !s.ok()) return s;
-    if (Status s = pools_.create(pool_id, stored.dump(), clock_()); !s.ok()) {
+    if (Status s = pools_.create_pool(pool_id, stored.dump(), clock_()); !s.ok()) {
         providers_->remove_pool(pool_id);
         return s;
     }
@@ -127,7 +127,7 @@ Result<json> IdentityPoolApi::create(const json& body, const HttpRequest& reques
 Result<json> IdentityPoolApi::describe(const json& body) const {
     auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
     if (!pool.ok()) return pool.status();
-    auto stored = pools_.definition(*pool);
+    auto stored = pools_.pool_definition(*pool);
     if (!stored.ok()) return stored.status();
     return describe_answer(*pool, *stored, providers_->settings(*pool));
 }
@@ -137,7 +137,7 @@ Result<json> IdentityPoolApi::update(const json& body) const {
     if (!pool.ok()) return pool.status();
     auto definition = identity_pool_definition_from_json(body);
     if (!definition.ok()) return definition.status();
-    auto stored = pools_.definition(*pool);
+    auto stored = pools_.pool_definition(*pool);
     if (!stored.ok()) return stored.status();
     if (!*stored) return configured_here(*pool);
     auto before = stored_definition(**stored);
@@ -149,7 +149,7 @@ Result<json> IdentityPoolApi::update(const json& body) const {
                        *before->developer_provider_name + ")");
     const json replacement = to_json(*definition);
     if (Status s = providers_->replace_pool(*pool, settings_of(*definition)); !s.ok()) return s;
-    if (Status s = pools_.update(*pool, replacement.dump(), clock_()); !s.ok()) {
+    if (Status s = pools_.update_pool_definition(*pool, replacement.dump(), clock_()); !s.ok()) {
         // Back to what the pool still is; a pool deleted meanwhile has no providers left.
         if (s.code() == Errc::not_found)
             providers_->remove_pool(*pool);
@@ -174,7 +174,7 @@ Result<json> IdentityPoolApi::list(const json& body) const {
         after = next->get<std::string>();
     }
     const auto limit = static_cast<std::size_t>(max->get<std::int64_t>());
-    auto page = pools_.list(after, limit + 1);
+    auto page = pools_.list_pools(after, limit + 1);
     if (!page.ok()) return page.status();
     json answer = {{"IdentityPools", json::array()}};
     if (page->size() > limit) {
@@ -196,17 +196,17 @@ Result<json> IdentityPoolApi::list(const json& body) const {
 Result<json> IdentityPoolApi::remove(const json& body) const {
     auto pool = id_member(body, "IdentityPoolId", core::validate_identity_pool_id);
     if (!pool.ok()) return pool.status();
-    auto stored = pools_.definition(*pool);
+    auto stored = pools_.pool_definition(*pool);
     if (!stored.ok()) return stored.status();
     if (!*stored) return configured_here(*pool);
-    if (Status s = pools_.remove(*pool); !s.ok()) return s;
+    if (Status s = pools_.delete_pool(*pool); !s.ok()) return s;
     providers_->remove_pool(*pool);
     return json::object();
 }
 
-Status restore_api_pools(SyncStore& store, LoginProviders& providers,
+Status restore_api_pools(PoolStorage& pools, LoginProviders& providers,
                          const IdentityPoolSettingsMap& configured) {
-    auto stored = IdentityPoolStore(store).definitions();
+    auto stored = pools.pool_definitions();
     if (!stored.ok()) return stored.status();
     for (const auto& [pool_id, text] : *stored) {
         if (configured.contains(pool_id))

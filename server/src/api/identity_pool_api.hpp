@@ -13,8 +13,7 @@
 #include "auth/login_providers.hpp"
 #include "auth/principal.hpp"
 #include "http/http_types.hpp"
-#include "store/sqlite/identity_pool_store.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/pool_storage.hpp"
 
 namespace synclatch::server {
 
@@ -27,7 +26,7 @@ class IdentityPoolApi {
     static constexpr std::int64_t kMaxPools = 1000;
 
     // store and providers must outlive the api; without providers (null) the calls are not served.
-    IdentityPoolApi(SyncStore& store, LoginProviders* providers, std::function<EpochMillis()> clock);
+    IdentityPoolApi(PoolStorage& pools, LoginProviders* providers, std::function<EpochMillis()> clock);
 
     // Whether `operation` (the X-Amz-Target after "AWSCognitoIdentityService.") is one of these calls.
     static bool owns(std::string_view operation);
@@ -45,13 +44,13 @@ class IdentityPoolApi {
 
     LoginProviders* providers_;
     std::function<EpochMillis()> clock_;
-    mutable IdentityPoolStore pools_;  // thread-safe
+    PoolStorage& pools_;
 };
 
 // At start: gives `providers` the sign-in settings of every pool made through the API. A pool id that is
 // also one of `configured` (the --identity-pools file, the command line) fails the start, as does a
 // stored definition that does not read.
-Status restore_api_pools(SyncStore& store, LoginProviders& providers,
+Status restore_api_pools(PoolStorage& pools, LoginProviders& providers,
                          const IdentityPoolSettingsMap& configured);
 
 }  // namespace synclatch::server

@@ -14,7 +14,7 @@ namespace synclatch::server {
 namespace http = boost::beast::http;
 using json = nlohmann::json;
 
-ProcessorsApi::ProcessorsApi(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock)
+ProcessorsApi::ProcessorsApi(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock)
     : store_(store), metrics_(metrics), clock_(std::move(clock)) {}
 
 HttpResponse ProcessorsApi::handle(const HttpRequest& request, const RequestTarget& target,

@@ -13,7 +13,7 @@
 #include "auth/principal.hpp"
 #include "http/http_types.hpp"
 #include "http/request_target.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 #include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
@@ -23,7 +23,7 @@ inline constexpr std::size_t kMaxReplayRecords = 1000;
 // Thread-safety: handle() may run on several threads at once.
 class ProcessorsApi {
   public:
-    ProcessorsApi(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock);
+    ProcessorsApi(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock);
 
     static bool owns(const RequestTarget& target) {
         return !target.segments.empty() && target.segments[0] == "processors";
@@ -32,7 +32,7 @@ class ProcessorsApi {
                         const Principal& principal) const;
 
   private:
-    SyncStore& store_;
+    Storage& store_;
     Metrics& metrics_;
     std::function<EpochMillis()> clock_;
 };

@@ -39,7 +39,7 @@ std::string openid_configuration(const std::string& issuer) {
 
 }  // namespace
 
-RequestHandler::RequestHandler(SyncStore& store, std::string secret, const OpenIdTokens& open_id_tokens,
+RequestHandler::RequestHandler(Storage& store, std::string secret, const OpenIdTokens& open_id_tokens,
                                Authenticator authenticate, std::function<EpochMillis()> clock,
                                EpochMillis credential_lifetime_ms, Metrics& metrics, PushHub* push,
                                BulkPublisher& bulk_publisher, const SyncTriggers& triggers,

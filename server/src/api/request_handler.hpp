@@ -22,7 +22,7 @@
 #include "http/http_types.hpp"
 #include "http/rate_limiter.hpp"
 #include "http/request_target.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 #include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
@@ -39,7 +39,7 @@ class RequestHandler {
     // limits on anonymous Cognito Identity calls (none by default). login_providers: the pools' sign-in
     // providers, which pool administration changes (nullptr: none, every Logins is refused and pools are
     // not administered). open_id_tokens and login_providers must outlive the handler.
-    RequestHandler(SyncStore& store, std::string secret, const OpenIdTokens& open_id_tokens,
+    RequestHandler(Storage& store, std::string secret, const OpenIdTokens& open_id_tokens,
                    Authenticator authenticate, std::function<EpochMillis()> clock,
                    EpochMillis credential_lifetime_ms, Metrics& metrics, PushHub* push,
                    BulkPublisher& bulk_publisher, const SyncTriggers& triggers, IdentityLimits limits = {},

@@ -45,7 +45,7 @@ asio::awaitable<void> read_until_closed(std::shared_ptr<Subscription> subscripti
 
 }  // namespace
 
-StreamSubscriptions::StreamSubscriptions(SyncStore& store, Authenticator authenticate)
+StreamSubscriptions::StreamSubscriptions(StreamStorage& store, Authenticator authenticate)
     : store_(store), authenticate_(std::move(authenticate)) {}
 
 bool StreamSubscriptions::owns(const HttpRequest& request) {

@@ -13,7 +13,7 @@
 
 #include "api/request_handler.hpp"
 #include "http/http_types.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/stream_storage.hpp"
 
 namespace synclatch::server {
 
@@ -23,7 +23,7 @@ inline constexpr std::size_t kMaxSubscriberMessageBytes = 1024;
 // Thread-safety: serve() may run for many connections at once.
 class StreamSubscriptions {
   public:
-    StreamSubscriptions(SyncStore& store, Authenticator authenticate);
+    StreamSubscriptions(StreamStorage& store, Authenticator authenticate);
 
     // Whether an upgrade request is for a stream subscription.
     static bool owns(const HttpRequest& request);
@@ -32,7 +32,7 @@ class StreamSubscriptions {
                                        HttpRequest request, std::function<bool()> stopping) const;
 
   private:
-    SyncStore& store_;
+    StreamStorage& store_;
     Authenticator authenticate_;
 };
 

@@ -58,7 +58,7 @@ json stream_record_json(const StreamRecord& r) {
             {"ApproximateArrivalTimestamp", r.created}};
 }
 
-StreamsApi::StreamsApi(SyncStore& store, std::function<EpochMillis()> clock)
+StreamsApi::StreamsApi(StreamStorage& store, std::function<EpochMillis()> clock)
     : store_(store), clock_(std::move(clock)) {}
 
 boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& request,

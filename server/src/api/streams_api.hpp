@@ -17,7 +17,7 @@
 #include "auth/principal.hpp"
 #include "http/http_types.hpp"
 #include "http/request_target.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/stream_storage.hpp"
 
 namespace synclatch::server {
 
@@ -40,7 +40,7 @@ inline constexpr std::int64_t kMaxStreamWaitSeconds = 20;
 // Thread-safety: handle() may run on several threads at once.
 class StreamsApi {
   public:
-    StreamsApi(SyncStore& store, std::function<EpochMillis()> clock);
+    StreamsApi(StreamStorage& store, std::function<EpochMillis()> clock);
 
     static bool owns(const RequestTarget& target) {
         return !target.segments.empty() && target.segments[0] == "streams";
@@ -52,7 +52,7 @@ class StreamsApi {
                                                 const Principal& principal) const;
 
   private:
-    SyncStore& store_;
+    StreamStorage& store_;
     std::function<EpochMillis()> clock_;
 };
 

@@ -178,7 +178,7 @@ void SyncApi::notify_subscribers(std::vector<std::string> devices, const std::st
     push_->publish(devices, identity + "/" + dataset, payload.dump());
 }
 
-SyncApi::SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock,
+SyncApi::SyncApi(Storage& store, const SessionTokens& tokens, std::function<EpochMillis()> clock,
                  PushHub* push, BulkPublisher& bulk_publisher, const SyncTriggers& triggers)
     : store_(store),
       tokens_(tokens),
@@ -262,11 +262,11 @@ boost::asio::awaitable<HttpResponse> SyncApi::update_records(const HttpRequest& 
 
     // Suspends this coroutine (not a thread) until the group commit holding the write is durable.
     auto written = co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable),
-                                                        void(Result<SyncStore::UpdateRecordsOutcome>)>(
+                                                        void(Result<UpdateRecordsOutcome>)>(
         [&](auto handler) {
             auto resume = std::make_shared<decltype(handler)>(std::move(handler));
             store_.submit_update_records(r.identity, r.dataset, r.identity, std::move(update->record_patches),
-                                         now, [resume](Result<SyncStore::UpdateRecordsOutcome> result) {
+                                         now, [resume](Result<UpdateRecordsOutcome> result) {
                                              auto executor = boost::asio::get_associated_executor(*resume);
                                              boost::asio::post(
                                                  executor, [resume, result = std::move(result)]() mutable {
@@ -283,174 +283,227 @@ boost::asio::awaitable<HttpResponse> SyncApi::update_records(const HttpRequest& 
     co_return json_response(sync::update_records_body(written->records), version, keep_alive);
 }
 
+// One request being answered: what every handler reads, and how it answers.
+struct SyncCall {
+    const HttpRequest& request;
+    const RequestTarget& target;
+    const SyncRoute& route;
+
+    HttpResponse fail(const Status& status) const {
+        return error_response(status, request.version(), request.keep_alive());
+    }
+    HttpResponse ok(const json& body) const {
+        return json_response(body.dump(), request.version(), request.keep_alive());
+    }
+};
+
 HttpResponse SyncApi::answer(const HttpRequest& request, const RequestTarget& target,
                              const SyncRoute& r) const {
-    const unsigned version = request.version();
-    const bool keep_alive = request.keep_alive();
-    auto fail = [&](const Status& status) { return error_response(status, version, keep_alive); };
-    auto ok = [&](const json& body) { return json_response(body.dump(), version, keep_alive); };
-
+    const SyncCall call{request, target, r};
     switch (r.op) {
-        case SyncRoute::Op::list_pool_usage: {
-            auto max = target.integer_param("maxResults", 0);
-            if (!max.ok()) return fail(max.status());
-            const std::int64_t page_size = *max > 0 ? std::min<std::int64_t>(*max, 60) : 60;
-            const std::string after(target.param("nextToken").value_or(""));
-            auto pools = store_.list_pool_usage(after, page_size + 1);
-            if (!pools.ok()) return fail(pools.status());
-            json body = json::object();
-            if (static_cast<std::int64_t>(pools->size()) > page_size) {
-                pools->pop_back();
-                body["NextToken"] =
-                    pools->back().identity_pool_id;  // pool ids are public: the cursor needs no cover
-            }
-            json usages = json::array();
-            for (const auto& usage : *pools)
-                usages.push_back(sync::to_json(usage));
-            body["Count"] = usages.size();
-            body["MaxResults"] = page_size;
-            body["IdentityPoolUsages"] = std::move(usages);
-            return ok(body);
-        }
-        case SyncRoute::Op::describe_pool_usage: {
-            auto usage = store_.describe_pool_usage(r.pool);
-            if (!usage.ok()) return fail(usage.status());
-            return ok({{"IdentityPoolUsage", sync::to_json(*usage)}});
-        }
+        case SyncRoute::Op::list_pool_usage:
+            return list_pool_usage(call);
+        case SyncRoute::Op::describe_pool_usage:
+            return describe_pool_usage(call);
         case SyncRoute::Op::get_pool_configuration:
-        case SyncRoute::Op::set_pool_configuration: {
-            Result<std::string> stored = store_.pool_configuration(r.pool);
-            if (r.op == SyncRoute::Op::set_pool_configuration) {
-                auto body = sync::parse_json_body(request.body());
-                if (!body.ok()) return fail(body.status());
-                stored = store_.update_pool_configuration(
-                    r.pool, [&](std::string_view text) -> Result<std::string> {
-                        auto merged = merge_pool_configuration(sync::parse_json_text(text), *body);
-                        if (!merged.ok()) return merged.status();
-                        return merged->dump();
-                    });
-            }
-            if (!stored.ok()) return fail(stored.status());
-            json answer = sync::parse_json_text(*stored);
-            if (!answer.is_object()) answer = json::object();
-            answer["IdentityPoolId"] = r.pool;
-            return ok(answer);
-        }
-        case SyncRoute::Op::get_cognito_events: {
-            auto events = store_.cognito_events(r.pool);
-            if (!events.ok()) return fail(events.status());
-            json parsed = sync::parse_json_text(*events);
-            return ok({{"Events", parsed.is_object() ? parsed : json::object()}});
-        }
-        case SyncRoute::Op::set_cognito_events: {
-            auto body = sync::parse_json_body(request.body());
-            if (!body.ok()) return fail(body.status());
-            if (!body->is_object() || !body->contains("Events") || !body->at("Events").is_object())
-                return fail(invalid("Events is required: an object of event names to settings"));
-            const json& events = body->at("Events");
-            std::string sync_trigger;
-            for (const auto& [name, setting] : events.items()) {
-                if (name != "SyncTrigger")
-                    return fail(invalid("the only Cognito Event is SyncTrigger, not " + name));
-                if (!setting.is_string()) return fail(invalid("SyncTrigger must be a string"));
-                sync_trigger = setting.get<std::string>();
-                if (Status s = triggers_.validate(sync_trigger); !s.ok()) return fail(s);
-            }
-            if (Status s = store_.set_cognito_events(r.pool, events.dump(), sync_trigger); !s.ok())
-                return fail(s);
-            return ok(json::object());
-        }
-        case SyncRoute::Op::bulk_publish: {
-            auto started = bulk_publisher_.start(r.pool);
-            if (!started.ok()) return fail(started.status());
-            if (*started == BulkPublishStart::in_progress) {
-                return error_response("DuplicateRequestException",
-                                      "a bulk publish of this pool is in progress", version, keep_alive);
-            }
-            if (*started == BulkPublishStart::already_streamed) {
-                return error_response("AlreadyStreamedException",
-                                      "this pool was bulk published less than 24 hours ago", version,
-                                      keep_alive);
-            }
-            return ok({{"IdentityPoolId", r.pool}});
-        }
-        case SyncRoute::Op::get_bulk_publish_details: {
-            auto details = store_.bulk_publish_details(r.pool);
-            if (!details.ok()) return fail(details.status());
-            json body = {{"IdentityPoolId", r.pool}, {"BulkPublishStatus", details->status}};
-            if (details->started) body["BulkPublishStartTime"] = sync::epoch_seconds_json(*details->started);
-            if (details->completed)
-                body["BulkPublishCompleteTime"] = sync::epoch_seconds_json(*details->completed);
-            if (!details->failure.empty()) body["FailureMessage"] = details->failure;
-            return ok(body);
-        }
-        case SyncRoute::Op::describe_identity_usage: {
-            auto usage = store_.describe_identity_usage(r.identity);
-            if (!usage.ok()) return fail(usage.status());
-            return ok({{"IdentityUsage", sync::to_json(*usage)}});
-        }
-        case SyncRoute::Op::list_datasets: {
-            auto max = target.integer_param("maxResults", 0);
-            if (!max.ok()) return fail(max.status());
-            auto page = store_.list_datasets(r.identity, target.param("nextToken").value_or(""), *max);
-            if (!page.ok()) return fail(page.status());
-            json datasets = json::array();
-            for (const auto& d : page->datasets)
-                datasets.push_back(sync::to_json(d));
-            json body = {{"Datasets", std::move(datasets)}, {"Count", page->datasets.size()}};
-            if (page->next_token) body["NextToken"] = *page->next_token;
-            return ok(body);
-        }
-        case SyncRoute::Op::describe_dataset: {
-            auto dataset = store_.describe_dataset(r.identity, r.dataset);
-            if (!dataset.ok()) return fail(dataset.status());
-            return ok({{"Dataset", sync::to_json(*dataset)}});
-        }
-        case SyncRoute::Op::delete_dataset: {
-            auto dataset = store_.delete_dataset(r.identity, r.dataset, clock_());
-            if (!dataset.ok()) return fail(dataset.status());
-            return ok({{"Dataset", sync::to_json(*dataset)}});
-        }
-        case SyncRoute::Op::list_records: {
-            auto last_sync_count = target.integer_param("lastSyncCount", 0);
-            if (!last_sync_count.ok()) return fail(last_sync_count.status());
-            auto max = target.integer_param("maxResults", 0);
-            if (!max.ok()) return fail(max.status());
-            auto page = store_.list_records(r.identity, r.dataset, *last_sync_count,
-                                            target.param("nextToken").value_or(""), *max);
-            if (!page.ok()) return fail(page.status());
-            page->sync_session_token = tokens_.issue(r.identity, r.dataset, clock_());
-            return json_response(sync::list_records_body(*page), version, keep_alive);
-        }
-        case SyncRoute::Op::register_device: {
-            auto body = sync::parse_json_body(request.body());
-            if (!body.ok()) return fail(body.status());
-            const json& b = *body;
-            if (!b.is_object() || !b.contains("Platform") || !b.at("Platform").is_string() ||
-                !b.contains("Token") || !b.at("Token").is_string()) {
-                return fail(invalid("Platform and Token are required strings"));
-            }
-            auto device = store_.register_device(r.identity, b.at("Platform").get<std::string>(),
-                                                 b.at("Token").get<std::string>(), clock_());
-            if (!device.ok()) return fail(device.status());
-            return ok({{"DeviceId", *device}});
-        }
+        case SyncRoute::Op::set_pool_configuration:
+            return pool_configuration(call);
+        case SyncRoute::Op::get_cognito_events:
+            return get_cognito_events(call);
+        case SyncRoute::Op::set_cognito_events:
+            return set_cognito_events(call);
+        case SyncRoute::Op::bulk_publish:
+            return bulk_publish(call);
+        case SyncRoute::Op::get_bulk_publish_details:
+            return get_bulk_publish_details(call);
+        case SyncRoute::Op::describe_identity_usage:
+            return describe_identity_usage(call);
+        case SyncRoute::Op::list_datasets:
+            return list_datasets(call);
+        case SyncRoute::Op::describe_dataset:
+            return describe_dataset(call);
+        case SyncRoute::Op::delete_dataset:
+            return delete_dataset(call);
+        case SyncRoute::Op::list_records:
+            return list_records(call);
+        case SyncRoute::Op::register_device:
+            return register_device(call);
         case SyncRoute::Op::subscribe:
-        case SyncRoute::Op::unsubscribe: {
-            if (r.device.empty() || r.device.size() > core::kMaxDeviceIdLength) {
-                return fail(invalid("DeviceId must be 1 to 256 characters"));
-            }
-            Status done = r.op == SyncRoute::Op::subscribe
-                              ? store_.subscribe(r.identity, r.dataset, r.device)
-                              : store_.unsubscribe(r.identity, r.dataset, r.device);
-            if (!done.ok()) return fail(done);
-            return ok(json::object());
-        }
+        case SyncRoute::Op::unsubscribe:
+            return subscription(call);
         case SyncRoute::Op::update_records:  // asynchronous: see update_records()
         case SyncRoute::Op::none:
             break;
     }
-    return fail({Errc::internal, "unrouted operation"});
+    return call.fail({Errc::internal, "unrouted operation"});
+}
+
+HttpResponse SyncApi::list_pool_usage(const SyncCall& call) const {
+    auto max = call.target.integer_param("maxResults", 0);
+    if (!max.ok()) return call.fail(max.status());
+    const std::int64_t page_size = *max > 0 ? std::min<std::int64_t>(*max, 60) : 60;
+    const std::string after(call.target.param("nextToken").value_or(""));
+    auto pools = store_.list_pool_usage(after, page_size + 1);
+    if (!pools.ok()) return call.fail(pools.status());
+    json body = json::object();
+    if (static_cast<std::int64_t>(pools->size()) > page_size) {
+        pools->pop_back();
+        body["NextToken"] = pools->back().identity_pool_id;  // pool ids are public: the cursor needs no cover
+    }
+    json usages = json::array();
+    for (const auto& usage : *pools)
+        usages.push_back(sync::to_json(usage));
+    body["Count"] = usages.size();
+    body["MaxResults"] = page_size;
+    body["IdentityPoolUsages"] = std::move(usages);
+    return call.ok(body);
+}
+
+HttpResponse SyncApi::describe_pool_usage(const SyncCall& call) const {
+    auto usage = store_.describe_pool_usage(call.route.pool);
+    if (!usage.ok()) return call.fail(usage.status());
+    return call.ok({{"IdentityPoolUsage", sync::to_json(*usage)}});
+}
+
+// GetIdentityPoolConfiguration, and SetIdentityPoolConfiguration, which answers what it stored.
+HttpResponse SyncApi::pool_configuration(const SyncCall& call) const {
+    const std::string& pool = call.route.pool;
+    Result<std::string> stored = store_.pool_configuration(pool);
+    if (call.route.op == SyncRoute::Op::set_pool_configuration) {
+        auto body = sync::parse_json_body(call.request.body());
+        if (!body.ok()) return call.fail(body.status());
+        stored = store_.update_pool_configuration(pool, [&](std::string_view text) -> Result<std::string> {
+            auto merged = merge_pool_configuration(sync::parse_json_text(text), *body);
+            if (!merged.ok()) return merged.status();
+            return merged->dump();
+        });
+    }
+    if (!stored.ok()) return call.fail(stored.status());
+    json answer = sync::parse_json_text(*stored);
+    if (!answer.is_object()) answer = json::object();
+    answer["IdentityPoolId"] = pool;
+    return call.ok(answer);
+}
+
+HttpResponse SyncApi::get_cognito_events(const SyncCall& call) const {
+    auto events = store_.cognito_events(call.route.pool);
+    if (!events.ok()) return call.fail(events.status());
+    json parsed = sync::parse_json_text(*events);
+    return call.ok({{"Events", parsed.is_object() ? parsed : json::object()}});
+}
+
+HttpResponse SyncApi::set_cognito_events(const SyncCall& call) const {
+    auto body = sync::parse_json_body(call.request.body());
+    if (!body.ok()) return call.fail(body.status());
+    if (!body->is_object() || !body->contains("Events") || !body->at("Events").is_object())
+        return call.fail(invalid("Events is required: an object of event names to settings"));
+    const json& events = body->at("Events");
+    std::string sync_trigger;
+    for (const auto& [name, setting] : events.items()) {
+        if (name != "SyncTrigger")
+            return call.fail(invalid("the only Cognito Event is SyncTrigger, not " + name));
+        if (!setting.is_string()) return call.fail(invalid("SyncTrigger must be a string"));
+        sync_trigger = setting.get<std::string>();
+        if (Status s = triggers_.validate(sync_trigger); !s.ok()) return call.fail(s);
+    }
+    if (Status s = store_.set_cognito_events(call.route.pool, events.dump(), sync_trigger); !s.ok())
+        return call.fail(s);
+    return call.ok(json::object());
+}
+
+HttpResponse SyncApi::bulk_publish(const SyncCall& call) const {
+    const unsigned version = call.request.version();
+    const bool keep_alive = call.request.keep_alive();
+    auto started = bulk_publisher_.start(call.route.pool);
+    if (!started.ok()) return call.fail(started.status());
+    if (*started == BulkPublishStart::in_progress) {
+        return error_response("DuplicateRequestException", "a bulk publish of this pool is in progress",
+                              version, keep_alive);
+    }
+    if (*started == BulkPublishStart::already_streamed) {
+        return error_response("AlreadyStreamedException",
+                              "this pool was bulk published less than 24 hours ago", version, keep_alive);
+    }
+    return call.ok({{"IdentityPoolId", call.route.pool}});
+}
+
+HttpResponse SyncApi::get_bulk_publish_details(const SyncCall& call) const {
+    auto details = store_.bulk_publish_details(call.route.pool);
+    if (!details.ok()) return call.fail(details.status());
+    json body = {{"IdentityPoolId", call.route.pool}, {"BulkPublishStatus", details->status}};
+    if (details->started) body["BulkPublishStartTime"] = sync::epoch_seconds_json(*details->started);
+    if (details->completed) body["BulkPublishCompleteTime"] = sync::epoch_seconds_json(*details->completed);
+    if (!details->failure.empty()) body["FailureMessage"] = details->failure;
+    return call.ok(body);
+}
+
+HttpResponse SyncApi::describe_identity_usage(const SyncCall& call) const {
+    auto usage = store_.describe_identity_usage(call.route.identity);
+    if (!usage.ok()) return call.fail(usage.status());
+    return call.ok({{"IdentityUsage", sync::to_json(*usage)}});
+}
+
+HttpResponse SyncApi::list_datasets(const SyncCall& call) const {
+    auto max = call.target.integer_param("maxResults", 0);
+    if (!max.ok()) return call.fail(max.status());
+    auto page = store_.list_datasets(call.route.identity, call.target.param("nextToken").value_or(""), *max);
+    if (!page.ok()) return call.fail(page.status());
+    json datasets = json::array();
+    for (const auto& d : page->datasets)
+        datasets.push_back(sync::to_json(d));
+    json body = {{"Datasets", std::move(datasets)}, {"Count", page->datasets.size()}};
+    if (page->next_token) body["NextToken"] = *page->next_token;
+    return call.ok(body);
+}
+
+HttpResponse SyncApi::describe_dataset(const SyncCall& call) const {
+    auto dataset = store_.describe_dataset(call.route.identity, call.route.dataset);
+    if (!dataset.ok()) return call.fail(dataset.status());
+    return call.ok({{"Dataset", sync::to_json(*dataset)}});
+}
+
+HttpResponse SyncApi::delete_dataset(const SyncCall& call) const {
+    auto dataset = store_.delete_dataset(call.route.identity, call.route.dataset, clock_());
+    if (!dataset.ok()) return call.fail(dataset.status());
+    return call.ok({{"Dataset", sync::to_json(*dataset)}});
+}
+
+HttpResponse SyncApi::list_records(const SyncCall& call) const {
+    auto last_sync_count = call.target.integer_param("lastSyncCount", 0);
+    if (!last_sync_count.ok()) return call.fail(last_sync_count.status());
+    auto max = call.target.integer_param("maxResults", 0);
+    if (!max.ok()) return call.fail(max.status());
+    const SyncRoute& r = call.route;
+    auto page = store_.list_records(r.identity, r.dataset, *last_sync_count,
+                                    call.target.param("nextToken").value_or(""), *max);
+    if (!page.ok()) return call.fail(page.status());
+    page->sync_session_token = tokens_.issue(r.identity, r.dataset, clock_());
+    return json_response(sync::list_records_body(*page), call.request.version(), call.request.keep_alive());
+}
+
+HttpResponse SyncApi::register_device(const SyncCall& call) const {
+    auto body = sync::parse_json_body(call.request.body());
+    if (!body.ok()) return call.fail(body.status());
+    const json& b = *body;
+    if (!b.is_object() || !b.contains("Platform") || !b.at("Platform").is_string() || !b.contains("Token") ||
+        !b.at("Token").is_string()) {
+        return call.fail(invalid("Platform and Token are required strings"));
+    }
+    auto device = store_.register_device(call.route.identity, b.at("Platform").get<std::string>(),
+                                         b.at("Token").get<std::string>(), clock_());
+    if (!device.ok()) return call.fail(device.status());
+    return call.ok({{"DeviceId", *device}});
+}
+
+// SubscribeToDataset and UnsubscribeFromDataset.
+HttpResponse SyncApi::subscription(const SyncCall& call) const {
+    const SyncRoute& r = call.route;
+    if (r.device.empty() || r.device.size() > core::kMaxDeviceIdLength)
+        return call.fail(invalid("DeviceId must be 1 to 256 characters"));
+    Status done = r.op == SyncRoute::Op::subscribe ? store_.subscribe(r.identity, r.dataset, r.device)
+                                                   : store_.unsubscribe(r.identity, r.dataset, r.device);
+    if (!done.ok()) return call.fail(done);
+    return call.ok(json::object());
 }
 
 }  // namespace synclatch::server

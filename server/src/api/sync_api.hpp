@@ -1,4 +1,4 @@
-// The Cognito Sync REST operations (PROTOCOL.md §2) over SyncStore: routing by method and decoded path,
+// The Cognito Sync REST operations (PROTOCOL.md §2) over Storage: routing by method and decoded path,
 // authorization of the principal, parsing of query and body, session tokens, and typed errors.
 #pragma once
 
@@ -13,17 +13,18 @@
 #include "http/http_types.hpp"
 #include "http/request_target.hpp"
 #include "push/push_hub.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 
 namespace synclatch::server {
 
 struct SyncRoute;  // an operation named by method and path (sync_api.cpp)
+struct SyncCall;   // one request being answered (sync_api.cpp)
 
 // Thread-safety: handle() may run on several threads at once.
 class SyncApi {
   public:
     // push may be null (no push sync): then nobody is told of changes.
-    SyncApi(SyncStore& store, const SessionTokens& tokens, std::function<EpochMillis()> clock, PushHub* push,
+    SyncApi(Storage& store, const SessionTokens& tokens, std::function<EpochMillis()> clock, PushHub* push,
             BulkPublisher& bulk_publisher, const SyncTriggers& triggers);
 
     // The Cognito Sync operation a request names ("ListRecords", ...), or "Unknown"; for metrics.
@@ -39,15 +40,29 @@ class SyncApi {
     Status authorize(const SyncRoute& route, const Principal& principal) const;
     boost::asio::awaitable<HttpResponse> update_records(const HttpRequest& request,
                                                         const SyncRoute& route) const;
-    // Every other operation: answered at once.
+    // Every other operation: answered at once, by its own handler.
     HttpResponse answer(const HttpRequest& request, const RequestTarget& target,
                         const SyncRoute& route) const;
+    HttpResponse list_pool_usage(const SyncCall& call) const;
+    HttpResponse describe_pool_usage(const SyncCall& call) const;
+    HttpResponse pool_configuration(const SyncCall& call) const;
+    HttpResponse get_cognito_events(const SyncCall& call) const;
+    HttpResponse set_cognito_events(const SyncCall& call) const;
+    HttpResponse bulk_publish(const SyncCall& call) const;
+    HttpResponse get_bulk_publish_details(const SyncCall& call) const;
+    HttpResponse describe_identity_usage(const SyncCall& call) const;
+    HttpResponse list_datasets(const SyncCall& call) const;
+    HttpResponse describe_dataset(const SyncCall& call) const;
+    HttpResponse delete_dataset(const SyncCall& call) const;
+    HttpResponse list_records(const SyncCall& call) const;
+    HttpResponse register_device(const SyncCall& call) const;
+    HttpResponse subscription(const SyncCall& call) const;
     // Tells devices (but the writer) that the dataset changed; devices are the dataset's subscribers.
     void notify_subscribers(std::vector<std::string> devices, const std::string& pool,
                             const std::string& identity, const std::string& dataset,
                             const std::string& writer_device, std::int64_t sync_count) const;
 
-    SyncStore& store_;
+    Storage& store_;
     const SessionTokens& tokens_;
     std::function<EpochMillis()> clock_;
     PushHub* push_;

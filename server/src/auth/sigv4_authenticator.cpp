@@ -60,7 +60,7 @@ sigv4::Request wire_request(const HttpRequest& request, const RequestTarget& tar
 
 }  // namespace
 
-Authenticator make_sigv4_authenticator(SyncStore& store, std::optional<AdminKey> admin_key,
+Authenticator make_sigv4_authenticator(IdentityStorage& store, std::optional<AdminKey> admin_key,
                                        std::function<EpochMillis()> clock) {
     // Signing keys by access key and scope: deriving one is four HMACs, and a client signs a day's
     // requests with the same key.

@@ -9,11 +9,11 @@
 
 #include "api/request_handler.hpp"
 #include "auth/admin_key.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/identity_storage.hpp"
 
 namespace synclatch::server {
 
-Authenticator make_sigv4_authenticator(SyncStore& store, std::optional<AdminKey> admin_key,
+Authenticator make_sigv4_authenticator(IdentityStorage& store, std::optional<AdminKey> admin_key,
                                        std::function<EpochMillis()> clock);
 
 }  // namespace synclatch::server

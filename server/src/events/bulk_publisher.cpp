@@ -5,7 +5,7 @@
 
 namespace synclatch::server {
 
-BulkPublisher::BulkPublisher(SyncStore& store, std::function<EpochMillis()> clock)
+BulkPublisher::BulkPublisher(PoolStorage& store, std::function<EpochMillis()> clock)
     : store_(store), clock_(std::move(clock)) {
     if (Status s = store_.fail_interrupted_bulk_publishes(clock_()); !s.ok())
         log(LogLevel::warn, "cannot mark interrupted bulk publishes as failed: " + s.to_string());

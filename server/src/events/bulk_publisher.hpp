@@ -10,7 +10,7 @@
 #include <string>
 #include <thread>
 
-#include "store/sqlite/sync_store.hpp"
+#include "store/pool_storage.hpp"
 
 namespace synclatch::server {
 
@@ -20,20 +20,20 @@ class BulkPublisher {
     static constexpr std::int64_t kDatasetsPerTransaction = 100;
 
     // Marks bulk publishes left IN_PROGRESS by an earlier run as FAILED.
-    BulkPublisher(SyncStore& store, std::function<EpochMillis()> clock);
+    BulkPublisher(PoolStorage& store, std::function<EpochMillis()> clock);
     // Stops between batches: a bulk publish not finished by then is FAILED.
     ~BulkPublisher();
     BulkPublisher(const BulkPublisher&) = delete;
     BulkPublisher& operator=(const BulkPublisher&) = delete;
 
-    // BulkPublish: starts one for the pool, or says why not (see SyncStore::begin_bulk_publish).
+    // BulkPublish: starts one for the pool, or says why not (see PoolStorage::begin_bulk_publish).
     Result<BulkPublishStart> start(const std::string& pool_id);
 
   private:
     void run();
     Status publish(const std::string& pool_id);
 
-    SyncStore& store_;
+    PoolStorage& store_;
     std::function<EpochMillis()> clock_;
     std::mutex mutex_;
     std::condition_variable wake_;

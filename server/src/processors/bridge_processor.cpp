@@ -35,7 +35,7 @@ Result<std::string> BridgeProcessor::peer_id() {
     return body.at("deploymentId").get<std::string>();
 }
 
-Result<std::unique_ptr<BridgeProcessor>> BridgeProcessor::open(SyncStore& store, Metrics& metrics,
+Result<std::unique_ptr<BridgeProcessor>> BridgeProcessor::open(Storage& store, Metrics& metrics,
                                                                std::function<EpochMillis()> clock,
                                                                BridgeOptions options) {
     auto endpoint = sync::parse_endpoint(options.peer_url);
@@ -54,7 +54,7 @@ Result<std::unique_ptr<BridgeProcessor>> BridgeProcessor::open(SyncStore& store,
     return bridge;
 }
 
-BridgeProcessor::BridgeProcessor(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock,
+BridgeProcessor::BridgeProcessor(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock,
                                  BridgeOptions options, std::unique_ptr<sync::HttpClient> http)
     : store_(store),
       metrics_(metrics),

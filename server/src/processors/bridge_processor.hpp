@@ -15,7 +15,7 @@
 
 #include "processors/processor.hpp"
 #include "processors/received_events.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 #include "synclatch/sync/http_client.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
 #include "telemetry/metrics.hpp"
@@ -33,7 +33,7 @@ struct BridgeOptions {
 class BridgeProcessor final : public Processor {
   public:
     // invalid_argument for a URL that is not http(s)://host[:port].
-    static Result<std::unique_ptr<BridgeProcessor>> open(SyncStore& store, Metrics& metrics,
+    static Result<std::unique_ptr<BridgeProcessor>> open(Storage& store, Metrics& metrics,
                                                          std::function<EpochMillis()> clock,
                                                          BridgeOptions options);
     const std::string& name() const override { return name_; }
@@ -46,11 +46,11 @@ class BridgeProcessor final : public Processor {
     static EventToWrite event_to_write(std::string deployment_id, int max_hops);
 
   private:
-    BridgeProcessor(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock,
+    BridgeProcessor(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock,
                     BridgeOptions options, std::unique_ptr<sync::HttpClient> http);
     Result<sync::HttpResponse> get(const std::string& target);
 
-    SyncStore& store_;
+    Storage& store_;
     Metrics& metrics_;
     std::function<EpochMillis()> clock_;
     BridgeOptions options_;

@@ -107,7 +107,7 @@ std::string line_of(const StreamRecord& r, const std::string& deployment) {
 
 }  // namespace
 
-DataLake::DataLake(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock,
+DataLake::DataLake(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock,
                    DataLakeOptions options)
     : store_(store), metrics_(metrics), clock_(std::move(clock)), options_(std::move(options)) {
     if (!options_.write) {

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "processors/processor.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 #include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
@@ -35,7 +35,7 @@ struct DataLakeOptions {
 // Thread-safety: step() runs on one thread at a time.
 class DataLake final : public Processor {
   public:
-    DataLake(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock, DataLakeOptions options);
+    DataLake(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock, DataLakeOptions options);
     ~DataLake() override;
     DataLake(const DataLake&) = delete;
     DataLake& operator=(const DataLake&) = delete;
@@ -51,7 +51,7 @@ class DataLake final : public Processor {
     void close_file();
     Status store_checkpoint();
 
-    SyncStore& store_;
+    Storage& store_;
     Metrics& metrics_;
     std::function<EpochMillis()> clock_;
     DataLakeOptions options_;

@@ -17,7 +17,7 @@ constexpr std::int64_t kBatch = 100;
 
 }  // namespace
 
-ListenerProcessor::ListenerProcessor(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock)
+ListenerProcessor::ListenerProcessor(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock)
     : store_(store),
       metrics_(metrics),
       clock_(std::move(clock)),

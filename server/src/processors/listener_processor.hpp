@@ -10,7 +10,7 @@
 
 #include "processors/processor.hpp"
 #include "processors/received_events.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 #include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
@@ -20,7 +20,7 @@ inline constexpr const char* kThingsDataset = "things";
 // Thread-safety: step() runs on one thread at a time.
 class ListenerProcessor final : public Processor {
   public:
-    ListenerProcessor(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock);
+    ListenerProcessor(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock);
     const std::string& name() const override { return name_; }
     Result<bool> step() override;
 
@@ -28,7 +28,7 @@ class ListenerProcessor final : public Processor {
     static EventToWrite event_to_write(std::string deployment_id);
 
   private:
-    SyncStore& store_;
+    Storage& store_;
     Metrics& metrics_;
     std::function<EpochMillis()> clock_;
     EventToWrite to_write_;

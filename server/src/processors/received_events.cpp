@@ -7,7 +7,7 @@
 
 namespace synclatch::server {
 
-Result<OutcomeCounts> apply_events(SyncStore& store, std::string_view processor,
+Result<OutcomeCounts> apply_events(Storage& store, std::string_view processor,
                                    std::vector<nlohmann::json>& events, const EventToWrite& to_write,
                                    const std::optional<Checkpoint>& done, EpochMillis now) {
     OutcomeCounts counts;

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 #include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
@@ -25,7 +25,7 @@ using OutcomeCounts = std::map<std::string, std::uint64_t, std::less<>>;
 // A received write, or the name of the outcome the event ends with instead.
 using EventToWrite = std::function<std::variant<ReceivedWrite, std::string>(nlohmann::json& event)>;
 
-Result<OutcomeCounts> apply_events(SyncStore& store, std::string_view processor,
+Result<OutcomeCounts> apply_events(Storage& store, std::string_view processor,
                                    std::vector<nlohmann::json>& events, const EventToWrite& to_write,
                                    const std::optional<Checkpoint>& done, EpochMillis now);
 

@@ -14,7 +14,7 @@ namespace {
 constexpr std::int64_t kBatch = 100;
 }
 
-TriggerProcessor::TriggerProcessor(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock)
+TriggerProcessor::TriggerProcessor(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock)
     : store_(store), metrics_(metrics), clock_(std::move(clock)) {}
 
 Result<bool> TriggerProcessor::step() {

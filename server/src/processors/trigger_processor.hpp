@@ -7,7 +7,7 @@
 #include <string>
 
 #include "processors/processor.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/storage.hpp"
 #include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
@@ -15,12 +15,12 @@ namespace synclatch::server {
 // Thread-safety: step() runs on one thread at a time.
 class TriggerProcessor final : public Processor {
   public:
-    TriggerProcessor(SyncStore& store, Metrics& metrics, std::function<EpochMillis()> clock);
+    TriggerProcessor(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock);
     const std::string& name() const override { return name_; }
     Result<bool> step() override;
 
   private:
-    SyncStore& store_;
+    Storage& store_;
     Metrics& metrics_;
     std::function<EpochMillis()> clock_;
     const std::string name_ = "trigger";

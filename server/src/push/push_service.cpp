@@ -11,7 +11,7 @@ namespace synclatch::server {
 
 namespace asio = boost::asio;
 
-PushService::PushService(SyncStore& store, PushHub& hub, Authenticator authenticate)
+PushService::PushService(DeviceStorage& store, PushHub& hub, Authenticator authenticate)
     : store_(store), hub_(hub), authenticate_(std::move(authenticate)) {}
 
 asio::awaitable<void> PushService::serve(std::shared_ptr<void> keep_alive, boost::beast::tcp_stream& stream,

@@ -12,21 +12,21 @@
 #include "api/request_handler.hpp"
 #include "http/http_types.hpp"
 #include "push/push_hub.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/device_storage.hpp"
 
 namespace synclatch::server {
 
 // Thread-safety: serve() may run for many connections at once.
 class PushService {
   public:
-    PushService(SyncStore& store, PushHub& hub, Authenticator authenticate);
+    PushService(DeviceStorage& store, PushHub& hub, Authenticator authenticate);
 
     // keep_alive owns the connection of stream; the coroutine returns when the channel closes.
     boost::asio::awaitable<void> serve(std::shared_ptr<void> keep_alive, boost::beast::tcp_stream& stream,
                                        HttpRequest request, std::function<bool()> stopping) const;
 
   private:
-    SyncStore& store_;
+    DeviceStorage& store_;
     PushHub& hub_;
     Authenticator authenticate_;
 };

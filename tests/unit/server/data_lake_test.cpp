@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "processors/data_lake.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 #include "support/temp_dir.hpp"
 #include "telemetry/metrics.hpp"
 
@@ -43,10 +43,10 @@ struct FillingDisk {
 
 struct LakeFixture {
     LakeFixture() {
-        SyncStoreOptions options;
+        SqliteStorageOptions options;
         options.path = dir.file("server.db");
         options.durable = false;
-        auto opened = SyncStore::open(options);
+        auto opened = SqliteStorage::open(options);
         REQUIRE(opened.ok());
         store = std::move(opened).value();
     }
@@ -107,7 +107,7 @@ struct LakeFixture {
     Metrics metrics;
     EpochMillis now = 1'700'000'000'000;
     FillingDisk disk;
-    std::unique_ptr<SyncStore> store;
+    std::unique_ptr<SqliteStorage> store;
     std::unique_ptr<DataLake> writer;
 };
 

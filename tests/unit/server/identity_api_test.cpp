@@ -37,10 +37,10 @@ struct IdentityApiFixture {
         : credentials(per_address, [this] { return steady; }),
           per_identity(address_limits(new_sets_per_hour / 3600, new_sets_per_hour),
                        [this] { return steady; }) {
-        SyncStoreOptions options;
+        SqliteStorageOptions options;
         options.path = dir.file("server.db");
         options.durable = false;
-        store = std::move(SyncStore::open(options)).value();
+        store = std::move(SqliteStorage::open(options)).value();
         REQUIRE(store->ensure_pool(kPool, now).ok());
         identity = store->create_identity(kPool, now).value();
         api.emplace(
@@ -80,7 +80,7 @@ struct IdentityApiFixture {
     test::TempDir dir;
     std::chrono::steady_clock::time_point steady{};
     EpochMillis now = 1'700'000'000'000;
-    std::unique_ptr<SyncStore> store;
+    std::unique_ptr<SqliteStorage> store;
     std::string identity;
     OpenIdTokens tokens = OpenIdTokens::open(dir.path(), "synclatch-server").value();
     Metrics metrics;

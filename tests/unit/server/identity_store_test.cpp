@@ -4,8 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/sqlite/identity_store.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/identity_merge.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch;
@@ -28,14 +28,14 @@ RecordPatch remove(std::string key, std::int64_t sync_count) {
 
 struct MergeFixture {
     MergeFixture() {
-        SyncStoreOptions options;
+        SqliteStorageOptions options;
         options.path = dir.file("server.db");
         options.durable = false;
-        store = SyncStore::open(options).value();
+        store = SqliteStorage::open(options).value();
         REQUIRE(store->ensure_pool(kPool, now).ok());
         survivor = store->create_identity(kPool, now).value();
         merged = store->create_identity(kPool, now).value();
-        identities = std::make_unique<IdentityStore>(*store);
+        identities = store.get();
     }
 
     void update(const std::string& identity, const std::string& dataset, std::vector<RecordPatch> patches) {
@@ -56,8 +56,8 @@ struct MergeFixture {
 
     test::TempDir dir;
     EpochMillis now = 1'700'000'000'000;
-    std::unique_ptr<SyncStore> store;
-    std::unique_ptr<IdentityStore> identities;
+    std::unique_ptr<SqliteStorage> store;
+    IdentityStorage* identities = nullptr;  // the storage seam's sign-in part, of store
     std::string survivor;
     std::string merged;
 };
@@ -66,7 +66,7 @@ struct MergeFixture {
 
 TEST_CASE_METHOD(
     MergeFixture,
-    "IdentityStore: a merge moves every dataset under the survivor with its records and sync counts",
+    "Sign-in storage: a merge moves every dataset under the survivor with its records and sync counts",
     "[server][identity]") {
     update(survivor, "game", {put("level", "7", 0)});
     update(merged, "game", {put("level", "3", 0), put("coins", "10", 0)});
@@ -107,7 +107,7 @@ TEST_CASE_METHOD(
     CHECK(event.at("kinesisSyncRecords").size() == 2);
 }
 
-TEST_CASE_METHOD(MergeFixture, "IdentityStore: a merged identity is gone and cannot act",
+TEST_CASE_METHOD(MergeFixture, "Sign-in storage: a merged identity is gone and cannot act",
                  "[server][identity]") {
     update(merged, "game", {put("level", "3", 0)});
     const auto credentials = store->issue_credentials(merged, now, kHour).value();
@@ -127,7 +127,8 @@ TEST_CASE_METHOD(MergeFixture, "IdentityStore: a merged identity is gone and can
     CHECK(identities->merge(merged, third, ++now).status().code() == Errc::not_found);
 }
 
-TEST_CASE_METHOD(MergeFixture, "IdentityStore: a name the survivor deleted keeps counting past its deletion",
+TEST_CASE_METHOD(MergeFixture,
+                 "Sign-in storage: a name the survivor deleted keeps counting past its deletion",
                  "[server][identity]") {
     const std::string name = "game." + merged;
     for (int i = 0; i < 5; ++i)
@@ -145,7 +146,7 @@ TEST_CASE_METHOD(MergeFixture, "IdentityStore: a name the survivor deleted keeps
     CHECK(list(survivor, name, 5).dataset_deleted_after_requested_sync_count);
 }
 
-TEST_CASE_METHOD(MergeFixture, "IdentityStore: onto a name the survivor holds, the merge is one write",
+TEST_CASE_METHOD(MergeFixture, "Sign-in storage: onto a name the survivor holds, the merge is one write",
                  "[server][identity]") {
     const std::string name = "game." + merged;
     update(survivor, name, {put("mine", "1", 0), put("level", "9", 0)});
@@ -161,7 +162,7 @@ TEST_CASE_METHOD(MergeFixture, "IdentityStore: onto a name the survivor holds, t
     CHECK(page.records[1].sync_count == 2);
 }
 
-TEST_CASE_METHOD(MergeFixture, "IdentityStore: a refused merge changes nothing", "[server][identity]") {
+TEST_CASE_METHOD(MergeFixture, "Sign-in storage: a refused merge changes nothing", "[server][identity]") {
     update(merged, "game", {put("level", "3", 0)});
     REQUIRE(store->ensure_pool(kOtherPool, now).ok());
     const std::string elsewhere = store->create_identity(kOtherPool, now).value();
@@ -178,7 +179,7 @@ TEST_CASE_METHOD(MergeFixture, "IdentityStore: a refused merge changes nothing",
     CHECK(list(survivor, "game").merged_dataset_names.empty());
 }
 
-TEST_CASE("IdentityStore: merged dataset names fit the 128 characters of a dataset name",
+TEST_CASE("Sign-in storage: merged dataset names fit the 128 characters of a dataset name",
           "[server][identity]") {
     const std::string id = "us-east-1:aaaaaaaa-0000-4000-8000-000000000001";
     CHECK(merged_dataset_name("game", id) == "game." + id);
@@ -197,7 +198,7 @@ const Login kBob{"accounts.example.com", "bob"};
 
 }  // namespace
 
-TEST_CASE_METHOD(MergeFixture, "IdentityStore: GetId with a login gives the same identity every time",
+TEST_CASE_METHOD(MergeFixture, "Sign-in storage: GetId with a login gives the same identity every time",
                  "[server][identity]") {
     auto first = identities->identity_for_logins(kPool, {kAlice}, ++now);
     REQUIRE(first.ok());
@@ -226,7 +227,7 @@ TEST_CASE_METHOD(MergeFixture, "IdentityStore: GetId with a login gives the same
           Errc::unauthorized);
 }
 
-TEST_CASE_METHOD(MergeFixture, "IdentityStore: a guest that signs in becomes authenticated with that login",
+TEST_CASE_METHOD(MergeFixture, "Sign-in storage: a guest that signs in becomes authenticated with that login",
                  "[server][identity]") {
     auto guest = identities->authorize(merged, {}, false, ++now);
     REQUIRE(guest.ok());
@@ -245,7 +246,7 @@ TEST_CASE_METHOD(MergeFixture, "IdentityStore: a guest that signs in becomes aut
 }
 
 TEST_CASE_METHOD(MergeFixture,
-                 "IdentityStore: a guest signing in as a user with an identity is merged into it",
+                 "Sign-in storage: a guest signing in as a user with an identity is merged into it",
                  "[server][identity]") {
     REQUIRE(identities->authorize(survivor, {kAlice}, false, ++now).ok());
     update(survivor, "game", {put("level", "7", 0)});
@@ -263,7 +264,7 @@ TEST_CASE_METHOD(MergeFixture,
 }
 
 TEST_CASE_METHOD(MergeFixture,
-                 "IdentityStore: an authenticated identity presenting another's login changes nothing",
+                 "Sign-in storage: an authenticated identity presenting another's login changes nothing",
                  "[server][identity]") {
     REQUIRE(identities->authorize(survivor, {kAlice}, false, ++now).ok());
     REQUIRE(identities->authorize(merged, {kBob}, false, ++now).ok());

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch;
@@ -23,11 +23,11 @@ struct LatchFixture {
 
     Status reopen(std::string deployment_id) {
         store.reset();
-        SyncStoreOptions options;
+        SqliteStorageOptions options;
         options.path = dir.file("server.db");
         options.durable = false;
         options.deployment_id = std::move(deployment_id);
-        auto opened = SyncStore::open(options);
+        auto opened = SqliteStorage::open(options);
         if (!opened.ok()) return opened.status();
         store = std::move(opened).value();
         REQUIRE(store->ensure_pool(kPool, now).ok());
@@ -79,7 +79,7 @@ struct LatchFixture {
         return out;
     }
 
-    SyncStore::RecordVersion version_of(const std::string& key) {
+    RecordVersion version_of(const std::string& key) {
         auto found = store->record_version(identity, "things", key);
         REQUIRE(found.ok());
         REQUIRE(found->has_value());
@@ -89,7 +89,7 @@ struct LatchFixture {
     test::TempDir dir;
     sync::EpochMillis now = 1'700'000'000'000;
     std::int64_t seq = 0;
-    std::unique_ptr<SyncStore> store;
+    std::unique_ptr<SqliteStorage> store;
     std::string identity;
 };
 

@@ -10,24 +10,10 @@
 #include <vector>
 
 #include "sqlite/database.hpp"
+#include "store/identity_storage.hpp"
 #include "store/sqlite/identity_merge.hpp"
 
 namespace synclatch::server {
-
-// A provider (the Logins key: an OpenID Connect provider's name, or the pool's developer provider) and
-// the user's subject there (the token's sub, or the developer's user identifier).
-struct Login {
-    std::string provider;
-    std::string subject;
-    bool operator==(const Login&) const = default;
-};
-
-struct SignIn {
-    std::string identity_id;            // who the caller is: the survivor when a merge happened
-    bool created = false;               // made for these logins
-    std::optional<std::string> merged;  // the guest identity merged into identity_id
-    std::vector<MovedDataset> moved;    // the merged identity's datasets, as they moved
-};
 
 // The identity's logins, by provider.
 std::vector<Login> logins_of(core::sqlite::Database& db, std::string_view identity_id);

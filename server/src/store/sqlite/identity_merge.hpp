@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sqlite/database.hpp"
+#include "store/identity_storage.hpp"
 #include "store/sqlite/record_writes.hpp"
 
 namespace synclatch::server {
@@ -17,12 +18,6 @@ namespace synclatch::server {
 // "<dataset>.<merged identity id>", the dataset part cut short when the whole would pass the 128
 // characters a dataset name may have (identity ids have at most 55).
 std::string merged_dataset_name(std::string_view dataset, std::string_view merged_identity);
-
-struct MovedDataset {
-    std::string from;  // its name under the merged identity
-    std::string to;    // its name under the survivor
-    std::int64_t sync_count = 0;
-};
 
 // Merges identity `merged` into `survivor` (both of pool_id, neither merged before) inside the caller's
 // write transaction; the caller persists the clock and commits, or rolls back on an error:

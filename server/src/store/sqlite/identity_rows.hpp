@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "sqlite/database.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 
 namespace synclatch::server {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "sqlite/database.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 
 namespace synclatch::server {
 

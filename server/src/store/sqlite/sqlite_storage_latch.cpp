@@ -1,10 +1,10 @@
-// SyncStore's processor side (DESIGN.md "The latch"): publishing with a checkpoint, and applying received
+// SqliteStorage's processor side (DESIGN.md "The latch"): publishing with a checkpoint, and applying received
 // versions with the latch closed, once each, newest version wins.
 #include <tuple>
 
 #include "sqlite/statement.hpp"
 #include "store/sqlite/record_writes.hpp"
-#include "store/sqlite/sync_store_impl.hpp"
+#include "store/sqlite/sqlite_storage_impl.hpp"
 #include "synclatch/core/validation.hpp"
 
 namespace synclatch::server {
@@ -76,21 +76,7 @@ Result<ApplyOutcome> apply_one(sqlite::Database& db, DeploymentClock& clock, con
 
 }  // namespace
 
-const char* apply_outcome_name(ApplyOutcome outcome) {
-    switch (outcome) {
-        case ApplyOutcome::applied:
-            return "applied";
-        case ApplyOutcome::duplicate:
-            return "duplicate";
-        case ApplyOutcome::stale:
-            return "stale";
-        case ApplyOutcome::rejected:
-            break;
-    }
-    return "rejected";
-}
-
-Status SyncStore::publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
+Status SqliteStorage::publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
                           const Checkpoint& done, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) {
         for (const auto& r : records)
@@ -100,7 +86,7 @@ Status SyncStore::publish(std::string_view stream, const std::vector<NewStreamRe
     });
 }
 
-Result<std::vector<AppliedWrite>> SyncStore::apply_received(std::string_view processor,
+Result<std::vector<AppliedWrite>> SqliteStorage::apply_received(std::string_view processor,
                                                             std::vector<ReceivedWrite> writes,
                                                             const std::optional<Checkpoint>& done,
                                                             EpochMillis now) {
@@ -123,7 +109,7 @@ Result<std::vector<AppliedWrite>> SyncStore::apply_received(std::string_view pro
     });
 }
 
-Result<std::optional<SyncStore::RecordVersion>> SyncStore::record_version(std::string_view identity_id,
+Result<std::optional<RecordVersion>> SqliteStorage::record_version(std::string_view identity_id,
                                                                           std::string_view dataset,
                                                                           std::string_view key) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::optional<RecordVersion>> {

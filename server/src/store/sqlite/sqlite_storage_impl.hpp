@@ -1,5 +1,6 @@
-// SyncStore's state, shared by the files that implement its parts (sync_store.cpp: Cognito Sync semantics;
-// sync_store_latch.cpp: what processors publish and apply).
+// SqliteStorage's state, shared by the files that implement its parts (sqlite_storage.cpp: Cognito Sync
+// semantics; sqlite_storage_latch.cpp: what processors publish and apply; sqlite_sign_ins.cpp: logins and
+// merges; sqlite_api_pools.cpp: pools made through the API).
 #pragma once
 
 #include <atomic>
@@ -11,19 +12,21 @@
 #include "sqlite/database.hpp"
 #include "sqlite/error.hpp"
 #include "sqlite/transaction.hpp"
+#include "store/sqlite/database_lock.hpp"
 #include "store/sqlite/group_commit.hpp"
 #include "store/sqlite/record_writes.hpp"
 #include "store/sqlite/row_cache.hpp"
 #include "store/sqlite/snapshot_readers.hpp"
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 
 namespace synclatch::server {
 
 namespace sqlite = core::sqlite;
 
-struct SyncStore::Impl {
-    Impl(const SyncStoreOptions& options, const sqlite::OpenOptions& open_options)
-        : limits(options.limits),
+struct SqliteStorage::Impl {
+    Impl(DatabaseLock held, const SqliteStorageOptions& options, const sqlite::OpenOptions& open_options)
+        : file_lock(std::move(held)),
+          limits(options.limits),
           writer(options.path, open_options),
           readers(options.path, open_options, commits) {
         writer.count_commits(commits);
@@ -55,6 +58,7 @@ struct SyncStore::Impl {
         }
     }
 
+    DatabaseLock file_lock;  // first: held until every connection has closed
     const SyncLimits limits;
     std::string deployment_id;  // set once by open()
     std::mutex write_mutex;

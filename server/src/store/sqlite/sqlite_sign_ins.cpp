@@ -1,22 +1,23 @@
-// Identity merges on the store's writer, and what they make stale in its caches.
-#include "store/sqlite/identity_store.hpp"
+// SqliteStorage's sign-in part: logins, merges, unlinks and deletions on the writer, and what they make
+// stale in its caches.
+#include "store/sqlite/sqlite_storage.hpp"
 
 #include <algorithm>
 #include <mutex>
 
 #include "store/sqlite/identity_deletion.hpp"
+#include "store/sqlite/identity_logins.hpp"
+#include "store/sqlite/identity_merge.hpp"
 #include "store/sqlite/identity_rows.hpp"
-#include "store/sqlite/sync_store_impl.hpp"
+#include "store/sqlite/sqlite_storage_impl.hpp"
 
 namespace synclatch::server {
-
-IdentityStore::IdentityStore(SyncStore& store) : impl_(*store.impl_) {}
 
 // The clock fn moved is persisted before the commit; the identities it retired are remembered under the
 // writer's lock, so that no write queued before the merge or deletion lands on them.
 template <class T, class Fn, class RetiredOf>
-Result<T> IdentityStore::write_retiring(Fn&& fn, RetiredOf&& retired_of) {
-    SyncStore::Impl& impl = impl_;
+Result<T> SqliteStorage::write_retiring(Fn&& fn, RetiredOf&& retired_of) {
+    SqliteStorage::Impl& impl = *impl_;
     try {
         std::lock_guard lock(impl.write_mutex);
         sqlite::Transaction tx(impl.writer, sqlite::Transaction::Mode::immediate);
@@ -32,20 +33,20 @@ Result<T> IdentityStore::write_retiring(Fn&& fn, RetiredOf&& retired_of) {
     }
 }
 
-Result<std::vector<MovedDataset>> IdentityStore::merge(std::string_view survivor, std::string_view merged,
+Result<std::vector<MovedDataset>> SqliteStorage::merge(std::string_view survivor, std::string_view merged,
                                                        EpochMillis now) {
     auto moved = write_retiring<std::vector<MovedDataset>>(
         [&](sqlite::Database& db) {
-            return merge_identity(db, impl_.clock, impl_.limits, impl_.deployment_id, survivor, merged, now);
+            return merge_identity(db, impl_->clock, impl_->limits, impl_->deployment_id, survivor, merged, now);
         },
         [&](const auto&) { return std::vector<std::string>{std::string(merged)}; });
     if (moved.ok()) forget(std::string(merged));
     return moved;
 }
 
-Result<std::optional<std::string>> IdentityStore::find_for_logins(std::string_view pool_id,
+Result<std::optional<std::string>> SqliteStorage::find_for_logins(std::string_view pool_id,
                                                                   const std::vector<Login>& logins) const {
-    return impl_.read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
         std::optional<std::string> identity;
         for (const auto& login : logins) {
             auto owner = owner_of(db, pool_id, login);
@@ -56,7 +57,7 @@ Result<std::optional<std::string>> IdentityStore::find_for_logins(std::string_vi
     });
 }
 
-Result<SignIn> IdentityStore::identity_for_logins(std::string_view pool_id, const std::vector<Login>& logins,
+Result<SignIn> SqliteStorage::identity_for_logins(std::string_view pool_id, const std::vector<Login>& logins,
                                                   EpochMillis now) {
     auto known = find_for_logins(pool_id, logins);
     if (!known.ok()) return known.status();
@@ -66,10 +67,10 @@ Result<SignIn> IdentityStore::identity_for_logins(std::string_view pool_id, cons
         [](const SignIn&) { return std::vector<std::string>{}; });
 }
 
-Result<SignIn> IdentityStore::authorize(std::string_view identity_id, const std::vector<Login>& logins,
+Result<SignIn> SqliteStorage::authorize(std::string_view identity_id, const std::vector<Login>& logins,
                                         bool proven, EpochMillis now) {
     // The common cases change nothing: a guest without logins, an identity presenting its own.
-    auto unchanged = impl_.read([&](sqlite::Database& db) -> Result<bool> {
+    auto unchanged = impl_->read([&](sqlite::Database& db) -> Result<bool> {
         const auto identity = load_identity(db, identity_id);
         if (!identity || identity->merged)
             return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
@@ -84,7 +85,7 @@ Result<SignIn> IdentityStore::authorize(std::string_view identity_id, const std:
     if (*unchanged) return SignIn{std::string(identity_id), false, std::nullopt, {}};
     auto signed_in = write_retiring<SignIn>(
         [&](sqlite::Database& db) {
-            return authorize_identity(db, impl_.clock, impl_.limits, impl_.deployment_id, identity_id, logins,
+            return authorize_identity(db, impl_->clock, impl_->limits, impl_->deployment_id, identity_id, logins,
                                       proven, now);
         },
         [](const SignIn& answer) {
@@ -94,8 +95,8 @@ Result<SignIn> IdentityStore::authorize(std::string_view identity_id, const std:
     return signed_in;
 }
 
-Result<std::optional<std::string>> IdentityStore::survivor_of(std::string_view identity_id) const {
-    return impl_.read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
+Result<std::optional<std::string>> SqliteStorage::survivor_of(std::string_view identity_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
         auto identity = load_identity(db, identity_id);
         if (!identity)
             return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
@@ -113,12 +114,12 @@ Result<std::optional<std::string>> IdentityStore::survivor_of(std::string_view i
     });
 }
 
-Result<std::vector<Login>> IdentityStore::logins(std::string_view identity_id) const {
-    return impl_.read(
+Result<std::vector<Login>> SqliteStorage::logins(std::string_view identity_id) const {
+    return impl_->read(
         [&](sqlite::Database& db) -> Result<std::vector<Login>> { return logins_of(db, identity_id); });
 }
 
-Result<bool> IdentityStore::unlink(std::string_view identity_id, const std::vector<Login>& logins,
+Result<bool> SqliteStorage::unlink(std::string_view identity_id, const std::vector<Login>& logins,
                                    EpochMillis now) {
     auto disabled = write_retiring<bool>(
         [&](sqlite::Database& db) { return unlink_logins(db, identity_id, logins, now); },
@@ -127,7 +128,7 @@ Result<bool> IdentityStore::unlink(std::string_view identity_id, const std::vect
     return disabled;
 }
 
-Status IdentityStore::remove(const std::vector<std::string>& identity_ids) {
+Status SqliteStorage::delete_identities(const std::vector<std::string>& identity_ids) {
     auto deleted = write_retiring<std::vector<std::string>>(
         [&](sqlite::Database& db) -> Result<std::vector<std::string>> {
             std::vector<std::string> gone;
@@ -142,11 +143,11 @@ Status IdentityStore::remove(const std::vector<std::string>& identity_ids) {
     return {};
 }
 
-Result<std::vector<IdentityStore::Listed>> IdentityStore::list(std::string_view pool_id,
+Result<std::vector<ListedIdentity>> SqliteStorage::list_identities(std::string_view pool_id,
                                                                std::string_view after, std::size_t limit,
                                                                bool hide_disabled) const {
-    return impl_.read([&](sqlite::Database& db) -> Result<std::vector<Listed>> {
-        std::vector<Listed> page;
+    return impl_->read([&](sqlite::Database& db) -> Result<std::vector<ListedIdentity>> {
+        std::vector<ListedIdentity> page;
         {
             sqlite::StatementScope select(
                 db.cached("SELECT identity_id, created, last_modified FROM identities WHERE pool_id = ?1 AND "
@@ -159,7 +160,7 @@ Result<std::vector<IdentityStore::Listed>> IdentityStore::list(std::string_view 
                 .bind(4, static_cast<std::int64_t>(limit));
             while (select->step())
                 page.push_back(
-                    Listed{select->column_string(0), {}, select->column_int64(1), select->column_int64(2)});
+                    ListedIdentity{select->column_string(0), {}, select->column_int64(1), select->column_int64(2)});
         }
         for (auto& identity : page)
             identity.logins = logins_of(db, identity.identity_id);
@@ -167,20 +168,20 @@ Result<std::vector<IdentityStore::Listed>> IdentityStore::list(std::string_view 
     });
 }
 
-Result<IdentityStore::Description> IdentityStore::describe(std::string_view identity_id) const {
-    return impl_.read([&](sqlite::Database& db) -> Result<Description> {
+Result<IdentityDescription> SqliteStorage::describe_identity(std::string_view identity_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<IdentityDescription> {
         const auto identity = load_identity(db, identity_id);
         if (!identity || identity->merged)
             return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
-        return Description{identity->pool_id, logins_of(db, identity_id), identity->created,
+        return IdentityDescription{identity->pool_id, logins_of(db, identity_id), identity->created,
                            identity->last_modified};
     });
 }
 
-void IdentityStore::forget(const std::string& identity_id) {
-    impl_.pool_of_identity.erase_if(
+void SqliteStorage::forget(const std::string& identity_id) {
+    impl_->pool_of_identity.erase_if(
         [&](const std::string& identity, const auto&) { return identity == identity_id; });
-    impl_.credentials.erase_if([&](const auto&, const IdentityCredentials& credentials) {
+    impl_->credentials.erase_if([&](const auto&, const IdentityCredentials& credentials) {
         return credentials.identity_id == identity_id;
     });
 }

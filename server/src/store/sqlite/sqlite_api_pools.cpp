@@ -1,12 +1,10 @@
-// Pool definitions, and pool deletion, on the store's writer.
-#include "store/sqlite/identity_pool_store.hpp"
+// SqliteStorage's pools made through the API: their definitions, and pool deletion, on the writer.
+#include "store/sqlite/sqlite_storage.hpp"
 
 #include "store/sqlite/identity_deletion.hpp"
-#include "store/sqlite/sync_store_impl.hpp"
+#include "store/sqlite/sqlite_storage_impl.hpp"
 
 namespace synclatch::server {
-
-IdentityPoolStore::IdentityPoolStore(SyncStore& store) : impl_(*store.impl_) {}
 
 namespace {
 
@@ -22,8 +20,8 @@ bool has_definition(sqlite::Database& db, std::string_view pool_id) {
 
 }  // namespace
 
-Status IdentityPoolStore::create(std::string_view pool_id, std::string_view definition, EpochMillis now) {
-    return impl_.write([&](sqlite::Database& db) -> Status {
+Status SqliteStorage::create_pool(std::string_view pool_id, std::string_view definition, EpochMillis now) {
+    return impl_->write([&](sqlite::Database& db) -> Status {
         {
             sqlite::StatementScope insert(
                 db.cached("INSERT INTO identity_pools (pool_id, created, last_modified) VALUES (?1, ?2, ?2) "
@@ -39,8 +37,8 @@ Status IdentityPoolStore::create(std::string_view pool_id, std::string_view defi
     });
 }
 
-Result<std::optional<std::string>> IdentityPoolStore::definition(std::string_view pool_id) const {
-    return impl_.read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
+Result<std::optional<std::string>> SqliteStorage::pool_definition(std::string_view pool_id) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
         sqlite::StatementScope select(
             db.cached("SELECT d.definition FROM identity_pools p LEFT JOIN identity_pool_definitions d USING "
                       "(pool_id) WHERE p.pool_id = ?1"));
@@ -50,16 +48,16 @@ Result<std::optional<std::string>> IdentityPoolStore::definition(std::string_vie
     });
 }
 
-Result<std::int64_t> IdentityPoolStore::count() const {
-    return impl_.read([&](sqlite::Database& db) -> Result<std::int64_t> {
+Result<std::int64_t> SqliteStorage::count_api_pools() const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::int64_t> {
         sqlite::StatementScope select(db.cached("SELECT COUNT(*) FROM identity_pool_definitions"));
         select->step();
         return select->column_int64(0);
     });
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> IdentityPoolStore::definitions() const {
-    return impl_.read([&](sqlite::Database& db) -> Result<std::vector<std::pair<std::string, std::string>>> {
+Result<std::vector<std::pair<std::string, std::string>>> SqliteStorage::pool_definitions() const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::vector<std::pair<std::string, std::string>>> {
         std::vector<std::pair<std::string, std::string>> all;
         sqlite::StatementScope select(
             db.cached("SELECT pool_id, definition FROM identity_pool_definitions ORDER BY pool_id"));
@@ -69,8 +67,8 @@ Result<std::vector<std::pair<std::string, std::string>>> IdentityPoolStore::defi
     });
 }
 
-Status IdentityPoolStore::update(std::string_view pool_id, std::string_view definition, EpochMillis now) {
-    return impl_.write([&](sqlite::Database& db) -> Status {
+Status SqliteStorage::update_pool_definition(std::string_view pool_id, std::string_view definition, EpochMillis now) {
+    return impl_->write([&](sqlite::Database& db) -> Status {
         if (!has_definition(db, pool_id)) return pool_not_found(pool_id);
         {
             sqlite::StatementScope write(
@@ -84,25 +82,25 @@ Status IdentityPoolStore::update(std::string_view pool_id, std::string_view defi
     });
 }
 
-Result<std::vector<IdentityPoolStore::Listed>> IdentityPoolStore::list(std::string_view after,
+Result<std::vector<ListedPool>> SqliteStorage::list_pools(std::string_view after,
                                                                        std::size_t limit) const {
-    return impl_.read([&](sqlite::Database& db) -> Result<std::vector<Listed>> {
-        std::vector<Listed> page;
+    return impl_->read([&](sqlite::Database& db) -> Result<std::vector<ListedPool>> {
+        std::vector<ListedPool> page;
         sqlite::StatementScope select(db.cached(
             "SELECT p.pool_id, d.definition FROM identity_pools p LEFT JOIN identity_pool_definitions "
             "d USING (pool_id) WHERE p.pool_id > ?1 ORDER BY p.pool_id LIMIT ?2"));
         select->bind(1, after).bind(2, static_cast<std::int64_t>(limit));
         while (select->step())
-            page.push_back(Listed{select->column_string(0), select->column_optional_string(1)});
+            page.push_back(ListedPool{select->column_string(0), select->column_optional_string(1)});
         return page;
     });
 }
 
-Status IdentityPoolStore::remove(std::string_view pool_id) {
+Status SqliteStorage::delete_pool(std::string_view pool_id) {
     try {
-        std::lock_guard lock(impl_.write_mutex);
-        sqlite::Transaction tx(impl_.writer, sqlite::Transaction::Mode::immediate);
-        sqlite::Database& db = impl_.writer;
+        std::lock_guard lock(impl_->write_mutex);
+        sqlite::Transaction tx(impl_->writer, sqlite::Transaction::Mode::immediate);
+        sqlite::Database& db = impl_->writer;
         if (!has_definition(db, pool_id)) return pool_not_found(pool_id);
         delete_identities_of_pool(db, pool_id);
         for (const char* sql : {"DELETE FROM identity_pool_definitions WHERE pool_id = ?1",
@@ -112,15 +110,15 @@ Status IdentityPoolStore::remove(std::string_view pool_id) {
         }
         tx.commit();
         // Before any later write: one to an identity of the pool that was checked before now is refused.
-        impl_.retire(std::string(pool_id));
+        impl_->retire(std::string(pool_id));
     } catch (const sqlite::SqliteError& e) {
         return sqlite::to_status(e);
     }
-    impl_.pool_of_identity.erase_if(
+    impl_->pool_of_identity.erase_if(
         [&](const std::string&, const std::string& pool) { return pool == pool_id; });
-    impl_.credentials.erase_if([](const auto&, const auto&) { return true; });  // a cache: refilled on use
-    std::lock_guard lock(impl_.triggers_mutex);
-    impl_.triggers.erase(std::string(pool_id));
+    impl_->credentials.erase_if([](const auto&, const auto&) { return true; });  // a cache: refilled on use
+    std::lock_guard lock(impl_->triggers_mutex);
+    impl_->triggers.erase(std::string(pool_id));
     return {};
 }
 

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch;
@@ -27,11 +27,11 @@ struct ServerFixture {
 
     void reopen(SyncLimits limits = {}) {
         store.reset();
-        SyncStoreOptions options;
+        SqliteStorageOptions options;
         options.path = dir.file("server.db");
         options.limits = limits;
         options.durable = false;
-        auto opened = SyncStore::open(options);
+        auto opened = SqliteStorage::open(options);
         INFO(opened.status().to_string());
         REQUIRE(opened.ok());
         store = std::move(opened).value();
@@ -62,13 +62,13 @@ struct ServerFixture {
 
     test::TempDir dir;
     sync::EpochMillis now = 1'700'000'000'000;
-    std::unique_ptr<SyncStore> store;
+    std::unique_ptr<SqliteStorage> store;
     std::string identity;
 };
 
 }  // namespace
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: identities are region:uuid-v4 in an existing pool",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: identities are region:uuid-v4 in an existing pool",
                  "[server][store]") {
     CHECK(identity.starts_with("us-east-1:"));
     CHECK(identity.size() == std::string("us-east-1:").size() + 36);
@@ -82,7 +82,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: identities are region:uuid-v4 in an 
 }
 
 TEST_CASE_METHOD(ServerFixture,
-                 "SyncStore: credentials are issued in the group commit, durable, and expired ones dropped",
+                 "SqliteStorage: credentials are issued in the group commit, durable, and expired ones dropped",
                  "[server][store]") {
     constexpr EpochMillis kHour = 60 * 60 * 1000;
     // Concurrent issues share commits; each answer is a set of its own.
@@ -122,7 +122,7 @@ TEST_CASE_METHOD(ServerFixture,
     CHECK(store->find_credentials(first).status().code() == Errc::unauthorized);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: a new dataset lists as empty and not existing",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a new dataset lists as empty and not existing",
                  "[server][store]") {
     auto page = list("things");
     CHECK(page.records.empty());
@@ -132,7 +132,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: a new dataset lists as empty and not
     CHECK(store->describe_dataset(identity, "things").status().code() == Errc::not_found);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: each UpdateRecords raises the dataset count by one",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: each UpdateRecords raises the dataset count by one",
                  "[server][store]") {
     auto first = update("things", {put("a", "1", 0), put("b", "2", 0)});
     REQUIRE(first.size() == 2);
@@ -152,7 +152,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: each UpdateRecords raises the datase
     CHECK(*since.records[0].value == "1b");
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: a stale sync count is a conflict and writes nothing",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a stale sync count is a conflict and writes nothing",
                  "[server][store]") {
     update("things", {put("a", "1", 0)});
     update("things", {put("a", "2", 1)});
@@ -166,13 +166,13 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: a stale sync count is a conflict and
     CHECK(store->read_stream("dataset-changes", 0, 100)->size() == 2);  // and no event was appended
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: a higher sync count than stored is accepted", "[server][store]") {
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a higher sync count than stored is accepted", "[server][store]") {
     update("things", {put("a", "1", 0)});
     auto written = update("things", {put("a", "2", 50)});
     CHECK(written[0].sync_count == 2);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: removes are listed as tombstones", "[server][store]") {
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: removes are listed as tombstones", "[server][store]") {
     update("things", {put("a", "1", 0), put("b", "2", 0)});
     update("things", {remove("a", 1), remove("never-synced", 0)});
     auto page = list("things", 1);
@@ -184,7 +184,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: removes are listed as tombstones", "
     CHECK(described.data_storage == 2);  // "b" + "2"
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: a count above the dataset's is 'No such SyncCount'",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a count above the dataset's is 'No such SyncCount'",
                  "[server][store]") {
     update("things", {put("a", "1", 0)});
     auto page = store->list_records(identity, "things", 5, "", 0);
@@ -192,7 +192,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: a count above the dataset's is 'No s
     CHECK_THAT(page.status().message(), Catch::Contains("No such SyncCount"));
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: pages follow NextToken in sync count order", "[server][store]") {
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: pages follow NextToken in sync count order", "[server][store]") {
     SyncLimits raised;
     raised.max_records_per_dataset = 10'000;
     raised.max_bytes_per_dataset = 10'000'000;
@@ -221,7 +221,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: pages follow NextToken in sync count
     CHECK(store->list_records(identity, "big", 0, "garbage", 10).status().code() == Errc::invalid_argument);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: deletion keeps counts monotonic and is reported",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: deletion keeps counts monotonic and is reported",
                  "[server][store]") {
     update("things", {put("a", "1", 0)});
     update("things", {put("b", "2", 0)});
@@ -244,7 +244,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: deletion keeps counts monotonic and 
     CHECK_FALSE(list("things", 3).dataset_deleted_after_requested_sync_count);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: every successful UpdateRecords appends one Cognito Streams event",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: every successful UpdateRecords appends one Cognito Streams event",
                  "[server][store]") {
     update("things", {put("a", "1", 0), remove("b", 0)});
     auto events = store->read_stream("dataset-changes", 0, 10).value();
@@ -266,7 +266,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: every successful UpdateRecords appen
     CHECK_FALSE(records[1].contains("value"));
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: quotas are LimitExceeded and write nothing", "[server][store]") {
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: quotas are LimitExceeded and write nothing", "[server][store]") {
     SyncLimits small;
     small.max_datasets_per_identity = 2;
     small.max_records_per_dataset = 3;
@@ -293,7 +293,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: quotas are LimitExceeded and write n
     CHECK(store->describe_identity_usage(identity)->dataset_count == 2);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: bad names, keys and duplicate keys are invalid and write nothing",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: bad names, keys and duplicate keys are invalid and write nothing",
                  "[server][store]") {
     CHECK(store->update_records(identity, "bad name", "d", {put("a", "1", 0)}, ++now).status().code() ==
           Errc::invalid_argument);
@@ -308,7 +308,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: bad names, keys and duplicate keys a
     CHECK(store->read_stream("dataset-changes", 0, 10)->empty());
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: a dataset named with a dot is not a merged dataset",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a dataset named with a dot is not a merged dataset",
                  "[server][store]") {
     // An app's own datasets "game" and "game.v2", and one named like a merged identity's, with no merge:
     // listing any of them as merged would make the SDKs cancel the sync of "game".
@@ -319,7 +319,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: a dataset named with a dot is not a 
     CHECK(list("game.v2").merged_dataset_names.empty());
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: datasets and usage report what was written", "[server][store]") {
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: datasets and usage report what was written", "[server][store]") {
     update("alpha", {put("k", "12345", 0)});
     update("beta", {put("kk", "1", 0), put("x", "yz", 0)});
     auto datasets = store->list_datasets(identity, "", 1);
@@ -341,7 +341,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: datasets and usage report what was w
     CHECK(pool.sync_sessions_count == 2);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: data, counts and the secret survive a restart",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: data, counts and the secret survive a restart",
                  "[server][store]") {
     update("things", {put("a", "1", 0)});
     const auto secret = store->server_secret().value();
@@ -351,8 +351,27 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: data, counts and the secret survive 
     CHECK(store->server_secret().value() == secret);
 }
 
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a database open in one storage is refused to a second, until closed",
+                 "[server][store]") {
+    update("things", {put("a", "1", 0)});
+    SqliteStorageOptions options;
+    options.path = dir.file("server.db");
+    options.durable = false;
+    auto second = SqliteStorage::open(options);
+    REQUIRE_FALSE(second.ok());
+    CHECK(second.status().code() == Errc::conflict);
+    CHECK(second.status().message().find("give each its own --data") != std::string::npos);
+    CHECK(list("things").dataset_sync_count == 1);  // the first one is untouched
+
+    store.reset();
+    auto after_close = SqliteStorage::open(options);
+    INFO(after_close.status().to_string());
+    REQUIRE(after_close.ok());
+    CHECK((*after_close)->list_records(identity, "things", 0, "", 0)->dataset_sync_count == 1);
+}
+
 TEST_CASE_METHOD(ServerFixture,
-                 "SyncStore: stream retention keeps the newest records per stream and drops old ones",
+                 "SqliteStorage: stream retention keeps the newest records per stream and drops old ones",
                  "[server][store]") {
     for (int i = 0; i < 5; ++i)
         REQUIRE(store->append_stream("events", "p", "{}", 1000 + i).ok());
@@ -375,7 +394,7 @@ TEST_CASE_METHOD(ServerFixture,
     CHECK(store->prune_streams(0, 0).value() == 0);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SyncStore: bulk publish goes in batches, once at a time, and ends recorded",
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: bulk publish goes in batches, once at a time, and ends recorded",
                  "[server][store][bulkpublish]") {
     update("one", {put("a", "1", 0)});
     update("two", {put("b", "2", 0), put("c", "3", 0)});
@@ -424,37 +443,37 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: bulk publish goes in batches, once a
           Errc::not_found);
 }
 
-TEST_CASE("SyncStore: the start-up check stops at its time budget, and the file opens", "[server][store]") {
+TEST_CASE("SqliteStorage: the start-up check stops at its time budget, and the file opens", "[server][store]") {
     test::TempDir dir;
-    SyncStoreOptions options;
+    SqliteStorageOptions options;
     options.path = dir.file("server.db");
     options.durable = false;
     {
-        auto store = SyncStore::open(options).value();
+        auto store = SqliteStorage::open(options).value();
         for (int i = 0; i < 200; ++i)
             REQUIRE(
                 store->append_stream("events", "p", R"({"pad":")" + std::string(500, 'x') + R"("})", 1).ok());
     }
     options.integrity_check_budget = std::chrono::milliseconds(0);  // cut short at once: not damage
-    auto reopened = SyncStore::open(options);
+    auto reopened = SqliteStorage::open(options);
     INFO(reopened.status().to_string());
     REQUIRE(reopened.ok());
     CHECK((*reopened)->last_stream_seq().value() == 200);
 }
 
-TEST_CASE("SyncStore: an empty file is refused, a missing one is made under its own name",
+TEST_CASE("SqliteStorage: an empty file is refused, a missing one is made under its own name",
           "[server][store]") {
     test::TempDir dir;
-    SyncStoreOptions options;
+    SqliteStorageOptions options;
     options.path = dir.file("server.db");
     options.durable = false;
     std::ofstream(options.path).flush();
-    auto empty = SyncStore::open(options);
+    auto empty = SqliteStorage::open(options);
     CHECK(empty.status().code() == Errc::corrupt);
     CHECK(std::filesystem::file_size(options.path) == 0);
 
     std::filesystem::remove(options.path);
-    REQUIRE(SyncStore::open(options).ok());
+    REQUIRE(SqliteStorage::open(options).ok());
     CHECK_FALSE(std::filesystem::exists(options.path + ".new"));
-    CHECK(SyncStore::open(options).ok());
+    CHECK(SqliteStorage::open(options).ok());
 }

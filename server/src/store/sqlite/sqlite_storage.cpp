@@ -1,9 +1,8 @@
-// SyncStore: Cognito Sync semantics on SQLite. Every operation is one transaction (writes on the single
+// SqliteStorage: Cognito Sync semantics on SQLite. Every operation is one transaction (writes on the single
 // writer connection, reads in a snapshot on a pooled reader), with input validated before it starts.
-#include "store/sqlite/sync_store.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
 
 #include <cctype>
-#include <future>
 #include <limits>
 #include <mutex>
 #include <set>
@@ -17,11 +16,12 @@
 #include "sqlite/migrations.hpp"
 #include "sqlite/transaction.hpp"
 #include "store/sqlite/database_file.hpp"
+#include "store/sqlite/database_lock.hpp"
 #include "store/sqlite/identity_merge.hpp"
 #include "store/sqlite/identity_rows.hpp"
 #include "store/sqlite/record_writes.hpp"
 #include "store/sqlite/server_schema.hpp"
-#include "store/sqlite/sync_store_impl.hpp"
+#include "store/sqlite/sqlite_storage_impl.hpp"
 #include "synclatch/core/validation.hpp"
 
 namespace synclatch::server {
@@ -154,15 +154,17 @@ Status validate_deployment_id(std::string_view id) {
     return {};
 }
 
-Result<std::unique_ptr<SyncStore>> SyncStore::open(const SyncStoreOptions& options) {
+Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const SqliteStorageOptions& options) {
     if (options.path.empty()) return invalid("the server database path is empty");
     sqlite::OpenOptions open_options;
     open_options.synchronous_full = options.durable;
+    auto file_lock = DatabaseLock::acquire(options.path);
+    if (!file_lock.ok()) return file_lock.status();
     // Before any connection that would write to it: refuses an empty or damaged file, makes a missing one.
     if (Status s = prepare_database_file(options.path, open_options, options.integrity_check_budget); !s.ok())
         return s;
     try {
-        auto impl = std::make_unique<Impl>(options, open_options);
+        auto impl = std::make_unique<Impl>(std::move(file_lock).value(), options, open_options);
         sqlite::migrate(impl->writer, server_migrations());
         auto deployment = claim_deployment_id(impl->writer, options.deployment_id);
         if (!deployment.ok()) return deployment.status();
@@ -171,24 +173,24 @@ Result<std::unique_ptr<SyncStore>> SyncStore::open(const SyncStoreOptions& optio
             std::lock_guard lock(impl->write_mutex);
             impl->clock = load_clock(impl->writer);
         }
-        return std::unique_ptr<SyncStore>(new SyncStore(std::move(impl)));
+        return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(impl)));
     } catch (const sqlite::SqliteError& e) {
         return sqlite::to_status(e);
     }
 }
 
-SyncStore::SyncStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-SyncStore::~SyncStore() = default;
+SqliteStorage::SqliteStorage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SqliteStorage::~SqliteStorage() = default;
 
-const SyncLimits& SyncStore::limits() const noexcept {
+const SyncLimits& SqliteStorage::limits() const noexcept {
     return impl_->limits;
 }
 
-const std::string& SyncStore::deployment_id() const noexcept {
+const std::string& SqliteStorage::deployment_id() const noexcept {
     return impl_->deployment_id;
 }
 
-Status SyncStore::ensure_pool(std::string_view pool_id, EpochMillis now) {
+Status SqliteStorage::ensure_pool(std::string_view pool_id, EpochMillis now) {
     if (Status s = core::validate_identity_pool_id(pool_id); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) {
         sqlite::StatementScope insert(
@@ -199,7 +201,7 @@ Status SyncStore::ensure_pool(std::string_view pool_id, EpochMillis now) {
     });
 }
 
-bool SyncStore::pool_exists(std::string_view pool_id) const {
+bool SqliteStorage::pool_exists(std::string_view pool_id) const {
     auto found = impl_->read([&](sqlite::Database& db) -> Result<bool> {
         sqlite::StatementScope select(db.cached("SELECT 1 FROM identity_pools WHERE pool_id = ?1"));
         select->bind(1, pool_id);
@@ -208,7 +210,7 @@ bool SyncStore::pool_exists(std::string_view pool_id) const {
     return found.ok() && *found;
 }
 
-void SyncStore::submit_create_identity(std::string pool_id, EpochMillis now, CreateIdentityDone done) {
+void SqliteStorage::submit_create_identity(std::string pool_id, EpochMillis now, CreateIdentityDone done) {
     if (Status s = core::validate_identity_pool_id(pool_id); !s.ok()) return done(std::move(s));
     auto created = std::make_shared<std::string>();
     impl_->committer.submit(
@@ -222,15 +224,7 @@ void SyncStore::submit_create_identity(std::string pool_id, EpochMillis now, Cre
         });
 }
 
-Result<std::string> SyncStore::create_identity(std::string_view pool_id, EpochMillis now) {
-    std::promise<Result<std::string>> outcome;
-    auto ready = outcome.get_future();
-    submit_create_identity(std::string(pool_id), now,
-                           [&outcome](Result<std::string> result) { outcome.set_value(std::move(result)); });
-    return ready.get();
-}
-
-void SyncStore::submit_issue_credentials(std::string identity_id, EpochMillis now, EpochMillis lifetime_ms,
+void SqliteStorage::submit_issue_credentials(std::string identity_id, EpochMillis now, EpochMillis lifetime_ms,
                                          IssueCredentialsDone done) {
     auto issued = std::make_shared<IdentityCredentials>();
     // Taken now: a merge that revokes the identity's credentials before the callback runs keeps this set
@@ -269,17 +263,7 @@ void SyncStore::submit_issue_credentials(std::string identity_id, EpochMillis no
         });
 }
 
-Result<IdentityCredentials> SyncStore::issue_credentials(std::string_view identity_id, EpochMillis now,
-                                                         EpochMillis lifetime_ms) {
-    std::promise<Result<IdentityCredentials>> outcome;
-    auto ready = outcome.get_future();
-    submit_issue_credentials(
-        std::string(identity_id), now, lifetime_ms,
-        [&outcome](Result<IdentityCredentials> result) { outcome.set_value(std::move(result)); });
-    return ready.get();
-}
-
-Result<std::optional<IdentityCredentials>> SyncStore::newest_credentials(std::string_view identity_id,
+Result<std::optional<IdentityCredentials>> SqliteStorage::newest_credentials(std::string_view identity_id,
                                                                          EpochMillis expiring_after) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::optional<IdentityCredentials>> {
         sqlite::StatementScope select(db.cached(
@@ -293,7 +277,7 @@ Result<std::optional<IdentityCredentials>> SyncStore::newest_credentials(std::st
     });
 }
 
-Result<IdentityCredentials> SyncStore::find_credentials(std::string_view access_key_id) const {
+Result<IdentityCredentials> SqliteStorage::find_credentials(std::string_view access_key_id) const {
     if (auto cached = impl_->credentials.find(access_key_id)) return std::move(*cached);
     const auto epoch = impl_->credentials.epoch();
     auto found = impl_->read([&](sqlite::Database& db) -> Result<IdentityCredentials> {
@@ -311,7 +295,7 @@ Result<IdentityCredentials> SyncStore::find_credentials(std::string_view access_
     return found;
 }
 
-Result<std::string> SyncStore::pool_of(std::string_view identity_id) const {
+Result<std::string> SqliteStorage::pool_of(std::string_view identity_id) const {
     if (auto cached = impl_->pool_of_identity.find(identity_id)) return std::move(*cached);
     const auto epoch = impl_->pool_of_identity.epoch();
     auto found = impl_->read([&](sqlite::Database& db) -> Result<std::string> {
@@ -327,7 +311,7 @@ Result<std::string> SyncStore::pool_of(std::string_view identity_id) const {
     return found;
 }
 
-Result<sync::ListRecordsResult> SyncStore::list_records(std::string_view identity_id,
+Result<sync::ListRecordsResult> SqliteStorage::list_records(std::string_view identity_id,
                                                         std::string_view dataset,
                                                         std::int64_t last_sync_count,
                                                         std::string_view next_token,
@@ -439,7 +423,7 @@ std::vector<std::string> read_subscribers(sqlite::Database& db, std::string_view
 
 }  // namespace
 
-void SyncStore::submit_update_records(std::string identity_id, std::string dataset, std::string author,
+void SqliteStorage::submit_update_records(std::string identity_id, std::string dataset, std::string author,
                                       std::vector<RecordPatch> patches, EpochMillis now,
                                       UpdateRecordsDone done) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return done(std::move(s));
@@ -479,20 +463,7 @@ void SyncStore::submit_update_records(std::string identity_id, std::string datas
         });
 }
 
-Result<SyncStore::UpdateRecordsOutcome> SyncStore::update_records(std::string_view identity_id,
-                                                                  std::string_view dataset,
-                                                                  std::string_view author,
-                                                                  const std::vector<RecordPatch>& patches,
-                                                                  EpochMillis now) {
-    std::promise<Result<UpdateRecordsOutcome>> outcome;
-    auto ready = outcome.get_future();
-    submit_update_records(
-        std::string(identity_id), std::string(dataset), std::string(author), patches, now,
-        [&outcome](Result<UpdateRecordsOutcome> result) { outcome.set_value(std::move(result)); });
-    return ready.get();
-}
-
-Result<DatasetDescription> SyncStore::describe_dataset(std::string_view identity_id,
+Result<DatasetDescription> SqliteStorage::describe_dataset(std::string_view identity_id,
                                                        std::string_view dataset) const {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->read([&](sqlite::Database& db) -> Result<DatasetDescription> {
@@ -502,7 +473,7 @@ Result<DatasetDescription> SyncStore::describe_dataset(std::string_view identity
     });
 }
 
-Result<DatasetDescription> SyncStore::delete_dataset(std::string_view identity_id, std::string_view dataset,
+Result<DatasetDescription> SqliteStorage::delete_dataset(std::string_view identity_id, std::string_view dataset,
                                                      EpochMillis now) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) -> Result<DatasetDescription> {
@@ -521,7 +492,7 @@ Result<DatasetDescription> SyncStore::delete_dataset(std::string_view identity_i
     });
 }
 
-Result<DatasetPage> SyncStore::list_datasets(std::string_view identity_id, std::string_view next_token,
+Result<DatasetPage> SqliteStorage::list_datasets(std::string_view identity_id, std::string_view next_token,
                                              std::int64_t max_results) const {
     std::string after;
     if (!next_token.empty()) {
@@ -551,7 +522,7 @@ Result<DatasetPage> SyncStore::list_datasets(std::string_view identity_id, std::
     });
 }
 
-Result<sync::IdentityUsage> SyncStore::describe_identity_usage(std::string_view identity_id) const {
+Result<sync::IdentityUsage> SqliteStorage::describe_identity_usage(std::string_view identity_id) const {
     return impl_->read([&](sqlite::Database& db) -> Result<sync::IdentityUsage> {
         // Last modified: the identity's creation or its latest dataset change (deletions included).
         sqlite::StatementScope identity(db.cached(
@@ -575,7 +546,7 @@ Result<sync::IdentityUsage> SyncStore::describe_identity_usage(std::string_view 
     });
 }
 
-Result<sync::IdentityPoolUsage> SyncStore::describe_pool_usage(std::string_view pool_id) const {
+Result<sync::IdentityPoolUsage> SqliteStorage::describe_pool_usage(std::string_view pool_id) const {
     return impl_->read([&](sqlite::Database& db) -> Result<sync::IdentityPoolUsage> {
         sqlite::StatementScope pool(
             db.cached("SELECT sync_sessions, last_modified FROM identity_pools WHERE pool_id = ?1"));
@@ -595,7 +566,7 @@ Result<sync::IdentityPoolUsage> SyncStore::describe_pool_usage(std::string_view 
     });
 }
 
-Result<std::vector<sync::IdentityPoolUsage>> SyncStore::list_pool_usage(std::string_view after_pool_id,
+Result<std::vector<sync::IdentityPoolUsage>> SqliteStorage::list_pool_usage(std::string_view after_pool_id,
                                                                         std::int64_t max_results) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<sync::IdentityPoolUsage>> {
         std::vector<sync::IdentityPoolUsage> pools;
@@ -614,7 +585,7 @@ Result<std::vector<sync::IdentityPoolUsage>> SyncStore::list_pool_usage(std::str
     });
 }
 
-Result<std::vector<StreamRecord>> SyncStore::read_stream(std::string_view stream, std::int64_t after_seq,
+Result<std::vector<StreamRecord>> SqliteStorage::read_stream(std::string_view stream, std::int64_t after_seq,
                                                          std::int64_t limit) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<StreamRecord>> {
         sqlite::StatementScope select(
@@ -625,11 +596,11 @@ Result<std::vector<StreamRecord>> SyncStore::read_stream(std::string_view stream
     });
 }
 
-Result<std::string> SyncStore::pool_configuration(std::string_view pool_id) const {
+Result<std::string> SqliteStorage::pool_configuration(std::string_view pool_id) const {
     return impl_->read([&](sqlite::Database& db) { return read_configuration(db, pool_id); });
 }
 
-Result<std::string> SyncStore::update_pool_configuration(std::string_view pool_id,
+Result<std::string> SqliteStorage::update_pool_configuration(std::string_view pool_id,
                                                          const ConfigurationMerge& merge) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
         auto stored = read_configuration(db, pool_id);
@@ -643,7 +614,7 @@ Result<std::string> SyncStore::update_pool_configuration(std::string_view pool_i
     });
 }
 
-Result<std::string> SyncStore::cognito_events(std::string_view pool_id) const {
+Result<std::string> SqliteStorage::cognito_events(std::string_view pool_id) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::string> {
         sqlite::StatementScope select(
             db.cached("SELECT cognito_events FROM identity_pools WHERE pool_id = ?1"));
@@ -653,7 +624,7 @@ Result<std::string> SyncStore::cognito_events(std::string_view pool_id) const {
     });
 }
 
-Status SyncStore::set_cognito_events(std::string_view pool_id, std::string_view events_json,
+Status SqliteStorage::set_cognito_events(std::string_view pool_id, std::string_view events_json,
                                      std::string sync_trigger) {
     // Under triggers_mutex from before the write until the cache holds it: a concurrent first read of
     // the setting cannot put the old value back.
@@ -669,7 +640,7 @@ Status SyncStore::set_cognito_events(std::string_view pool_id, std::string_view 
     return written;
 }
 
-Result<std::string> SyncStore::sync_trigger(std::string_view pool_id) const {
+Result<std::string> SqliteStorage::sync_trigger(std::string_view pool_id) const {
     std::lock_guard lock(impl_->triggers_mutex);
     if (const auto it = impl_->triggers.find(pool_id); it != impl_->triggers.end()) return it->second;
     auto setting = impl_->read([&](sqlite::Database& db) -> Result<std::string> {
@@ -684,7 +655,7 @@ Result<std::string> SyncStore::sync_trigger(std::string_view pool_id) const {
     return setting;
 }
 
-Result<std::map<std::string, std::string>> SyncStore::record_values(
+Result<std::map<std::string, std::string>> SqliteStorage::record_values(
     std::string_view identity_id, std::string_view dataset, const std::vector<std::string>& keys) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::map<std::string, std::string>> {
         std::map<std::string, std::string> values;
@@ -699,7 +670,7 @@ Result<std::map<std::string, std::string>> SyncStore::record_values(
     });
 }
 
-Result<BulkPublishDetails> SyncStore::bulk_publish_details(std::string_view pool_id) const {
+Result<BulkPublishDetails> SqliteStorage::bulk_publish_details(std::string_view pool_id) const {
     return impl_->read([&](sqlite::Database& db) -> Result<BulkPublishDetails> {
         sqlite::StatementScope select(
             db.cached("SELECT bulk_publish_status, bulk_publish_started, bulk_publish_completed, "
@@ -715,7 +686,7 @@ Result<BulkPublishDetails> SyncStore::bulk_publish_details(std::string_view pool
     });
 }
 
-Result<BulkPublishStart> SyncStore::begin_bulk_publish(std::string_view pool_id, EpochMillis now) {
+Result<BulkPublishStart> SqliteStorage::begin_bulk_publish(std::string_view pool_id, EpochMillis now) {
     constexpr EpochMillis kOncePerMs = 24 * 60 * 60 * 1000;
     return impl_->write([&](sqlite::Database& db) -> Result<BulkPublishStart> {
         sqlite::StatementScope select(db.cached(
@@ -734,7 +705,7 @@ Result<BulkPublishStart> SyncStore::begin_bulk_publish(std::string_view pool_id,
     });
 }
 
-Result<std::optional<DatasetKey>> SyncStore::publish_datasets(std::string_view pool_id,
+Result<std::optional<DatasetKey>> SqliteStorage::publish_datasets(std::string_view pool_id,
                                                               const std::optional<DatasetKey>& after,
                                                               std::int64_t limit, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::optional<DatasetKey>> {
@@ -774,7 +745,7 @@ Result<std::optional<DatasetKey>> SyncStore::publish_datasets(std::string_view p
     });
 }
 
-Status SyncStore::finish_bulk_publish(std::string_view pool_id, const Status& failure, EpochMillis now) {
+Status SqliteStorage::finish_bulk_publish(std::string_view pool_id, const Status& failure, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Status {
         sqlite::StatementScope update(db.cached(
             "UPDATE identity_pools SET bulk_publish_status = ?2, bulk_publish_completed = ?3, "
@@ -785,7 +756,7 @@ Status SyncStore::finish_bulk_publish(std::string_view pool_id, const Status& fa
     });
 }
 
-Status SyncStore::fail_interrupted_bulk_publishes(EpochMillis now) {
+Status SqliteStorage::fail_interrupted_bulk_publishes(EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Status {
         sqlite::StatementScope update(db.cached(
             "UPDATE identity_pools SET bulk_publish_status = 'FAILED', bulk_publish_completed = ?1, "
@@ -796,7 +767,7 @@ Status SyncStore::fail_interrupted_bulk_publishes(EpochMillis now) {
     });
 }
 
-Result<std::string> SyncStore::register_device(std::string_view identity_id, std::string_view platform,
+Result<std::string> SqliteStorage::register_device(std::string_view identity_id, std::string_view platform,
                                                std::string_view token, EpochMillis now) {
     if (platform != "APNS" && platform != "APNS_SANDBOX" && platform != "GCM" && platform != "ADM") {
         return invalid("Platform must be APNS, APNS_SANDBOX, GCM or ADM");
@@ -831,7 +802,7 @@ Status device_not_found(std::string_view device_id) {
 }
 }  // namespace
 
-Status SyncStore::subscribe(std::string_view identity_id, std::string_view dataset,
+Status SqliteStorage::subscribe(std::string_view identity_id, std::string_view dataset,
                             std::string_view device_id) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) {
@@ -844,7 +815,7 @@ Status SyncStore::subscribe(std::string_view identity_id, std::string_view datas
     });
 }
 
-Status SyncStore::unsubscribe(std::string_view identity_id, std::string_view dataset,
+Status SqliteStorage::unsubscribe(std::string_view identity_id, std::string_view dataset,
                               std::string_view device_id) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) {
@@ -856,7 +827,7 @@ Status SyncStore::unsubscribe(std::string_view identity_id, std::string_view dat
     });
 }
 
-Result<std::string> SyncStore::device_owner(std::string_view device_id) const {
+Result<std::string> SqliteStorage::device_owner(std::string_view device_id) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::string> {
         sqlite::StatementScope select(db.cached("SELECT identity_id FROM devices WHERE device_id = ?1"));
         select->bind(1, device_id);
@@ -866,7 +837,7 @@ Result<std::string> SyncStore::device_owner(std::string_view device_id) const {
     });
 }
 
-Result<std::vector<StreamRecord>> SyncStore::read_all_streams(std::int64_t after_seq,
+Result<std::vector<StreamRecord>> SqliteStorage::read_all_streams(std::int64_t after_seq,
                                                               std::int64_t limit) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<StreamRecord>> {
         sqlite::StatementScope select(
@@ -877,14 +848,14 @@ Result<std::vector<StreamRecord>> SyncStore::read_all_streams(std::int64_t after
     });
 }
 
-Result<std::int64_t> SyncStore::append_stream(std::string_view stream, std::string_view partition_key,
+Result<std::int64_t> SqliteStorage::append_stream(std::string_view stream, std::string_view partition_key,
                                               std::string_view data, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::int64_t> {
         return insert_stream_record(db, stream, partition_key, data, now);
     });
 }
 
-Result<std::int64_t> SyncStore::count_records() const {
+Result<std::int64_t> SqliteStorage::count_records() const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::int64_t> {
         sqlite::StatementScope select(
             db.cached("SELECT COALESCE(SUM(num_records), 0) FROM datasets WHERE exists_now = 1"));
@@ -893,7 +864,7 @@ Result<std::int64_t> SyncStore::count_records() const {
     });
 }
 
-Result<std::int64_t> SyncStore::last_stream_seq() const {
+Result<std::int64_t> SqliteStorage::last_stream_seq() const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::int64_t> {
         sqlite::StatementScope select(db.cached("SELECT COALESCE(MAX(seq), 0) FROM stream_records"));
         select->step();
@@ -901,7 +872,7 @@ Result<std::int64_t> SyncStore::last_stream_seq() const {
     });
 }
 
-Result<std::int64_t> SyncStore::prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream) {
+Result<std::int64_t> SqliteStorage::prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::int64_t> {
         std::int64_t dropped = 0;
         {
@@ -933,7 +904,7 @@ Result<std::int64_t> SyncStore::prune_streams(EpochMillis oldest_kept, std::int6
     });
 }
 
-Result<std::int64_t> SyncStore::checkpoint(std::string_view stream, std::string_view group) const {
+Result<std::int64_t> SqliteStorage::checkpoint(std::string_view stream, std::string_view group) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::int64_t> {
         sqlite::StatementScope select(
             db.cached("SELECT seq FROM stream_checkpoints WHERE stream = ?1 AND consumer_group = ?2"));
@@ -942,7 +913,7 @@ Result<std::int64_t> SyncStore::checkpoint(std::string_view stream, std::string_
     });
 }
 
-Status SyncStore::set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq,
+Status SqliteStorage::set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq,
                                  EpochMillis now) {
     if (seq < 0) return invalid("SequenceNumber must not be negative");
     return impl_->write([&](sqlite::Database& db) {
@@ -951,7 +922,7 @@ Status SyncStore::set_checkpoint(std::string_view stream, std::string_view group
     });
 }
 
-Result<std::string> SyncStore::server_secret() {
+Result<std::string> SqliteStorage::server_secret() {
     return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
         sqlite::StatementScope select(db.cached("SELECT value FROM server_meta WHERE name = 'secret'"));
         if (select->step()) return select->column_string(0);

@@ -1,0 +1,117 @@
+// StreamStorage: the event streams (records in sequence, consumer groups' checkpoints) and what the
+// processors write with them in one transaction (DESIGN.md "The latch"); one of the interfaces a storage
+// engine implements (storage.hpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "synclatch/core/result.hpp"
+#include "synclatch/sync/protocol.hpp"
+
+namespace synclatch::server {
+
+using sync::EpochMillis;
+
+// One change event as stored in a stream.
+struct StreamRecord {
+    std::int64_t seq = 0;
+    std::string stream;
+    std::string partition_key;
+    std::string data;  // JSON text
+    EpochMillis created = 0;
+};
+
+// A consumer group's position in a stream: every record up to seq is done.
+struct Checkpoint {
+    std::string stream;
+    std::string group;
+    std::int64_t seq = 0;
+};
+
+// A record to append to a stream.
+struct NewStreamRecord {
+    std::string partition_key;
+    std::string data;  // JSON text
+};
+
+// A record version received in an event from elsewhere, to be written with the latch closed.
+struct ReceivedWrite {
+    std::string event_id;  // applied at most once per processor
+    std::string pool_id;   // the identity's pool: a new identity is created in it ("": it must exist)
+    std::string identity_id;
+    std::string dataset;
+    std::string key;
+    std::optional<std::string> value;  // nullopt: a removal
+    std::string origin;                // who authored the version (becomes LastModifiedBy too)
+    std::int64_t version = 0;
+    std::int64_t origin_seq = 0;
+    EpochMillis device_last_modified_date = 0;
+    // Appended to stream "events" if and only if the write is applied (a bridge forwarding it).
+    std::optional<NewStreamRecord> forward;
+};
+
+enum class ApplyOutcome { applied, duplicate, stale, rejected };
+// "applied", "duplicate", "stale" or "rejected" (metrics labels).
+const char* apply_outcome_name(ApplyOutcome outcome);
+struct AppliedWrite {
+    ApplyOutcome outcome = ApplyOutcome::applied;
+    std::string reason;  // why it was rejected
+};
+
+// Who authored a record's current version, and which version it is.
+struct RecordVersion {
+    std::optional<std::string> value;
+    std::string origin;
+    std::int64_t version = 0;
+    std::int64_t sync_count = 0;
+};
+
+// Thread-safety: every method may be called from any thread concurrently. Sequence numbers are shared by
+// all streams and grow in commit order: once a reader has seen seq n, no record with a lower seq appears
+// later, so a reader that moves its position past n skips nothing.
+class StreamStorage {
+  public:
+    virtual ~StreamStorage() = default;
+
+    // Records with seq > after_seq, oldest first.
+    virtual Result<std::vector<StreamRecord>> read_stream(std::string_view stream, std::int64_t after_seq,
+                                                          std::int64_t limit) const = 0;
+    // Records of every stream with seq > after_seq, oldest first (the data lake reads them all).
+    virtual Result<std::vector<StreamRecord>> read_all_streams(std::int64_t after_seq,
+                                                               std::int64_t limit) const = 0;
+    // Appends a record (data: JSON text) to a stream; returns its sequence number.
+    virtual Result<std::int64_t> append_stream(std::string_view stream, std::string_view partition_key,
+                                               std::string_view data, EpochMillis now) = 0;
+    // The highest sequence number in use (0 before the first record of any stream).
+    virtual Result<std::int64_t> last_stream_seq() const = 0;
+    // Retention: drops stream records created before oldest_kept, and in each stream all but the newest
+    // max_per_stream (0: no count limit). Returns how many were dropped.
+    virtual Result<std::int64_t> prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream) = 0;
+    // A consumer group's durable position in a stream (0 when it has none yet).
+    virtual Result<std::int64_t> checkpoint(std::string_view stream, std::string_view group) const = 0;
+    virtual Status set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq,
+                                  EpochMillis now) = 0;
+
+    // Appends records to a stream and moves a checkpoint in one transaction: what a processor publishes
+    // for its input exists exactly once, even across a crash.
+    virtual Status publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
+                           const Checkpoint& done, EpochMillis now) = 0;
+    // Writes what events carried with the latch closed, in one transaction with the checkpoint: each event
+    // at most once per processor (duplicate), never an older version over a newer one by (version, origin)
+    // order (stale). A write that breaks a rule (names, quotas, unknown identity) is rejected alone.
+    // done: nullopt for a replay, which moves no checkpoint.
+    virtual Result<std::vector<AppliedWrite>> apply_received(std::string_view processor,
+                                                             std::vector<ReceivedWrite> writes,
+                                                             const std::optional<Checkpoint>& done,
+                                                             EpochMillis now) = 0;
+    // A record's current version (nullopt: no such record).
+    virtual Result<std::optional<RecordVersion>> record_version(std::string_view identity_id,
+                                                                std::string_view dataset,
+                                                                std::string_view key) const = 0;
+};
+
+}  // namespace synclatch::server
