@@ -11,19 +11,19 @@
 #include <vector>
 
 #include "api/identity_pool_api.hpp"
+#include "api/request_body_limits.hpp"
 #include "api/request_handler.hpp"
 #include "api/stream_subscriptions.hpp"
 #include "auth/login_providers.hpp"
 #include "auth/open_id_tokens.hpp"
 #include "auth/sigv4_authenticator.hpp"
-#include "events/bulk_publisher.hpp"
 #include "hooks/sync_triggers.hpp"
 #include "http/http_server.hpp"
 #include "http/io_pool.hpp"
 #include "http/open_file_limit.hpp"
 #include "http/rate_limiter.hpp"
-#include "http/request_body_limits.hpp"
 #include "processors/bridge_processor.hpp"
+#include "processors/bulk_publisher.hpp"
 #include "processors/data_lake.hpp"
 #include "processors/listener_processor.hpp"
 #include "processors/processor_runner.hpp"
@@ -59,8 +59,8 @@ HttpServerOptions fitted_to_open_files(HttpServerOptions http) {
     const std::size_t room = files > kDescriptorsKeptForServer ? files - kDescriptorsKeptForServer : 1;
     if (http.max_connections > room) {
         log(LogLevel::warn, "--max-connections " + std::to_string(http.max_connections) + " lowered to " +
-                                std::to_string(room) + " to fit the open-file limit (" + std::to_string(files) +
-                                ")");
+                                std::to_string(room) + " to fit the open-file limit (" +
+                                std::to_string(files) + ")");
         http.max_connections = room;
     }
     return http;
@@ -72,7 +72,7 @@ struct Server::Parts {
     ServerOptions options;
     std::function<EpochMillis()> clock;
     bool stop_on_signals = false;
-    std::unique_ptr<Storage> store;  // the embedded SQLite engine
+    std::unique_ptr<Storage> store;                  // the embedded SQLite engine
     std::optional<OpenIdTokens> own_open_id_tokens;  // when the environment gives none
     const OpenIdTokens* open_id_tokens = nullptr;
     std::unique_ptr<LoginProviders> login_providers;
@@ -120,7 +120,8 @@ Status Server::Parts::open_store(const ServerEnvironment& environment) {
     std::vector<std::string> pools = options.pools;
     pools.insert(pools.begin(), kDefaultPoolId);
     for (const auto& pool : pools) {
-        if (Status s = store->ensure_pool(pool, clock()); !s.ok()) return failed("cannot create pool " + pool, s);
+        if (Status s = store->ensure_pool(pool, clock()); !s.ok())
+            return failed("cannot create pool " + pool, s);
     }
     return {};
 }
@@ -141,8 +142,9 @@ Status Server::Parts::set_up_sign_in(const ServerEnvironment& environment) {
     login_providers = std::move(providers).value();
     if (Status s = restore_api_pools(*store, *login_providers, options.identity_pools); !s.ok())
         return failed("cannot set up the identity pools made through the API", s);
-    authenticate = options.auth == AuthMode::none ? open_access()
-                                                  : make_sigv4_authenticator(*store, options.admin_key, clock);
+    authenticate = options.auth == AuthMode::none
+                       ? open_access()
+                       : make_sigv4_authenticator(*store, options.admin_key, clock);
     return {};
 }
 
@@ -150,10 +152,12 @@ void Server::Parts::set_up_requests() {
     push_service = std::make_unique<PushService>(*store, push_hub, authenticate);
     stream_subscriptions = std::make_unique<StreamSubscriptions>(*store, authenticate);
     bulk_publisher = std::make_unique<BulkPublisher>(*store, clock);
-    sync_triggers = std::make_unique<SyncTriggers>(std::chrono::milliseconds(options.sync_trigger_timeout_ms));
+    sync_triggers =
+        std::make_unique<SyncTriggers>(std::chrono::milliseconds(options.sync_trigger_timeout_ms));
     new_identities = std::make_unique<RateLimiter>(new_identity_limits(options));
     credentials = std::make_unique<RateLimiter>(credentials_limits(options));
-    new_credentials_per_identity = std::make_unique<RateLimiter>(new_credentials_per_identity_limits(options));
+    new_credentials_per_identity =
+        std::make_unique<RateLimiter>(new_credentials_per_identity_limits(options));
     handler = std::make_unique<RequestHandler>(
         *store, store->server_secret().value(), *open_id_tokens, authenticate, clock,
         options.credential_lifetime_seconds * 1000, metrics, &push_hub, *bulk_publisher, *sync_triggers,
@@ -194,9 +198,9 @@ void Server::Parts::add_gauges() {
                       [&server] { return static_cast<double>(server.bodies_refused()); });
     metrics.add_gauge("synclatch_records", "Live records in all datasets.",
                       [&storage] { return static_cast<double>(storage.count_records().value_or(0)); });
-    metrics.add_gauge(
-        "synclatch_events_appended", "Stream records appended so far (the last sequence number).",
-        [&storage] { return static_cast<double>(storage.last_stream_seq().value_or(0)); });
+    metrics.add_gauge("synclatch_events_appended",
+                      "Stream records appended so far (the last sequence number).",
+                      [&storage] { return static_cast<double>(storage.last_stream_seq().value_or(0)); });
 }
 
 Status Server::Parts::start_processors() {
@@ -235,8 +239,8 @@ Status Server::Parts::start_processors() {
                                                  : options.data_lake_dir;
         lake.rotate_bytes = options.data_lake_rotate_mb * 1024 * 1024;
         lake.rotate_age = std::chrono::minutes(options.data_lake_rotate_minutes);
-        processors.push_back(
-            std::make_unique<ProcessorRunner>(std::make_unique<DataLake>(*store, metrics, clock, std::move(lake))));
+        processors.push_back(std::make_unique<ProcessorRunner>(
+            std::make_unique<DataLake>(*store, metrics, clock, std::move(lake))));
     }
     for (auto& bridge : bridges)
         processors.push_back(std::make_unique<ProcessorRunner>(std::move(bridge)));
@@ -248,7 +252,8 @@ Status Server::Parts::start_processors() {
 void Server::Parts::prune_streams_every_minute() {
     const EpochMillis age = options.stream_retention_hours * 3600 * 1000;
     auto dropped = store->prune_streams(age > 0 ? clock() - age : 0, options.stream_retention_records);
-    if (dropped.ok() && *dropped > 0) log(LogLevel::info, "stream retention dropped " + std::to_string(*dropped));
+    if (dropped.ok() && *dropped > 0)
+        log(LogLevel::info, "stream retention dropped " + std::to_string(*dropped));
     if (!dropped.ok()) log(LogLevel::warn, "stream retention: " + dropped.status().to_string());
     if (stopping) return;
     retention->expires_after(std::chrono::minutes(1));

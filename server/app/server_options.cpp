@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 
+#include "store/storage.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/endpoint.hpp"
 

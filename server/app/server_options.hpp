@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "api/request_handler.hpp"
 #include "auth/admin_key.hpp"
+#include "auth/authenticator.hpp"
 #include "auth/identity_pool_settings.hpp"
 #include "http/http_server.hpp"
 #include "http/rate_limiter.hpp"

@@ -17,13 +17,13 @@
 #include <random>
 #include <sstream>
 
+#include "api/request_body_limits.hpp"
 #include "api/request_handler.hpp"
 #include "ascii.hpp"
 #include "auth/session_tokens.hpp"
 #include "auth/sigv4_authenticator.hpp"
 #include "hooks/sync_triggers.hpp"
 #include "http/http_server.hpp"
-#include "http/request_body_limits.hpp"
 #include "http/request_framing.hpp"
 #include "http/request_target.hpp"
 #include "server.hpp"

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/error_response.hpp"
+#include "http/error_response.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/error_response.hpp"
+#include "http/error_response.hpp"
 #include "processors/bridge_processor.hpp"
 #include "processors/listener_processor.hpp"
 #include "processors/received_events.hpp"

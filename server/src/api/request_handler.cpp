@@ -4,7 +4,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "api/error_response.hpp"
+#include "http/error_response.hpp"
 
 namespace synclatch::server {
 

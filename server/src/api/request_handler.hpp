@@ -17,6 +17,7 @@
 #include "api/processors_api.hpp"
 #include "api/streams_api.hpp"
 #include "api/sync_api.hpp"
+#include "auth/authenticator.hpp"
 #include "auth/principal.hpp"
 #include "auth/session_tokens.hpp"
 #include "http/http_types.hpp"
@@ -26,11 +27,6 @@
 #include "telemetry/metrics.hpp"
 
 namespace synclatch::server {
-
-enum class AuthMode { sigv4, none };
-
-// Decides who a Cognito Sync request acts as (or refuses it). Auth none: everyone is anyone.
-using Authenticator = std::function<Result<Principal>(const HttpRequest&, const RequestTarget&)>;
 
 // Thread-safety: handle() may run on several threads at once.
 class RequestHandler {

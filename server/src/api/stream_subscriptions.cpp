@@ -12,8 +12,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/stream.hpp>
 
-#include "api/error_response.hpp"
 #include "api/streams_api.hpp"
+#include "http/error_response.hpp"
 
 namespace synclatch::server {
 

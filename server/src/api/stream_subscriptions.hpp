@@ -11,7 +11,7 @@
 #include <functional>
 #include <memory>
 
-#include "api/request_handler.hpp"
+#include "auth/authenticator.hpp"
 #include "http/http_types.hpp"
 #include "store/stream_storage.hpp"
 

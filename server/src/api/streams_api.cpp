@@ -8,7 +8,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "api/error_response.hpp"
+#include "http/error_response.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {

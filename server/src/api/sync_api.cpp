@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <variant>
 
-#include "api/error_response.hpp"
 #include "api/pool_configuration.hpp"
+#include "http/error_response.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 

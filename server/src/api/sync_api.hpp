@@ -8,10 +8,10 @@
 
 #include "auth/principal.hpp"
 #include "auth/session_tokens.hpp"
-#include "events/bulk_publisher.hpp"
 #include "hooks/sync_triggers.hpp"
 #include "http/http_types.hpp"
 #include "http/request_target.hpp"
+#include "processors/bulk_publisher.hpp"
 #include "push/push_hub.hpp"
 #include "store/storage.hpp"
 

@@ -7,8 +7,8 @@
 #include <functional>
 #include <optional>
 
-#include "api/request_handler.hpp"
 #include "auth/admin_key.hpp"
+#include "auth/authenticator.hpp"
 #include "store/identity_storage.hpp"
 
 namespace synclatch::server {

@@ -15,7 +15,7 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
-#include "api/error_response.hpp"
+#include "http/error_response.hpp"
 #include "http/request_framing.hpp"
 
 namespace synclatch::server {

@@ -5,7 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "api/error_response.hpp"
+#include "http/error_response.hpp"
 
 namespace synclatch::server {
 

@@ -9,7 +9,7 @@
 #include <functional>
 #include <memory>
 
-#include "api/request_handler.hpp"
+#include "auth/authenticator.hpp"
 #include "http/http_types.hpp"
 #include "push/push_hub.hpp"
 #include "store/device_storage.hpp"

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "store/device_storage.hpp"
 #include "store/identity_storage.hpp"
@@ -21,6 +22,9 @@
 #include "store/stream_storage.hpp"
 
 namespace synclatch::server {
+
+// A deployment id: 1 to 64 of [A-Za-z0-9_.-] (no ':': event ids are "<origin>:<origin seq>").
+Status validate_deployment_id(std::string_view id);
 
 // Thread-safety: every method may be called from any thread concurrently.
 class Storage : public IdentityStorage,

@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/error_response.hpp"
+#include "http/error_response.hpp"
 
 using namespace synclatch::server;
 using json = nlohmann::json;

@@ -143,17 +143,6 @@ std::vector<StreamRecord> stream_records_of(sqlite::Statement& select) {
 
 }  // namespace
 
-Status validate_deployment_id(std::string_view id) {
-    if (id.empty() || id.size() > 64)
-        return invalid("a deployment id is 1 to 64 characters of [A-Za-z0-9_.-]");
-    for (char c : id) {
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
-            return invalid("a deployment id is 1 to 64 characters of [A-Za-z0-9_.-]; '" + std::string(id) +
-                           "' is not");
-    }
-    return {};
-}
-
 Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const SqliteStorageOptions& options) {
     if (options.path.empty()) return invalid("the server database path is empty");
     sqlite::OpenOptions open_options;

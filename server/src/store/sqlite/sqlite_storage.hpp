@@ -28,9 +28,6 @@ struct SqliteStorageOptions {
     std::chrono::milliseconds integrity_check_budget{5000};
 };
 
-// 1 to 64 of [A-Za-z0-9_.-] (no ':': event ids are "<origin>:<origin seq>").
-Status validate_deployment_id(std::string_view id);
-
 // Thread-safety: every method may be called from any thread concurrently.
 class SqliteStorage final : public Storage {
   public:

@@ -1,5 +1,5 @@
 // The bulk publish worker: one pool at a time, a batch of datasets per transaction.
-#include "events/bulk_publisher.hpp"
+#include "processors/bulk_publisher.hpp"
 
 #include "telemetry/log.hpp"
 

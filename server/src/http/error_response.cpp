@@ -1,5 +1,5 @@
 // Error and JSON responses in the shape every AWS SDK parses.
-#include "api/error_response.hpp"
+#include "http/error_response.hpp"
 
 #include <openssl/rand.h>
 

@@ -4,7 +4,7 @@
 
 #include <cstddef>
 
-#include "api/request_handler.hpp"
+#include "auth/authenticator.hpp"
 #include "http/http_types.hpp"
 
 namespace synclatch::server {

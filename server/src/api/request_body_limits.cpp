@@ -1,5 +1,5 @@
 // The route table of body limits; RequestHandler::dispatch has the same routes for the full request.
-#include "http/request_body_limits.hpp"
+#include "api/request_body_limits.hpp"
 
 #include <algorithm>
 
