@@ -30,8 +30,8 @@ class DeveloperIdentityApi {
     static constexpr std::int64_t kMaxIdentitiesToDelete = 60;
 
     // providers may be null (no pool has a developer provider); all three must outlive the api.
-    DeveloperIdentityApi(IdentityStorage& store, std::function<EpochMillis()> clock, const OpenIdTokens& tokens,
-                         const LoginProviders* providers);
+    DeveloperIdentityApi(IdentityStorage& store, std::function<EpochMillis()> clock,
+                         const OpenIdTokens& tokens, const LoginProviders* providers);
 
     // Whether `operation` (the X-Amz-Target after "AWSCognitoIdentityService.") is one of these calls.
     static bool owns(std::string_view operation);

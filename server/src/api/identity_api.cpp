@@ -29,8 +29,8 @@ using json = nlohmann::json;
 
 namespace {
 
-// Runs submit(done) (an IdentityStorage::submit_* call whose done gets a Result<T> on the store's writer thread)
-// and suspends this coroutine (not a thread) until done runs; resumes on the coroutine's executor.
+// Runs submit(done) (an IdentityStorage::submit_* call whose done gets a Result<T> on the store's writer
+// thread) and suspends this coroutine (not a thread) until done runs; resumes on the coroutine's executor.
 template <class T, class Submit>
 boost::asio::awaitable<Result<T>> when_durable(Submit submit) {
     co_return co_await boost::asio::async_initiate<decltype(boost::asio::use_awaitable), void(Result<T>)>(

@@ -33,9 +33,9 @@ class IdentityApi {
   public:
     // providers: the pools' login providers (nullptr: none, so every Logins is refused); it must outlive
     // the IdentityApi.
-    IdentityApi(IdentityStorage& store, std::function<EpochMillis()> clock, EpochMillis credential_lifetime_ms,
-                const OpenIdTokens& open_id_tokens, Metrics& metrics, IdentityLimits limits,
-                const LoginProviders* providers = nullptr);
+    IdentityApi(IdentityStorage& store, std::function<EpochMillis()> clock,
+                EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens, Metrics& metrics,
+                IdentityLimits limits, const LoginProviders* providers = nullptr);
 
     // Handles a request whose X-Amz-Target names an AWSCognitoIdentityService operation. GetId and
     // GetCredentialsForIdentity suspend (without holding the thread) until what they store is durable; they

@@ -30,13 +30,13 @@ Result<IdentityCredentials> IdentityStorage::issue_credentials(std::string_view 
     });
 }
 
-Result<UpdateRecordsOutcome> RecordStorage::update_records(std::string_view identity_id, std::string_view dataset,
-                                                           std::string_view author,
+Result<UpdateRecordsOutcome> RecordStorage::update_records(std::string_view identity_id,
+                                                           std::string_view dataset, std::string_view author,
                                                            const std::vector<sync::RecordPatch>& patches,
                                                            EpochMillis now) {
     return wait_for<UpdateRecordsOutcome>([&](UpdateRecordsDone done) {
-        submit_update_records(std::string(identity_id), std::string(dataset), std::string(author), patches, now,
-                              std::move(done));
+        submit_update_records(std::string(identity_id), std::string(dataset), std::string(author), patches,
+                              now, std::move(done));
     });
 }
 

@@ -90,8 +90,8 @@ class IdentityStorage {
                                                   EpochMillis lifetime_ms);
     // The identity's credentials that expire last (of those that expire at the same time, always the same
     // one), if they expire after expiring_after; nullopt when none does.
-    virtual Result<std::optional<IdentityCredentials>> newest_credentials(std::string_view identity_id,
-                                                                          EpochMillis expiring_after) const = 0;
+    virtual Result<std::optional<IdentityCredentials>> newest_credentials(
+        std::string_view identity_id, EpochMillis expiring_after) const = 0;
     // The credentials with that access key id (expired ones too: the caller checks expiration); not_found
     // for unknown keys and for those of an identity that can no longer act.
     virtual Result<IdentityCredentials> find_credentials(std::string_view access_key_id) const = 0;

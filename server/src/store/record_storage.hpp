@@ -45,8 +45,10 @@ class RecordStorage {
     virtual ~RecordStorage() = default;
 
     // ListRecords; the caller fills in SyncSessionToken (it holds the signing secret).
-    virtual Result<sync::ListRecordsResult> list_records(std::string_view identity_id, std::string_view dataset,
-                                                         std::int64_t last_sync_count, std::string_view next_token,
+    virtual Result<sync::ListRecordsResult> list_records(std::string_view identity_id,
+                                                         std::string_view dataset,
+                                                         std::int64_t last_sync_count,
+                                                         std::string_view next_token,
                                                          std::int64_t max_results) const = 0;
     // UpdateRecords: applies the patches atomically, all of them or none and the error; author becomes
     // LastModifiedBy; a stale sync count is a conflict. done runs once the outcome is durable, on a thread of
@@ -58,7 +60,8 @@ class RecordStorage {
     // The same, waiting for the outcome. Never call it from an UpdateRecordsDone callback.
     Result<UpdateRecordsOutcome> update_records(std::string_view identity_id, std::string_view dataset,
                                                 std::string_view author,
-                                                const std::vector<sync::RecordPatch>& patches, EpochMillis now);
+                                                const std::vector<sync::RecordPatch>& patches,
+                                                EpochMillis now);
     virtual Result<sync::DatasetDescription> describe_dataset(std::string_view identity_id,
                                                               std::string_view dataset) const = 0;
     virtual Result<sync::DatasetDescription> delete_dataset(std::string_view identity_id,
@@ -72,7 +75,8 @@ class RecordStorage {
                                                                          std::int64_t max_results) const = 0;
     // The stored values of those keys that have one (for the SyncTrigger event's oldValue).
     virtual Result<std::map<std::string, std::string>> record_values(
-        std::string_view identity_id, std::string_view dataset, const std::vector<std::string>& keys) const = 0;
+        std::string_view identity_id, std::string_view dataset,
+        const std::vector<std::string>& keys) const = 0;
     // Live records in all existing datasets (for metrics).
     virtual Result<std::int64_t> count_records() const = 0;
 };

@@ -29,5 +29,4 @@ const char* apply_outcome_name(ApplyOutcome outcome) {
     return "rejected";
 }
 
-
 }  // namespace synclatch::server

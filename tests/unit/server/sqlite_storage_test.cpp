@@ -81,9 +81,10 @@ TEST_CASE_METHOD(ServerFixture, "SqliteStorage: identities are region:uuid-v4 in
           Errc::not_found);
 }
 
-TEST_CASE_METHOD(ServerFixture,
-                 "SqliteStorage: credentials are issued in the group commit, durable, and expired ones dropped",
-                 "[server][store]") {
+TEST_CASE_METHOD(
+    ServerFixture,
+    "SqliteStorage: credentials are issued in the group commit, durable, and expired ones dropped",
+    "[server][store]") {
     constexpr EpochMillis kHour = 60 * 60 * 1000;
     // Concurrent issues share commits; each answer is a set of its own.
     std::mutex mutex;
@@ -166,7 +167,8 @@ TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a stale sync count is a conflict
     CHECK(store->read_stream("dataset-changes", 0, 100)->size() == 2);  // and no event was appended
 }
 
-TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a higher sync count than stored is accepted", "[server][store]") {
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a higher sync count than stored is accepted",
+                 "[server][store]") {
     update("things", {put("a", "1", 0)});
     auto written = update("things", {put("a", "2", 50)});
     CHECK(written[0].sync_count == 2);
@@ -192,7 +194,8 @@ TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a count above the dataset's is '
     CHECK_THAT(page.status().message(), Catch::Contains("No such SyncCount"));
 }
 
-TEST_CASE_METHOD(ServerFixture, "SqliteStorage: pages follow NextToken in sync count order", "[server][store]") {
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: pages follow NextToken in sync count order",
+                 "[server][store]") {
     SyncLimits raised;
     raised.max_records_per_dataset = 10'000;
     raised.max_bytes_per_dataset = 10'000'000;
@@ -244,7 +247,8 @@ TEST_CASE_METHOD(ServerFixture, "SqliteStorage: deletion keeps counts monotonic 
     CHECK_FALSE(list("things", 3).dataset_deleted_after_requested_sync_count);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SqliteStorage: every successful UpdateRecords appends one Cognito Streams event",
+TEST_CASE_METHOD(ServerFixture,
+                 "SqliteStorage: every successful UpdateRecords appends one Cognito Streams event",
                  "[server][store]") {
     update("things", {put("a", "1", 0), remove("b", 0)});
     auto events = store->read_stream("dataset-changes", 0, 10).value();
@@ -266,7 +270,8 @@ TEST_CASE_METHOD(ServerFixture, "SqliteStorage: every successful UpdateRecords a
     CHECK_FALSE(records[1].contains("value"));
 }
 
-TEST_CASE_METHOD(ServerFixture, "SqliteStorage: quotas are LimitExceeded and write nothing", "[server][store]") {
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: quotas are LimitExceeded and write nothing",
+                 "[server][store]") {
     SyncLimits small;
     small.max_datasets_per_identity = 2;
     small.max_records_per_dataset = 3;
@@ -293,7 +298,8 @@ TEST_CASE_METHOD(ServerFixture, "SqliteStorage: quotas are LimitExceeded and wri
     CHECK(store->describe_identity_usage(identity)->dataset_count == 2);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SqliteStorage: bad names, keys and duplicate keys are invalid and write nothing",
+TEST_CASE_METHOD(ServerFixture,
+                 "SqliteStorage: bad names, keys and duplicate keys are invalid and write nothing",
                  "[server][store]") {
     CHECK(store->update_records(identity, "bad name", "d", {put("a", "1", 0)}, ++now).status().code() ==
           Errc::invalid_argument);
@@ -319,7 +325,8 @@ TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a dataset named with a dot is no
     CHECK(list("game.v2").merged_dataset_names.empty());
 }
 
-TEST_CASE_METHOD(ServerFixture, "SqliteStorage: datasets and usage report what was written", "[server][store]") {
+TEST_CASE_METHOD(ServerFixture, "SqliteStorage: datasets and usage report what was written",
+                 "[server][store]") {
     update("alpha", {put("k", "12345", 0)});
     update("beta", {put("kk", "1", 0), put("x", "yz", 0)});
     auto datasets = store->list_datasets(identity, "", 1);
@@ -351,7 +358,8 @@ TEST_CASE_METHOD(ServerFixture, "SqliteStorage: data, counts and the secret surv
     CHECK(store->server_secret().value() == secret);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SqliteStorage: a database open in one storage is refused to a second, until closed",
+TEST_CASE_METHOD(ServerFixture,
+                 "SqliteStorage: a database open in one storage is refused to a second, until closed",
                  "[server][store]") {
     update("things", {put("a", "1", 0)});
     SqliteStorageOptions options;
@@ -394,7 +402,8 @@ TEST_CASE_METHOD(ServerFixture,
     CHECK(store->prune_streams(0, 0).value() == 0);
 }
 
-TEST_CASE_METHOD(ServerFixture, "SqliteStorage: bulk publish goes in batches, once at a time, and ends recorded",
+TEST_CASE_METHOD(ServerFixture,
+                 "SqliteStorage: bulk publish goes in batches, once at a time, and ends recorded",
                  "[server][store][bulkpublish]") {
     update("one", {put("a", "1", 0)});
     update("two", {put("b", "2", 0), put("c", "3", 0)});
@@ -443,7 +452,8 @@ TEST_CASE_METHOD(ServerFixture, "SqliteStorage: bulk publish goes in batches, on
           Errc::not_found);
 }
 
-TEST_CASE("SqliteStorage: the start-up check stops at its time budget, and the file opens", "[server][store]") {
+TEST_CASE("SqliteStorage: the start-up check stops at its time budget, and the file opens",
+          "[server][store]") {
     test::TempDir dir;
     SqliteStorageOptions options;
     options.path = dir.file("server.db");

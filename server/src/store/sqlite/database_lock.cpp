@@ -18,8 +18,8 @@ Result<DatabaseLock> DatabaseLock::acquire(const std::string& database_path) {
         const int error = errno;
         ::close(fd);
         if (error == EWOULDBLOCK)
-            return Status{Errc::conflict, database_path +
-                                              " is open in another synclatch-server (it holds " + path +
+            return Status{Errc::conflict, database_path + " is open in another synclatch-server (it holds " +
+                                              path +
                                               "); a database is one server's: give each its own --data"};
         return Status{Errc::storage, "cannot lock " + path + ": " + std::strerror(error)};
     }

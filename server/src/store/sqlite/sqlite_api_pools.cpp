@@ -67,7 +67,8 @@ Result<std::vector<std::pair<std::string, std::string>>> SqliteStorage::pool_def
     });
 }
 
-Status SqliteStorage::update_pool_definition(std::string_view pool_id, std::string_view definition, EpochMillis now) {
+Status SqliteStorage::update_pool_definition(std::string_view pool_id, std::string_view definition,
+                                             EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Status {
         if (!has_definition(db, pool_id)) return pool_not_found(pool_id);
         {
@@ -82,8 +83,7 @@ Status SqliteStorage::update_pool_definition(std::string_view pool_id, std::stri
     });
 }
 
-Result<std::vector<ListedPool>> SqliteStorage::list_pools(std::string_view after,
-                                                                       std::size_t limit) const {
+Result<std::vector<ListedPool>> SqliteStorage::list_pools(std::string_view after, std::size_t limit) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<ListedPool>> {
         std::vector<ListedPool> page;
         sqlite::StatementScope select(db.cached(

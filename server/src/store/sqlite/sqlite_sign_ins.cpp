@@ -37,7 +37,8 @@ Result<std::vector<MovedDataset>> SqliteStorage::merge(std::string_view survivor
                                                        EpochMillis now) {
     auto moved = write_retiring<std::vector<MovedDataset>>(
         [&](sqlite::Database& db) {
-            return merge_identity(db, impl_->clock, impl_->limits, impl_->deployment_id, survivor, merged, now);
+            return merge_identity(db, impl_->clock, impl_->limits, impl_->deployment_id, survivor, merged,
+                                  now);
         },
         [&](const auto&) { return std::vector<std::string>{std::string(merged)}; });
     if (moved.ok()) forget(std::string(merged));
@@ -85,8 +86,8 @@ Result<SignIn> SqliteStorage::authorize(std::string_view identity_id, const std:
     if (*unchanged) return SignIn{std::string(identity_id), false, std::nullopt, {}};
     auto signed_in = write_retiring<SignIn>(
         [&](sqlite::Database& db) {
-            return authorize_identity(db, impl_->clock, impl_->limits, impl_->deployment_id, identity_id, logins,
-                                      proven, now);
+            return authorize_identity(db, impl_->clock, impl_->limits, impl_->deployment_id, identity_id,
+                                      logins, proven, now);
         },
         [](const SignIn& answer) {
             return answer.merged ? std::vector<std::string>{*answer.merged} : std::vector<std::string>{};
@@ -144,8 +145,8 @@ Status SqliteStorage::delete_identities(const std::vector<std::string>& identity
 }
 
 Result<std::vector<ListedIdentity>> SqliteStorage::list_identities(std::string_view pool_id,
-                                                               std::string_view after, std::size_t limit,
-                                                               bool hide_disabled) const {
+                                                                   std::string_view after, std::size_t limit,
+                                                                   bool hide_disabled) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<ListedIdentity>> {
         std::vector<ListedIdentity> page;
         {
@@ -159,8 +160,8 @@ Result<std::vector<ListedIdentity>> SqliteStorage::list_identities(std::string_v
                 .bind(3, static_cast<std::int64_t>(hide_disabled))
                 .bind(4, static_cast<std::int64_t>(limit));
             while (select->step())
-                page.push_back(
-                    ListedIdentity{select->column_string(0), {}, select->column_int64(1), select->column_int64(2)});
+                page.push_back(ListedIdentity{
+                    select->column_string(0), {}, select->column_int64(1), select->column_int64(2)});
         }
         for (auto& identity : page)
             identity.logins = logins_of(db, identity.identity_id);
@@ -174,7 +175,7 @@ Result<IdentityDescription> SqliteStorage::describe_identity(std::string_view id
         if (!identity || identity->merged)
             return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
         return IdentityDescription{identity->pool_id, logins_of(db, identity_id), identity->created,
-                           identity->last_modified};
+                                   identity->last_modified};
     });
 }
 

@@ -213,8 +213,8 @@ void SqliteStorage::submit_create_identity(std::string pool_id, EpochMillis now,
         });
 }
 
-void SqliteStorage::submit_issue_credentials(std::string identity_id, EpochMillis now, EpochMillis lifetime_ms,
-                                         IssueCredentialsDone done) {
+void SqliteStorage::submit_issue_credentials(std::string identity_id, EpochMillis now,
+                                             EpochMillis lifetime_ms, IssueCredentialsDone done) {
     auto issued = std::make_shared<IdentityCredentials>();
     // Taken now: a merge that revokes the identity's credentials before the callback runs keeps this set
     // out of the cache.
@@ -252,8 +252,8 @@ void SqliteStorage::submit_issue_credentials(std::string identity_id, EpochMilli
         });
 }
 
-Result<std::optional<IdentityCredentials>> SqliteStorage::newest_credentials(std::string_view identity_id,
-                                                                         EpochMillis expiring_after) const {
+Result<std::optional<IdentityCredentials>> SqliteStorage::newest_credentials(
+    std::string_view identity_id, EpochMillis expiring_after) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::optional<IdentityCredentials>> {
         sqlite::StatementScope select(db.cached(
             "SELECT access_key_id, secret_key, session_token, expiration FROM credentials WHERE "
@@ -301,10 +301,10 @@ Result<std::string> SqliteStorage::pool_of(std::string_view identity_id) const {
 }
 
 Result<sync::ListRecordsResult> SqliteStorage::list_records(std::string_view identity_id,
-                                                        std::string_view dataset,
-                                                        std::int64_t last_sync_count,
-                                                        std::string_view next_token,
-                                                        std::int64_t max_results) const {
+                                                            std::string_view dataset,
+                                                            std::int64_t last_sync_count,
+                                                            std::string_view next_token,
+                                                            std::int64_t max_results) const {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     if (last_sync_count < 0) return invalid("lastSyncCount must not be negative");
     if (last_sync_count == std::numeric_limits<std::int64_t>::max())
@@ -413,8 +413,8 @@ std::vector<std::string> read_subscribers(sqlite::Database& db, std::string_view
 }  // namespace
 
 void SqliteStorage::submit_update_records(std::string identity_id, std::string dataset, std::string author,
-                                      std::vector<RecordPatch> patches, EpochMillis now,
-                                      UpdateRecordsDone done) {
+                                          std::vector<RecordPatch> patches, EpochMillis now,
+                                          UpdateRecordsDone done) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return done(std::move(s));
     if (Status s = validate_patches(patches, impl_->limits); !s.ok()) return done(std::move(s));
     // The identity's pool, from memory once known: the writer thread then has one lookup less to do.
@@ -453,7 +453,7 @@ void SqliteStorage::submit_update_records(std::string identity_id, std::string d
 }
 
 Result<DatasetDescription> SqliteStorage::describe_dataset(std::string_view identity_id,
-                                                       std::string_view dataset) const {
+                                                           std::string_view dataset) const {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->read([&](sqlite::Database& db) -> Result<DatasetDescription> {
         const auto row = load_dataset(db, identity_id, dataset);
@@ -462,8 +462,8 @@ Result<DatasetDescription> SqliteStorage::describe_dataset(std::string_view iden
     });
 }
 
-Result<DatasetDescription> SqliteStorage::delete_dataset(std::string_view identity_id, std::string_view dataset,
-                                                     EpochMillis now) {
+Result<DatasetDescription> SqliteStorage::delete_dataset(std::string_view identity_id,
+                                                         std::string_view dataset, EpochMillis now) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) -> Result<DatasetDescription> {
         const auto row = load_dataset(db, identity_id, dataset);
@@ -482,7 +482,7 @@ Result<DatasetDescription> SqliteStorage::delete_dataset(std::string_view identi
 }
 
 Result<DatasetPage> SqliteStorage::list_datasets(std::string_view identity_id, std::string_view next_token,
-                                             std::int64_t max_results) const {
+                                                 std::int64_t max_results) const {
     std::string after;
     if (!next_token.empty()) {
         auto decoded = next_token.starts_with("d1.") ? hex_decode(next_token.substr(3)) : std::nullopt;
@@ -556,7 +556,7 @@ Result<sync::IdentityPoolUsage> SqliteStorage::describe_pool_usage(std::string_v
 }
 
 Result<std::vector<sync::IdentityPoolUsage>> SqliteStorage::list_pool_usage(std::string_view after_pool_id,
-                                                                        std::int64_t max_results) const {
+                                                                            std::int64_t max_results) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<sync::IdentityPoolUsage>> {
         std::vector<sync::IdentityPoolUsage> pools;
         sqlite::StatementScope select(
@@ -575,7 +575,7 @@ Result<std::vector<sync::IdentityPoolUsage>> SqliteStorage::list_pool_usage(std:
 }
 
 Result<std::vector<StreamRecord>> SqliteStorage::read_stream(std::string_view stream, std::int64_t after_seq,
-                                                         std::int64_t limit) const {
+                                                             std::int64_t limit) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<StreamRecord>> {
         sqlite::StatementScope select(
             db.cached("SELECT seq, stream, partition_key, data, created FROM stream_records WHERE stream = "
@@ -590,7 +590,7 @@ Result<std::string> SqliteStorage::pool_configuration(std::string_view pool_id) 
 }
 
 Result<std::string> SqliteStorage::update_pool_configuration(std::string_view pool_id,
-                                                         const ConfigurationMerge& merge) {
+                                                             const ConfigurationMerge& merge) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
         auto stored = read_configuration(db, pool_id);
         if (!stored.ok()) return stored;
@@ -614,7 +614,7 @@ Result<std::string> SqliteStorage::cognito_events(std::string_view pool_id) cons
 }
 
 Status SqliteStorage::set_cognito_events(std::string_view pool_id, std::string_view events_json,
-                                     std::string sync_trigger) {
+                                         std::string sync_trigger) {
     // Under triggers_mutex from before the write until the cache holds it: a concurrent first read of
     // the setting cannot put the old value back.
     std::lock_guard lock(impl_->triggers_mutex);
@@ -695,8 +695,8 @@ Result<BulkPublishStart> SqliteStorage::begin_bulk_publish(std::string_view pool
 }
 
 Result<std::optional<DatasetKey>> SqliteStorage::publish_datasets(std::string_view pool_id,
-                                                              const std::optional<DatasetKey>& after,
-                                                              std::int64_t limit, EpochMillis now) {
+                                                                  const std::optional<DatasetKey>& after,
+                                                                  std::int64_t limit, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::optional<DatasetKey>> {
         std::vector<std::pair<DatasetKey, std::int64_t>> datasets;  // with their sync counts
         {
@@ -757,7 +757,7 @@ Status SqliteStorage::fail_interrupted_bulk_publishes(EpochMillis now) {
 }
 
 Result<std::string> SqliteStorage::register_device(std::string_view identity_id, std::string_view platform,
-                                               std::string_view token, EpochMillis now) {
+                                                   std::string_view token, EpochMillis now) {
     if (platform != "APNS" && platform != "APNS_SANDBOX" && platform != "GCM" && platform != "ADM") {
         return invalid("Platform must be APNS, APNS_SANDBOX, GCM or ADM");
     }
@@ -792,7 +792,7 @@ Status device_not_found(std::string_view device_id) {
 }  // namespace
 
 Status SqliteStorage::subscribe(std::string_view identity_id, std::string_view dataset,
-                            std::string_view device_id) {
+                                std::string_view device_id) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) {
         if (!device_belongs_to(db, device_id, identity_id)) return device_not_found(device_id);
@@ -805,7 +805,7 @@ Status SqliteStorage::subscribe(std::string_view identity_id, std::string_view d
 }
 
 Status SqliteStorage::unsubscribe(std::string_view identity_id, std::string_view dataset,
-                              std::string_view device_id) {
+                                  std::string_view device_id) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) {
         if (!device_belongs_to(db, device_id, identity_id)) return device_not_found(device_id);
@@ -827,7 +827,7 @@ Result<std::string> SqliteStorage::device_owner(std::string_view device_id) cons
 }
 
 Result<std::vector<StreamRecord>> SqliteStorage::read_all_streams(std::int64_t after_seq,
-                                                              std::int64_t limit) const {
+                                                                  std::int64_t limit) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::vector<StreamRecord>> {
         sqlite::StatementScope select(
             db.cached("SELECT seq, stream, partition_key, data, created FROM stream_records WHERE seq > ?1 "
@@ -838,7 +838,7 @@ Result<std::vector<StreamRecord>> SqliteStorage::read_all_streams(std::int64_t a
 }
 
 Result<std::int64_t> SqliteStorage::append_stream(std::string_view stream, std::string_view partition_key,
-                                              std::string_view data, EpochMillis now) {
+                                                  std::string_view data, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::int64_t> {
         return insert_stream_record(db, stream, partition_key, data, now);
     });
@@ -903,7 +903,7 @@ Result<std::int64_t> SqliteStorage::checkpoint(std::string_view stream, std::str
 }
 
 Status SqliteStorage::set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq,
-                                 EpochMillis now) {
+                                     EpochMillis now) {
     if (seq < 0) return invalid("SequenceNumber must not be negative");
     return impl_->write([&](sqlite::Database& db) {
         store_checkpoint(db, Checkpoint{std::string(stream), std::string(group), seq}, now);

@@ -58,7 +58,8 @@ class SqliteStorage final : public Storage {
                              EpochMillis now) override;
     Result<std::optional<std::string>> survivor_of(std::string_view identity_id) const override;
     Result<std::vector<Login>> logins(std::string_view identity_id) const override;
-    Result<bool> unlink(std::string_view identity_id, const std::vector<Login>& logins, EpochMillis now) override;
+    Result<bool> unlink(std::string_view identity_id, const std::vector<Login>& logins,
+                        EpochMillis now) override;
     Status delete_identities(const std::vector<std::string>& identity_ids) override;
     Result<std::vector<ListedIdentity>> list_identities(std::string_view pool_id, std::string_view after,
                                                         std::size_t limit, bool hide_disabled) const override;
@@ -82,15 +83,16 @@ class SqliteStorage final : public Storage {
     Result<sync::IdentityPoolUsage> describe_pool_usage(std::string_view pool_id) const override;
     Result<std::vector<sync::IdentityPoolUsage>> list_pool_usage(std::string_view after_pool_id,
                                                                  std::int64_t max_results) const override;
-    Result<std::map<std::string, std::string>> record_values(std::string_view identity_id,
-                                                             std::string_view dataset,
-                                                             const std::vector<std::string>& keys) const override;
+    Result<std::map<std::string, std::string>> record_values(
+        std::string_view identity_id, std::string_view dataset,
+        const std::vector<std::string>& keys) const override;
     Result<std::int64_t> count_records() const override;
 
     // StreamStorage (sqlite_storage.cpp; what processors publish and apply in sqlite_storage_latch.cpp).
     Result<std::vector<StreamRecord>> read_stream(std::string_view stream, std::int64_t after_seq,
                                                   std::int64_t limit) const override;
-    Result<std::vector<StreamRecord>> read_all_streams(std::int64_t after_seq, std::int64_t limit) const override;
+    Result<std::vector<StreamRecord>> read_all_streams(std::int64_t after_seq,
+                                                       std::int64_t limit) const override;
     Result<std::int64_t> append_stream(std::string_view stream, std::string_view partition_key,
                                        std::string_view data, EpochMillis now) override;
     Result<std::int64_t> last_stream_seq() const override;
@@ -98,12 +100,14 @@ class SqliteStorage final : public Storage {
     Result<std::int64_t> checkpoint(std::string_view stream, std::string_view group) const override;
     Status set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq,
                           EpochMillis now) override;
-    Status publish(std::string_view stream, const std::vector<NewStreamRecord>& records, const Checkpoint& done,
-                   EpochMillis now) override;
-    Result<std::vector<AppliedWrite>> apply_received(std::string_view processor, std::vector<ReceivedWrite> writes,
+    Status publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
+                   const Checkpoint& done, EpochMillis now) override;
+    Result<std::vector<AppliedWrite>> apply_received(std::string_view processor,
+                                                     std::vector<ReceivedWrite> writes,
                                                      const std::optional<Checkpoint>& done,
                                                      EpochMillis now) override;
-    Result<std::optional<RecordVersion>> record_version(std::string_view identity_id, std::string_view dataset,
+    Result<std::optional<RecordVersion>> record_version(std::string_view identity_id,
+                                                        std::string_view dataset,
                                                         std::string_view key) const override;
 
     // PoolStorage (sqlite_storage.cpp; pools made through the API in sqlite_api_pools.cpp).
@@ -113,7 +117,8 @@ class SqliteStorage final : public Storage {
     Result<std::optional<std::string>> pool_definition(std::string_view pool_id) const override;
     Result<std::int64_t> count_api_pools() const override;
     Result<std::vector<std::pair<std::string, std::string>>> pool_definitions() const override;
-    Status update_pool_definition(std::string_view pool_id, std::string_view definition, EpochMillis now) override;
+    Status update_pool_definition(std::string_view pool_id, std::string_view definition,
+                                  EpochMillis now) override;
     Result<std::vector<ListedPool>> list_pools(std::string_view after, std::size_t limit) const override;
     Status delete_pool(std::string_view pool_id) override;
     Result<std::string> pool_configuration(std::string_view pool_id) const override;
@@ -127,15 +132,16 @@ class SqliteStorage final : public Storage {
     Result<BulkPublishDetails> bulk_publish_details(std::string_view pool_id) const override;
     Result<BulkPublishStart> begin_bulk_publish(std::string_view pool_id, EpochMillis now) override;
     Result<std::optional<DatasetKey>> publish_datasets(std::string_view pool_id,
-                                                       const std::optional<DatasetKey>& after, std::int64_t limit,
-                                                       EpochMillis now) override;
+                                                       const std::optional<DatasetKey>& after,
+                                                       std::int64_t limit, EpochMillis now) override;
     Status finish_bulk_publish(std::string_view pool_id, const Status& failure, EpochMillis now) override;
     Status fail_interrupted_bulk_publishes(EpochMillis now) override;
 
     // DeviceStorage (sqlite_storage.cpp).
     Result<std::string> register_device(std::string_view identity_id, std::string_view platform,
                                         std::string_view token, EpochMillis now) override;
-    Status subscribe(std::string_view identity_id, std::string_view dataset, std::string_view device_id) override;
+    Status subscribe(std::string_view identity_id, std::string_view dataset,
+                     std::string_view device_id) override;
     Status unsubscribe(std::string_view identity_id, std::string_view dataset,
                        std::string_view device_id) override;
     Result<std::string> device_owner(std::string_view device_id) const override;

@@ -77,7 +77,7 @@ Result<ApplyOutcome> apply_one(sqlite::Database& db, DeploymentClock& clock, con
 }  // namespace
 
 Status SqliteStorage::publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
-                          const Checkpoint& done, EpochMillis now) {
+                              const Checkpoint& done, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) {
         for (const auto& r : records)
             insert_stream_record(db, stream, r.partition_key, r.data, now);
@@ -87,9 +87,9 @@ Status SqliteStorage::publish(std::string_view stream, const std::vector<NewStre
 }
 
 Result<std::vector<AppliedWrite>> SqliteStorage::apply_received(std::string_view processor,
-                                                            std::vector<ReceivedWrite> writes,
-                                                            const std::optional<Checkpoint>& done,
-                                                            EpochMillis now) {
+                                                                std::vector<ReceivedWrite> writes,
+                                                                const std::optional<Checkpoint>& done,
+                                                                EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::vector<AppliedWrite>> {
         std::vector<AppliedWrite> outcomes(writes.size());
         for (std::size_t i = 0; i < writes.size(); ++i) {
@@ -110,8 +110,8 @@ Result<std::vector<AppliedWrite>> SqliteStorage::apply_received(std::string_view
 }
 
 Result<std::optional<RecordVersion>> SqliteStorage::record_version(std::string_view identity_id,
-                                                                          std::string_view dataset,
-                                                                          std::string_view key) const {
+                                                                   std::string_view dataset,
+                                                                   std::string_view key) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::optional<RecordVersion>> {
         const auto stored = load_version(db, identity_id, dataset, key);
         if (!stored) return std::optional<RecordVersion>();
