@@ -105,6 +105,26 @@ TEST_CASE_METHOD(CliWorld,
     CHECK(run(a, {"--help"}).exit_code == 0);
 }
 
+TEST_CASE("CLI: a malformed --admin-key is a usage error for every command that takes it", "[cli]") {
+    TempDir dir;
+    for (const std::string key : {"no-colon", ":secret", "ADMIN:"}) {
+        INFO("--admin-key " << key);
+        // Accepted, each would go on: tail to an unreachable server (5), replay's dry run and ls to 0.
+        const auto with = [&](const std::vector<std::string>& command) {
+            std::vector<std::string> args = {"--endpoint", "http://127.0.0.1:1", "--admin-key", key};
+            args.insert(args.end(), command.begin(), command.end());
+            return run_cli(args);
+        };
+        const auto tail = with({"tail", "events"});
+        CHECK(tail.exit_code == 2);
+        CHECK_THAT(tail.err, Catch::Contains("--admin-key must be ACCESS:SECRET"));
+        CHECK(with({"replay", "--from", dir.path().string()}).exit_code == 2);
+        CHECK(with({"--data", dir.file("a"), "--identity", "us-east-1:00000000-0000-0000-0000-000000000001",
+                    "ls", "things"})
+                  .exit_code == 2);
+    }
+}
+
 TEST_CASE_METHOD(CliWorld, "CLI: conflicts are shown (exit 4), then resolved with --resolve", "[cli]") {
     auto a = device("a");
     REQUIRE(run(a, {"put", "things", "k", "base"}).exit_code == 0);

@@ -23,7 +23,7 @@ struct GlobalOptions {
     std::string endpoint = "http://127.0.0.1:8080";
     std::string pool = "us-east-1:00000000-0000-0000-0000-000000000000";
     std::string data_dir;             // empty: the app data folder
-    std::string admin_key;            // ACCESS:SECRET
+    std::string admin_key;            // ACCESS:SECRET (parse_admin_key)
     std::string identity;             // with --admin-key: the identity to act for
     std::string ca_file;              // empty: the system's CA store
     std::vector<std::string> logins;  // PROVIDER=TOKEN, PROVIDER=@FILE or PROVIDER=- (standard input)

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include "admin_key.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
 #include "lake_replay.hpp"
@@ -30,11 +31,15 @@ struct ReplayArgs {
 
 int run_tail(const GlobalOptions& global, Output& output, const TailArgs& args) {
     auto endpoint = sync::parse_endpoint(global.endpoint);
-    const auto colon = global.admin_key.find(':');
-    if (!endpoint.ok() || colon == std::string::npos) {
-        output.error("tail", endpoint.ok()
+    if (!endpoint.ok()) {
+        output.error("tail", endpoint.status());
+        return kUsage;
+    }
+    auto credentials = parse_admin_key(global.admin_key);
+    if (!credentials.ok() || !*credentials) {
+        output.error("tail", credentials.ok()
                                  ? Status{Errc::invalid_argument, "tail needs --admin-key ACCESS:SECRET"}
-                                 : endpoint.status());
+                                 : credentials.status());
         return kUsage;
     }
     if (args.stream.empty() ||
@@ -44,7 +49,7 @@ int run_tail(const GlobalOptions& global, Output& output, const TailArgs& args) 
         return kUsage;
     }
     FollowOptions options{*endpoint,
-                          {global.admin_key.substr(0, colon), global.admin_key.substr(colon + 1), ""},
+                          **credentials,
                           args.stream,
                           args.after,
                           args.count > 0 ? std::optional<std::int64_t>(args.count) : std::nullopt,
@@ -65,9 +70,12 @@ int run_replay(const GlobalOptions& global, Output& output, ReplayArgs args) {
         }
         options.to = *to;
     }
-    if (const auto colon = global.admin_key.find(':'); colon != std::string::npos)
-        options.credentials = sync::sigv4::Credentials{global.admin_key.substr(0, colon),
-                                                       global.admin_key.substr(colon + 1), ""};
+    auto credentials = parse_admin_key(global.admin_key);
+    if (!credentials.ok()) {
+        output.error("replay", credentials.status());
+        return kUsage;
+    }
+    options.credentials = *credentials;
     if (args.apply && (!options.to || !options.credentials)) {
         output.error("replay",
                      {Errc::invalid_argument, "--apply needs --to URL and --admin-key ACCESS:SECRET"});

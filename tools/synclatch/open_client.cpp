@@ -6,6 +6,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "admin_key.hpp"
 #include "command.hpp"
 #include "exit_codes.hpp"
 #include "synclatch/synclatch.hpp"
@@ -78,14 +79,13 @@ Result<std::unique_ptr<Client>> open_client(const GlobalOptions& global) {
                 before.c_str(), after.c_str(), before.c_str());
         };
     }
-    if (!global.admin_key.empty()) {
-        const auto colon = global.admin_key.find(':');
-        if (colon == std::string::npos)
-            return Status{Errc::invalid_argument, "--admin-key must be ACCESS:SECRET"};
+    auto admin_key = parse_admin_key(global.admin_key);
+    if (!admin_key.ok()) return admin_key.status();
+    if (*admin_key) {
         if (global.identity.empty())
             return Status{Errc::invalid_argument, "--admin-key needs --identity (the identity to act for)"};
-        options.developer = DeveloperCredentials{global.admin_key.substr(0, colon),
-                                                 global.admin_key.substr(colon + 1), global.identity};
+        options.developer =
+            DeveloperCredentials{(*admin_key)->access_key_id, (*admin_key)->secret_key, global.identity};
     }
     std::error_code error;
     fs::create_directories(options.data_dir, error);
