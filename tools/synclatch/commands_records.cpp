@@ -5,12 +5,12 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <map>
 #include <memory>
 #include <optional>
 
 #include "command.hpp"
 #include "exit_codes.hpp"
+#include "import_document.hpp"
 #include "record_json.hpp"
 #include "synclatch/synclatch.hpp"
 
@@ -95,8 +95,12 @@ int run_ls(Client& client, Output& output, const RecordArgs& args) {
     return kOk;
 }
 
-// import: a JSON object {"key": "value" | null} from a file or "-" (stdin), written in one transaction.
+// Every entry is checked before anything is written (read_import_document), so bad input stores nothing.
+// The values are then written in one transaction (put_all); core::Dataset has no call that also removes
+// in it, so each removal is a transaction of its own after it. Only the store failing (a full disk, ...)
+// can stop the import between them, and the error says how far it got; running it again finishes it.
 int run_import(Client& client, Output& output, const RecordArgs& args) {
+    const std::string source = args.file == "-" ? "standard input" : args.file;
     std::string text;
     if (args.file == "-") {
         text.assign(std::istreambuf_iterator<char>(std::cin), {});
@@ -108,40 +112,43 @@ int run_import(Client& client, Output& output, const RecordArgs& args) {
         }
         text.assign(std::istreambuf_iterator<char>(in), {});
     }
-    auto document = nlohmann::json::parse(text, nullptr, false);
-    if (!document.is_object()) {
-        output.error("import",
-                     {Errc::invalid_argument, args.file + " is not a JSON object of keys to string values"});
+    auto document = read_import_document(text, source);
+    if (!document.ok()) {
+        output.error("import", Status{document.status().code(),
+                                      document.status().message() + "; nothing was imported"});
         return kFailed;
     }
-    std::map<std::string, std::string> values;
-    std::vector<std::string> removals;
-    for (const auto& [key, value] : document.items()) {
-        if (value.is_string())
-            values[key] = value.get<std::string>();
-        else if (value.is_null())
-            removals.push_back(key);
-        else {
-            output.error("import",
-                         {Errc::invalid_argument, "the value of '" + key + "' is not a string or null"});
-            return kFailed;
-        }
-    }
     auto dataset = client.open_or_create_dataset(args.dataset);
-    Status written = dataset.ok() ? dataset->put_all(values) : dataset.status();
-    for (const auto& key : removals) {
-        if (written.ok()) written = dataset->remove(key);
-    }
+    Status written = dataset.ok() ? dataset->put_all(document->values) : dataset.status();
     if (!written.ok()) {
         output.error("import", written);
         return exit_code_of(written);
     }
-    output.result({{"dataset", args.dataset}, {"written", values.size()}, {"removed", removals.size()}},
-                  "imported " + std::to_string(values.size()) + " records, removed " +
-                      std::to_string(removals.size()) + " into " + args.dataset +
+    std::size_t removed = 0;
+    for (const auto& key : document->removals) {
+        if (Status s = dataset->remove(key); !s.ok()) {
+            output.error("import", Status{s.code(), s.message() + "; stored before it: the " +
+                                                        std::to_string(document->values.size()) +
+                                                        " values and " + std::to_string(removed) + " of " +
+                                                        std::to_string(document->removals.size()) +
+                                                        " removals (run the import again to finish)"});
+            return exit_code_of(s);
+        }
+        ++removed;
+    }
+    output.result({{"dataset", args.dataset},
+                   {"written", document->values.size()},
+                   {"removed", document->removals.size()}},
+                  "imported " + std::to_string(document->values.size()) + " records, removed " +
+                      std::to_string(document->removals.size()) + " into " + args.dataset +
                       " (local; run sync to send them)");
     return kOk;
 }
+
+constexpr const char* kImportFooter =
+    "Every entry is checked before anything is written: for bad JSON, a value that is not a string or\n"
+    "null, or a key or value the store refuses, the error names the line and nothing is imported. The\n"
+    "values are then written in one transaction, and each removal in one of its own.";
 
 }  // namespace
 
@@ -169,6 +176,7 @@ std::vector<Command> add_record_commands(CLI::App& app, const GlobalOptions& glo
         app.add_subcommand("import", "write a JSON object of keys to values (null: remove) into DATASET");
     import->add_option("dataset", args->dataset)->required();
     import->add_option("file", args->file, "a JSON file, or - for standard input")->required();
+    import->footer(kImportFooter);
 
     return {{put, runs(run_put)},
             {get, runs(run_get)},
