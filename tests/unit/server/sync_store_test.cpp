@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/numbered.hpp"
 #include "support/temp_dir.hpp"
 #include "sync_store.hpp"
 
@@ -287,7 +288,7 @@ TEST_CASE_METHOD(ServerFixture, "SyncStore: quotas are LimitExceeded and write n
               .code() == Errc::limit_exceeded);
     std::vector<RecordPatch> five;
     for (int i = 0; i < 5; ++i)
-        five.push_back(put("k" + std::to_string(i), "v", 0));
+        five.push_back(put(test::numbered("k", i), "v", 0));
     CHECK(store->update_records(identity, "one", "d", five, ++now).status().code() == Errc::limit_exceeded);
     CHECK(list("one").dataset_sync_count == 1);
     CHECK(store->describe_identity_usage(identity)->dataset_count == 2);
