@@ -90,7 +90,8 @@ void recompute_stats(sqlite::Database& db, std::string_view identity) {
 void switch_identity(sqlite::Database& db, std::string_view old_identity, std::string_view new_identity,
                      EpochMillis now) {
     const auto names = dataset_names(db, old_identity);
-    const std::string old_suffix = "." + std::string(old_identity);
+    // Not "." + std::string(...): GCC 12 warns of a memcpy overlap there (-Wrestrict, GCC bug 105329).
+    const std::string old_suffix = std::string(".").append(old_identity);
     if (old_identity == kUnknownIdentityId) {
         // Data written before the app had an identity simply becomes the new identity's.
         for (const auto& name : names) {

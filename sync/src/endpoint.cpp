@@ -19,7 +19,10 @@ std::uint16_t default_port(bool tls) {
 
 std::string Endpoint::authority() const {
     std::string out = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-    if (port != default_port(tls)) out += ":" + std::to_string(port);
+    if (port != default_port(tls)) {
+        out += ':';
+        out += std::to_string(port);
+    }
     return out;
 }
 

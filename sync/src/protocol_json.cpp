@@ -129,7 +129,8 @@ json epoch_seconds_json(EpochMillis millis) {
 
 Result<EpochMillis> parse_epoch_seconds(const json& value, std::string_view member) {
     auto seconds = seconds_from(value);
-    if (!seconds) return invalid("'" + std::string(member) + "' must be a time in epoch seconds");
+    // Not "'" + std::string(member): GCC 12 warns of a memcpy overlap there (-Wrestrict, GCC bug 105329).
+    if (!seconds) return invalid(std::string("'").append(member) + "' must be a time in epoch seconds");
     return static_cast<EpochMillis>(std::llround(*seconds * 1000.0));
 }
 

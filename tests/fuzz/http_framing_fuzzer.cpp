@@ -96,8 +96,10 @@ void check_target(std::string_view text) {
     }
     // Encoded again as CognitoRemoteStore encodes path segments and query parameters.
     std::string again;
-    for (const auto& segment : target->segments)
-        again += "/" + sync::detail::uri_encode(segment, false);
+    for (const auto& segment : target->segments) {
+        again += '/';
+        again += sync::detail::uri_encode(segment, false);
+    }
     if (again.empty()) again = "/";
     char separator = '?';
     for (const auto& [name, value] : target->query) {

@@ -8,6 +8,7 @@
 
 #include "support/child_process.hpp"
 #include "support/deployment.hpp"
+#include "support/numbered.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch::test;
@@ -135,7 +136,7 @@ TEST_CASE("Bridge: T3 three sharing all their events, 100 writes spread across t
     for (int i = 0; i < kWrites; ++i) {
         // 20 keys: the same key is written on several deployments while earlier writes still travel.
         const int at = i % 3;
-        ds[at]->write(identity, creds[at], "profile", "k" + std::to_string(i % 20),
+        ds[at]->write(identity, creds[at], "profile", numbered("k", i % 20),
                       ds[at]->id() + "-" + std::to_string(i));
     }
     REQUIRE(eventually(
@@ -170,11 +171,11 @@ TEST_CASE_METHOD(BridgedPair,
     a.restart({"--processor", "trigger"});
     b.restart({"--processor", "trigger"});
     for (int i = 0; i < 5; ++i) {
-        a.write(identity, creds_a, "profile", "key" + std::to_string(i), "a" + std::to_string(i));
+        a.write(identity, creds_a, "profile", numbered("key", i), numbered("a", i));
         // b edits each key i+1 times: its versions end up higher for some keys, lower for others.
         for (int n = 0; n <= i; ++n)
-            b.write(identity, creds_b, "profile", "key" + std::to_string(i),
-                    "b" + std::to_string(i) + "." + std::to_string(n));
+            b.write(identity, creds_b, "profile", numbered("key", i),
+                    numbered("b", i) + "." + std::to_string(n));
     }
     a.write(identity, creds_a, "profile", "shared", "a");
     b.write(identity, creds_b, "profile", "shared", "b");

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -103,6 +104,86 @@ TEST_CASE_METHOD(CliWorld,
                        {"sync", "things"});
     CHECK(refused.exit_code == 6);
     CHECK(run(a, {"--help"}).exit_code == 0);
+}
+
+TEST_CASE_METHOD(CliWorld, "CLI: import with a bad line in the middle stores nothing and says which line",
+                 "[cli]") {
+    auto a = device("a");
+    REQUIRE(run(a, {"put", "things", "kept", "before"}).exit_code == 0);
+    const auto write_file = [&](const std::string& text) {
+        const auto path = dir.file("import.json");
+        std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+        return path;
+    };
+    const auto stored = [&] { return json::parse(run(a, {"--json", "ls", "things"}).out); };
+    const auto only_kept = [&] {
+        const auto records = stored();
+        REQUIRE(records.size() == 1);
+        CHECK(records[0]["key"] == "kept");
+        CHECK(records[0]["value"] == "before");
+        CHECK(run(a, {"get", "things", "a"}).exit_code == 3);
+    };
+
+    // Each input writes a (line 2) and removes kept (line 3) before a bad line 4.
+    auto number = run(a, {"import", "things",
+                          write_file("{\n  \"a\": \"1\",\n  \"kept\": null,\n  \"b\": 2,\n"
+                                     "  \"c\": \"3\"\n}\n")});
+    CHECK(number.exit_code == 1);
+    CHECK_THAT(number.err,
+               Catch::Contains("import.json line 4: the value of 'b' is a number, not a string or "
+                               "null; nothing was imported"));
+    only_kept();
+
+    // An empty key the store refuses, as a removal: before, the values were written and then it failed.
+    auto empty_key = run(a, {"--json", "import", "things", "-"},
+                         "{\n  \"a\": \"1\",\n  \"kept\": null,\n  \"\": null,\n  \"c\": \"3\"\n}\n");
+    CHECK(empty_key.exit_code == 1);
+    const auto error = json::parse(empty_key.out)["error"];
+    CHECK(error["code"] == "invalid_argument");
+    CHECK_THAT(error["message"].get<std::string>(), Catch::StartsWith("standard input line 4: "));
+    only_kept();
+
+    // No comma after line 4: the parser finds out at line 5.
+    auto broken = run(a, {"import", "things",
+                          write_file("{\n  \"a\": \"1\",\n  \"kept\": null,\n  \"b\": \"2\"\n"
+                                     "  \"c\": \"3\"\n}\n")});
+    CHECK(broken.exit_code == 1);
+    CHECK_THAT(broken.err, Catch::Contains("import.json: parse error at line 5"));
+    only_kept();
+
+    // Fixed, the same file imports whole: the values written, kept removed (a tombstone to sync).
+    auto fixed =
+        run(a, {"--json", "import", "things",
+                write_file("{\n  \"a\": \"1\",\n  \"kept\": null,\n  \"b\": \"2\",\n  \"c\": \"3\"\n}\n")});
+    REQUIRE(fixed.exit_code == 0);
+    CHECK(json::parse(fixed.out) == json{{"dataset", "things"}, {"written", 3}, {"removed", 1}});
+    const auto records = stored();
+    REQUIRE(records.size() == 4);
+    CHECK(records[0]["key"] == "a");
+    CHECK(records[1]["key"] == "b");
+    CHECK(records[2]["key"] == "c");
+    CHECK(records[3]["key"] == "kept");
+    CHECK(records[3]["value"] == nullptr);
+}
+
+TEST_CASE("CLI: a malformed --admin-key is a usage error for every command that takes it", "[cli]") {
+    TempDir dir;
+    for (const std::string key : {"no-colon", ":secret", "ADMIN:"}) {
+        INFO("--admin-key " << key);
+        // Accepted, each would go on: tail to an unreachable server (5), replay's dry run and ls to 0.
+        const auto with = [&](const std::vector<std::string>& command) {
+            std::vector<std::string> args = {"--endpoint", "http://127.0.0.1:1", "--admin-key", key};
+            args.insert(args.end(), command.begin(), command.end());
+            return run_cli(args);
+        };
+        const auto tail = with({"tail", "events"});
+        CHECK(tail.exit_code == 2);
+        CHECK_THAT(tail.err, Catch::Contains("--admin-key must be ACCESS:SECRET"));
+        CHECK(with({"replay", "--from", dir.path().string()}).exit_code == 2);
+        CHECK(with({"--data", dir.file("a"), "--identity", "us-east-1:00000000-0000-0000-0000-000000000001",
+                    "ls", "things"})
+                  .exit_code == 2);
+    }
 }
 
 TEST_CASE_METHOD(CliWorld, "CLI: conflicts are shown (exit 4), then resolved with --resolve", "[cli]") {

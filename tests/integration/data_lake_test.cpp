@@ -16,6 +16,7 @@
 
 #include "support/child_process.hpp"
 #include "support/deployment.hpp"
+#include "support/numbered.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch::test;
@@ -198,7 +199,7 @@ TEST_CASE("Data lake: a torn last line and kill -9 leave every record in the lak
     const std::string lake = dir.file("a") + "/lake";
     auto [identity, creds] = a.new_identity();
     for (int i = 0; i < 5; ++i)
-        a.write(identity, creds, "profile", "k" + std::to_string(i), "v");
+        a.write(identity, creds, "profile", numbered("k", i), "v");
     REQUIRE(eventually([&] { return lake_complete(lake, last_seq_of_all(a)); }));
     a.restart({"--processor", "trigger"});  // a fresh file from here on
 
@@ -218,7 +219,7 @@ TEST_CASE("Data lake: a torn last line and kill -9 leave every record in the lak
     // And kill -9 at growing delays while writes and archiving go on.
     for (int round = 0; round < 3; ++round) {
         for (int i = 0; i < 20; ++i)
-            a.write(identity, creds, "profile", "r" + std::to_string(round) + "-" + std::to_string(i), "v");
+            a.write(identity, creds, "profile", numbered("r", round) + "-" + std::to_string(i), "v");
         std::this_thread::sleep_for(std::chrono::milliseconds(5 << round));
         a.kill_hard();
         a.start({"--processor", "trigger"});
@@ -246,7 +247,7 @@ TEST_CASE("Data lake: a full disk leaves no torn line, no duplicate and no pile 
     int writes = 0;
     const auto put_records = [&](int n, std::chrono::milliseconds pause) {
         for (int i = 0; i < n; ++i, ++writes) {
-            a.write(identity, creds, "profile", "k" + std::to_string(writes),
+            a.write(identity, creds, "profile", numbered("k", writes),
                     std::string(2500, 'v') + std::to_string(writes));
             std::this_thread::sleep_for(pause);
         }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "support/deployment.hpp"
+#include "support/numbered.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch::test;
@@ -138,8 +139,7 @@ TEST_CASE(
     std::vector<json> events;
     for (int key = 0; key < 10; ++key) {
         for (long version = 1; version <= 2; ++version)
-            events.push_back(
-                thing_event(identity, "t" + std::to_string(key), "v" + std::to_string(version), version));
+            events.push_back(thing_event(identity, numbered("t", key), numbered("v", version), version));
     }
     std::vector<json> delivered;
     for (int copy = 0; copy < 3; ++copy)
@@ -153,7 +153,7 @@ TEST_CASE(
 
     std::map<std::string, std::string> expected;
     for (int key = 0; key < 10; ++key)
-        expected["t" + std::to_string(key)] = json{{"id", "t" + std::to_string(key)}, {"name", "v2"}}.dump();
+        expected[numbered("t", key)] = json{{"id", numbered("t", key)}, {"name", "v2"}}.dump();
     CHECK(a.records(identity, "things") == expected);
     const long applied = a.processor_count("listener", "applied");
     CHECK(applied >= 10);
@@ -213,7 +213,7 @@ TEST_CASE("Latch: T8 kill -9 between commit and publish, published exactly once"
     auto [identity, creds] = a.new_identity();
     constexpr int kWrites = 300;
     for (int i = 0; i < kWrites; ++i)
-        a.write(identity, creds, "profile", "k" + std::to_string(i), "v" + std::to_string(i));
+        a.write(identity, creds, "profile", numbered("k", i), numbered("v", i));
     const std::size_t published_before_kill =
         kill_while_working(a, "trigger", [&] { return a.stream("events").size(); });
     INFO("events published before the kill: " << published_before_kill);
@@ -235,7 +235,7 @@ TEST_CASE("Latch: T8 kill -9 while the listener applies, each event applied exac
     auto [identity, creds] = a.new_identity();
     constexpr int kEvents = 300;
     for (int i = 0; i < kEvents; ++i)
-        a.post_event(thing_event(identity, "t" + std::to_string(i), "n" + std::to_string(i), 1));
+        a.post_event(thing_event(identity, numbered("t", i), numbered("n", i), 1));
     const std::size_t applied_before_kill =
         kill_while_working(a, "listener", [&] { return a.stream("dataset-changes").size(); });
     INFO("applied before the kill: " << applied_before_kill);

@@ -12,6 +12,7 @@
 
 #include "store/sqlite/sqlite_storage.hpp"
 #include "support/http_client.hpp"
+#include "support/numbered.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -32,7 +33,7 @@ void write_until_gone(unsigned short port, Writer& writer, int index) {
     if (listed.status != 200) return;
     const std::string token = listed.json().at("SyncSessionToken");
     for (int n = 0;; ++n) {
-        const std::string key = "w" + std::to_string(index) + "-" + std::to_string(n);
+        const std::string key = numbered("w", index) + "-" + std::to_string(n);
         const auto body =
             json{{"SyncSessionToken", token},
                  {"RecordPatches", {{{"Op", "replace"}, {"Key", key}, {"Value", key}, {"SyncCount", 0}}}}};

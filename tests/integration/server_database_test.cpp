@@ -9,6 +9,7 @@
 
 #include "support/child_process.hpp"
 #include "support/deployment.hpp"
+#include "support/numbered.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch::test;
@@ -43,7 +44,7 @@ TEST_CASE("Server database: a damaged file is refused untouched, with what to do
         Deployment a(data, "dep-a", {"--no-data-lake"});
         auto [identity, credentials] = a.new_identity();
         for (int i = 0; i < 300; ++i)
-            a.write(identity, credentials, "profile", "k" + std::to_string(i),
+            a.write(identity, credentials, "profile", numbered("k", i),
                     std::string(1000, static_cast<char>('a' + i % 26)));
         a.restart({"--no-data-lake"});  // a healthy file starts again, with its data
         CHECK(a.records(identity, "profile").size() == 300);

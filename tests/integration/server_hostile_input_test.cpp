@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "support/http_client.hpp"
+#include "support/numbered.hpp"
 #include "support/raw_connection.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -92,8 +93,7 @@ TEST_CASE_METHOD(HostileServer, "Hostile input: too many patches is LimitExceede
                  "[integration][hostile]") {
     json patches = json::array();
     for (int i = 0; i < 4; ++i)
-        patches.push_back(
-            {{"Op", "replace"}, {"Key", "k" + std::to_string(i)}, {"Value", "v"}, {"SyncCount", 0}});
+        patches.push_back({{"Op", "replace"}, {"Key", numbered("k", i)}, {"Value", "v"}, {"SyncCount", 0}});
     auto result =
         client.send("POST", path(), json{{"SyncSessionToken", token()}, {"RecordPatches", patches}}.dump());
     CHECK(result.status == 400);

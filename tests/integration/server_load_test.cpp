@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "support/http_client.hpp"
+#include "support/numbered.hpp"
 #include "support/raw_connection.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -214,15 +215,15 @@ TEST_CASE("Load: push hints for devices that never read stay bounded", "[integra
     // Long dataset names make long hints: the more a queue would hold per write.
     std::vector<std::string> datasets;
     for (int i = 0; i < 4; ++i)
-        datasets.push_back("d" + std::to_string(i) + std::string(120, 'x'));
+        datasets.push_back(numbered("d", i) + std::string(120, 'x'));
 
     constexpr int kDevices = 40;
     std::vector<std::unique_ptr<RawConnection>> channels;
     const auto device_path = "/identitypools/" + encode_path_segment(kTestPool) + "/identity/" +
                              encode_path_segment(identity) + "/device";
     for (int i = 0; i < kDevices; ++i) {
-        auto device = client.send("POST", device_path,
-                                  json{{"Platform", "GCM"}, {"Token", "t" + std::to_string(i)}}.dump());
+        auto device =
+            client.send("POST", device_path, json{{"Platform", "GCM"}, {"Token", numbered("t", i)}}.dump());
         REQUIRE(device.status == 200);
         const std::string id = device.json().at("DeviceId");
         for (const auto& dataset : datasets)
@@ -298,7 +299,7 @@ TEST_CASE("Load: a WebSocket message larger than a push channel takes closes it"
     const std::size_t peak = peak_rss_during(server.pid(), [&] {
         for (int i = 0; i < 20; ++i) {
             auto device = client.send("POST", device_path,
-                                      json{{"Platform", "GCM"}, {"Token", "t" + std::to_string(i)}}.dump());
+                                      json{{"Platform", "GCM"}, {"Token", numbered("t", i)}}.dump());
             REQUIRE(device.status == 200);
             auto channel = std::make_unique<RawConnection>(server.port());
             channel->send(push_upgrade(device.json().at("DeviceId")));

@@ -14,6 +14,7 @@
 
 #include "store/sqlite/sqlite_storage.hpp"
 #include "support/http_client.hpp"
+#include "support/numbered.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_login_provider.hpp"
@@ -86,7 +87,7 @@ TEST_CASE("Server durability: identity merges killed by SIGKILL are whole or abs
             pair.guest = setup.identity("GetId", {{"IdentityPoolId", kTestPool}}).json().at("IdentityId");
             std::vector<std::string> keys;
             for (int k = 0; k < kGuestRecords; ++k)
-                keys.push_back("g" + std::to_string(k));
+                keys.push_back(numbered("g", k));
             put(setup, pair.guest, "game", keys);
             pairs.push_back(std::move(pair));
         }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <random>
 
+#include "support/numbered.hpp"
 #include "sync/sync_world.hpp"
 
 using namespace synclatch;
@@ -145,7 +146,7 @@ void run_seed(std::uint64_t seed) {
     std::uniform_int_distribution<int> device_of(0, devices - 1);
     for (int step = 0; step < 30; ++step) {
         auto& device = *w.fleet[device_of(w.rng)];
-        const std::string key = "k" + std::to_string(key_of(w.rng));
+        const std::string key = test::numbered("k", key_of(w.rng));
         const int roll = action(w.rng);
         if (roll < 40) {
             const std::string value = device.name() + "@" + std::to_string(step);

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <vector>
 
+#include "support/numbered.hpp"
 #include "support/store_fixture.hpp"
 
 using namespace synclatch::core;
@@ -40,7 +41,7 @@ TEST_CASE_METHOD(StoreFixture, "Change feed: one row per value change, in commit
 TEST_CASE_METHOD(StoreFixture, "Change feed: read in pages and trimmed by sequence", "[core][feed]") {
     auto things = dataset("things");
     for (int i = 0; i < 10; ++i)
-        REQUIRE(things.put("k" + std::to_string(i), "v").ok());
+        REQUIRE(things.put(synclatch::test::numbered("k", i), "v").ok());
     auto first = store->changes_since(0, 4).value();
     REQUIRE(first.size() == 4);
     auto rest = store->changes_since(first.back().seq, 100).value();

@@ -5,6 +5,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/numbered.hpp"
 #include "support/store_fixture.hpp"
 
 using namespace synclatch::core;
@@ -65,7 +66,8 @@ TEST_CASE_METHOD(StoreFixture, "Concurrency: writes from several threads all lan
     for (int t = 0; t < kThreads; ++t) {
         writers.emplace_back([&, t] {
             for (int i = 0; i < kPerThread; ++i) {
-                if (!counters.put("t" + std::to_string(t) + "-" + std::to_string(i), "v").ok()) ++failures;
+                if (!counters.put(synclatch::test::numbered("t", t) + "-" + std::to_string(i), "v").ok())
+                    ++failures;
             }
         });
     }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "support/numbered.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch;
@@ -113,7 +114,7 @@ TEST_CASE("Identity pool settings: each constraint is refused, naming the member
              s["OpenIdConnectProviders"] = json::array();
              for (int i = 0; i < 51; ++i) {
                  json one = provider;
-                 one["Name"] = "p" + std::to_string(i);
+                 one["Name"] = test::numbered("p", i);
                  s["OpenIdConnectProviders"].push_back(one);
              }
          },

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/numbered.hpp"
+
 using namespace synclatch::server;
 using namespace std::chrono_literals;
 
@@ -129,7 +131,7 @@ TEST_CASE("RateLimiter: buckets that have refilled are dropped, so the table shr
     FakeClock time;
     RateLimiter limiter(options(limit(1, 2), {}, 1000), time.clock());
     for (int i = 0; i < 1000; ++i)
-        limiter.acquire("a" + std::to_string(i));
+        limiter.acquire(synclatch::test::numbered("a", i));
     CHECK(limiter.tracked_addresses() == 1000);
     time.now += 2s;  // all full again
     for (int i = 0; i < 600; ++i)

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite/sqlite_storage.hpp"
+#include "support/numbered.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch;
@@ -292,7 +293,7 @@ TEST_CASE_METHOD(ServerFixture, "SqliteStorage: quotas are LimitExceeded and wri
               .code() == Errc::limit_exceeded);
     std::vector<RecordPatch> five;
     for (int i = 0; i < 5; ++i)
-        five.push_back(put("k" + std::to_string(i), "v", 0));
+        five.push_back(put(test::numbered("k", i), "v", 0));
     CHECK(store->update_records(identity, "one", "d", five, ++now).status().code() == Errc::limit_exceeded);
     CHECK(list("one").dataset_sync_count == 1);
     CHECK(store->describe_identity_usage(identity)->dataset_count == 2);
