@@ -2,6 +2,8 @@
 // checks of tests/CMakeLists.txt, against synclatch::platform as an app links it: as it is, it must
 // compile (so the checks below cannot pass through a broken setup); with one SYNCLATCH_TRY_* macro
 // defined, it must fail to compile, and for the reason that macro names.
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "synclatch/synclatch.hpp"
@@ -23,5 +25,12 @@ synclatch::Status app(synclatch::Client& client) {
     if (auto applied = client.open_or_create_dataset("things")->apply_remote(pulled); !applied.ok())
         return applied;
 #endif
+#ifdef SYNCLATCH_TRY_STORE
+    // The client's store, whose identity it keeps: an app could wipe it or switch its identity.
+    if (auto wiped = client.store().wipe(); !wiped.ok()) return wiped;
+#endif
+    // What the app needs of the identity, without the store.
+    if (const std::optional<std::string> known = client.known_identity_id(); !known)
+        if (auto obtained = client.identity_id(); !obtained.ok()) return obtained.status();
     return client.synchronize("things").status();
 }
