@@ -218,9 +218,9 @@ void DevicePane::on_client_opened(std::shared_ptr<Client> client, Dataset datase
     if (samples_button_) samples_button_->setEnabled(true);
     if (sign_in_button_) sign_in_button_->setEnabled(true);
     status_label_->setText(tr("Ready, as a guest. Local store: %1").arg(setup_.data_dir));
-    const std::string known = client_->store().identity_id();
-    if (known != core::kUnknownIdentityId && identity_.isEmpty()) {
-        identity_ = qstr(known);
+    // Known from an earlier run: at once, without the network (this is the GUI thread).
+    if (const auto known = client_->known_identity_id(); known && identity_.isEmpty()) {
+        identity_ = qstr(*known);
         Q_EMIT identity_known(identity_);
     }
     update_title();
@@ -397,9 +397,7 @@ void DevicePane::sign_in() {
                    user = setup_.user] {
         // The device's identity so far, if it has one (a guest that synced): the backend links it to the
         // user, which merges it into the user's identity when the user has one.
-        const std::string before = client->store().identity_id();
-        const std::optional<std::string> guest =
-            before == core::kUnknownIdentityId ? std::nullopt : std::optional<std::string>(before);
+        const std::optional<std::string> guest = client->known_identity_id();
         Status status{Errc::unavailable, "no attempt"};
         for (int attempt = 0; attempt < kSignInAttempts; ++attempt) {
             // Asked again at each renewal of the credentials: later tokens link nothing.
@@ -417,8 +415,7 @@ void DevicePane::sign_in() {
         }
         // What the sign-in did to the guest's data: its datasets kept under their merged names.
         QString merged;
-        const std::string after = client->store().identity_id();
-        if (status.ok() && guest && after != *guest) {
+        if (status.ok() && guest && client->known_identity_id() != guest) {
             auto datasets = client->list_datasets();
             if (datasets.ok()) {
                 for (const auto& dataset : *datasets)

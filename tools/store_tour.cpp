@@ -1,7 +1,8 @@
 // synclatch-store-tour: a narrated walk-through of the local dataset store. Each step says what it does,
 // calls the public API, and prints what the store then holds, so a newcomer sees the model at work:
 // local writes and tombstones, no-op puts, typed errors, remote (synced) writes, metadata, the change feed
-// and its subscribers, identity switch and merge, and a dataset marked for remote deletion.
+// and its subscribers, identity switch and merge, and a dataset marked for remote deletion. The remote
+// writes play the sync engine's part through its in-tree interface (core/engine), which apps cannot reach.
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "synclatch/core/engine/sync_dataset.hpp"
 #include "synclatch/core/local_store.hpp"
 
 namespace fs = std::filesystem;
@@ -149,9 +151,12 @@ int main(int argc, char** argv) {
     pulled.value = R"({"name":"from another device"})";
     pulled.sync_count = 1;
     pulled.last_modified_by = "device-b";
-    must(things.apply_remote(std::vector{pulled}), "apply_remote");
-    must(things.set_last_sync_count(1, "ok"), "set_last_sync_count");
+    engine::SyncDataset as_the_engine(things);  // the sync engine's writes: not part of an app's API
+    must(as_the_engine.apply_remote(std::vector{pulled}), "apply_remote");
+    must(as_the_engine.set_last_sync_count(1, "ok"), "set_last_sync_count");
     say("remote records are stored clean (modified = no, origin remote): they are never pushed back");
+    say("(only the sync engine writes them: an app's Dataset has no apply_remote, since a clean record is");
+    say(" never pushed)");
     print_records(things);
     say("records still to push: " +
         std::to_string(must(things.modified_records(), "modified_records").size()));

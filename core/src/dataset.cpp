@@ -1,10 +1,11 @@
 // Dataset: validation, then one write transaction through RecordWriter, or one read on a pooled reader.
+// The sync engine's writes are in sync_dataset.cpp.
 #include "synclatch/core/dataset.hpp"
 
-#include <algorithm>
 #include <string>
 #include <utility>
 
+#include "handle_write.hpp"
 #include "record_writer.hpp"
 #include "rows.hpp"
 #include "store_state.hpp"
@@ -14,9 +15,10 @@ namespace synclatch::core {
 
 namespace {
 
+using detail::identity_switched;
 using detail::RecordWriter;
+using detail::write_as;
 using detail::WriteScope;
-using detail::WriteSource;
 
 const std::string kSelectAll = std::string("SELECT ") + detail::kRecordColumns +
                                " FROM records WHERE identity_id = ?1 AND dataset_name = ?2 ORDER BY key";
@@ -30,43 +32,12 @@ const std::string kSelectModified =
 const std::string kSelectMetadata =
     std::string("SELECT ") + detail::kDatasetColumns + " FROM datasets WHERE identity_id = ?1 AND name = ?2";
 
-Status validate_record(const Record& record) {
-    if (Status s = validate_key(record.key); !s.ok()) return s;
-    if (record.value) {
-        if (Status s = validate_value(*record.value); !s.ok()) return s;
-    }
-    if (record.sync_count < 0)
-        return {Errc::invalid_argument, "sync count of '" + record.key + "' is negative"};
-    return {};
-}
-
-Status validate_records(std::span<const Record> records) {
-    for (const auto& record : records) {
-        if (Status s = validate_record(record); !s.ok()) return s;
-    }
-    return {};
-}
-
 std::optional<Record> select_one(sqlite::Database& db, const std::string& identity,
                                  const std::string& dataset, std::string_view key) {
     sqlite::StatementScope select(db.cached(kSelectOne));
     select->bind(1, identity).bind(2, dataset).bind(3, key);
     if (!select->step()) return std::nullopt;
     return detail::read_record(*select);
-}
-
-Status identity_switched() {
-    return {Errc::cancelled, "the store switched to another identity"};
-}
-
-// run_write for a handle: fails with cancelled, inside the write lock, when the handle is pinned to an
-// identity that is no longer the store's.
-template <class Step>
-Status write_as(detail::StoreState& state, const std::string& pinned, Step&& step) {
-    return detail::run_write(state, [&](const WriteScope& scope) -> Status {
-        if (!pinned.empty() && scope.identity != pinned) return identity_switched();
-        return step(scope);
-    });
 }
 
 // Runs a query of records of one dataset of one identity (?1 identity, ?2 dataset).
@@ -83,19 +54,6 @@ Result<std::vector<Record>> select_records(detail::StoreState& state, const Resu
     });
 }
 
-// Validates, then writes whole records (from the sync engine or a resolver) in one transaction.
-Status write_records(detail::StoreState& state, const std::string& pinned, const std::string& dataset,
-                     std::span<const Record> records, WriteSource source) {
-    if (Status s = validate_records(records); !s.ok()) return s;
-    return write_as(state, pinned, [&](const WriteScope& scope) {
-        RecordWriter writer(scope, dataset);
-        for (const auto& record : records)
-            writer.write_record(record, source);
-        writer.finish();
-        return Status{};
-    });
-}
-
 }  // namespace
 
 Dataset::Dataset(std::shared_ptr<detail::StoreState> state, std::string name)
@@ -105,12 +63,6 @@ Result<std::string> Dataset::acting_identity() const {
     std::string current = state_->current_identity();
     if (!pinned_identity_.empty() && current != pinned_identity_) return identity_switched();
     return current;
-}
-
-Dataset Dataset::pinned() const {
-    Dataset copy = *this;
-    copy.pinned_identity_ = state_->current_identity();
-    return copy;
 }
 
 Status Dataset::put(std::string_view key, std::string_view value) {
@@ -242,115 +194,8 @@ Subscription Dataset::on_change(std::function<void(const Change&)> callback) {
     return Subscription(state_->dispatcher, std::move(subscriber));
 }
 
-Status Dataset::resolve(std::span<const Record> records) {
-    return write_records(*state_, pinned_identity_, name_, records, WriteSource::resolved);
-}
-
-Status Dataset::apply_remote(std::span<const Record> records) {
-    return write_records(*state_, pinned_identity_, name_, records, WriteSource::remote);
-}
-
 Result<std::vector<Record>> Dataset::modified_records() const {
     return select_records(*state_, acting_identity(), kSelectModified, name_);
-}
-
-Status Dataset::set_last_sync_count(std::int64_t sync_count, std::string_view result) {
-    if (sync_count < -1) return {Errc::invalid_argument, "sync count must be -1 or more"};
-    return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
-        RecordWriter writer(scope, name_);  // creates the dataset row when missing
-        sqlite::StatementScope update(scope.db.cached(
-            "UPDATE datasets SET last_sync_count = ?3, last_sync_time = ?4, last_sync_result = ?5 "
-            "WHERE identity_id = ?1 AND name = ?2"));
-        update->bind(1, scope.identity)
-            .bind(2, name_)
-            .bind(3, sync_count)
-            .bind(4, scope.now)
-            .bind(5, result)
-            .run();
-        return Status{};
-    });
-}
-
-Result<std::vector<Dataset::RemoteConflict>> Dataset::merge_remote(std::span<const Record> remote) {
-    if (Status s = validate_records(remote); !s.ok()) return s;
-    std::vector<RemoteConflict> conflicts;
-    Status written = write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
-        RecordWriter writer(scope, name_);
-        for (const auto& incoming : remote) {
-            auto local = writer.load(incoming.key);
-            if (local && !local->modified && incoming.sync_count < local->sync_count) continue;  // older
-            if (local && local->modified) {
-                if (incoming.sync_count <= local->sync_count) continue;  // the local edit builds on it
-                if (local->value != incoming.value) {
-                    conflicts.push_back({std::move(*local), incoming});
-                    continue;
-                }
-            }
-            writer.write_record(incoming, WriteSource::remote);
-        }
-        writer.finish();
-        return Status{};
-    });
-    if (!written.ok()) return written;
-    return conflicts;
-}
-
-Result<std::size_t> Dataset::settle(std::span<const Settlement> settlements) {
-    for (const auto& settlement : settlements) {
-        if (Status s = validate_record(settlement.settled); !s.ok()) return s;
-    }
-    std::size_t changed_meanwhile = 0;
-    Status written = write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
-        changed_meanwhile = 0;
-        RecordWriter writer(scope, name_);
-        for (const auto& [seen, settled] : settlements) {
-            auto current = writer.load(settled.key);
-            if (!current) continue;  // removed with its dataset meanwhile: nothing to settle
-            if (current->value == seen.value && current->modified == seen.modified &&
-                current->device_last_modified == seen.device_last_modified) {
-                writer.write_record(settled, WriteSource::resolved);
-                continue;
-            }
-            ++changed_meanwhile;
-            Record rebased = *current;
-            rebased.sync_count = std::max(current->sync_count, settled.sync_count);
-            writer.write_record(rebased, WriteSource::resolved);
-        }
-        writer.finish();
-        return Status{};
-    });
-    if (!written.ok()) return written;
-    return changed_meanwhile;
-}
-
-Status Dataset::reset_after_remote_delete(AfterRemoteDelete keep) {
-    return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
-        RecordWriter writer(scope, name_);
-        std::vector<Record> records;
-        {
-            sqlite::StatementScope select(scope.db.cached(kSelectAll));
-            select->bind(1, scope.identity).bind(2, name_);
-            while (select->step())
-                records.push_back(detail::read_record(*select));
-        }
-        for (auto& record : records) {
-            const bool kept = record.value && (record.modified || keep == AfterRemoteDelete::keep_everything);
-            if (!kept) {
-                writer.erase(record);
-                continue;
-            }
-            record.sync_count = 0;
-            record.last_modified = 0;
-            record.last_modified_by.clear();
-            record.modified = true;
-            writer.write_record(record, WriteSource::resolved);
-        }
-        writer.finish();
-        sqlite::StatementScope reset(
-            scope.db.cached("UPDATE datasets SET last_sync_count = 0 WHERE identity_id = ?1 AND name = ?2"));
-        reset->bind(1, scope.identity).bind(2, name_).run();
-        return Status{};
-    });
 }
 
 }  // namespace synclatch::core

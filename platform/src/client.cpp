@@ -51,6 +51,15 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
         core::Subscription local_changes;
     };
 
+    // What remote calls act through: the credentials (and the identity they act for) and the remote
+    // store that signs with them. Replaced whole (open, wipe, sign-out); a caller that took it keeps it
+    // alive until its call ends.
+    struct Session {
+        std::unique_ptr<sync::CredentialsProvider> credentials;
+        sync::CognitoIdentityCredentials* cognito = nullptr;  // credentials, when they are Cognito's
+        std::unique_ptr<sync::CognitoRemoteStore> remote;
+    };
+
     ClientOptions options;
     sync::Endpoint endpoint;
     std::unique_ptr<core::LocalStore> store;
@@ -59,16 +68,27 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     std::shared_ptr<platform::ConnectivityMonitor> connectivity;
     platform::ConnectivitySubscription connectivity_changes;
 
-    // Remote calls run one at a time: a sync, a push registration, an identity lookup.
-    std::mutex remote_mutex;
-    std::unique_ptr<sync::CredentialsProvider> credentials;  // guarded by remote_mutex
-    sync::CognitoIdentityCredentials* cognito = nullptr;     // credentials, when they are Cognito's
-    sync::LoginsSource logins;                               // guarded by remote_mutex
+    // Three locks, taken in this order, so that asking the client something never waits for a sync's
+    // network I/O:
+    // - sync_mutex: syncs run one at a time, and so do the calls that replace the session or move the
+    //   identity on purpose (sign_in, sign_out, wipe, authenticate) and refresh_dataset_metadata. It is
+    //   held across their network I/O, so nothing that only asks (identity_id, signed_in) or registers
+    //   for push (register_device, subscribe) takes it: their session and the thread-safe credentials and
+    //   remote store are enough.
+    // - identity_mutex: obtaining the identity (GetId; GetCredentialsForIdentity, which may move it) and
+    //   adopting it into the local store, one caller at a time, and every other change of the store's
+    //   identity (wipe, sign-out). Two callers that both find the identity unknown therefore cannot create
+    //   two identities: the second finds the one the first obtained. Held across that I/O only.
+    // - session_mutex: the session pointer and the small state below; never held across I/O.
+    std::mutex sync_mutex;
+    std::mutex identity_mutex;
+    mutable std::mutex session_mutex;
+    std::shared_ptr<Session> session;  // guarded by session_mutex; replaced with identity_mutex held too
+    sync::LoginsSource logins;         // written with sync_mutex and session_mutex held; read under either
     // Identity changes found (old, new), told to the app once the locks are released.
-    std::vector<std::pair<std::string, std::string>> identity_changes;  // guarded by remote_mutex
-    std::unique_ptr<sync::CognitoRemoteStore> remote;                   // guarded by remote_mutex
-    std::string push_device_id;                                         // guarded by remote_mutex
-    std::set<std::string, std::less<>> push_subscribed;                 // guarded by remote_mutex
+    std::vector<std::pair<std::string, std::string>> identity_changes;  // guarded by session_mutex
+    std::string push_device_id;                                         // guarded by session_mutex
+    std::set<std::string, std::less<>> push_subscribed;                 // guarded by session_mutex
     std::atomic<bool> cancel{false};
 
     std::mutex state_mutex;
@@ -79,11 +99,17 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     platform::detail::SyncExecutor executor;  // last: its thread stops first
 
-    // Fresh credentials and remote for the store's identity (or a new one from the server).
-    void connect_remote_locked() {
-        cognito = nullptr;
+    std::shared_ptr<Session> current_session() const {
+        std::lock_guard lock(session_mutex);
+        return session;
+    }
+
+    // A fresh session for the store's identity (or a new one from the server). Call with sync_mutex and
+    // identity_mutex held (or from open, before any other thread knows the client).
+    void connect_remote() {
+        auto next = std::make_shared<Session>();
         if (options.developer) {
-            credentials = std::make_unique<sync::StaticCredentials>(
+            next->credentials = std::make_unique<sync::StaticCredentials>(
                 sync::sigv4::Credentials{options.developer->access_key_id,
                                          options.developer->secret_access_key, ""},
                 options.developer->identity_id);
@@ -96,38 +122,60 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
             if (std::string known = store->identity_id(); known != core::kUnknownIdentityId)
                 identity.cached_identity_id = std::move(known);
             auto provider = std::make_unique<sync::CognitoIdentityCredentials>(*http, std::move(identity));
-            cognito = provider.get();
-            credentials = std::move(provider);
+            next->cognito = provider.get();
+            next->credentials = std::move(provider);
         }
         sync::CognitoRemoteOptions remote_options;
         remote_options.endpoint = endpoint;
         remote_options.identity_pool_id = options.identity_pool_id;
         remote_options.deadline = options.request_deadline;
-        remote = std::make_unique<sync::CognitoRemoteStore>(*http, *credentials, std::move(remote_options));
+        next->remote =
+            std::make_unique<sync::CognitoRemoteStore>(*http, *next->credentials, std::move(remote_options));
+        std::lock_guard lock(session_mutex);
+        session = std::move(next);
     }
 
-    // The identity the remote acts for, adopted by the local store (data written before moves to it).
+    // The identity the local data belongs to, when the store knows it: no lock a sync holds, no I/O.
+    std::optional<std::string> known_identity() const {
+        std::string known = store->identity_id();
+        if (known == core::kUnknownIdentityId) return std::nullopt;
+        return known;
+    }
+
+    // The identity the session acts for, adopted by the local store (data written before moves to it).
     // With check_credentials, fresh credentials first: getting them may move the identity (a merge at
-    // sign-in), and a sync must find that out before it starts, not halfway.
-    Result<std::string> identity_locked(bool check_credentials = false) {
+    // sign-in), and a sync must find that out before it starts, not halfway. Takes identity_mutex.
+    Result<std::string> adopt_identity(bool check_credentials = false) {
+        std::lock_guard lock(identity_mutex);
+        const auto current = current_session();
         if (check_credentials) {
-            if (auto fresh = credentials->credentials(); !fresh.ok()) return fresh.status();
+            if (auto fresh = current->credentials->credentials(); !fresh.ok()) return fresh.status();
         }
-        auto identity = credentials->identity_id();
+        auto identity = current->credentials->identity_id();
         if (!identity.ok()) return identity.status();
         const std::string before = store->identity_id();
         if (before != *identity) {
             if (Status s = store->set_identity_id(*identity); !s.ok()) return s;
-            if (before != core::kUnknownIdentityId) identity_changes.emplace_back(before, *identity);
+            if (before != core::kUnknownIdentityId) {
+                std::lock_guard changes(session_mutex);
+                identity_changes.emplace_back(before, *identity);
+            }
         }
         return identity;
     }
 
-    // Tells the app of the identity changes found; call without holding remote_mutex.
+    // The known identity at once; else obtained (adopt_identity), waiting at most for another caller
+    // obtaining it at the same time, never for a sync's lock.
+    Result<std::string> identity() {
+        if (auto known = known_identity()) return *known;
+        return adopt_identity();
+    }
+
+    // Tells the app of the identity changes found; call without holding sync_mutex or identity_mutex.
     void tell_identity_changes() {
         std::vector<std::pair<std::string, std::string>> changes;
         {
-            std::lock_guard lock(remote_mutex);
+            std::lock_guard lock(session_mutex);
             changes.swap(identity_changes);
         }
         if (!options.on_identity_changed) return;
@@ -161,13 +209,15 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
     }
 
     Result<sync::SyncResult> synchronize_locked(std::string_view name, sync::SyncOptions sync_options) {
-        std::lock_guard lock(remote_mutex);
-        if (auto identity = identity_locked(true); !identity.ok()) return identity.status();
+        std::lock_guard lock(sync_mutex);
+        if (auto identity = adopt_identity(true); !identity.ok()) return identity.status();
+        // Stable until the sync ends: only calls that take sync_mutex replace it.
+        const auto current = current_session();
         auto dataset = store->open_or_create_dataset(name);
         if (!dataset.ok()) return dataset.status();
         if (sync_options.device_id.empty()) sync_options.device_id = device_id;
         if (!sync_options.cancel) sync_options.cancel = &cancel;
-        auto result = sync::synchronize(*dataset, *remote, sync_options);
+        auto result = sync::synchronize(*dataset, *current->remote, sync_options);
         if (!result.ok() && result.status().code() == Errc::cancelled && cancel.load())
             return Status{Errc::cancelled, "the client is closing: " + result.status().message()};
         return result;
@@ -238,19 +288,35 @@ struct Client::Impl : std::enable_shared_from_this<Client::Impl> {
 
     // Subscribes the push channel's device to the dataset once; a failure is tried again next sync.
     void subscribe_for_push(const std::string& name) {
-        std::lock_guard lock(remote_mutex);
-        if (push_device_id.empty() || push_subscribed.contains(name)) return;
-        if (remote->subscribe(name, push_device_id).ok()) push_subscribed.insert(name);
+        std::string device;
+        {
+            std::lock_guard lock(session_mutex);
+            if (push_device_id.empty() || push_subscribed.contains(name)) return;
+            device = push_device_id;
+        }
+        if (!current_session()->remote->subscribe(name, device).ok()) return;
+        std::lock_guard lock(session_mutex);
+        if (push_device_id == device) push_subscribed.insert(name);
     }
 
-    Result<std::string> register_device_locked(std::string_view platform, std::string_view token) {
-        if (auto identity = identity_locked(); !identity.ok()) return identity.status();
-        auto device = remote->register_device(platform, token);
-        if (device.ok() && *device != push_device_id) {
-            push_device_id = *device;
-            push_subscribed.clear();
+    // Needs the identity (known, or obtained now) and the network, not sync_mutex: it does not wait for
+    // a sync in progress.
+    Result<std::string> register_device(std::string_view platform, std::string_view token) {
+        if (auto identity = this->identity(); !identity.ok()) return identity.status();
+        auto device = current_session()->remote->register_device(platform, token);
+        if (device.ok()) {
+            std::lock_guard lock(session_mutex);
+            if (*device != push_device_id) {
+                push_device_id = *device;
+                push_subscribed.clear();
+            }
         }
         return device;
+    }
+
+    std::string registered_device() const {
+        std::lock_guard lock(session_mutex);
+        return push_device_id;
     }
 
     bool on_push_hint(std::string_view payload) {
@@ -329,7 +395,7 @@ Result<std::unique_ptr<Client>> Client::open(ClientOptions options) {
     if (impl->options.developer) {
         if (Status s = impl->store->set_identity_id(impl->options.developer->identity_id); !s.ok()) return s;
     }
-    impl->connect_remote_locked();
+    impl->connect_remote();
     impl->connectivity_changes =
         impl->connectivity->on_change([weak = std::weak_ptr<Impl>(impl)](bool online) {
             if (auto self = weak.lock()) self->on_connectivity(online);
@@ -367,9 +433,9 @@ Result<std::vector<core::DatasetMetadata>> Client::list_datasets() const {
 }
 
 Result<std::vector<sync::DatasetDescription>> Client::refresh_dataset_metadata() {
-    std::lock_guard lock(impl_->remote_mutex);
-    if (auto identity = impl_->identity_locked(); !identity.ok()) return identity.status();
-    auto remote = impl_->remote->list_datasets();
+    std::lock_guard lock(impl_->sync_mutex);
+    if (auto identity = impl_->adopt_identity(); !identity.ok()) return identity.status();
+    auto remote = impl_->current_session()->remote->list_datasets();
     if (!remote.ok()) return remote.status();
     for (const auto& description : *remote) {
         if (auto created = impl_->store->open_or_create_dataset(description.dataset_name); !created.ok())
@@ -379,29 +445,38 @@ Result<std::vector<sync::DatasetDescription>> Client::refresh_dataset_metadata()
 }
 
 Status Client::wipe() {
-    std::lock_guard lock(impl_->remote_mutex);
+    std::lock_guard lock(impl_->sync_mutex);
+    std::lock_guard identity(impl_->identity_mutex);
     if (Status s = impl_->store->wipe(); !s.ok()) return s;
     if (impl_->options.developer) {
         if (Status s = impl_->store->set_identity_id(impl_->options.developer->identity_id); !s.ok())
             return s;
     }
-    impl_->connect_remote_locked();
+    impl_->connect_remote();
     return {};
 }
 
 Status Client::sign_in(sync::LoginsSource logins) {
     if (!logins) return Status{Errc::invalid_argument, "sign_in needs a source of logins"};
     {
-        std::lock_guard lock(impl_->remote_mutex);
-        if (impl_->cognito == nullptr)
+        std::lock_guard lock(impl_->sync_mutex);
+        const auto current = impl_->current_session();  // stable while sync_mutex is held
+        if (current->cognito == nullptr)
             return Status{Errc::invalid_argument,
                           "a client with developer credentials acts for a fixed identity"};
-        sync::LoginsSource previous = std::move(impl_->logins);
-        impl_->logins = logins;
-        impl_->cognito->set_logins(std::move(logins));
-        if (auto identity = impl_->identity_locked(true); !identity.ok()) {
-            impl_->logins = previous;
-            impl_->cognito->set_logins(std::move(previous));
+        sync::LoginsSource previous;
+        {
+            std::lock_guard state(impl_->session_mutex);
+            previous = std::move(impl_->logins);
+            impl_->logins = logins;
+        }
+        current->cognito->set_logins(std::move(logins));
+        if (auto identity = impl_->adopt_identity(true); !identity.ok()) {
+            {
+                std::lock_guard state(impl_->session_mutex);
+                impl_->logins = previous;
+            }
+            current->cognito->set_logins(std::move(previous));
             return identity.status();
         }
     }
@@ -410,7 +485,7 @@ Status Client::sign_in(sync::LoginsSource logins) {
 }
 
 bool Client::signed_in() const {
-    std::lock_guard lock(impl_->remote_mutex);
+    std::lock_guard lock(impl_->session_mutex);
     return static_cast<bool>(impl_->logins);
 }
 
@@ -425,7 +500,7 @@ Status Client::sign_out(SignOutMode mode) {
                                   " failed, nothing was deleted: " + synced.status().message()};
         }
     }
-    std::lock_guard lock(impl_->remote_mutex);
+    std::lock_guard lock(impl_->sync_mutex);
     if (mode != SignOutMode::discard_unsynced) {
         // Checked again under the lock: a write made while syncing is not lost either.
         auto unsynced = impl_->unsynced_datasets();
@@ -439,37 +514,42 @@ Status Client::sign_out(SignOutMode mode) {
                                               "(SignOutMode::discard_unsynced)"};
         }
     }
+    std::lock_guard identity(impl_->identity_mutex);
     if (Status s = impl_->store->wipe(); !s.ok()) return s;
     if (impl_->options.developer) {
         if (Status s = impl_->store->set_identity_id(impl_->options.developer->identity_id); !s.ok())
             return s;
     }
-    impl_->logins = nullptr;
-    impl_->connect_remote_locked();
+    {
+        std::lock_guard state(impl_->session_mutex);
+        impl_->logins = nullptr;
+    }
+    impl_->connect_remote();
     return {};
 }
 
 Result<std::string> Client::authenticate() {
     Result<std::string> identity = Status{Errc::internal, "unreachable"};
     {
-        std::lock_guard lock(impl_->remote_mutex);
-        identity = impl_->identity_locked(true);
+        std::lock_guard lock(impl_->sync_mutex);
+        identity = impl_->adopt_identity(true);
     }
     impl_->tell_identity_changes();
     return identity;
 }
 
 Result<std::string> Client::identity_id() {
-    std::lock_guard lock(impl_->remote_mutex);
-    return impl_->identity_locked();
+    auto identity = impl_->identity();
+    impl_->tell_identity_changes();
+    return identity;
+}
+
+std::optional<std::string> Client::known_identity_id() const {
+    return impl_->known_identity();
 }
 
 const std::string& Client::device_id() const {
     return impl_->device_id;
-}
-
-core::LocalStore& Client::store() {
-    return *impl_->store;
 }
 
 Result<sync::SyncResult> Client::synchronize(std::string_view dataset, sync::SyncOptions options) {
@@ -530,22 +610,21 @@ void Client::stop_background_sync(std::string_view dataset) {
 }
 
 Result<std::string> Client::register_device(std::string_view platform, std::string_view token) {
-    std::lock_guard lock(impl_->remote_mutex);
-    return impl_->register_device_locked(platform, token);
+    auto device = impl_->register_device(platform, token);
+    impl_->tell_identity_changes();
+    return device;
 }
 
 Status Client::subscribe(std::string_view dataset) {
-    std::lock_guard lock(impl_->remote_mutex);
-    if (impl_->push_device_id.empty())
-        return {Errc::invalid_argument, "subscribe needs register_device first"};
-    return impl_->remote->subscribe(dataset, impl_->push_device_id);
+    const std::string device = impl_->registered_device();
+    if (device.empty()) return {Errc::invalid_argument, "subscribe needs register_device first"};
+    return impl_->current_session()->remote->subscribe(dataset, device);
 }
 
 Status Client::unsubscribe(std::string_view dataset) {
-    std::lock_guard lock(impl_->remote_mutex);
-    if (impl_->push_device_id.empty())
-        return {Errc::invalid_argument, "unsubscribe needs register_device first"};
-    return impl_->remote->unsubscribe(dataset, impl_->push_device_id);
+    const std::string device = impl_->registered_device();
+    if (device.empty()) return {Errc::invalid_argument, "unsubscribe needs register_device first"};
+    return impl_->current_session()->remote->unsubscribe(dataset, device);
 }
 
 bool Client::on_push_hint(std::string_view payload) {
@@ -560,13 +639,11 @@ Status Client::open_push_channel() {
             synced.push_back(name);
     }
     platform::detail::PushChannelOptions options;
-    {
-        std::lock_guard lock(impl_->remote_mutex);
-        if (impl_->push_device_id.empty()) {
-            auto device = impl_->register_device_locked("GCM", "synclatch-websocket:" + impl_->device_id);
-            if (!device.ok()) return device.status();
-        }
-        options.device_id = impl_->push_device_id;
+    options.device_id = impl_->registered_device();
+    if (options.device_id.empty()) {
+        auto device = register_device("GCM", "synclatch-websocket:" + impl_->device_id);
+        if (!device.ok()) return device.status();
+        options.device_id = std::move(device).value();
     }
     for (const auto& name : synced)
         impl_->subscribe_for_push(name);  // now, so that hints flow once the channel is open
@@ -575,8 +652,7 @@ Status Client::open_push_channel() {
     options.credentials = [weak = impl_->weak_from_this()]() -> Result<sync::sigv4::Credentials> {
         auto self = weak.lock();
         if (!self) return Status{Errc::cancelled, "the client is closing"};
-        std::lock_guard lock(self->remote_mutex);
-        return self->credentials->credentials();
+        return self->current_session()->credentials->credentials();
     };
     options.on_hint = [weak = impl_->weak_from_this()](const std::string& payload) {
         if (auto self = weak.lock()) (void)self->on_push_hint(payload);

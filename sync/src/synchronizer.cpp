@@ -5,11 +5,13 @@
 #include <chrono>
 #include <map>
 
+#include "synclatch/core/engine/sync_dataset.hpp"
+
 namespace synclatch::sync {
 
 namespace {
 
-using core::Dataset;
+using core::engine::SyncDataset;
 
 core::EpochMillis system_now() {
     using namespace std::chrono;
@@ -42,8 +44,8 @@ RecordPatch to_patch(const core::Record& record) {
 // One run of synchronize(): the state shared by its pull and push phases.
 class SyncRun {
   public:
-    SyncRun(const Dataset& dataset, RemoteStore& remote, const SyncOptions& options)
-        : dataset_(dataset.pinned()), remote_(remote), options_(options) {}
+    SyncRun(const core::Dataset& dataset, RemoteStore& remote, const SyncOptions& options)
+        : dataset_(SyncDataset(dataset).pinned()), remote_(remote), options_(options) {}
 
     Result<SyncResult> run();
 
@@ -51,12 +53,12 @@ class SyncRun {
     Status cancelled_or_ok() const;
     // Pulls what changed since `from` into the store and resolves conflicts; sets count_ and session_.
     Status pull(std::int64_t from);
-    Status resolve(std::vector<Dataset::RemoteConflict> found);
+    Status resolve(std::vector<SyncDataset::RemoteConflict> found);
     // Pushes every modified record; advances count_ while no other writer came in between.
     Status push();
     void progress(SyncProgress::Phase phase, std::int64_t records, std::int64_t pages) const;
 
-    Dataset dataset_;
+    SyncDataset dataset_;  // pinned: a switch of identity mid-sync cancels it
     RemoteStore& remote_;
     const SyncOptions& options_;
     SyncResult result_;
@@ -89,7 +91,7 @@ Result<SyncResult> SyncRun::run() {
         ++result_.requests;
         auto deleted = remote_.delete_dataset(dataset_.name());
         if (!deleted.ok() && deleted.status().code() != Errc::not_found) return deleted.status();
-        if (Status s = dataset_.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_local_edits);
+        if (Status s = dataset_.reset_after_remote_delete(SyncDataset::AfterRemoteDelete::keep_local_edits);
             !s.ok())
             return s;
         last = 0;
@@ -113,7 +115,7 @@ Result<SyncResult> SyncRun::run() {
 }
 
 Status SyncRun::pull(std::int64_t from) {
-    std::vector<Dataset::RemoteConflict> conflicts;
+    std::vector<SyncDataset::RemoteConflict> conflicts;
     std::string token;
     bool first = true;
     bool restarted = false;
@@ -136,8 +138,8 @@ Status SyncRun::pull(std::int64_t from) {
                 const bool drop =
                     !options_.on_dataset_deleted || options_.on_dataset_deleted(dataset_.name());
                 if (Status s = dataset_.reset_after_remote_delete(
-                        drop ? Dataset::AfterRemoteDelete::keep_local_edits
-                             : Dataset::AfterRemoteDelete::keep_everything);
+                        drop ? SyncDataset::AfterRemoteDelete::keep_local_edits
+                             : SyncDataset::AfterRemoteDelete::keep_everything);
                     !s.ok())
                     return s;
                 if (page->dataset_exists) {  // re-created since: take all of the new one
@@ -168,7 +170,7 @@ Status SyncRun::pull(std::int64_t from) {
     return dataset_.set_last_sync_count(count_, "pulled");
 }
 
-Status SyncRun::resolve(std::vector<Dataset::RemoteConflict> found) {
+Status SyncRun::resolve(std::vector<SyncDataset::RemoteConflict> found) {
     if (found.empty()) return {};
     const core::EpochMillis now = options_.clock ? options_.clock() : system_now();
     std::vector<Conflict> conflicts;
@@ -179,7 +181,7 @@ Status SyncRun::resolve(std::vector<Dataset::RemoteConflict> found) {
         return {Errc::cancelled, "the app stopped the sync of '" + dataset_.name() + "' at " +
                                      std::to_string(conflicts.size()) + " conflict(s)"};
     }
-    std::vector<Dataset::Settlement> settlements;
+    std::vector<SyncDataset::Settlement> settlements;
     settlements.reserve(conflicts.size());
     for (auto& conflict : conflicts) {
         if (!conflict.resolved()) resolve_by_last_writer(conflict);
@@ -219,7 +221,7 @@ Status SyncRun::push() {
             by_key.emplace(wire.key, &wire);
             highest = std::max(highest, wire.sync_count);
         }
-        std::vector<Dataset::Settlement> settlements;
+        std::vector<SyncDataset::Settlement> settlements;
         settlements.reserve(end - begin);
         for (std::size_t i = begin; i < end; ++i) {
             const auto& sent = (*modified)[i];

@@ -94,19 +94,20 @@ TEST_CASE_METHOD(ClientWorld,
         auto client = Client::open(options("a")).value();
         REQUIRE(client->open_or_create_dataset("things").value().put("thing", "one").ok());  // offline, no
                                                                                              // identity
-        CHECK(client->store().identity_id() == core::kUnknownIdentityId);
+        CHECK(client->known_identity_id() == std::nullopt);
         auto synced = client->synchronize("things");
         INFO(synced.status().to_string());
         REQUIRE(synced.ok());
         CHECK(synced->pushed == 1);
         identity = client->identity_id().value();
         CHECK(identity.starts_with("us-east-1:"));
-        CHECK(client->store().identity_id() == identity);
+        CHECK(client->known_identity_id() == identity);
     }
     {  // reopened against an endpoint that cannot answer: the identity comes from the local store
         auto opts = options("a");
         opts.endpoint = "http://127.0.0.1:" + std::to_string(closed_port());
         auto client = Client::open(opts).value();
+        CHECK(client->known_identity_id() == identity);
         CHECK(client->identity_id().value() == identity);
         CHECK(value_of(*client, "things", "thing") == "one");
     }
@@ -278,6 +279,7 @@ TEST_CASE_METHOD(ClientWorld, "Client: wipe deletes the local data and takes a n
     const std::string before = client->identity_id().value();
     REQUIRE(client->wipe().ok());
     CHECK(client->list_datasets().value().empty());
+    CHECK(client->known_identity_id() == std::nullopt);
     const std::string after = client->identity_id().value();
     CHECK(after != before);
     REQUIRE(client->synchronize("things").ok());

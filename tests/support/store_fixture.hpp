@@ -8,6 +8,7 @@
 #include <string>
 
 #include "support/temp_dir.hpp"
+#include "synclatch/core/engine/sync_dataset.hpp"
 #include "synclatch/core/local_store.hpp"
 
 namespace synclatch::test {
@@ -32,6 +33,11 @@ struct StoreFixture {
         INFO(opened.status().to_string());
         REQUIRE(opened.ok());
         return opened.value();
+    }
+
+    // The same dataset as the sync engine sees it: the app's calls plus the engine's writes (core/engine).
+    core::engine::SyncDataset engine_dataset(const std::string& name) {
+        return core::engine::SyncDataset(dataset(name));
     }
 
     std::string path() const { return dir.file("store.db"); }

@@ -61,6 +61,7 @@ struct TestHttpServer::Impl {
     tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
     std::list<SessionSlot> sessions;  // touched only on the io thread
 
+    bool answer_concurrently = false;
     std::atomic<std::size_t> accepted{0};
     std::atomic<bool> silent{false};
     std::string raw_reply;  // guarded by mutex
@@ -80,6 +81,19 @@ struct TestHttpServer::Impl {
                 asio::co_spawn(io, session(beast::tcp_stream(std::move(socket))), asio::detached);
             }
         }
+    }
+
+    // Runs answer on a thread of its own; this session polls for its reply (every millisecond), so the io
+    // thread goes on serving the others meanwhile. The poll is for the test server's simplicity: the worker
+    // never touches the io_context, which may be shutting down by the time a slow handler returns.
+    asio::awaitable<TestHttpReply> answer_on_own_thread(Handler answer, TestHttpRequest request) {
+        auto reply = std::async(std::launch::async, [&answer, &request] { return answer(request); });
+        asio::steady_timer poll(io);
+        while (reply.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+            poll.expires_after(std::chrono::milliseconds(1));
+            co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+        co_return reply.get();
     }
 
     asio::awaitable<void> tls_session(tcp::socket socket) {
@@ -126,7 +140,12 @@ struct TestHttpServer::Impl {
                 co_await asio::async_write(stream, asio::buffer(raw), asio::as_tuple(asio::use_awaitable));
                 break;
             }
-            const TestHttpReply reply = answer ? answer(recorded) : TestHttpReply{200, {}, "ok"};
+            TestHttpReply reply{200, {}, "ok"};
+            if (answer && answer_concurrently) {
+                reply = co_await answer_on_own_thread(answer, recorded);
+            } else if (answer) {
+                reply = answer(recorded);
+            }
             http::response<http::string_body> response(static_cast<http::status>(reply.status), 11);
             for (const auto& [name, value] : reply.headers)
                 response.insert(name, value);
@@ -142,6 +161,7 @@ struct TestHttpServer::Impl {
 };
 
 TestHttpServer::TestHttpServer(Options options) : impl_(std::make_unique<Impl>()) {
+    impl_->answer_concurrently = options.answer_concurrently;
     if (options.tls) {
         auto& context = impl_->tls.emplace(ssl::context::tls_server);
         context.use_certificate_chain_file(SYNCLATCH_TEST_TLS_DIR "/cert.pem");

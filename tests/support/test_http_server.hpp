@@ -39,6 +39,10 @@ class TestHttpServer {
         bool tls = false;  // serve HTTPS with tests/support/tls/{cert,key}.pem
         // 0: any free port. Else this one: a server that comes up where a client already looks for it.
         std::uint16_t port = 0;
+        // Each answer runs on a thread of its own, so a handler that waits (for a test's signal) holds up
+        // only its own request; the handler is then called concurrently. Every handler must have returned
+        // before the server is destroyed. false: handlers run on the server's thread, one at a time.
+        bool answer_concurrently = false;
     };
     using Handler = std::function<TestHttpReply(const TestHttpRequest&)>;
 
@@ -49,7 +53,7 @@ class TestHttpServer {
     TestHttpServer& operator=(const TestHttpServer&) = delete;
 
     std::uint16_t port() const;
-    // The answer to each request (default: 200 "ok"). Runs on the server's thread.
+    // The answer to each request (default: 200 "ok"). Runs on the server's thread (see answer_concurrently).
     void set_handler(Handler handler);
     // Silent: requests are read but never answered (the connection stays open).
     void set_silent(bool silent);

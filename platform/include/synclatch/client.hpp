@@ -75,7 +75,11 @@ struct BackgroundSyncOptions {
     SyncRequest request;                                  // its callbacks hear about every background sync
 };
 
-// Thread-safety: every method may be called from any thread. Syncs of one client run one at a time.
+// Thread-safety: every method may be called from any thread. Syncs of one client run one at a time, and
+// so do sign_in, sign_out, wipe, authenticate and refresh_dataset_metadata, which wait for a sync in
+// progress. Nothing else waits for a sync's network I/O: identity_id, known_identity_id, signed_in,
+// register_device, subscribe, unsubscribe, open_push_channel, on_push_hint, the local datasets and the
+// scheduling calls answer while a sync runs.
 // Executor: every asynchronous callback (SyncRequest's, BackgroundSyncOptions'), and every sync started
 // by synchronize_async, synchronize_on_connectivity or background sync, runs on the client's own sync
 // thread, never on the caller's; a GUI app posts from there to its own thread. Callbacks may call any
@@ -114,15 +118,21 @@ class Client {
     // guest). With changes not yet synced, `mode` decides; the default refuses.
     Status sign_out(SignOutMode mode = SignOutMode::refuse_if_unsynced);
 
-    // The identity the data belongs to: from the local store when known, else obtained from the server
-    // (GetId) and kept in the local store, which adopts the data written before.
+    // The identity the local data belongs to. When known (kept in the local store since an earlier run, a
+    // sync or a sign-in), answered at once without the network, also while a sync is running. Else
+    // obtained from the server (GetId) and kept in the local store, which adopts the data written before;
+    // callers obtaining it at the same time (a sync included) wait for each other, so they all get one
+    // identity, but never for the rest of a sync.
     Result<std::string> identity_id();
+    // The identity the local data belongs to, if one is known: std::nullopt before the first sync,
+    // identity_id() or sign-in, and after wipe or sign_out. Never contacts the server or waits for a sync:
+    // for a GUI thread.
+    std::optional<std::string> known_identity_id() const;
     // Gets credentials now (from the server unless those at hand are fresh), so the server judges a
     // signed-in client's logins; the identity they act for (after a merge at sign-in, the user's).
     Result<std::string> authenticate();
     // This installation's id (sent as DeviceId with each push).
     const std::string& device_id() const;
-    core::LocalStore& store();
 
     // Blocking: synchronizes now on the calling thread (after any sync already running).
     Result<sync::SyncResult> synchronize(std::string_view dataset, sync::SyncOptions options = {});
@@ -140,7 +150,9 @@ class Client {
 
     // Push: registers this installation with the server (platform APNS, APNS_SANDBOX, GCM or ADM and its
     // push token) and returns the server's id of the device; then (un)subscribes that device to a
-    // dataset's changes (invalid_argument before register_device).
+    // dataset's changes (invalid_argument before register_device). These need the network and the
+    // identity (as identity_id obtains it), not a sync's turn: they do not wait for a sync in progress
+    // (only, at most, for a renewal of the credentials that is in flight, which they need too).
     Result<std::string> register_device(std::string_view platform, std::string_view token);
     Status subscribe(std::string_view dataset);
     Status unsubscribe(std::string_view dataset);

@@ -12,7 +12,7 @@ using synclatch::Errc;
 using synclatch::test::StoreFixture;
 
 TEST_CASE_METHOD(StoreFixture, "Change feed: one row per value change, in commit order", "[core][feed]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.put("a", "1").ok());
     REQUIRE(things.put("b", "2").ok());
     REQUIRE(things.put("a", "1").ok());  // unchanged: no row
@@ -61,7 +61,7 @@ TEST_CASE_METHOD(StoreFixture, "Change feed: a failed write records no change", 
 
 TEST_CASE_METHOD(StoreFixture, "Subscription: callbacks see local and remote changes of their dataset",
                  "[core][feed]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     auto other = dataset("other");
     std::vector<Change> seen;
     auto subscription = things.on_change([&](const Change& c) { seen.push_back(c); });

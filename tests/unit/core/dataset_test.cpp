@@ -1,5 +1,6 @@
-// The Dataset API: reads, local writes, tombstones, sizes, metadata, resolve, remote writes, bad input, and
-// the sync engine's primitives (merge_remote, settle, reset_after_remote_delete, pinned handles).
+// The Dataset API: reads, local writes, tombstones, sizes, metadata, bad input; and the sync engine's writes
+// through engine::SyncDataset (apply_remote, resolve, merge_remote, settle, reset_after_remote_delete,
+// pinned handles), which apps cannot reach.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -11,6 +12,7 @@
 using namespace synclatch::core;
 using synclatch::Errc;
 using synclatch::Status;
+using synclatch::core::engine::SyncDataset;
 using synclatch::test::StoreFixture;
 
 namespace {
@@ -51,7 +53,7 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: put then get returns the value, marked 
 }
 
 TEST_CASE_METHOD(StoreFixture, "Dataset: putting the value a key already has is a no-op", "[core][dataset]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.apply_remote(std::vector{remote_record("k", "v", 3)}).ok());
     const auto before_feed = feed_size(*store);
     const auto before_meta = things.metadata().value();
@@ -107,7 +109,7 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: put_all writes everything or, on bad in
 
 TEST_CASE_METHOD(StoreFixture, "Dataset: bad keys and values are refused and change nothing",
                  "[core][dataset]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.put("keep", "1").ok());
     const auto before = things.get_all_records().value();
     CHECK(things.put("", "v").code() == Errc::invalid_argument);
@@ -155,7 +157,7 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: sizes count UTF-8 bytes of live keys an
 TEST_CASE_METHOD(StoreFixture, "Dataset: metadata tracks creation, modification, size and count",
                  "[core][dataset]") {
     const auto created_at = now.load();
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     auto meta = things.metadata().value();
     CHECK(meta.name == "things");
     CHECK(meta.identity_id == std::string(kUnknownIdentityId));
@@ -187,8 +189,8 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: data survives closing and reopening the
     CHECK(dataset("things").get("k").value() == std::optional<std::string>("v"));
 }
 
-TEST_CASE_METHOD(StoreFixture, "Dataset: apply_remote stores clean remote versions", "[core][dataset]") {
-    auto things = dataset("things");
+TEST_CASE_METHOD(StoreFixture, "SyncDataset: apply_remote stores clean remote versions", "[core][dataset]") {
+    auto things = engine_dataset("things");
     REQUIRE(things.put("mine", "local").ok());
     REQUIRE(things
                 .apply_remote(
@@ -216,8 +218,8 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: apply_remote stores clean remote versio
     }
 }
 
-TEST_CASE_METHOD(StoreFixture, "Dataset: resolve stores records as given", "[core][dataset]") {
-    auto things = dataset("things");
+TEST_CASE_METHOD(StoreFixture, "SyncDataset: resolve stores records as given", "[core][dataset]") {
+    auto things = engine_dataset("things");
     REQUIRE(things.put("a", "local-a").ok());
     REQUIRE(things.put("b", "local-b").ok());
 
@@ -239,7 +241,7 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: resolve stores records as given", "[cor
 
 TEST_CASE_METHOD(StoreFixture, "Dataset: remove_dataset clears records and marks it for remote deletion",
                  "[core][dataset]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.apply_remote(std::vector{remote_record("a", "1", 2), remote_record("b", "2", 2)}).ok());
     REQUIRE(things.set_last_sync_count(2, "ok").ok());
     REQUIRE(things.remove_dataset().ok());
@@ -263,9 +265,10 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: remove_dataset clears records and marks
 
 // --- The sync engine's primitives: merge_remote, settle, reset_after_remote_delete, pinned ---------------
 
-TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote stores a record without local changes as given, clean",
+TEST_CASE_METHOD(StoreFixture,
+                 "SyncDataset: merge_remote stores a record without local changes as given, clean",
                  "[core][dataset][merge]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.apply_remote(std::vector{remote_record("known", "old", 2)}).ok());
     const auto incoming = std::vector{remote_record("new", "n", 4), remote_record("known", "newer", 4)};
     auto conflicts = things.merge_remote(incoming);
@@ -295,9 +298,9 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote stores a record without lo
     }
 }
 
-TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote ignores versions the local record already has",
+TEST_CASE_METHOD(StoreFixture, "SyncDataset: merge_remote ignores versions the local record already has",
                  "[core][dataset][merge]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
 
     SECTION("a local edit on sync count 5 ignores remote versions 5 and older") {
         Record edit = remote_record("k", "local edit", 5);
@@ -326,9 +329,10 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote ignores versions the local
     }
 }
 
-TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote returns a conflict for a local edit and writes nothing",
+TEST_CASE_METHOD(StoreFixture,
+                 "SyncDataset: merge_remote returns a conflict for a local edit and writes nothing",
                  "[core][dataset][merge]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.apply_remote(std::vector{remote_record("k", "base", 2)}).ok());
     now += 1000;
     REQUIRE(things.put("k", "mine").ok());
@@ -365,9 +369,9 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote returns a conflict for a l
     }
 }
 
-TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote settles a local edit the server already has, clean",
+TEST_CASE_METHOD(StoreFixture, "SyncDataset: merge_remote settles a local edit the server already has, clean",
                  "[core][dataset][merge]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.apply_remote(std::vector{remote_record("k", "base", 2)}).ok());
     REQUIRE(things.put("k", "same").ok());
     const auto before_feed = feed_size(*store);
@@ -398,9 +402,9 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote settles a local edit the s
     }
 }
 
-TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote removes a clean record for a remote tombstone",
+TEST_CASE_METHOD(StoreFixture, "SyncDataset: merge_remote removes a clean record for a remote tombstone",
                  "[core][dataset][merge]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(
         things.apply_remote(std::vector{remote_record("k", "value", 2), remote_record("kept", "v", 2)}).ok());
     REQUIRE(things.metadata()->record_count == 2);
@@ -422,9 +426,9 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: merge_remote removes a clean record for
 }
 
 TEST_CASE_METHOD(StoreFixture,
-                 "Dataset: changes merged from the server reach the feed and subscribers as remote",
+                 "SyncDataset: changes merged from the server reach the feed and subscribers as remote",
                  "[core][dataset][merge]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.apply_remote(std::vector{remote_record("old", "o", 1)}).ok());
     std::vector<Change> seen;
     auto subscription = things.on_change([&](const Change& c) { seen.push_back(c); });
@@ -449,15 +453,15 @@ TEST_CASE_METHOD(StoreFixture,
 }
 
 TEST_CASE_METHOD(StoreFixture,
-                 "Dataset: settle stores the settled version when the record is as the engine saw it",
+                 "SyncDataset: settle stores the settled version when the record is as the engine saw it",
                  "[core][dataset][settle]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.put("k", "v").ok());
     const Record seen = *things.get_record("k").value();
 
     SECTION("a pushed record becomes the server's clean version") {
         Record accepted = remote_record("k", "v", 7);
-        auto changed = things.settle(std::vector{Dataset::Settlement{seen, accepted}});
+        auto changed = things.settle(std::vector{SyncDataset::Settlement{seen, accepted}});
         REQUIRE(changed.ok());
         CHECK(*changed == 0);
         auto stored = things.get_record("k").value();
@@ -470,7 +474,7 @@ TEST_CASE_METHOD(StoreFixture,
         Record keep = remote_record("k", "v", 7);
         keep.modified = true;
         keep.device_last_modified = seen.device_last_modified;
-        REQUIRE(things.settle(std::vector{Dataset::Settlement{seen, keep}}).value() == 0);
+        REQUIRE(things.settle(std::vector{SyncDataset::Settlement{seen, keep}}).value() == 0);
         auto stored = things.get_record("k").value();
         REQUIRE(stored);
         CHECK(*stored == keep);  // origin local, as keep.origin
@@ -478,9 +482,10 @@ TEST_CASE_METHOD(StoreFixture,
     }
 }
 
-TEST_CASE_METHOD(StoreFixture, "Dataset: settle keeps a local edit made meanwhile, on the settled sync count",
+TEST_CASE_METHOD(StoreFixture,
+                 "SyncDataset: settle keeps a local edit made meanwhile, on the settled sync count",
                  "[core][dataset][settle]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.apply_remote(std::vector{remote_record("k", "base", 2)}).ok());
     REQUIRE(things.put("k", "v").ok());
     const Record seen = *things.get_record("k").value();
@@ -489,7 +494,7 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: settle keeps a local edit made meanwhil
 
     SECTION("a new value") {
         REQUIRE(things.put("k", "edited meanwhile").ok());
-        auto changed = things.settle(std::vector{Dataset::Settlement{seen, accepted}});
+        auto changed = things.settle(std::vector{SyncDataset::Settlement{seen, accepted}});
         REQUIRE(changed.ok());
         CHECK(*changed == 1);
         auto stored = things.get_record("k").value();
@@ -502,7 +507,7 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: settle keeps a local edit made meanwhil
     }
     SECTION("a removal") {
         REQUIRE(things.remove("k").ok());
-        REQUIRE(things.settle(std::vector{Dataset::Settlement{seen, accepted}}).value() == 1);
+        REQUIRE(things.settle(std::vector{SyncDataset::Settlement{seen, accepted}}).value() == 1);
         auto stored = things.get_record("k").value();
         REQUIRE(stored);
         CHECK(stored->is_deleted());
@@ -513,7 +518,7 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: settle keeps a local edit made meanwhil
         REQUIRE(things.put("k", "other").ok());
         now += 1000;
         REQUIRE(things.put("k", "v").ok());
-        REQUIRE(things.settle(std::vector{Dataset::Settlement{seen, accepted}}).value() == 1);
+        REQUIRE(things.settle(std::vector{SyncDataset::Settlement{seen, accepted}}).value() == 1);
         auto stored = things.get_record("k").value();
         REQUIRE(stored);
         CHECK(stored->modified);
@@ -525,8 +530,8 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: settle keeps a local edit made meanwhil
         const Record quiet_seen = *things.get_record("quiet").value();
         REQUIRE(things.put("k", "edited meanwhile").ok());
         auto changed =
-            things.settle(std::vector{Dataset::Settlement{seen, accepted},
-                                      Dataset::Settlement{quiet_seen, remote_record("quiet", "q", 7)}});
+            things.settle(std::vector{SyncDataset::Settlement{seen, accepted},
+                                      SyncDataset::Settlement{quiet_seen, remote_record("quiet", "q", 7)}});
         REQUIRE(changed.ok());
         CHECK(*changed == 1);
         CHECK_FALSE(things.get_record("quiet").value()->modified);
@@ -534,15 +539,15 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: settle keeps a local edit made meanwhil
     }
 }
 
-TEST_CASE_METHOD(StoreFixture, "Dataset: settle skips a record removed meanwhile",
+TEST_CASE_METHOD(StoreFixture, "SyncDataset: settle skips a record removed meanwhile",
                  "[core][dataset][settle]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things.put_all({{"a", "1"}, {"b", "2"}}).ok());
     const Record seen_a = *things.get_record("a").value();
     const Record seen_b = *things.get_record("b").value();
     REQUIRE(things.remove_dataset().ok());  // deletes the rows outright: no tombstones
-    const std::vector settlements{Dataset::Settlement{seen_a, remote_record("a", "1", 3)},
-                                  Dataset::Settlement{seen_b, remote_record("b", "2", 3)}};
+    const std::vector settlements{SyncDataset::Settlement{seen_a, remote_record("a", "1", 3)},
+                                  SyncDataset::Settlement{seen_b, remote_record("b", "2", 3)}};
 
     SECTION("nothing comes back") {
         auto changed = things.settle(settlements);
@@ -567,9 +572,9 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: settle skips a record removed meanwhile
 }
 
 TEST_CASE_METHOD(StoreFixture,
-                 "Dataset: reset_after_remote_delete keeps the chosen records from sync count 0",
+                 "SyncDataset: reset_after_remote_delete keeps the chosen records from sync count 0",
                  "[core][dataset][reset]") {
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     REQUIRE(things
                 .apply_remote(std::vector{remote_record("clean", "c", 3), remote_record("edited", "base", 3),
                                           remote_record("gone-remote", std::nullopt, 3),
@@ -604,7 +609,7 @@ TEST_CASE_METHOD(StoreFixture,
     SECTION("keep_local_edits: only live records with unpushed changes") {
         std::vector<Change> seen;
         auto subscription = things.on_change([&](const Change& c) { seen.push_back(c); });
-        REQUIRE(things.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_local_edits).ok());
+        REQUIRE(things.reset_after_remote_delete(SyncDataset::AfterRemoteDelete::keep_local_edits).ok());
         CHECK(keys() == std::vector<std::string>{"edited", "new"});
         CHECK(check_kept("edited", "e")->device_last_modified == device_time);
         check_kept("new", "n");
@@ -619,7 +624,7 @@ TEST_CASE_METHOD(StoreFixture,
         CHECK(seen[0].origin == Origin::remote);
     }
     SECTION("keep_everything: every live record, all to be pushed again") {
-        REQUIRE(things.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_everything).ok());
+        REQUIRE(things.reset_after_remote_delete(SyncDataset::AfterRemoteDelete::keep_everything).ok());
         CHECK(keys() == std::vector<std::string>{"clean", "edited", "new"});
         check_kept("clean", "c");
         check_kept("edited", "e");
@@ -632,17 +637,17 @@ TEST_CASE_METHOD(StoreFixture,
         REQUIRE(things.remove_dataset().ok());
         REQUIRE(things.put("after", "a").ok());
         REQUIRE(things.last_sync_count().value() == -1);
-        REQUIRE(things.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_local_edits).ok());
+        REQUIRE(things.reset_after_remote_delete(SyncDataset::AfterRemoteDelete::keep_local_edits).ok());
         CHECK(keys() == std::vector<std::string>{"after"});
         CHECK(things.last_sync_count().value() == 0);
         CHECK_FALSE(things.metadata()->pending_remote_delete());
     }
 }
 
-TEST_CASE_METHOD(StoreFixture, "Dataset: a pinned handle fails with cancelled after an identity switch",
+TEST_CASE_METHOD(StoreFixture, "SyncDataset: a pinned handle fails with cancelled after an identity switch",
                  "[core][dataset][identity]") {
     const std::string alice = "us-east-1:aaaaaaaa-0000-4000-8000-000000000001";
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     auto pinned = things.pinned();
     REQUIRE(pinned.put("k", "before the switch").ok());  // pinned to the current identity: works
     REQUIRE(pinned.set_last_sync_count(4, "ok").ok());
@@ -659,12 +664,12 @@ TEST_CASE_METHOD(StoreFixture, "Dataset: a pinned handle fails with cancelled af
     CHECK(pinned.merge_remote(std::vector{remote_record("k", "server", 9), remote_record("x", "y", 9)})
               .status()
               .code() == Errc::cancelled);
-    CHECK(pinned.settle(std::vector{Dataset::Settlement{seen, remote_record("k", "server", 9)}})
+    CHECK(pinned.settle(std::vector{SyncDataset::Settlement{seen, remote_record("k", "server", 9)}})
               .status()
               .code() == Errc::cancelled);
-    CHECK(pinned.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_local_edits).code() ==
+    CHECK(pinned.reset_after_remote_delete(SyncDataset::AfterRemoteDelete::keep_local_edits).code() ==
           Errc::cancelled);
-    CHECK(pinned.reset_after_remote_delete(Dataset::AfterRemoteDelete::keep_everything).code() ==
+    CHECK(pinned.reset_after_remote_delete(SyncDataset::AfterRemoteDelete::keep_everything).code() ==
           Errc::cancelled);
     CHECK(pinned.apply_remote(std::vector{remote_record("k", "server", 9)}).code() == Errc::cancelled);
     CHECK(pinned.resolve(std::vector{edit}).code() == Errc::cancelled);

@@ -73,7 +73,7 @@ TEST_CASE_METHOD(StoreFixture, "Identity: unknown to known keeps a clashing data
 TEST_CASE_METHOD(StoreFixture, "Identity: known to known copies data and keeps merged datasets",
                  "[core][identity]") {
     REQUIRE(store->set_identity_id(kAlice).ok());
-    auto things = dataset("things");
+    auto things = engine_dataset("things");
     Record synced;
     synced.key = "synced";
     synced.value = "from-server";

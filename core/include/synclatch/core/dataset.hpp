@@ -7,7 +7,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +22,9 @@ namespace synclatch::core {
 namespace detail {
 struct StoreState;
 }
+namespace engine {
+class SyncDataset;
+}
 
 // A cheap, copyable handle to a dataset. It always acts on the store's *current* identity, so a handle
 // stays valid across LocalStore::set_identity_id and keeps the store's internals alive while it exists.
@@ -32,11 +34,13 @@ struct StoreState;
 // and with writes and see only committed data.
 //
 // Every failing call returns its error and changes nothing: each write is one transaction.
+//
+// These are the app's calls. The sync engine's writes (storing the server's versions clean, settling what
+// it pushed, recording sync counts) are not here: they live in engine::SyncDataset, an in-tree header
+// apps cannot include, because a record an app stored clean would never be pushed.
 class Dataset {
   public:
     const std::string& name() const noexcept { return name_; }
-
-    // --- The app's API --------------------------------------------------------------------------
 
     // Sets key to value (a local write: marked modified, pushed on the next sync). Writing the value the
     // key already has changes nothing and reports no change.
@@ -59,6 +63,8 @@ class Dataset {
     Result<std::int64_t> size_in_bytes(std::string_view key) const;
     // True when the key has local changes that have not been pushed yet.
     Result<bool> is_changed(std::string_view key) const;
+    // Records with local changes not yet pushed, tombstones included, ordered by key.
+    Result<std::vector<Record>> modified_records() const;
 
     Result<DatasetMetadata> metadata() const;
     Result<std::int64_t> last_sync_count() const;
@@ -72,60 +78,9 @@ class Dataset {
     // (change feed) order; a callback may read and write the store.
     Subscription on_change(std::function<void(const Change&)> callback);
 
-    // --- For the sync engine and conflict resolution ---------------------------------------------
-
-    // Stores records as resolved by a conflict handler, exactly as given: a record with modified = true
-    // is a local version (to be pushed), one with modified = false is a clean remote version.
-    Status resolve(std::span<const Record> records);
-    // Stores records pulled from the server: clean (not modified), origin remote, so never pushed back.
-    Status apply_remote(std::span<const Record> records);
-    // Records with local changes, tombstones included, ordered by key.
-    Result<std::vector<Record>> modified_records() const;
-    // Records the outcome of a sync: the server's dataset sync count and a short result text.
-    Status set_last_sync_count(std::int64_t sync_count, std::string_view result);
-
-    // A handle to the same dataset pinned to the store's current identity: once the store switches to
-    // another identity, its calls fail with cancelled and change nothing (a sync in flight must not
-    // write one identity's server data into another's datasets).
-    Dataset pinned() const;
-
-    // A pulled record that was not applied because the local record has changes of its own.
-    struct RemoteConflict {
-        Record local;
-        Record remote;
-    };
-    // Applies pulled records in one transaction, each as a clean remote version, except that a version
-    // older than the local record's (a lower sync count) is skipped, and where the local record is
-    // modified: if the remote version is one the local edit already builds on
-    // (remote.sync_count <= local.sync_count), the local record stays as it is; if both hold the same
-    // value, the remote version is stored clean; otherwise nothing is written for that key and the pair
-    // is returned as a conflict. Deciding and writing in one transaction means an edit the app makes
-    // meanwhile is never overwritten.
-    Result<std::vector<RemoteConflict>> merge_remote(std::span<const Record> remote);
-
-    // A version the sync engine settled on for a key (pushed and accepted, or a conflict's resolution),
-    // to be stored only if the local record is still the one the engine saw.
-    struct Settlement {
-        Record seen;     // the local record as the engine read it
-        Record settled;  // what to store: modified (to push) or clean (the server's version)
-    };
-    // In one transaction, for each settlement: if the local record still has seen's value, modified flag
-    // and device time, stores `settled` as given; otherwise the app changed it meanwhile, and the change
-    // is kept (value, modified) with its sync count raised to settled.sync_count, so that it is pushed
-    // next on top of the server's version. A key that no longer exists is left alone. Returns how many
-    // records had changed meanwhile.
-    Result<std::size_t> settle(std::span<const Settlement> settlements);
-
-    // After the server's copy of the dataset is gone (deleted there, or our own deletion went through):
-    // keep_local_edits drops every record except live ones with local changes not yet pushed;
-    // keep_everything keeps every live record and marks it modified (so the dataset is re-created on
-    // the server). Either way the kept records restart from sync count 0, tombstones are dropped and
-    // last_sync_count becomes 0.
-    enum class AfterRemoteDelete { keep_local_edits, keep_everything };
-    Status reset_after_remote_delete(AfterRemoteDelete keep);
-
   private:
     friend class LocalStore;
+    friend class engine::SyncDataset;  // the engine's writes and its pinned handles
     Dataset(std::shared_ptr<detail::StoreState> state, std::string name);
     // The identity to act for: the store's current one, or cancelled when this handle is pinned to
     // another.

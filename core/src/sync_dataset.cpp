@@ -1,0 +1,156 @@
+// SyncDataset: the sync engine's writes, each validated and then one write transaction through RecordWriter
+// (as the app's writes in dataset.cpp), failing with cancelled once a pinned handle's identity is gone.
+#include "synclatch/core/engine/sync_dataset.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "handle_write.hpp"
+#include "record_writer.hpp"
+#include "rows.hpp"
+#include "store_state.hpp"
+
+namespace synclatch::core::engine {
+
+namespace {
+
+using detail::RecordWriter;
+using detail::validate_record;
+using detail::validate_records;
+using detail::write_as;
+using detail::WriteScope;
+using detail::WriteSource;
+
+const std::string kSelectAll = std::string("SELECT ") + detail::kRecordColumns +
+                               " FROM records WHERE identity_id = ?1 AND dataset_name = ?2 ORDER BY key";
+
+// Validates, then writes whole records (from the sync engine or a resolver) in one transaction.
+Status write_records(detail::StoreState& state, const std::string& pinned, const std::string& dataset,
+                     std::span<const Record> records, WriteSource source) {
+    if (Status s = validate_records(records); !s.ok()) return s;
+    return write_as(state, pinned, [&](const WriteScope& scope) {
+        RecordWriter writer(scope, dataset);
+        for (const auto& record : records)
+            writer.write_record(record, source);
+        writer.finish();
+        return Status{};
+    });
+}
+
+}  // namespace
+
+SyncDataset SyncDataset::pinned() const {
+    SyncDataset copy = *this;
+    copy.pinned_identity_ = state_->current_identity();
+    return copy;
+}
+
+Status SyncDataset::resolve(std::span<const Record> records) {
+    return write_records(*state_, pinned_identity_, name_, records, WriteSource::resolved);
+}
+
+Status SyncDataset::apply_remote(std::span<const Record> records) {
+    return write_records(*state_, pinned_identity_, name_, records, WriteSource::remote);
+}
+
+Status SyncDataset::set_last_sync_count(std::int64_t sync_count, std::string_view result) {
+    if (sync_count < -1) return {Errc::invalid_argument, "sync count must be -1 or more"};
+    return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
+        RecordWriter writer(scope, name_);  // creates the dataset row when missing
+        sqlite::StatementScope update(scope.db.cached(
+            "UPDATE datasets SET last_sync_count = ?3, last_sync_time = ?4, last_sync_result = ?5 "
+            "WHERE identity_id = ?1 AND name = ?2"));
+        update->bind(1, scope.identity)
+            .bind(2, name_)
+            .bind(3, sync_count)
+            .bind(4, scope.now)
+            .bind(5, result)
+            .run();
+        return Status{};
+    });
+}
+
+Result<std::vector<SyncDataset::RemoteConflict>> SyncDataset::merge_remote(std::span<const Record> remote) {
+    if (Status s = validate_records(remote); !s.ok()) return s;
+    std::vector<RemoteConflict> conflicts;
+    Status written = write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
+        RecordWriter writer(scope, name_);
+        for (const auto& incoming : remote) {
+            auto local = writer.load(incoming.key);
+            if (local && !local->modified && incoming.sync_count < local->sync_count) continue;  // older
+            if (local && local->modified) {
+                if (incoming.sync_count <= local->sync_count) continue;  // the local edit builds on it
+                if (local->value != incoming.value) {
+                    conflicts.push_back({std::move(*local), incoming});
+                    continue;
+                }
+            }
+            writer.write_record(incoming, WriteSource::remote);
+        }
+        writer.finish();
+        return Status{};
+    });
+    if (!written.ok()) return written;
+    return conflicts;
+}
+
+Result<std::size_t> SyncDataset::settle(std::span<const Settlement> settlements) {
+    for (const auto& settlement : settlements) {
+        if (Status s = validate_record(settlement.settled); !s.ok()) return s;
+    }
+    std::size_t changed_meanwhile = 0;
+    Status written = write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
+        changed_meanwhile = 0;
+        RecordWriter writer(scope, name_);
+        for (const auto& [seen, settled] : settlements) {
+            auto current = writer.load(settled.key);
+            if (!current) continue;  // removed with its dataset meanwhile: nothing to settle
+            if (current->value == seen.value && current->modified == seen.modified &&
+                current->device_last_modified == seen.device_last_modified) {
+                writer.write_record(settled, WriteSource::resolved);
+                continue;
+            }
+            ++changed_meanwhile;
+            Record rebased = *current;
+            rebased.sync_count = std::max(current->sync_count, settled.sync_count);
+            writer.write_record(rebased, WriteSource::resolved);
+        }
+        writer.finish();
+        return Status{};
+    });
+    if (!written.ok()) return written;
+    return changed_meanwhile;
+}
+
+Status SyncDataset::reset_after_remote_delete(AfterRemoteDelete keep) {
+    return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
+        RecordWriter writer(scope, name_);
+        std::vector<Record> records;
+        {
+            sqlite::StatementScope select(scope.db.cached(kSelectAll));
+            select->bind(1, scope.identity).bind(2, name_);
+            while (select->step())
+                records.push_back(detail::read_record(*select));
+        }
+        for (auto& record : records) {
+            const bool kept = record.value && (record.modified || keep == AfterRemoteDelete::keep_everything);
+            if (!kept) {
+                writer.erase(record);
+                continue;
+            }
+            record.sync_count = 0;
+            record.last_modified = 0;
+            record.last_modified_by.clear();
+            record.modified = true;
+            writer.write_record(record, WriteSource::resolved);
+        }
+        writer.finish();
+        sqlite::StatementScope reset(
+            scope.db.cached("UPDATE datasets SET last_sync_count = 0 WHERE identity_id = ?1 AND name = ?2"));
+        reset->bind(1, scope.identity).bind(2, name_).run();
+        return Status{};
+    });
+}
+
+}  // namespace synclatch::core::engine
