@@ -20,8 +20,8 @@
 #include <string_view>
 #include <thread>
 
-#include "sqlite/database.hpp"
-#include "sqlite/transaction.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 #include "synclatch/core/local_store.hpp"
 
 namespace fs = std::filesystem;

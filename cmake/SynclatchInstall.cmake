@@ -2,7 +2,7 @@
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS synclatch_core synclatch_sync synclatch_platform
+install(TARGETS synclatch_core synclatch_sync synclatch_http synclatch_platform
   EXPORT synclatchTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

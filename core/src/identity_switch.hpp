@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 #include "synclatch/core/record.hpp"
 
 namespace synclatch::core::detail {

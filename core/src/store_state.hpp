@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "change_dispatcher.hpp"
-#include "reader_pool.hpp"
-#include "sqlite/database.hpp"
-#include "sqlite/error.hpp"
-#include "sqlite/transaction.hpp"
+#include "synclatch/sqlite/reader_pool.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 #include "synclatch/core/record.hpp"
 #include "synclatch/core/result.hpp"
 
@@ -34,7 +34,7 @@ struct StoreState {
     const std::function<EpochMillis()> clock;
     std::mutex write_mutex;
     sqlite::Database writer;  // guarded by write_mutex
-    ReaderPool readers;
+    sqlite::ReaderPool readers;
     mutable std::mutex identity_mutex;
     std::string identity_id;  // changed only while write_mutex is held too
     std::shared_ptr<ChangeDispatcher> dispatcher = std::make_shared<ChangeDispatcher>();

@@ -325,4 +325,11 @@ Result<sync::HttpResponse> BeastHttpClient::send(const sync::HttpRequest& reques
     }
 }
 
+Result<std::unique_ptr<sync::HttpClient>> open_http_client(const sync::Endpoint& endpoint,
+                                                           const HttpClientOptions& options) {
+    auto client = BeastHttpClient::open(endpoint, options);
+    if (!client.ok()) return client.status();
+    return std::unique_ptr<sync::HttpClient>(std::move(client).value());
+}
+
 }  // namespace synclatch::platform

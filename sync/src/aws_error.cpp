@@ -1,5 +1,5 @@
 // AWS error answers to Status; the X-Amz-Date format.
-#include "aws_error.hpp"
+#include "synclatch/sync/detail/aws_error.hpp"
 
 #include <nlohmann/json.hpp>
 #include <string_view>

@@ -3,8 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "ascii.hpp"
-#include "aws_error.hpp"
+#include "synclatch/sync/detail/ascii.hpp"
+#include "synclatch/sync/detail/aws_error.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::sync {

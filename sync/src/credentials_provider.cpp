@@ -3,7 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "aws_error.hpp"
+#include "synclatch/sync/detail/aws_error.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::sync {

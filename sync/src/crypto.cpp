@@ -1,7 +1,7 @@
 // SHA-256 and HMAC-SHA256 over OpenSSL 3. The algorithms are fetched once and each thread keeps its own
 // contexts: OpenSSL's one-shot calls (EVP_Digest, HMAC) look the algorithm up in the provider registry on
 // every call, under a lock, which costs more than hashing a request.
-#include "crypto.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>

@@ -1,7 +1,7 @@
 // HttpResponse's header lookup.
 #include "synclatch/sync/http_client.hpp"
 
-#include "ascii.hpp"
+#include "synclatch/sync/detail/ascii.hpp"
 
 namespace synclatch::sync {
 

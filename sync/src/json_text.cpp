@@ -1,5 +1,5 @@
 // The JSON text writers.
-#include "json_text.hpp"
+#include "synclatch/sync/detail/json_text.hpp"
 
 #include <cstdio>
 

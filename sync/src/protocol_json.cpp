@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "json_text.hpp"
+#include "synclatch/sync/detail/json_text.hpp"
 
 namespace synclatch::sync {
 

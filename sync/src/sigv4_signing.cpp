@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdio>
 
-#include "ascii.hpp"
-#include "crypto.hpp"
+#include "synclatch/sync/detail/ascii.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 namespace synclatch::sync::sigv4 {
 

@@ -13,7 +13,7 @@
 #include <string>
 
 #include "api/streams_api.hpp"
-#include "aws_error.hpp"
+#include "synclatch/sync/detail/aws_error.hpp"
 #include "fuzz_support.hpp"
 #include "stream_page.hpp"
 #include "synclatch/sync/cognito_remote_store.hpp"

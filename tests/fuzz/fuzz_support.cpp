@@ -19,7 +19,7 @@
 
 #include "api/request_body_limits.hpp"
 #include "api/request_handler.hpp"
-#include "ascii.hpp"
+#include "synclatch/sync/detail/ascii.hpp"
 #include "auth/session_tokens.hpp"
 #include "auth/sigv4_authenticator.hpp"
 #include "hooks/sync_triggers.hpp"

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "ascii.hpp"
+#include "synclatch/sync/detail/ascii.hpp"
 #include "fuzz_support.hpp"
 #include "http/request_target.hpp"
 

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "aws_error.hpp"
+#include "synclatch/sync/detail/aws_error.hpp"
 #include "fuzz_support.hpp"
 #include "store/storage.hpp"
 #include "synclatch/core/validation.hpp"

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <string>
 
-#include "ascii.hpp"
+#include "synclatch/sync/detail/ascii.hpp"
 #include "fuzz_support.hpp"
 #include "http/request_target.hpp"
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <utility>
 
-#include "sqlite/database.hpp"
-#include "sqlite/statement.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/statement.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <thread>
 
-#include "crypto.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 #include "encoding/base64url.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"

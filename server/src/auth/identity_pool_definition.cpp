@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "synclatch/sync/endpoint.hpp"
+
 namespace synclatch::server {
 
 using json = nlohmann::json;
@@ -57,7 +59,7 @@ Result<std::vector<CognitoIdentityProviderEntry>> cognito_providers(const json& 
                 path + ".ProviderName",
                 "must be a user pool's provider name, cognito-idp.<region>.amazonaws.com/<pool id>");
         entry.provider_name = name.get<std::string>();
-        if (!parse_http_url("https://" + entry.provider_name).ok())
+        if (!sync::parse_http_url("https://" + entry.provider_name).ok())
             return invalid(path + ".ProviderName", "must be a host name and a path");
         const json client = one.value("ClientId", json());
         if (!client.is_string() || client.get_ref<const std::string&>().empty() ||

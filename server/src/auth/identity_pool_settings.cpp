@@ -7,6 +7,7 @@
 
 #include "auth/open_id_tokens.hpp"
 #include "synclatch/core/validation.hpp"
+#include "synclatch/sync/endpoint.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {
@@ -59,7 +60,7 @@ Status validate_provider(const OpenIdConnectProviderSettings& provider, const st
                                       " is reserved: it is the Logins key of this server's own tokens");
     }
     const std::string issuer_path = path + "." + std::string(kIssuer);
-    if (auto issuer = parse_http_url(provider.issuer); !issuer.ok())
+    if (auto issuer = sync::parse_http_url(provider.issuer); !issuer.ok())
         return invalid(issuer_path, "must be an http(s) URL (" + issuer.status().message() + ")");
     // OpenID Connect Discovery §2: an issuer has no query and no fragment.
     if (provider.issuer.find('?') != std::string::npos)
@@ -85,7 +86,7 @@ Status validate_provider(const OpenIdConnectProviderSettings& provider, const st
     if (provider.jwks_file.empty() == provider.jwks_url.empty())
         return invalid(path, "give exactly one of JwksFile and JwksUrl");
     if (!provider.jwks_url.empty()) {
-        if (auto url = parse_http_url(provider.jwks_url); !url.ok())
+        if (auto url = sync::parse_http_url(provider.jwks_url); !url.ok())
             return invalid(path + "." + std::string(kJwksUrl),
                            "must be an http(s) URL (" + url.status().message() + ")");
     } else if (provider.jwks_file.size() > IdentityPoolSettings::kMaxJwksFileChars ||
@@ -158,26 +159,6 @@ Result<IdentityPoolSettingsMap> parse_pools_json(const json& document) {
 }
 
 }  // namespace
-
-Result<HttpUrl> parse_http_url(std::string_view url) {
-    if (url.size() > kMaxUrlChars)
-        return Status{Errc::invalid_argument, "longer than " + std::to_string(kMaxUrlChars) + " characters"};
-    if (has_space_or_control(url))
-        return Status{Errc::invalid_argument, "contains spaces or control characters"};
-    if (url.find('#') != std::string_view::npos)
-        return Status{Errc::invalid_argument, "must not have a fragment (#)"};
-    const auto scheme_end = url.find("://");
-    const auto path_at = scheme_end == std::string_view::npos ? std::string_view::npos
-                                                              : url.find_first_of("/?", scheme_end + 3);
-    auto endpoint = sync::parse_endpoint(url.substr(0, path_at));
-    if (!endpoint.ok()) return endpoint.status();
-    HttpUrl parsed{std::move(endpoint).value(), "/"};
-    if (path_at != std::string_view::npos) {
-        parsed.target = std::string(url.substr(path_at));
-        if (parsed.target.front() == '?') parsed.target.insert(0, "/");
-    }
-    return parsed;
-}
 
 Status validate(const IdentityPoolSettings& settings) {
     const auto& providers = settings.open_id_connect_providers;

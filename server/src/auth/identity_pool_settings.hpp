@@ -15,20 +15,8 @@
 #include <vector>
 
 #include "synclatch/core/result.hpp"
-#include "synclatch/sync/endpoint.hpp"
 
 namespace synclatch::server {
-
-// An http:// or https:// URL split for a client: where to connect and what to ask for.
-struct HttpUrl {
-    sync::Endpoint endpoint;  // scheme, host and port
-    std::string target;       // path and query as given, "/" at least
-};
-
-// http:// or https:// with a host, an optional port, path and query; at most kMaxUrlChars, no user info,
-// no fragment, no spaces or control characters. invalid_argument saying what is wrong.
-inline constexpr std::size_t kMaxUrlChars = 2048;
-Result<HttpUrl> parse_http_url(std::string_view url);
 
 // One trusted OpenID Connect provider (synclatch's stand-in for Cognito's OpenIdConnectProviderARNs, whose
 // IAM provider objects carry the same facts: issuer, client ids and where the keys are).

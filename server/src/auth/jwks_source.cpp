@@ -11,7 +11,6 @@
 #include <optional>
 #include <system_error>
 
-#include "synclatch/platform/beast_http_client.hpp"
 #include "telemetry/log.hpp"
 
 namespace synclatch::server {
@@ -47,7 +46,7 @@ Result<std::string> read_document(const std::filesystem::path& file) {
     return text;
 }
 
-Result<std::string> fetch_document(sync::HttpClient& client, const HttpUrl& url,
+Result<std::string> fetch_document(sync::HttpClient& client, const sync::HttpUrl& url,
                                    std::chrono::milliseconds timeout) {
     sync::HttpRequest request;
     request.method = "GET";
@@ -209,15 +208,17 @@ Result<std::unique_ptr<JwksSource>> JwksSource::open_file(LoginProvider provider
     return started(std::move(state));
 }
 
-Result<std::unique_ptr<JwksSource>> JwksSource::open_url(LoginProvider provider, HttpUrl url,
+Result<std::unique_ptr<JwksSource>> JwksSource::open_url(LoginProvider provider, sync::HttpUrl url,
                                                          JwksSourceOptions options) {
     const std::string name = provider.name;
-    platform::HttpClientOptions http_options;
+    if (!options.open_http)
+        return Status{Errc::invalid_argument, "login provider " + name + ": no HTTP client to open"};
+    sync::HttpClientOptions http_options;
     http_options.ca_file = options.ca_file;
     http_options.max_idle_connections = 0;  // a fetch a minute at most: no socket kept open between them
     http_options.max_response_bytes = JsonWebKeySet::kMaxDocumentBytes;
     http_options.user_agent = "synclatch-server";
-    auto client = platform::BeastHttpClient::open(url.endpoint, http_options);
+    auto client = options.open_http(url.endpoint, http_options);
     if (!client.ok())
         return Status{Errc::invalid_argument, "login provider " + name + ": " + client.status().message()};
     const std::string origin = "URL " + url.endpoint.url() + url.target;

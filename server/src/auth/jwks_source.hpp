@@ -34,6 +34,8 @@
 #include "auth/identity_pool_settings.hpp"
 #include "auth/login_token_verifier.hpp"
 #include "synclatch/core/result.hpp"
+#include "synclatch/sync/endpoint.hpp"
+#include "synclatch/sync/http_client.hpp"
 
 namespace synclatch::server {
 
@@ -47,6 +49,8 @@ struct JwksSourceOptions {
     std::chrono::milliseconds fetch_timeout = std::chrono::seconds(5);
     // https URLs: "" trusts the system's CA store, a PEM file only the certificates in it.
     std::string ca_file;
+    // URLs only: the transport, given by the composition root.
+    sync::OpenHttpClient open_http;
 };
 
 // Thread-safety: verify(), keys(), loads(), attempts(), wait_for_loads(), stop() and stopped() may be
@@ -58,8 +62,8 @@ class JwksSource {
     static Result<std::unique_ptr<JwksSource>> open_file(LoginProvider provider, std::filesystem::path file,
                                                          JwksSourceOptions options = {});
     // Starts fetching in the background and returns at once; until the first fetch succeeds every token is
-    // refused. invalid_argument for a ca_file that cannot be loaded.
-    static Result<std::unique_ptr<JwksSource>> open_url(LoginProvider provider, HttpUrl url,
+    // refused. invalid_argument for a ca_file that cannot be loaded, or no open_http.
+    static Result<std::unique_ptr<JwksSource>> open_url(LoginProvider provider, sync::HttpUrl url,
                                                         JwksSourceOptions options = {});
     ~JwksSource();
     JwksSource(const JwksSource&) = delete;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "synclatch/sync/endpoint.hpp"
+
 namespace synclatch::server {
 
 using json = nlohmann::json;
@@ -29,7 +31,7 @@ Result<std::unique_ptr<JwksSource>> open_source(const OpenIdConnectProviderSetti
                                                 const JwksSourceOptions& options) {
     if (!settings.jwks_file.empty())
         return JwksSource::open_file(login_provider(settings), settings.jwks_file, options);
-    auto url = parse_http_url(settings.jwks_url);
+    auto url = sync::parse_http_url(settings.jwks_url);
     if (!url.ok())
         return Status{Errc::invalid_argument,
                       "login provider " + settings.name + ": JwksUrl: " + url.status().message()};

@@ -5,7 +5,7 @@
 
 #include <charconv>
 
-#include "crypto.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 namespace synclatch::server {
 

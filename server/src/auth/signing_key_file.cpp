@@ -13,7 +13,7 @@
 #include <cstring>
 
 #include "auth/openssl_handles.hpp"
-#include "crypto.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 #include "encoding/base64url.hpp"
 
 namespace synclatch::server {

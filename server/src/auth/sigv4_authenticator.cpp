@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <ctime>
 
-#include "ascii.hpp"
+#include "synclatch/sync/detail/ascii.hpp"
 #include "store/sqlite/row_cache.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
 

@@ -2,7 +2,7 @@
 // nlohmann::json tree: it runs on the writer thread, inside the group commit, once per UpdateRecords.
 #include "events/change_event.hpp"
 
-#include "json_text.hpp"
+#include "synclatch/sync/detail/json_text.hpp"
 
 namespace synclatch::server {
 

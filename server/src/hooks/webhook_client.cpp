@@ -20,33 +20,15 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
-Result<WebhookUrl> parse_webhook_url(std::string_view url) {
-    constexpr std::string_view kScheme = "http://";
+Result<sync::HttpUrl> parse_webhook_url(std::string_view url) {
     if (url.starts_with("https://"))
         return Status{Errc::invalid_argument, "https webhooks are not supported yet: use http://"};
-    if (!url.starts_with(kScheme) || url.size() > 2048)
-        return Status{Errc::invalid_argument, "a webhook must be an http:// URL of at most 2048 characters"};
-    url.remove_prefix(kScheme.size());
-    const auto slash = url.find('/');
-    const std::string_view authority = url.substr(0, slash);
-    WebhookUrl parsed;
-    parsed.target = slash == std::string_view::npos ? "/" : std::string(url.substr(slash));
-    const auto colon = authority.rfind(':');
-    parsed.host = std::string(authority.substr(0, colon));
-    parsed.port = colon == std::string_view::npos ? "80" : std::string(authority.substr(colon + 1));
-    const bool port_ok = !parsed.port.empty() && parsed.port.size() <= 5 &&
-                         parsed.port.find_first_not_of("0123456789") == std::string::npos;
-    if (parsed.host.empty() || !port_ok || authority.find('@') != std::string_view::npos)
-        return Status{Errc::invalid_argument, "a webhook URL needs a host and, if any, a numeric port"};
-    for (char c : parsed.target) {
-        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
-            return Status{Errc::invalid_argument,
-                          "a webhook URL must not contain spaces or control characters"};
-    }
+    auto parsed = sync::parse_http_url(url);
+    if (!parsed.ok()) return Status{Errc::invalid_argument, "webhook URL: " + parsed.status().message()};
     return parsed;
 }
 
-asio::awaitable<Result<WebhookAnswer>> post_webhook(const WebhookUrl& url, std::string body,
+asio::awaitable<Result<WebhookAnswer>> post_webhook(const sync::HttpUrl& url, std::string body,
                                                     std::chrono::milliseconds timeout,
                                                     std::size_t max_answer_bytes) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -57,7 +39,7 @@ asio::awaitable<Result<WebhookAnswer>> post_webhook(const WebhookUrl& url, std::
             return Status{Errc::timeout,
                           "the webhook did not answer within " + std::to_string(timeout.count()) + " ms"};
         return Status{Errc::unavailable,
-                      std::string(what) + " " + url.host + ":" + url.port + ": " + ec.message()};
+                      std::string(what) + " " + url.endpoint.authority() + ": " + ec.message()};
     };
 
     asio::ip::tcp::resolver resolver(executor);
@@ -67,7 +49,7 @@ asio::awaitable<Result<WebhookAnswer>> post_webhook(const WebhookUrl& url, std::
     resolve_deadline.async_wait([&resolver](const beast::error_code& ec) {
         if (!ec) resolver.cancel();
     });
-    auto [resolve_error, endpoints] = co_await resolver.async_resolve(url.host, url.port, use_tuple);
+    auto [resolve_error, endpoints] = co_await resolver.async_resolve(url.endpoint.host, std::to_string(url.endpoint.port), use_tuple);
     resolve_deadline.cancel();
     if (resolve_error) co_return failure(resolve_error, "cannot resolve");
 
@@ -76,7 +58,7 @@ asio::awaitable<Result<WebhookAnswer>> post_webhook(const WebhookUrl& url, std::
     if (connect_error) co_return failure(connect_error, "cannot connect to");
 
     http::request<http::string_body> request(http::verb::post, url.target, 11);
-    request.set(http::field::host, url.host + ":" + url.port);
+    request.set(http::field::host, url.endpoint.authority());
     request.set(http::field::content_type, "application/json");
     request.set(http::field::user_agent, "synclatch-server");
     request.body() = std::move(body);

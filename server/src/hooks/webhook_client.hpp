@@ -8,17 +8,12 @@
 #include <string_view>
 
 #include "synclatch/core/result.hpp"
+#include "synclatch/sync/endpoint.hpp"
 
 namespace synclatch::server {
 
-struct WebhookUrl {
-    std::string host;
-    std::string port;    // "80" when the URL names none
-    std::string target;  // path and query, "/" at least
-};
-
-// Parses "http://host[:port][/path]". https is refused: this server does not make TLS calls yet.
-Result<WebhookUrl> parse_webhook_url(std::string_view url);
+// An http:// URL (sync::parse_http_url's rules); https is refused: webhooks make no TLS calls yet.
+Result<sync::HttpUrl> parse_webhook_url(std::string_view url);
 
 struct WebhookAnswer {
     unsigned status = 0;
@@ -27,7 +22,7 @@ struct WebhookAnswer {
 
 // unavailable when the hook cannot be reached, timeout when the deadline passes, invalid_argument when
 // the answer is not HTTP or larger than max_answer_bytes.
-boost::asio::awaitable<Result<WebhookAnswer>> post_webhook(const WebhookUrl& url, std::string body,
+boost::asio::awaitable<Result<WebhookAnswer>> post_webhook(const sync::HttpUrl& url, std::string body,
                                                            std::chrono::milliseconds timeout,
                                                            std::size_t max_answer_bytes);
 

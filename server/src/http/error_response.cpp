@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "crypto.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 namespace synclatch::server {
 

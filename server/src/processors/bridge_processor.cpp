@@ -4,7 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "events/domain_event.hpp"
-#include "synclatch/platform/beast_http_client.hpp"
 #include "synclatch/sync/endpoint.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 #include "telemetry/log.hpp"
@@ -42,11 +41,12 @@ Result<std::unique_ptr<BridgeProcessor>> BridgeProcessor::open(Storage& store, M
     if (!endpoint.ok())
         return Status{Errc::invalid_argument,
                       "--peer " + options.peer_url + ": " + endpoint.status().message()};
-    platform::HttpClientOptions http_options;
+    if (!options.open_http) return Status{Errc::invalid_argument, "bridge: no HTTP client to open"};
+    sync::HttpClientOptions http_options;
     http_options.max_idle_connections = 1;
     http_options.max_response_bytes = 32 * 1024 * 1024;
     http_options.user_agent = "synclatch-server-bridge";
-    auto http = platform::BeastHttpClient::open(*endpoint, http_options);
+    auto http = options.open_http(*endpoint, http_options);
     if (!http.ok()) return http.status();
     auto bridge = std::unique_ptr<BridgeProcessor>(
         new BridgeProcessor(store, metrics, std::move(clock), std::move(options), std::move(http).value()));

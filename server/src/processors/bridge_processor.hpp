@@ -27,12 +27,13 @@ struct BridgeOptions {
     std::optional<sync::sigv4::Credentials> credentials;  // signs requests (the peer's streams need them)
     int max_hops = 1;                                     // 1: direct peers only, nothing forwarded
     std::chrono::seconds long_poll{1};                    // how long one read waits for new events
+    sync::OpenHttpClient open_http;                       // the transport, given by the composition root
 };
 
 // Thread-safety: step() runs on one thread at a time.
 class BridgeProcessor final : public Processor {
   public:
-    // invalid_argument for a URL that is not http(s)://host[:port].
+    // invalid_argument for a URL that is not http(s)://host[:port], or no open_http.
     static Result<std::unique_ptr<BridgeProcessor>> open(Storage& store, Metrics& metrics,
                                                          std::function<EpochMillis()> clock,
                                                          BridgeOptions options);

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_text.hpp"
+#include "synclatch/sync/detail/json_text.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 #include "telemetry/log.hpp"
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 #include "support/temp_dir.hpp"
 #include "synclatch/core/local_store.hpp"
 

@@ -1,7 +1,7 @@
 // Identity switch (unknown -> known re-parents; known -> known copies and merges) and wipe.
 #include <catch2/catch.hpp>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 #include "support/store_fixture.hpp"
 
 using namespace synclatch::core;

@@ -7,10 +7,10 @@
 #include <atomic>
 #include <filesystem>
 
-#include "sqlite/database.hpp"
-#include "sqlite/error.hpp"
-#include "sqlite/migrations.hpp"
-#include "sqlite/transaction.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/migrations.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch::core::sqlite;

@@ -202,31 +202,6 @@ TEST_CASE("Identity pool settings: limits pass at their bound", "[server][provid
     CHECK(parsed->open_id_connect_providers[1].audiences.size() == 50);
 }
 
-TEST_CASE("Identity pool settings: http(s) URLs split into endpoint and target", "[server][providers]") {
-    auto url = server::parse_http_url("https://idp.example.com/.well-known/jwks.json");
-    REQUIRE(url.ok());
-    CHECK(url->endpoint.tls);
-    CHECK(url->endpoint.host == "idp.example.com");
-    CHECK(url->endpoint.port == 443);
-    CHECK(url->target == "/.well-known/jwks.json");
-
-    url = server::parse_http_url("http://127.0.0.1:8080");
-    REQUIRE(url.ok());
-    CHECK_FALSE(url->endpoint.tls);
-    CHECK(url->endpoint.port == 8080);
-    CHECK(url->target == "/");
-
-    url = server::parse_http_url("http://idp:81?keys=all,signing");
-    REQUIRE(url.ok());
-    CHECK(url->endpoint.host == "idp");
-    CHECK(url->target == "/?keys=all,signing");
-
-    CHECK_FALSE(server::parse_http_url("https://idp.example.com/jwks#top").ok());
-    CHECK_FALSE(server::parse_http_url("https:///jwks").ok());
-    CHECK_FALSE(server::parse_http_url("https://idp.example.com:0/jwks").ok());
-    CHECK_FALSE(server::parse_http_url("https://idp.example.com/" + std::string(2048, 'a')).ok());
-}
-
 TEST_CASE("Identity pools file: errors name the file, the pool and the member", "[server][providers]") {
     const auto message_of = [](std::string_view document) {
         auto pools = server::parse_identity_pools(document, "identity-pools.json");

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "support/temp_dir.hpp"
+#include "synclatch/platform/beast_http_client.hpp"
 #include "support/test_http_server.hpp"
 #include "support/test_signing_key.hpp"
 
@@ -56,6 +57,7 @@ std::string token_of(const test::TestSigningKey& key, const std::string& sub = "
 
 server::JwksSourceOptions options(milliseconds min_interval = kInterval) {
     server::JwksSourceOptions o;
+    o.open_http = platform::open_http_client;
     o.min_refresh_interval = min_interval;
     o.refresh_interval = std::chrono::hours(1);
     o.fetch_timeout = milliseconds(1000);
@@ -89,8 +91,8 @@ void serve(test::TestHttpServer& server, const std::shared_ptr<Served>& served) 
     });
 }
 
-server::HttpUrl url_of(std::uint16_t port, bool tls = false) {
-    return server::parse_http_url(std::string(tls ? "https" : "http") +
+sync::HttpUrl url_of(std::uint16_t port, bool tls = false) {
+    return sync::parse_http_url(std::string(tls ? "https" : "http") +
                                   "://127.0.0.1:" + std::to_string(port) + "/.well-known/jwks.json")
         .value();
 }

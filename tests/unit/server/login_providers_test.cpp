@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/temp_dir.hpp"
+#include "synclatch/platform/beast_http_client.hpp"
 #include "support/test_http_server.hpp"
 #include "support/test_signing_key.hpp"
 
@@ -60,6 +61,7 @@ std::string url_token(const std::string& sub = "bob") {
 
 server::JwksSourceOptions fast() {
     server::JwksSourceOptions o;
+    o.open_http = platform::open_http_client;
     o.min_refresh_interval = std::chrono::milliseconds(200);
     o.fetch_timeout = std::chrono::milliseconds(1000);
     return o;

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "crypto.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 #include "encoding/base64url.hpp"
 #include "support/test_signing_key.hpp"
 

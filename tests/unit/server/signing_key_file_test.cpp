@@ -14,7 +14,7 @@
 #include <sstream>
 #include <thread>
 
-#include "crypto.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 #include "encoding/base64url.hpp"
 #include "support/temp_dir.hpp"
 

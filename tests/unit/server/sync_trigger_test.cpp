@@ -99,12 +99,12 @@ TEST_CASE("SyncTrigger: answers that add keys, lack ops or values, or are not th
 TEST_CASE("SyncTrigger: webhook URLs are http with a host and numeric port", "[server][trigger]") {
     auto url = parse_webhook_url("http://127.0.0.1:9000/hooks/sync?x=1");
     REQUIRE(url.ok());
-    CHECK(url->host == "127.0.0.1");
-    CHECK(url->port == "9000");
+    CHECK(url->endpoint.host == "127.0.0.1");
+    CHECK(url->endpoint.port == 9000);
     CHECK(url->target == "/hooks/sync?x=1");
     auto bare = parse_webhook_url("http://hooks.internal");
     REQUIRE(bare.ok());
-    CHECK(bare->port == "80");
+    CHECK(bare->endpoint.port == 80);
     CHECK(bare->target == "/");
     for (const char* bad : {"https://example.com/", "ftp://x/", "http://", "http://:80/", "http://h:port/",
                             "http://user@h/", "http://h/a b", "arn:aws:lambda:us-east-1:1:function:f"}) {

@@ -14,16 +14,8 @@
 
 namespace synclatch::platform {
 
-struct HttpClientOptions {
-    // Empty: trust the system's CA store. A PEM file: trust only the certificates in it.
-    std::string ca_file;
-    // Connections kept open between requests; 0 closes each one after its answer.
-    std::size_t max_idle_connections = 4;
-    // A longer answer body is refused (invalid_argument) rather than buffered.
-    std::size_t max_response_bytes = 64 * 1024 * 1024;
-    // Sent when the request has no User-Agent header of its own; empty sends none.
-    std::string user_agent = "synclatch/0.1";
-};
+// The options are sync's, so code that is only handed an opener (sync::OpenHttpClient) can fill them in.
+using HttpClientOptions = sync::HttpClientOptions;
 
 // Thread-safety: send() may be called from several threads at once; each call takes an idle connection or
 // opens a new one, and hands it back for reuse when the answer allows keep-alive. The destructor must not
@@ -51,5 +43,9 @@ class BeastHttpClient final : public sync::HttpClient {
     explicit BeastHttpClient(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
+
+// BeastHttpClient::open as a sync::OpenHttpClient, for the parts that are given an opener.
+Result<std::unique_ptr<sync::HttpClient>> open_http_client(const sync::Endpoint& endpoint,
+                                                           const HttpClientOptions& options);
 
 }  // namespace synclatch::platform

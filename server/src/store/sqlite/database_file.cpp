@@ -8,9 +8,9 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "sqlite/error.hpp"
-#include "sqlite/migrations.hpp"
-#include "sqlite/statement.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/migrations.hpp"
+#include "synclatch/sqlite/statement.hpp"
 #include "store/sqlite/server_schema.hpp"
 #include "telemetry/log.hpp"
 

@@ -6,7 +6,7 @@
 #include <chrono>
 #include <string>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 #include "synclatch/core/status.hpp"
 
 namespace synclatch::server {

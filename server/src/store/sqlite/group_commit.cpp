@@ -3,8 +3,8 @@
 
 #include <vector>
 
-#include "sqlite/error.hpp"
-#include "sqlite/transaction.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 
 namespace synclatch::server {
 

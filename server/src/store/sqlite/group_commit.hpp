@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 #include "synclatch/core/status.hpp"
 
 namespace synclatch::server {

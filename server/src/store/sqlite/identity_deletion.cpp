@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "sqlite/statement.hpp"
+#include "synclatch/sqlite/statement.hpp"
 #include "store/sqlite/identity_rows.hpp"
 
 namespace synclatch::server {

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 namespace synclatch::server {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <set>
 
-#include "sqlite/statement.hpp"
+#include "synclatch/sqlite/statement.hpp"
 #include "store/sqlite/identity_rows.hpp"
 
 namespace synclatch::server {

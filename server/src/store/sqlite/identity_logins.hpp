@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 #include "store/identity_storage.hpp"
 #include "store/sqlite/identity_merge.hpp"
 

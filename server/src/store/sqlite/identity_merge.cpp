@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "events/change_event.hpp"
-#include "sqlite/statement.hpp"
+#include "synclatch/sqlite/statement.hpp"
 #include "store/sqlite/identity_rows.hpp"
 
 namespace synclatch::server {

@@ -3,9 +3,9 @@
 
 #include <openssl/rand.h>
 
-#include "crypto.hpp"
-#include "sqlite/error.hpp"
-#include "sqlite/statement.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 namespace synclatch::server {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 
 namespace synclatch::server {

@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "events/change_event.hpp"
-#include "sqlite/statement.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 namespace synclatch::server {
 

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 
 namespace synclatch::server {

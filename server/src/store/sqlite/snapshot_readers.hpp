@@ -20,9 +20,9 @@
 #include <thread>
 #include <unordered_map>
 
-#include "reader_pool.hpp"
-#include "sqlite/database.hpp"
-#include "sqlite/transaction.hpp"
+#include "synclatch/sqlite/reader_pool.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 
 namespace synclatch::server {
 
@@ -93,7 +93,7 @@ class SnapshotReaders {
     std::mutex slots_mutex_;
     // shared: an end() posted to a thread's context keeps its slot alive
     std::unordered_map<std::thread::id, std::shared_ptr<Slot>> slots_;  // guarded by slots_mutex_
-    core::detail::ReaderPool pool_;
+    core::sqlite::ReaderPool pool_;
 };
 
 }  // namespace synclatch::server

@@ -8,13 +8,13 @@
 #include <set>
 #include <tuple>
 
-#include "crypto.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 #include "encoding/hex.hpp"
 #include "events/change_event.hpp"
-#include "sqlite/database.hpp"
-#include "sqlite/error.hpp"
-#include "sqlite/migrations.hpp"
-#include "sqlite/transaction.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/migrations.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 #include "store/sqlite/database_file.hpp"
 #include "store/sqlite/database_lock.hpp"
 #include "store/sqlite/identity_merge.hpp"

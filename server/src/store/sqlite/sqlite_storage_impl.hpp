@@ -9,9 +9,9 @@
 #include <mutex>
 #include <string>
 
-#include "sqlite/database.hpp"
-#include "sqlite/error.hpp"
-#include "sqlite/transaction.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 #include "store/sqlite/database_lock.hpp"
 #include "store/sqlite/group_commit.hpp"
 #include "store/sqlite/record_writes.hpp"

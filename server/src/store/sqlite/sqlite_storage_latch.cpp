@@ -2,7 +2,7 @@
 // versions with the latch closed, once each, newest version wins.
 #include <tuple>
 
-#include "sqlite/statement.hpp"
+#include "synclatch/sqlite/statement.hpp"
 #include "store/sqlite/record_writes.hpp"
 #include "store/sqlite/sqlite_storage_impl.hpp"
 #include "synclatch/core/validation.hpp"

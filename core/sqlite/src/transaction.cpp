@@ -1,5 +1,5 @@
 // Transaction state machine: active -> committed, or active -> rolled_back.
-#include "sqlite/transaction.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 
 #include <cassert>
 

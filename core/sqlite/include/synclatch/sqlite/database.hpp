@@ -14,7 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "sqlite/statement.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 struct sqlite3;
 

@@ -1,12 +1,12 @@
 // Schema migrations by PRAGMA user_version.
-#include "sqlite/migrations.hpp"
+#include "synclatch/sqlite/migrations.hpp"
 
 #include <sqlite3.h>
 
 #include <string>
 
-#include "sqlite/error.hpp"
-#include "sqlite/transaction.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 
 namespace synclatch::core::sqlite {
 

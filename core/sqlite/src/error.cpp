@@ -1,5 +1,5 @@
 // Raising and mapping SQLite errors.
-#include "sqlite/error.hpp"
+#include "synclatch/sqlite/error.hpp"
 
 #include <sqlite3.h>
 

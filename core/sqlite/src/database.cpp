@@ -1,13 +1,13 @@
 // Opening a connection with the store's pragmas, and its statement cache.
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 #include <sqlite3.h>
 
 #include <string>
 #include <utility>
 
-#include "sqlite/error.hpp"
-#include "sqlite/statement.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 namespace synclatch::core::sqlite {
 

@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 
-namespace synclatch::core::detail {
+namespace synclatch::core::sqlite {
 
 // Thread-safety: all methods may be called concurrently.
 class ReaderPool {
   public:
-    ReaderPool(std::string path, sqlite::OpenOptions options, std::size_t max_idle);
+    ReaderPool(std::string path, OpenOptions options, std::size_t max_idle);
 
     // Runs fn(Database&) on a connection of its own; SqliteError propagates.
     template <class Fn>
@@ -29,17 +29,17 @@ class ReaderPool {
         explicit Lease(ReaderPool& owner) : pool(owner), db(owner.take()) {}
         ~Lease() { pool.give_back(std::move(db)); }
         ReaderPool& pool;
-        std::unique_ptr<sqlite::Database> db;
+        std::unique_ptr<Database> db;
     };
 
-    std::unique_ptr<sqlite::Database> take();
-    void give_back(std::unique_ptr<sqlite::Database> db) noexcept;
+    std::unique_ptr<Database> take();
+    void give_back(std::unique_ptr<Database> db) noexcept;
 
     std::string path_;
-    sqlite::OpenOptions options_;
+    OpenOptions options_;
     std::size_t max_idle_;
     std::mutex mutex_;
-    std::vector<std::unique_ptr<sqlite::Database>> idle_;
+    std::vector<std::unique_ptr<Database>> idle_;
 };
 
-}  // namespace synclatch::core::detail
+}  // namespace synclatch::core::sqlite

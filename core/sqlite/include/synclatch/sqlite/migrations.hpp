@@ -3,7 +3,7 @@
 
 #include <span>
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 namespace synclatch::core::sqlite {
 

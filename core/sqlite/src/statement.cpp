@@ -1,11 +1,11 @@
 // Prepared statements: binding, stepping and reading columns.
-#include "sqlite/statement.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 #include <sqlite3.h>
 
 #include <utility>
 
-#include "sqlite/error.hpp"
+#include "synclatch/sqlite/error.hpp"
 
 namespace synclatch::core::sqlite {
 

@@ -2,7 +2,7 @@
 // still active, so an exception or an early return never leaves half a write behind.
 #pragma once
 
-#include "sqlite/database.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 namespace synclatch::core::sqlite {
 
