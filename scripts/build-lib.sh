@@ -2,7 +2,8 @@
 # The library alone, as an app's build gets it: `cmake --preset lib` in a clean build folder, warnings as
 # errors, then installed into a staging folder. Fails if the configuration looked up anything the library
 # does not need (Qt, CLI11, Catch2, Node.js): a machine with only a compiler, CMake, SQLite, Boost, OpenSSL
-# and nlohmann-json must be able to build it. CI runs it first.
+# and nlohmann-json must be able to build it (the preset names no generator: CMake's default, so not even
+# Ninja is needed). CI runs it first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
