@@ -13,6 +13,7 @@ fi
 packages=(
   g++ cmake ninja-build       # toolchain (CMake >= 3.25)
   libsqlite3-dev sqlite3      # the local store and the server's embedded store
+  libpq-dev postgresql        # the server's PostgreSQL store (libpq), and the clusters its tests start
   libboost1.81-dev            # Boost.Beast / Asio (server and client transport)
   libssl-dev                  # TLS and SigV4 hashing
   nlohmann-json3-dev          # the protocol's JSON codec
