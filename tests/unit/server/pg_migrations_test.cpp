@@ -1,0 +1,120 @@
+// pg_migrate against a private PostgreSQL 15 cluster: it makes the schema once, however many instances run
+// it at once, and refuses a database that a newer synclatch-server has migrated.
+#include <catch2/catch.hpp>
+
+#include <latch>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_migrations.hpp"
+#include "support/numbered.hpp"
+#include "support/postgres_cluster.hpp"
+
+using synclatch::Errc;
+using synclatch::Status;
+using synclatch::server::pg_migrate;
+using synclatch::server::pg_schema_version;
+using synclatch::server::pg_server_migrations;
+using synclatch::server::PgConnection;
+using synclatch::test::PostgresCluster;
+
+namespace {
+
+// A database of its own for each test, on the cluster this test process shares (see pg_connection_test).
+std::string fresh_database() {
+    static int count = 0;
+    return PostgresCluster::shared().create_database(synclatch::test::numbered("migrations_", ++count));
+}
+
+PgConnection connect(const std::string& url) {
+    auto connection = PgConnection::open(url);
+    INFO(connection.status().to_string());
+    REQUIRE(connection.ok());
+    return std::move(connection).value();
+}
+
+std::int64_t count_rows(PgConnection& connection, synclatch::server::PgSql sql) {
+    auto rows = connection.exec(sql);
+    INFO(rows.status().to_string());
+    REQUIRE(rows.ok());
+    return rows->int64(0, 0);
+}
+
+const auto kKnown = static_cast<std::int64_t>(pg_server_migrations().size());
+
+}  // namespace
+
+TEST_CASE("pg_migrate: makes the schema, and running it again changes nothing", "[server][postgres]") {
+    PgConnection connection = connect(fresh_database());
+    auto before = pg_schema_version(connection);
+    REQUIRE(before.ok());
+    CHECK(*before == 0);
+
+    const Status first = pg_migrate(connection, pg_server_migrations());
+    INFO(first.to_string());
+    REQUIRE(first.ok());
+    CHECK(pg_schema_version(connection).value_or(-1) == kKnown);
+    CHECK(count_rows(connection, "SELECT count(*) FROM schema_version") == kKnown);
+    // server_meta is there, with its key.
+    REQUIRE(connection.exec("INSERT INTO server_meta (name, value) VALUES ($1, $2)", {"deployment_id", "d1"})
+                .ok());
+    CHECK(connection.exec("INSERT INTO server_meta (name, value) VALUES ($1, $2)", {"deployment_id", "d2"})
+              .status()
+              .code() == Errc::conflict);
+
+    const Status again = pg_migrate(connection, pg_server_migrations());
+    INFO(again.to_string());
+    REQUIRE(again.ok());
+    CHECK(pg_schema_version(connection).value_or(-1) == kKnown);
+    CHECK(count_rows(connection, "SELECT count(*) FROM schema_version") == kKnown);
+    CHECK(count_rows(connection, "SELECT count(*) FROM server_meta") == 1);
+}
+
+TEST_CASE("pg_migrate: instances migrating at once all succeed, and each step is applied once",
+          "[server][postgres]") {
+    const std::string url = fresh_database();
+    constexpr int kInstances = 4;
+    std::vector<PgConnection> connections;
+    for (int i = 0; i < kInstances; ++i)
+        connections.push_back(connect(url));
+
+    // Each thread has its own connection, as each server instance would; they start together.
+    std::vector<Status> outcomes(kInstances);
+    std::latch start(kInstances);
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kInstances; ++i) {
+        threads.emplace_back([&, i] {
+            start.arrive_and_wait();
+            outcomes[static_cast<std::size_t>(i)] =
+                pg_migrate(connections[static_cast<std::size_t>(i)], pg_server_migrations());
+        });
+    }
+    for (auto& thread : threads)
+        thread.join();
+
+    for (const Status& outcome : outcomes) {
+        INFO(outcome.to_string());
+        CHECK(outcome.ok());
+    }
+    PgConnection check = connect(url);
+    CHECK(count_rows(check, "SELECT count(*) FROM schema_version") == kKnown);
+    CHECK(count_rows(check, "SELECT count(DISTINCT version) FROM schema_version") == kKnown);
+    CHECK(pg_schema_version(check).value_or(-1) == kKnown);
+}
+
+TEST_CASE("pg_migrate: a database with a newer schema is refused and left as it is", "[server][postgres]") {
+    PgConnection connection = connect(fresh_database());
+    REQUIRE(pg_migrate(connection, pg_server_migrations()).ok());
+    REQUIRE(connection.exec("INSERT INTO schema_version (version) VALUES ($1)", {999}).ok());
+
+    const Status refused = pg_migrate(connection, pg_server_migrations());
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.code() == Errc::storage);
+    CHECK(refused.message() == "the database's schema is version 999; this synclatch-server knows up to " +
+                                   std::to_string(kKnown) + ": upgrade it");
+    CHECK(pg_schema_version(connection).value_or(-1) == 999);
+    CHECK(count_rows(connection, "SELECT count(*) FROM schema_version") == kKnown + 1);
+    CHECK(connection.exec("SELECT 1").ok());  // the refusal rolled back; the connection goes on
+}
