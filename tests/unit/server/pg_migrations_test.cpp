@@ -18,6 +18,7 @@ using synclatch::server::pg_migrate;
 using synclatch::server::pg_schema_version;
 using synclatch::server::pg_server_migrations;
 using synclatch::server::PgConnection;
+using synclatch::server::PgSql;
 using synclatch::test::PostgresCluster;
 
 namespace {
@@ -35,7 +36,7 @@ PgConnection connect(const std::string& url) {
     return std::move(connection).value();
 }
 
-std::int64_t count_rows(PgConnection& connection, synclatch::server::PgSql sql) {
+std::int64_t count_rows(PgConnection& connection, PgSql sql) {
     auto rows = connection.exec(sql);
     INFO(rows.status().to_string());
     REQUIRE(rows.ok());
@@ -63,6 +64,32 @@ TEST_CASE("pg_migrate: makes the schema, and running it again changes nothing", 
     CHECK(connection.exec("INSERT INTO server_meta (name, value) VALUES ($1, $2)", {"deployment_id", "d2"})
               .status()
               .code() == Errc::conflict);
+    // The server's data tables are there, keyed as the engine needs: a record's key is unique per dataset.
+    for (const char* table :
+         {"identity_pools", "identities", "identity_logins", "credentials", "datasets", "records", "devices",
+          "subscriptions", "stream_records", "stream_checkpoints", "applied_events", "leader_leases"}) {
+        INFO(table);
+        auto found = connection.exec("SELECT to_regclass($1) IS NOT NULL", {table});
+        REQUIRE(found.ok());
+        CHECK(found->text(0, 0) == "t");
+    }
+    REQUIRE(connection
+                .exec("INSERT INTO identity_pools (pool_id, created, last_modified) VALUES ($1, 1, 1)",
+                      {"us-east-1:pool"})
+                .ok());
+    REQUIRE(
+        connection
+            .exec(
+                "INSERT INTO identities (identity_id, pool_id, created, last_modified) VALUES ($1, $2, 1, 1)",
+                {"us-east-1:id", "us-east-1:pool"})
+            .ok());
+    constexpr PgSql kPutRecord =
+        "INSERT INTO records (identity_id, dataset_name, key, value, sync_count, last_modified_date, "
+        "last_modified_by, device_last_modified_date) VALUES ($1, $2, $3, $4, 1, 1, $1, 1)";
+    REQUIRE(connection.exec(kPutRecord, {"us-east-1:id", "things", "k", "v"}).ok());
+    CHECK(connection.exec(kPutRecord, {"us-east-1:id", "things", "k", "w"}).status().code() ==
+          Errc::conflict);
+    CHECK(connection.exec(kPutRecord, {"us-east-1:id", "others", "k", "w"}).ok());
 
     const Status again = pg_migrate(connection, pg_server_migrations());
     INFO(again.to_string());

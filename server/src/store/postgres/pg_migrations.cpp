@@ -22,7 +22,157 @@ CREATE TABLE server_meta (
 ))sql",
 };
 
-constexpr PgMigrationStep kSteps[] = {kVersion1};
+// Version 2: the server's data, as the SQLite engine keeps it (store/sqlite/server_schema.cpp, versions 1
+// to 13 in one step), laid out for several servers on one database. Times are epoch ms (BIGINT), JSON is
+// kept as the text the engine writes. Every per-user table is keyed first by identity_id, so that it can be
+// distributed by that column (docs/server.md). The engine that reads and writes these tables is not built
+// yet: until it is, this step may still change.
+constexpr PgSql kVersion2[] = {
+    R"sql(
+CREATE TABLE identity_pools (
+    pool_id                TEXT   PRIMARY KEY,
+    created                BIGINT NOT NULL,
+    last_modified          BIGINT NOT NULL,
+    sync_sessions          BIGINT NOT NULL DEFAULT 0,
+    configuration          TEXT   NOT NULL DEFAULT '{}',
+    cognito_events         TEXT   NOT NULL DEFAULT '{}',
+    bulk_publish_status    TEXT   NOT NULL DEFAULT 'NOT_STARTED',
+    bulk_publish_started   BIGINT,
+    bulk_publish_completed BIGINT,
+    bulk_publish_failure   TEXT   NOT NULL DEFAULT ''
+))sql",
+    R"sql(
+CREATE TABLE identity_pool_definitions (
+    pool_id    TEXT PRIMARY KEY REFERENCES identity_pools (pool_id),
+    definition TEXT NOT NULL
+))sql",
+    // merged_into: the survivor of a merge (disabled for good); disabled_at: the last login was unlinked.
+    R"sql(
+CREATE TABLE identities (
+    identity_id   TEXT   PRIMARY KEY,
+    pool_id       TEXT   NOT NULL REFERENCES identity_pools (pool_id),
+    created       BIGINT NOT NULL,
+    last_modified BIGINT NOT NULL,
+    merged_into   TEXT,
+    disabled_at   BIGINT
+))sql",
+    "CREATE INDEX identities_by_pool ON identities (pool_id, identity_id)",
+    "CREATE INDEX identities_by_survivor ON identities (merged_into) WHERE merged_into IS NOT NULL",
+    R"sql(
+CREATE TABLE identity_logins (
+    pool_id     TEXT   NOT NULL,
+    provider    TEXT   NOT NULL,
+    subject     TEXT   NOT NULL,
+    identity_id TEXT   NOT NULL REFERENCES identities (identity_id),
+    linked      BIGINT NOT NULL,
+    PRIMARY KEY (pool_id, provider, subject)
+))sql",
+    "CREATE INDEX identity_logins_by_identity ON identity_logins (identity_id)",
+    // Looked up by access key when a signed request's credentials are not in the server's memory yet.
+    R"sql(
+CREATE TABLE credentials (
+    access_key_id TEXT   PRIMARY KEY,
+    secret_key    TEXT   NOT NULL,
+    session_token TEXT   NOT NULL,
+    identity_id   TEXT   NOT NULL REFERENCES identities (identity_id),
+    expiration    BIGINT NOT NULL
+))sql",
+    "CREATE INDEX credentials_by_identity ON credentials (identity_id, expiration)",
+    "CREATE INDEX credentials_by_expiration ON credentials (expiration)",
+    // A dataset's row outlives DeleteDataset (exists_now false) so that its sync count stays monotonic;
+    // its writes serialize on this row (SELECT ... FOR UPDATE, then the sync count check).
+    R"sql(
+CREATE TABLE datasets (
+    identity_id        TEXT    NOT NULL REFERENCES identities (identity_id),
+    name               TEXT    NOT NULL,
+    sync_count         BIGINT  NOT NULL DEFAULT 0,
+    exists_now         BOOLEAN NOT NULL DEFAULT TRUE,
+    deleted_at         BIGINT,
+    creation_date      BIGINT  NOT NULL,
+    last_modified_date BIGINT  NOT NULL,
+    last_modified_by   TEXT    NOT NULL DEFAULT '',
+    data_storage       BIGINT  NOT NULL DEFAULT 0,
+    num_records        BIGINT  NOT NULL DEFAULT 0,
+    PRIMARY KEY (identity_id, name)
+))sql",
+    // origin, version, origin_seq: who authored the current version and which (the latch, DESIGN.md).
+    R"sql(
+CREATE TABLE records (
+    identity_id               TEXT   NOT NULL,
+    dataset_name              TEXT   NOT NULL,
+    key                       TEXT   NOT NULL,
+    value                     TEXT,
+    sync_count                BIGINT NOT NULL,
+    last_modified_date        BIGINT NOT NULL,
+    last_modified_by          TEXT   NOT NULL,
+    device_last_modified_date BIGINT NOT NULL,
+    origin                    TEXT   NOT NULL DEFAULT '',
+    version                   BIGINT NOT NULL DEFAULT 0,
+    origin_seq                BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (identity_id, dataset_name, key)
+))sql",
+    "CREATE INDEX records_by_sync_count ON records (identity_id, dataset_name, sync_count, key)",
+    R"sql(
+CREATE TABLE devices (
+    device_id   TEXT   PRIMARY KEY,
+    identity_id TEXT   NOT NULL REFERENCES identities (identity_id),
+    platform    TEXT   NOT NULL,
+    token       TEXT   NOT NULL,
+    created     BIGINT NOT NULL
+))sql",
+    "CREATE UNIQUE INDEX devices_by_token ON devices (identity_id, platform, token)",
+    R"sql(
+CREATE TABLE subscriptions (
+    identity_id  TEXT NOT NULL,
+    dataset_name TEXT NOT NULL,
+    device_id    TEXT NOT NULL REFERENCES devices (device_id),
+    PRIMARY KEY (identity_id, dataset_name, device_id)
+))sql",
+    // The outbox and event streams, appended in the transaction of the write they describe. Sequence
+    // numbers must grow in commit order (StreamStorage): a writer takes the stream append lock (a
+    // transaction-level advisory lock) as the last step before its appends and keeps it until it commits,
+    // so the transaction that takes stream_seq's next values is the next to commit, and a reader that has
+    // seen seq n can never later find a smaller one.
+    "CREATE SEQUENCE stream_seq AS BIGINT",
+    R"sql(
+CREATE TABLE stream_records (
+    seq           BIGINT PRIMARY KEY,
+    stream        TEXT   NOT NULL,
+    partition_key TEXT   NOT NULL,
+    data          TEXT   NOT NULL,
+    created       BIGINT NOT NULL
+))sql",
+    "CREATE INDEX stream_records_by_stream ON stream_records (stream, seq)",
+    "CREATE INDEX stream_records_by_created ON stream_records (created)",
+    R"sql(
+CREATE TABLE stream_checkpoints (
+    stream         TEXT   NOT NULL,
+    consumer_group TEXT   NOT NULL,
+    seq            BIGINT NOT NULL,
+    updated        BIGINT NOT NULL,
+    PRIMARY KEY (stream, consumer_group)
+))sql",
+    R"sql(
+CREATE TABLE applied_events (
+    processor TEXT   NOT NULL,
+    event_id  TEXT   NOT NULL,
+    applied   BIGINT NOT NULL,
+    PRIMARY KEY (processor, event_id)
+))sql",
+    "CREATE INDEX applied_events_by_time ON applied_events (applied)",
+    // Processors and bulk publish run on one leader per role: the holder renews its lease before
+    // expires_at; a successor takes an expired lease and bumps the fencing token, and every checkpoint or
+    // event the leader writes checks its token in the same transaction, so a deposed leader's writes fail.
+    R"sql(
+CREATE TABLE leader_leases (
+    role       TEXT   PRIMARY KEY,
+    holder     TEXT   NOT NULL,
+    token      BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+))sql",
+};
+
+constexpr PgMigrationStep kSteps[] = {kVersion1, kVersion2};
 
 }  // namespace
 

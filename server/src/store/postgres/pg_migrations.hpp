@@ -14,7 +14,7 @@ namespace synclatch::server {
 using PgMigrationStep = std::span<const PgSql>;
 
 // The server schema: step i brings it to version i + 1. Version 1 is the bookkeeping (schema_version) and
-// server_meta.
+// server_meta; version 2 the server's data (identities, datasets, records, streams, leases).
 std::span<const PgMigrationStep> pg_server_migrations();
 
 // The advisory lock that serializes migrators: a fixed key ("synclatc" in ASCII), so that every instance of
