@@ -20,9 +20,9 @@
 #include <string_view>
 #include <thread>
 
+#include "synclatch/core/local_store.hpp"
 #include "synclatch/sqlite/database.hpp"
 #include "synclatch/sqlite/transaction.hpp"
-#include "synclatch/core/local_store.hpp"
 
 namespace fs = std::filesystem;
 using namespace synclatch;

@@ -4,8 +4,8 @@
 
 #include <string_view>
 
-#include "synclatch/sqlite/database.hpp"
 #include "synclatch/core/record.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 namespace synclatch::core::detail {
 

@@ -7,10 +7,10 @@
 #include "identity_switch.hpp"
 #include "record_writer.hpp"
 #include "rows.hpp"
-#include "synclatch/sqlite/migrations.hpp"
 #include "store_schema.hpp"
 #include "store_state.hpp"
 #include "synclatch/core/validation.hpp"
+#include "synclatch/sqlite/migrations.hpp"
 
 namespace synclatch::core {
 

@@ -1,9 +1,9 @@
 // Reading model objects out of query rows: one column list per table for every query that reads it.
 #pragma once
 
-#include "synclatch/sqlite/statement.hpp"
 #include "synclatch/core/dataset_metadata.hpp"
 #include "synclatch/core/record.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 namespace synclatch::core::detail {
 

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "change_dispatcher.hpp"
-#include "synclatch/sqlite/reader_pool.hpp"
-#include "synclatch/sqlite/database.hpp"
-#include "synclatch/sqlite/error.hpp"
-#include "synclatch/sqlite/transaction.hpp"
 #include "synclatch/core/record.hpp"
 #include "synclatch/core/result.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/reader_pool.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 
 namespace synclatch::core::detail {
 

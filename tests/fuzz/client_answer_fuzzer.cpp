@@ -13,11 +13,11 @@
 #include <string>
 
 #include "api/streams_api.hpp"
-#include "synclatch/sync/detail/aws_error.hpp"
 #include "fuzz_support.hpp"
 #include "stream_page.hpp"
 #include "synclatch/sync/cognito_remote_store.hpp"
 #include "synclatch/sync/credentials_provider.hpp"
+#include "synclatch/sync/detail/aws_error.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace {

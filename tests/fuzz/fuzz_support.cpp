@@ -19,7 +19,6 @@
 
 #include "api/request_body_limits.hpp"
 #include "api/request_handler.hpp"
-#include "synclatch/sync/detail/ascii.hpp"
 #include "auth/session_tokens.hpp"
 #include "auth/sigv4_authenticator.hpp"
 #include "hooks/sync_triggers.hpp"
@@ -28,6 +27,7 @@
 #include "http/request_target.hpp"
 #include "server.hpp"
 #include "store/storage.hpp"
+#include "synclatch/sync/detail/ascii.hpp"
 #include "telemetry/log.hpp"
 
 namespace synclatch::fuzz {

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "synclatch/sync/detail/ascii.hpp"
 #include "fuzz_support.hpp"
 #include "http/request_target.hpp"
+#include "synclatch/sync/detail/ascii.hpp"
 
 namespace {
 

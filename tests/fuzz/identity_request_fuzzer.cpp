@@ -13,11 +13,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "synclatch/sync/detail/aws_error.hpp"
 #include "fuzz_support.hpp"
 #include "store/storage.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/credentials_provider.hpp"
+#include "synclatch/sync/detail/aws_error.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace {

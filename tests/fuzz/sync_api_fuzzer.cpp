@@ -14,10 +14,10 @@
 #include <string>
 
 #include "api/sync_api.hpp"
-#include "synclatch/sync/detail/aws_error.hpp"
 #include "fuzz_support.hpp"
 #include "http/request_target.hpp"
 #include "stream_page.hpp"
+#include "synclatch/sync/detail/aws_error.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace {

@@ -7,11 +7,11 @@
 #include <string>
 #include <utility>
 
-#include "synclatch/sqlite/database.hpp"
-#include "synclatch/sqlite/statement.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 using namespace synclatch::test;
 using json = nlohmann::json;

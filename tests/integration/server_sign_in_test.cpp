@@ -8,7 +8,6 @@
 #include <string>
 #include <thread>
 
-#include "synclatch/sync/detail/crypto.hpp"
 #include "encoding/base64url.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
@@ -16,6 +15,7 @@
 #include "support/test_http_server.hpp"
 #include "support/test_login_provider.hpp"
 #include "support/test_signing_key.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 using namespace synclatch::test;
 using json = nlohmann::json;

@@ -13,8 +13,8 @@
 #include <cstring>
 
 #include "auth/openssl_handles.hpp"
-#include "synclatch/sync/detail/crypto.hpp"
 #include "encoding/base64url.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 namespace synclatch::server {
 

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <ctime>
 
-#include "synclatch/sync/detail/ascii.hpp"
 #include "store/sqlite/row_cache.hpp"
+#include "synclatch/sync/detail/ascii.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
 
 namespace synclatch::server {

@@ -49,7 +49,8 @@ asio::awaitable<Result<WebhookAnswer>> post_webhook(const sync::HttpUrl& url, st
     resolve_deadline.async_wait([&resolver](const beast::error_code& ec) {
         if (!ec) resolver.cancel();
     });
-    auto [resolve_error, endpoints] = co_await resolver.async_resolve(url.endpoint.host, std::to_string(url.endpoint.port), use_tuple);
+    auto [resolve_error, endpoints] =
+        co_await resolver.async_resolve(url.endpoint.host, std::to_string(url.endpoint.port), use_tuple);
     resolve_deadline.cancel();
     if (resolve_error) co_return failure(resolve_error, "cannot resolve");
 

@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "synclatch/sqlite/database.hpp"
 #include "support/temp_dir.hpp"
 #include "synclatch/core/local_store.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 extern char** environ;
 

@@ -1,8 +1,8 @@
 // Identity switch (unknown -> known re-parents; known -> known copies and merges) and wipe.
 #include <catch2/catch.hpp>
 
-#include "synclatch/sqlite/database.hpp"
 #include "support/store_fixture.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 using namespace synclatch::core;
 using synclatch::Errc;

@@ -7,11 +7,11 @@
 #include <atomic>
 #include <filesystem>
 
+#include "support/temp_dir.hpp"
 #include "synclatch/sqlite/database.hpp"
 #include "synclatch/sqlite/error.hpp"
 #include "synclatch/sqlite/migrations.hpp"
 #include "synclatch/sqlite/transaction.hpp"
-#include "support/temp_dir.hpp"
 
 using namespace synclatch::core::sqlite;
 using synclatch::Errc;

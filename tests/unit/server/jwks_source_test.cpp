@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "support/temp_dir.hpp"
-#include "synclatch/platform/beast_http_client.hpp"
 #include "support/test_http_server.hpp"
 #include "support/test_signing_key.hpp"
+#include "synclatch/platform/beast_http_client.hpp"
 
 using namespace synclatch;
 using server::JwksSource;
@@ -92,8 +92,8 @@ void serve(test::TestHttpServer& server, const std::shared_ptr<Served>& served) 
 }
 
 sync::HttpUrl url_of(std::uint16_t port, bool tls = false) {
-    return sync::parse_http_url(std::string(tls ? "https" : "http") +
-                                  "://127.0.0.1:" + std::to_string(port) + "/.well-known/jwks.json")
+    return sync::parse_http_url(std::string(tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port) +
+                                "/.well-known/jwks.json")
         .value();
 }
 

@@ -10,9 +10,9 @@
 #include <nlohmann/json.hpp>
 
 #include "support/temp_dir.hpp"
-#include "synclatch/platform/beast_http_client.hpp"
 #include "support/test_http_server.hpp"
 #include "support/test_signing_key.hpp"
+#include "synclatch/platform/beast_http_client.hpp"
 
 using namespace synclatch;
 using server::IdentityPoolSettings;

@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
-#include "synclatch/sync/detail/crypto.hpp"
 #include "encoding/base64url.hpp"
 #include "support/test_signing_key.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 using namespace synclatch;
 using server::LoginTokenRejection;

@@ -14,9 +14,9 @@
 #include <sstream>
 #include <thread>
 
-#include "synclatch/sync/detail/crypto.hpp"
 #include "encoding/base64url.hpp"
 #include "support/temp_dir.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 using namespace synclatch;
 

@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "store/sqlite/server_schema.hpp"
 #include "synclatch/sqlite/error.hpp"
 #include "synclatch/sqlite/migrations.hpp"
 #include "synclatch/sqlite/statement.hpp"
-#include "store/sqlite/server_schema.hpp"
 #include "telemetry/log.hpp"
 
 namespace synclatch::server {

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <string>
 
-#include "synclatch/sqlite/database.hpp"
 #include "synclatch/core/status.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 namespace synclatch::server {
 

@@ -10,8 +10,8 @@
 #include <mutex>
 #include <thread>
 
-#include "synclatch/sqlite/database.hpp"
 #include "synclatch/core/status.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 namespace synclatch::server {
 

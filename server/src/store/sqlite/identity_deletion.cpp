@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "synclatch/sqlite/statement.hpp"
 #include "store/sqlite/identity_rows.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 namespace synclatch::server {
 

@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <set>
 
-#include "synclatch/sqlite/statement.hpp"
 #include "store/sqlite/identity_rows.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 namespace synclatch::server {
 

@@ -4,8 +4,8 @@
 #include <limits>
 
 #include "events/change_event.hpp"
-#include "synclatch/sqlite/statement.hpp"
 #include "store/sqlite/identity_rows.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 namespace synclatch::server {
 

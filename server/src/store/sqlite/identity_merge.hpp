@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "synclatch/sqlite/database.hpp"
 #include "store/identity_storage.hpp"
 #include "store/sqlite/record_writes.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 namespace synclatch::server {
 

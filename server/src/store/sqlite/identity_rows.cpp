@@ -3,9 +3,9 @@
 
 #include <openssl/rand.h>
 
-#include "synclatch/sync/detail/crypto.hpp"
 #include "synclatch/sqlite/error.hpp"
 #include "synclatch/sqlite/statement.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 namespace synclatch::server {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "synclatch/sqlite/database.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 namespace synclatch::server {
 

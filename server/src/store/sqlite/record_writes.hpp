@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "synclatch/sqlite/database.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
+#include "synclatch/sqlite/database.hpp"
 
 namespace synclatch::server {
 

@@ -20,8 +20,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include "synclatch/sqlite/reader_pool.hpp"
 #include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/reader_pool.hpp"
 #include "synclatch/sqlite/transaction.hpp"
 
 namespace synclatch::server {

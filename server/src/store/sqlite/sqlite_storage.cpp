@@ -8,13 +8,8 @@
 #include <set>
 #include <tuple>
 
-#include "synclatch/sync/detail/crypto.hpp"
 #include "encoding/hex.hpp"
 #include "events/change_event.hpp"
-#include "synclatch/sqlite/database.hpp"
-#include "synclatch/sqlite/error.hpp"
-#include "synclatch/sqlite/migrations.hpp"
-#include "synclatch/sqlite/transaction.hpp"
 #include "store/sqlite/database_file.hpp"
 #include "store/sqlite/database_lock.hpp"
 #include "store/sqlite/identity_merge.hpp"
@@ -23,6 +18,11 @@
 #include "store/sqlite/server_schema.hpp"
 #include "store/sqlite/sqlite_storage_impl.hpp"
 #include "synclatch/core/validation.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/migrations.hpp"
+#include "synclatch/sqlite/transaction.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 namespace synclatch::server {
 

@@ -9,15 +9,15 @@
 #include <mutex>
 #include <string>
 
-#include "synclatch/sqlite/database.hpp"
-#include "synclatch/sqlite/error.hpp"
-#include "synclatch/sqlite/transaction.hpp"
 #include "store/sqlite/database_lock.hpp"
 #include "store/sqlite/group_commit.hpp"
 #include "store/sqlite/record_writes.hpp"
 #include "store/sqlite/row_cache.hpp"
 #include "store/sqlite/snapshot_readers.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
+#include "synclatch/sqlite/database.hpp"
+#include "synclatch/sqlite/error.hpp"
+#include "synclatch/sqlite/transaction.hpp"
 
 namespace synclatch::server {
 

@@ -2,10 +2,10 @@
 // versions with the latch closed, once each, newest version wins.
 #include <tuple>
 
-#include "synclatch/sqlite/statement.hpp"
 #include "store/sqlite/record_writes.hpp"
 #include "store/sqlite/sqlite_storage_impl.hpp"
 #include "synclatch/core/validation.hpp"
+#include "synclatch/sqlite/statement.hpp"
 
 namespace synclatch::server {
 

@@ -61,7 +61,7 @@ struct HttpClientOptions {
 };
 
 // Opens a client of one endpoint; invalid_argument when the endpoint or options cannot be used.
-using OpenHttpClient =
-    std::function<Result<std::unique_ptr<HttpClient>>(const Endpoint& endpoint, const HttpClientOptions& options)>;
+using OpenHttpClient = std::function<Result<std::unique_ptr<HttpClient>>(const Endpoint& endpoint,
+                                                                         const HttpClientOptions& options)>;
 
 }  // namespace synclatch::sync
