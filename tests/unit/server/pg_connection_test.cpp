@@ -9,7 +9,7 @@
 #include <string>
 
 #include "store/postgres/pg_connection.hpp"
-#include "support/numbered.hpp"
+#include "support/pg_test_database.hpp"
 #include "support/postgres_cluster.hpp"
 
 using synclatch::Errc;
@@ -17,23 +17,11 @@ using synclatch::Status;
 using synclatch::server::PgConnection;
 using synclatch::server::PgIsolation;
 using synclatch::server::PgParam;
+using synclatch::test::connect_pg;
+using synclatch::test::fresh_pg_database;
 using synclatch::test::PostgresCluster;
 
 namespace {
-
-// A database of its own for each test, on the cluster this test process shares (ctest runs every test
-// case in a process of its own, so there each starts one cluster; a whole run of the binary starts one).
-std::string fresh_database() {
-    static int count = 0;
-    return PostgresCluster::shared().create_database(synclatch::test::numbered("conn_", ++count));
-}
-
-PgConnection connect(const std::string& url) {
-    auto connection = PgConnection::open(url);
-    INFO(connection.status().to_string());
-    REQUIRE(connection.ok());
-    return std::move(connection).value();
-}
 
 void run(PgConnection& connection, synclatch::server::PgSql sql, const std::vector<PgParam>& params = {}) {
     auto result = connection.exec(sql, params);
@@ -44,7 +32,7 @@ void run(PgConnection& connection, synclatch::server::PgSql sql, const std::vect
 }  // namespace
 
 TEST_CASE("PostgresCluster: starts and answers SELECT 1", "[server][postgres]") {
-    PgConnection connection = connect(PostgresCluster::shared().url());
+    PgConnection connection = connect_pg(PostgresCluster::shared().url());
     auto result = connection.exec("SELECT 1");
     INFO(result.status().to_string());
     REQUIRE(result.ok());
@@ -55,7 +43,7 @@ TEST_CASE("PostgresCluster: starts and answers SELECT 1", "[server][postgres]") 
 }
 
 TEST_CASE("PgConnection: parameters round-trip text, NULL and int64 extremes", "[server][postgres]") {
-    PgConnection connection = connect(fresh_database());
+    PgConnection connection = connect_pg(fresh_pg_database("conn_"));
     const std::string quoted = R"(it's "quoted", a \backslash, $1 and -- no comment)";
     const std::string unicode =
         "h\xC3\xA9llo w\xC3\xB6rld \xE2\x9C\x93 \xE6\x97\xA5\xE6\x9C\xAC \xF0\x9F\x8E\x89";
@@ -96,7 +84,7 @@ TEST_CASE("PgConnection: parameters round-trip text, NULL and int64 extremes", "
 }
 
 TEST_CASE("PgConnection: a SQL injection attempt through a parameter stays data", "[server][postgres]") {
-    PgConnection connection = connect(fresh_database());
+    PgConnection connection = connect_pg(fresh_pg_database("conn_"));
     run(connection, "CREATE TABLE names (name TEXT NOT NULL)");
     const std::string attack = "x'); DROP TABLE names; --";
     run(connection, "INSERT INTO names (name) VALUES ($1)", {attack});
@@ -114,7 +102,7 @@ TEST_CASE("PgConnection: a SQL injection attempt through a parameter stays data"
 }
 
 TEST_CASE("PgConnection: a unique violation is a conflict", "[server][postgres]") {
-    PgConnection connection = connect(fresh_database());
+    PgConnection connection = connect_pg(fresh_pg_database("conn_"));
     run(connection, "CREATE TABLE keys (name TEXT PRIMARY KEY)");
     run(connection, "INSERT INTO keys (name) VALUES ($1)", {"one"});
 
@@ -128,9 +116,9 @@ TEST_CASE("PgConnection: a unique violation is a conflict", "[server][postgres]"
 }
 
 TEST_CASE("PgConnection: a serialization failure is retryable", "[server][postgres]") {
-    const std::string url = fresh_database();
-    PgConnection first = connect(url);
-    PgConnection second = connect(url);
+    const std::string url = fresh_pg_database("conn_");
+    PgConnection first = connect_pg(url);
+    PgConnection second = connect_pg(url);
     run(first, "CREATE TABLE counters (id INTEGER PRIMARY KEY, value BIGINT NOT NULL)");
     run(first, "INSERT INTO counters (id, value) VALUES (1, 0)");
 
@@ -164,7 +152,7 @@ TEST_CASE("PgConnection: a serialization failure is retryable", "[server][postgr
 
 TEST_CASE("PgConnection: a transaction commits, or rolls back on a failed Status or an exception",
           "[server][postgres]") {
-    PgConnection connection = connect(fresh_database());
+    PgConnection connection = connect_pg(fresh_pg_database("conn_"));
     run(connection, "CREATE TABLE items (name TEXT PRIMARY KEY)");
     auto count = [&] {
         auto rows = connection.exec("SELECT count(*) FROM items");
@@ -224,7 +212,7 @@ TEST_CASE(
     "works",
     "[server][postgres]") {
     PostgresCluster cluster;  // its own: the shared one is not killed under other tests
-    PgConnection before = connect(cluster.url());
+    PgConnection before = connect_pg(cluster.url());
     run(before, "CREATE TABLE kept (name TEXT PRIMARY KEY)");
     run(before, "INSERT INTO kept (name) VALUES ($1)", {"committed before the crash"});
 
@@ -239,7 +227,7 @@ TEST_CASE(
     CHECK_FALSE(before.usable());
     CHECK(before.exec("SELECT 1").status().code() == Errc::unavailable);  // and stays so
 
-    PgConnection after = connect(cluster.url());
+    PgConnection after = connect_pg(cluster.url());
     auto rows = after.exec("SELECT name FROM kept");
     REQUIRE(rows.ok());
     REQUIRE(rows->rows() == 1);

@@ -9,8 +9,7 @@
 
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_migrations.hpp"
-#include "support/numbered.hpp"
-#include "support/postgres_cluster.hpp"
+#include "support/pg_test_database.hpp"
 
 using synclatch::Errc;
 using synclatch::Status;
@@ -19,22 +18,10 @@ using synclatch::server::pg_schema_version;
 using synclatch::server::pg_server_migrations;
 using synclatch::server::PgConnection;
 using synclatch::server::PgSql;
-using synclatch::test::PostgresCluster;
+using synclatch::test::connect_pg;
+using synclatch::test::fresh_pg_database;
 
 namespace {
-
-// A database of its own for each test, on the cluster this test process shares (see pg_connection_test).
-std::string fresh_database() {
-    static int count = 0;
-    return PostgresCluster::shared().create_database(synclatch::test::numbered("migrations_", ++count));
-}
-
-PgConnection connect(const std::string& url) {
-    auto connection = PgConnection::open(url);
-    INFO(connection.status().to_string());
-    REQUIRE(connection.ok());
-    return std::move(connection).value();
-}
 
 std::int64_t count_rows(PgConnection& connection, PgSql sql) {
     auto rows = connection.exec(sql);
@@ -48,7 +35,7 @@ const auto kKnown = static_cast<std::int64_t>(pg_server_migrations().size());
 }  // namespace
 
 TEST_CASE("pg_migrate: makes the schema, and running it again changes nothing", "[server][postgres]") {
-    PgConnection connection = connect(fresh_database());
+    PgConnection connection = connect_pg(fresh_pg_database("migrations_"));
     auto before = pg_schema_version(connection);
     REQUIRE(before.ok());
     CHECK(*before == 0);
@@ -101,11 +88,11 @@ TEST_CASE("pg_migrate: makes the schema, and running it again changes nothing", 
 
 TEST_CASE("pg_migrate: instances migrating at once all succeed, and each step is applied once",
           "[server][postgres]") {
-    const std::string url = fresh_database();
+    const std::string url = fresh_pg_database("migrations_");
     constexpr int kInstances = 4;
     std::vector<PgConnection> connections;
     for (int i = 0; i < kInstances; ++i)
-        connections.push_back(connect(url));
+        connections.push_back(connect_pg(url));
 
     // Each thread has its own connection, as each server instance would; they start together.
     std::vector<Status> outcomes(kInstances);
@@ -125,14 +112,14 @@ TEST_CASE("pg_migrate: instances migrating at once all succeed, and each step is
         INFO(outcome.to_string());
         CHECK(outcome.ok());
     }
-    PgConnection check = connect(url);
+    PgConnection check = connect_pg(url);
     CHECK(count_rows(check, "SELECT count(*) FROM schema_version") == kKnown);
     CHECK(count_rows(check, "SELECT count(DISTINCT version) FROM schema_version") == kKnown);
     CHECK(pg_schema_version(check).value_or(-1) == kKnown);
 }
 
 TEST_CASE("pg_migrate: a database with a newer schema is refused and left as it is", "[server][postgres]") {
-    PgConnection connection = connect(fresh_database());
+    PgConnection connection = connect_pg(fresh_pg_database("migrations_"));
     REQUIRE(pg_migrate(connection, pg_server_migrations()).ok());
     REQUIRE(connection.exec("INSERT INTO schema_version (version) VALUES ($1)", {999}).ok());
 

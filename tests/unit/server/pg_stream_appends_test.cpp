@@ -9,35 +9,25 @@
 
 #include "store/postgres/pg_migrations.hpp"
 #include "store/postgres/pg_stream_appends.hpp"
-#include "support/numbered.hpp"
-#include "support/postgres_cluster.hpp"
+#include "support/pg_test_database.hpp"
 
 using synclatch::Status;
 using synclatch::server::NewStreamRecord;
 using synclatch::server::pg_append_stream_records;
 using synclatch::server::PgConnection;
-using synclatch::test::PostgresCluster;
+using synclatch::test::connect_pg;
+using synclatch::test::fresh_pg_database;
 
 namespace {
 
 std::string migrated_database() {
-    static int count = 0;
-    const std::string url =
-        PostgresCluster::shared().create_database(synclatch::test::numbered("streams_", ++count));
-    auto connection = PgConnection::open(url);
-    REQUIRE(connection.ok());
+    const std::string url = fresh_pg_database("streams_");
+    PgConnection connection = connect_pg(url);
     const Status migrated =
-        synclatch::server::pg_migrate(*connection, synclatch::server::pg_server_migrations());
+        synclatch::server::pg_migrate(connection, synclatch::server::pg_server_migrations());
     INFO(migrated.to_string());
     REQUIRE(migrated.ok());
     return url;
-}
-
-PgConnection connect(const std::string& url) {
-    auto connection = PgConnection::open(url);
-    INFO(connection.status().to_string());
-    REQUIRE(connection.ok());
-    return std::move(connection).value();
 }
 
 // The sequence numbers a reader sees now, in order.
@@ -67,9 +57,9 @@ bool someone_waits_for_a_lock(PgConnection& observer) {
 
 TEST_CASE("Stream appends: a writer that took its numbers first commits first", "[server][postgres]") {
     const std::string url = migrated_database();
-    PgConnection first = connect(url);
-    PgConnection second = connect(url);
-    PgConnection reader = connect(url);
+    PgConnection first = connect_pg(url);
+    PgConnection second = connect_pg(url);
+    PgConnection reader = connect_pg(url);
 
     std::vector<std::int64_t> first_seqs;
     std::vector<std::int64_t> second_seqs;
@@ -110,8 +100,8 @@ TEST_CASE("Stream appends: a writer that took its numbers first commits first", 
 TEST_CASE("Stream appends: a rolled-back writer leaves no record, and later numbers still grow",
           "[server][postgres]") {
     const std::string url = migrated_database();
-    PgConnection writer = connect(url);
-    PgConnection reader = connect(url);
+    PgConnection writer = connect_pg(url);
+    PgConnection reader = connect_pg(url);
 
     std::int64_t rolled_back = 0;
     const Status failed = writer.transaction([&](PgConnection& tx) -> Status {
