@@ -72,7 +72,6 @@ HttpServerOptions fitted_to_open_files(HttpServerOptions http) {
 struct Server::Parts {
     ServerOptions options;
     std::function<EpochMillis()> clock;
-    sync::OpenHttpClient open_http;
     bool stop_on_signals = false;
     std::unique_ptr<Storage> store;                  // the embedded SQLite engine
     std::optional<OpenIdTokens> own_open_id_tokens;  // when the environment gives none
@@ -139,7 +138,7 @@ Status Server::Parts::set_up_sign_in(const ServerEnvironment& environment) {
     JwksSourceOptions jwks_options;
     jwks_options.ca_file = options.jwks_ca_file;
     jwks_options.min_refresh_interval = std::chrono::seconds(options.jwks_min_refresh_seconds);
-    jwks_options.open_http = open_http;
+    jwks_options.open_http = platform::open_http_client;
     auto providers = LoginProviders::open(options.identity_pools, *open_id_tokens, jwks_options);
     if (!providers.ok()) return failed("cannot set up the login providers", providers.status());
     login_providers = std::move(providers).value();
@@ -217,7 +216,7 @@ Status Server::Parts::start_processors() {
         BridgeOptions bridge_options;
         bridge_options.peer_url = peer;
         bridge_options.max_hops = options.max_hops;
-        bridge_options.open_http = open_http;
+        bridge_options.open_http = platform::open_http_client;
         if (options.admin_key)
             bridge_options.credentials =
                 sync::sigv4::Credentials{options.admin_key->access_key_id, options.admin_key->secret, ""};
@@ -271,7 +270,6 @@ Result<std::unique_ptr<Server>> Server::open(ServerOptions options, ServerEnviro
     parts->options = std::move(options);
     parts->clock = environment.clock ? std::move(environment.clock) : system_now;
     parts->stop_on_signals = environment.stop_on_signals;
-    parts->open_http = environment.open_http ? std::move(environment.open_http) : platform::open_http_client;
     if (Status s = parts->open_store(environment); !s.ok()) return s;
     if (Status s = parts->set_up_sign_in(environment); !s.ok()) return s;
     if (auto secret = parts->store->server_secret(); !secret.ok())

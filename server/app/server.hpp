@@ -11,7 +11,6 @@
 
 #include "server_options.hpp"
 #include "synclatch/core/result.hpp"
-#include "synclatch/sync/http_client.hpp"
 
 namespace synclatch::server {
 
@@ -28,8 +27,6 @@ struct ServerEnvironment {
     // Tests share one: an RSA key generation per server costs a third of a second.
     const OpenIdTokens* open_id_tokens = nullptr;
     bool stop_on_signals = false;  // run() stops gracefully on SIGINT and SIGTERM (main() sets it)
-    // How bridges and login-key fetches reach other servers; empty: platform's Beast client.
-    sync::OpenHttpClient open_http;
 };
 
 // Thread-safety: stop() may be called from any thread; everything else from one thread at a time.
