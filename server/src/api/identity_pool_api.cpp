@@ -7,7 +7,7 @@
 
 #include "api/identity_answers.hpp"
 #include "auth/identity_pool_definition.hpp"
-#include "store/sqlite/identity_rows.hpp"
+#include "store/random_ids.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"

@@ -1,12 +1,12 @@
-// Identity merges (identity_merge.hpp) against a real SQLite file: what moves, what the survivor lists as
-// merged, what the merged identity can no longer do, and that a refused merge changes nothing.
+// Identity merges (identity_merge.hpp) on the engine this binary is built for (support/test_storage.hpp):
+// what moves, what the survivor lists as merged, what the merged identity can no longer do, and that a
+// refused merge changes nothing.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include "store/sqlite/identity_merge.hpp"
-#include "store/sqlite/sqlite_storage.hpp"
-#include "support/temp_dir.hpp"
+#include "support/test_storage.hpp"
 
 using namespace synclatch;
 using namespace synclatch::server;
@@ -28,10 +28,7 @@ RecordPatch remove(std::string key, std::int64_t sync_count) {
 
 struct MergeFixture {
     MergeFixture() {
-        SqliteStorageOptions options;
-        options.path = dir.file("server.db");
-        options.durable = false;
-        store = SqliteStorage::open(options).value();
+        store = site.open_or_fail();
         REQUIRE(store->ensure_pool(kPool, now).ok());
         survivor = store->create_identity(kPool, now).value();
         merged = store->create_identity(kPool, now).value();
@@ -54,9 +51,9 @@ struct MergeFixture {
 
     std::int64_t events() { return store->read_stream("dataset-changes", 0, 1000)->size(); }
 
-    test::TempDir dir;
+    test::TestStorageSite site;
     EpochMillis now = 1'700'000'000'000;
-    std::unique_ptr<SqliteStorage> store;
+    std::unique_ptr<Storage> store;
     IdentityStorage* identities = nullptr;  // the storage seam's sign-in part, of store
     std::string survivor;
     std::string merged;

@@ -4,8 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/sqlite/sqlite_storage.hpp"
-#include "support/temp_dir.hpp"
+#include "support/test_storage.hpp"
 
 using namespace synclatch;
 using namespace synclatch::server;
@@ -23,11 +22,7 @@ struct LatchFixture {
 
     Status reopen(std::string deployment_id) {
         store.reset();
-        SqliteStorageOptions options;
-        options.path = dir.file("server.db");
-        options.durable = false;
-        options.deployment_id = std::move(deployment_id);
-        auto opened = SqliteStorage::open(options);
+        auto opened = site.open({}, deployment_id);
         if (!opened.ok()) return opened.status();
         store = std::move(opened).value();
         REQUIRE(store->ensure_pool(kPool, now).ok());
@@ -86,10 +81,10 @@ struct LatchFixture {
         return **found;
     }
 
-    test::TempDir dir;
+    test::TestStorageSite site;
     sync::EpochMillis now = 1'700'000'000'000;
     std::int64_t seq = 0;
-    std::unique_ptr<SqliteStorage> store;
+    std::unique_ptr<Storage> store;
     std::string identity;
 };
 

@@ -1,32 +1,12 @@
 // Identity ids and rows.
 #include "store/sqlite/identity_rows.hpp"
 
-#include <openssl/rand.h>
-
 #include "synclatch/sqlite/error.hpp"
 #include "synclatch/sqlite/statement.hpp"
-#include "synclatch/sync/detail/crypto.hpp"
 
 namespace synclatch::server {
 
 namespace sqlite = core::sqlite;
-
-std::string random_hex(std::size_t bytes) {
-    std::string raw(bytes, '\0');
-    if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
-        throw sqlite::SqliteError(0, "no randomness available");  // converted to internal at the boundary
-    }
-    return sync::detail::hex(raw);
-}
-
-std::string new_identity_id(std::string_view pool_id) {
-    // A version 4 UUID: <region>:xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx
-    std::string hex = random_hex(16);
-    hex[12] = '4';
-    hex[16] = "89ab"[hex[16] % 4];
-    return std::string(pool_id.substr(0, pool_id.find(':'))) + ":" + hex.substr(0, 8) + "-" +
-           hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
-}
 
 Status insert_identity(sqlite::Database& db, std::string_view pool_id, std::string_view identity_id,
                        EpochMillis now) {

@@ -5,17 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "store/random_ids.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 #include "synclatch/sqlite/database.hpp"
 
 namespace synclatch::server {
-
-// Random bytes as lowercase hex; throws core::sqlite::SqliteError (internal at the store's boundary) when
-// the system has no randomness to give.
-std::string random_hex(std::size_t bytes);
-
-// A new identity id in the pool's region: "<region>:<uuid v4>", as Cognito's are.
-std::string new_identity_id(std::string_view pool_id);
 
 // Inserts a new identity of an existing pool; not_found for an unknown pool.
 Status insert_identity(core::sqlite::Database& db, std::string_view pool_id, std::string_view identity_id,

@@ -165,6 +165,8 @@ Result<std::unique_ptr<SqliteStorage>> SqliteStorage::open(const SqliteStorageOp
         return std::unique_ptr<SqliteStorage>(new SqliteStorage(std::move(impl)));
     } catch (const sqlite::SqliteError& e) {
         return sqlite::to_status(e);
+    } catch (const RandomnessUnavailable& e) {
+        return Status{Errc::internal, e.what()};
     }
 }
 

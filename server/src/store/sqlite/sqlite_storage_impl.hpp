@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "store/random_ids.hpp"
 #include "store/sqlite/database_lock.hpp"
 #include "store/sqlite/group_commit.hpp"
 #include "store/sqlite/record_writes.hpp"
@@ -44,6 +45,8 @@ struct SqliteStorage::Impl {
             return result;
         } catch (const sqlite::SqliteError& e) {
             return R(sqlite::to_status(e));
+        } catch (const RandomnessUnavailable& e) {
+            return R(Status{Errc::internal, e.what()});
         }
     }
 

@@ -1,0 +1,77 @@
+// PgStorage's state, shared by the files that implement its parts (pg_storage.cpp: opening, the server's
+// secret; pg_identities.cpp, pg_sign_ins.cpp; pg_records.cpp; pg_streams.cpp, pg_latch.cpp; pg_pools.cpp,
+// pg_bulk_publish.cpp; pg_devices.cpp).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_connection_pool.hpp"
+#include "store/postgres/pg_group_commit.hpp"
+#include "store/postgres/pg_storage.hpp"
+
+namespace synclatch::server {
+
+struct PgStorage::Impl {
+    explicit Impl(const PgStorageOptions& options)
+        : limits(options.limits),
+          pool(options.url, options.max_connections),
+          committer(pool, options.writers) {}
+
+    // Runs fn(PgConnection&) -> Status or Result<T> in one READ COMMITTED transaction on a leased
+    // connection, committed only when fn succeeds. Writes that must not interleave lock their rows
+    // (SELECT ... FOR UPDATE) inside fn. A deadlock or serialization failure runs fn again, up to
+    // kTransactionRetries times: fn must not consume what it captured.
+    template <class Fn>
+    auto write(Fn&& fn) -> std::invoke_result_t<Fn&, PgConnection&> {
+        return run(fn, PgIsolation::read_committed);
+    }
+
+    // Runs fn(PgConnection&) in one REPEATABLE READ transaction: every statement of fn sees the same
+    // snapshot, which holds every write acknowledged before it began, on any server of the database.
+    template <class Fn>
+    auto read(Fn&& fn) -> std::invoke_result_t<Fn&, PgConnection&> {
+        return run(fn, PgIsolation::repeatable_read);
+    }
+
+    static constexpr int kTransactionRetries = 3;
+
+    const SyncLimits limits;
+    std::string deployment_id;  // set once by open()
+    PgConnectionPool pool;
+    // Last: stopped (and drained) first, while the pool still lives.
+    PgGroupCommit committer;
+
+  private:
+    template <class R>
+    static Status status_of(const R& outcome) {
+        if constexpr (std::is_same_v<R, Status>) {
+            return outcome;
+        } else {
+            return outcome.status();
+        }
+    }
+
+    template <class Fn>
+    auto run(Fn& fn, PgIsolation isolation) -> std::invoke_result_t<Fn&, PgConnection&> {
+        using R = std::invoke_result_t<Fn&, PgConnection&>;
+        for (int attempt = 0;; ++attempt) {
+            auto lease = pool.lease();
+            if (!lease) return R(lease.status());
+            std::optional<R> outcome;
+            const Status done = (*lease)->transaction(
+                [&](PgConnection& tx) {
+                    outcome.emplace(fn(tx));
+                    return status_of(*outcome);
+                },
+                isolation);
+            if (done.ok()) return std::move(*outcome);
+            if (done.code() == Errc::busy && attempt < kTransactionRetries) continue;
+            return R(done);
+        }
+    }
+};
+
+}  // namespace synclatch::server
