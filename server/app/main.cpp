@@ -29,11 +29,10 @@ int main(int argc, char** argv) {
     // Tests and scripts read this line to learn the port (with --listen HOST:0); SIGTERM is caught since
     // Server::open, so a stop right after it is graceful.
     const ServerOptions& options = (*server)->options();
-    std::printf(
-        "synclatch-server listening on http://%s:%u (data: %s, auth: %s, deployment: %s, processors: %s)\n",
-        endpoint->address().to_string().c_str(), endpoint->port(), options.data_dir.c_str(),
-        options.auth == AuthMode::none ? "none" : "sigv4", (*server)->store().deployment_id().c_str(),
-        (*server)->processors_running().c_str());
+    std::printf("synclatch-server listening on http://%s:%u (%s, auth: %s, deployment: %s, processors: %s)\n",
+                endpoint->address().to_string().c_str(), endpoint->port(),
+                (*server)->store_description().c_str(), options.auth == AuthMode::none ? "none" : "sigv4",
+                (*server)->store().deployment_id().c_str(), (*server)->processors_running().c_str());
     std::fflush(stdout);
 
     (*server)->run();

@@ -30,6 +30,8 @@
 #include "processors/trigger_processor.hpp"
 #include "push/push_hub.hpp"
 #include "push/push_service.hpp"
+#include "store/postgres/pg_connection.hpp"
+#include "store/postgres/pg_storage.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 #include "synclatch/platform/beast_http_client.hpp"
 #include "telemetry/log.hpp"
@@ -110,14 +112,33 @@ Status Server::Parts::open_store(const ServerEnvironment& environment) {
     std::error_code made;
     std::filesystem::create_directories(options.data_dir, made);
     if (made) return failed("cannot create --data " + options.data_dir, {Errc::storage, made.message()});
-    SqliteStorageOptions store_options;
-    store_options.path = (std::filesystem::path(options.data_dir) / "synclatch-server.db").string();
-    store_options.limits = options.limits;
-    store_options.deployment_id = options.deployment_id;
-    store_options.durable = environment.durable;
-    auto opened = SqliteStorage::open(store_options);
-    if (!opened.ok()) return failed("cannot open " + store_options.path, opened.status());
-    store = std::move(opened).value();
+    if (!options.store.empty()) {
+        if (!is_pg_conninfo(options.store)) {
+            return failed("--store",
+                          {Errc::invalid_argument,
+                           "expected a postgresql:// URL or a libpq key=value string (leave it out "
+                           "for the embedded database in --data)"});
+        }
+        PgStorageOptions store_options;
+        store_options.url = options.store;
+        store_options.limits = options.limits;
+        store_options.deployment_id = options.deployment_id;
+        store_options.max_connections = options.store_connections;
+        auto opened = PgStorage::open(store_options);
+        if (!opened.ok())
+            return failed(std::string("cannot open ").append(pg_conninfo_for_logs(options.store)),
+                          opened.status());
+        store = std::move(opened).value();
+    } else {
+        SqliteStorageOptions store_options;
+        store_options.path = (std::filesystem::path(options.data_dir) / "synclatch-server.db").string();
+        store_options.limits = options.limits;
+        store_options.deployment_id = options.deployment_id;
+        store_options.durable = environment.durable;
+        auto opened = SqliteStorage::open(store_options);
+        if (!opened.ok()) return failed("cannot open " + store_options.path, opened.status());
+        store = std::move(opened).value();
+    }
     std::vector<std::string> pools = options.pools;
     pools.insert(pools.begin(), kDefaultPoolId);
     for (const auto& pool : pools) {
@@ -234,7 +255,7 @@ Status Server::Parts::start_processors() {
         std::unique_ptr<Processor> processor;
         if (name == "trigger") processor = std::make_unique<TriggerProcessor>(*store, metrics, clock);
         if (name == "listener") processor = std::make_unique<ListenerProcessor>(*store, metrics, clock);
-        if (processor) processors.push_back(std::make_unique<ProcessorRunner>(std::move(processor)));
+        if (processor) processors.push_back(std::make_unique<ProcessorRunner>(*store, std::move(processor)));
     }
     if (options.data_lake) {
         DataLakeOptions lake;
@@ -243,10 +264,10 @@ Status Server::Parts::start_processors() {
         lake.rotate_bytes = options.data_lake_rotate_mb * 1024 * 1024;
         lake.rotate_age = std::chrono::minutes(options.data_lake_rotate_minutes);
         processors.push_back(std::make_unique<ProcessorRunner>(
-            std::make_unique<DataLake>(*store, metrics, clock, std::move(lake))));
+            *store, std::make_unique<DataLake>(*store, metrics, clock, std::move(lake))));
     }
     for (auto& bridge : bridges)
-        processors.push_back(std::make_unique<ProcessorRunner>(std::move(bridge)));
+        processors.push_back(std::make_unique<ProcessorRunner>(*store, std::move(bridge)));
     return {};
 }
 
@@ -341,6 +362,11 @@ SyncTriggers& Server::sync_triggers() {
 
 const ServerOptions& Server::options() const {
     return parts_->options;
+}
+
+std::string Server::store_description() const {
+    if (parts_->options.store.empty()) return "data: " + parts_->options.data_dir;
+    return std::string("store: ").append(pg_conninfo_for_logs(parts_->options.store));
 }
 
 std::string Server::processors_running() const {

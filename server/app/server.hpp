@@ -55,6 +55,9 @@ class Server {
     // In-process SyncTrigger hooks ("synclatch:NAME"); register them before requests arrive.
     SyncTriggers& sync_triggers();
     const ServerOptions& options() const;
+    // Where the data lives, for the start-up line: "data: DIR" or "store: postgresql://USER@HOST:PORT/DB"
+    // (never a password).
+    std::string store_description() const;
     // What runs besides the APIs, for the start-up line: "trigger, bridge from URL, datalake" or "none".
     std::string processors_running() const;
 

@@ -59,15 +59,26 @@ ParsedOptions parse_server_options(int argc, char** argv) {
         "synclatch-server: a self-hosted endpoint that speaks the AWS Cognito Sync and Cognito Identity "
         "APIs.\n"
         "Point AWS SDK apps (or the synclatch client) at http://HOST:PORT. Data lives in an SQLite file in "
-        "--data."};
+        "--data, or in PostgreSQL with --store."};
     app.set_config("--config", "", "read options from this INI or TOML file (command-line flags win)");
 
     std::string listen = "127.0.0.1:8080";
     app.add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port, printed at start)")
         ->capture_default_str();
     app.add_option("--data", o.data_dir,
-                   "folder of the server's database (created when missing); one server's: a second one on it "
-                   "refuses to start")
+                   "folder of the server's own files (created when missing): the embedded database unless "
+                   "--store says otherwise (one server's: a second one on it refuses to start), the OpenID "
+                   "signing key, the data lake")
+        ->capture_default_str();
+    app.add_option("--store", o.store,
+                   "where the data lives: empty for the embedded SQLite database in --data (the default); "
+                   "postgresql://USER@HOST:PORT/DATABASE (or a libpq key=value string) for a PostgreSQL "
+                   "database that any number of servers share (docs/scaling.md). A password belongs in "
+                   "--config or $SYNCLATCH_STORE, not on the command line")
+        ->envname("SYNCLATCH_STORE");
+    app.add_option("--store-connections", o.store_connections,
+                   "PostgreSQL connections this server opens at most")
+        ->check(CLI::Range(std::size_t{4}, std::size_t{1000}))
         ->capture_default_str();
     std::string auth = "sigv4";
     app.add_option(

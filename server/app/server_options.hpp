@@ -19,6 +19,10 @@ inline constexpr const char* kDefaultPoolId = "us-east-1:00000000-0000-0000-0000
 struct ServerOptions {
     HttpServerOptions http;
     std::string data_dir = "./synclatch-data";
+    // Where the data lives: "" for the embedded SQLite file in data_dir; a PostgreSQL URL
+    // (postgresql://...) or libpq "key=value" string for a database that any number of servers share.
+    std::string store;
+    std::size_t store_connections = 16;  // PostgreSQL connections per server
     AuthMode auth = AuthMode::sigv4;
     std::vector<std::string> pools;  // created at start, besides the default pool
     std::optional<AdminKey> admin_key;

@@ -13,9 +13,9 @@
 #include "api/request_handler.hpp"
 #include "auth/open_id_tokens.hpp"
 #include "server.hpp"
-#include "store/sqlite/sqlite_storage.hpp"
 #include "support/capture.hpp"
 #include "support/http_client.hpp"
+#include "support/test_store.hpp"
 
 namespace synclatch::test {
 
@@ -43,6 +43,7 @@ const server::OpenIdTokens& open_id_tokens() {
 std::unique_ptr<server::Server> open_server(const std::string& dir, const InProcessServerOptions& options) {
     server::ServerOptions server_options;
     server_options.data_dir = dir;
+    server_options.store = test_store_for(dir);
     server_options.auth = options.sigv4 ? server::AuthMode::sigv4 : server::AuthMode::none;
     server_options.limits.max_records_per_dataset = options.max_records_per_dataset;
     server_options.limits.max_bytes_per_dataset = options.max_bytes_per_dataset;

@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/test_store.hpp"
+
 extern char** environ;
 
 namespace synclatch::test {
@@ -24,6 +26,10 @@ ServerProcess::ServerProcess(const std::string& data_dir, std::vector<std::strin
     std::vector<std::string> args = {
         SYNCLATCH_SERVER_BINARY, "--listen", "127.0.0.1:" + std::to_string(port), "--data", data_dir,
         "--log-level",           "warn"};
+    if (const std::string store = test_store_for(data_dir); !store.empty()) {
+        args.emplace_back("--store");
+        args.push_back(store);
+    }
     args.insert(args.end(), extra_args.begin(), extra_args.end());
     args.insert(args.begin(), launcher.begin(), launcher.end());
     std::vector<char*> argv;

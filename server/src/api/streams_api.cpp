@@ -128,9 +128,9 @@ boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& reque
                 !body->at("SequenceNumber").is_number_integer()) {
                 co_return fail(invalid("SequenceNumber is required and must be an integer"));
             }
-            if (Status st = store_.set_checkpoint(stream, group,
-                                                  body->at("SequenceNumber").get<std::int64_t>(), clock_());
-                !st.ok()) {
+            const Checkpoint position{std::string(stream), std::string(group),
+                                      body->at("SequenceNumber").get<std::int64_t>()};
+            if (Status st = store_.set_checkpoint(position, clock_()); !st.ok()) {
                 co_return fail(st);
             }
             co_return ok({{"SequenceNumber", body->at("SequenceNumber")}});

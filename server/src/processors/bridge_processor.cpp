@@ -78,7 +78,7 @@ Result<sync::HttpResponse> BridgeProcessor::get(const std::string& target) {
                        options_.long_poll + std::chrono::seconds(10));
 }
 
-Result<bool> BridgeProcessor::step() {
+Result<bool> BridgeProcessor::step(std::int64_t lease) {
     if (!peer_checked_) {
         // A peer with this deployment's own id would make its writes look like our echoes: refuse it.
         auto id = peer_id();
@@ -110,7 +110,8 @@ Result<bool> BridgeProcessor::step() {
         events.push_back(std::move(record["Data"]));
     auto counts = apply_events(
         store_, name_, events, to_write_,
-        Checkpoint{checkpoint_stream_, name_, page.at("LastSequenceNumber").get<std::int64_t>()}, clock_());
+        Checkpoint{checkpoint_stream_, name_, page.at("LastSequenceNumber").get<std::int64_t>(), lease},
+        clock_());
     if (!counts.ok()) return counts.status();
     count_outcomes(metrics_, name_, *counts);
     return true;

@@ -41,7 +41,7 @@ class BridgeProcessor final : public Processor {
     // The id the peer reports on GET /healthz; unavailable when it cannot be asked.
     Result<std::string> peer_id();
     // Fails (and is retried) while the peer cannot be reached, or reports this deployment's own id.
-    Result<bool> step() override;
+    Result<bool> step(std::int64_t lease) override;
 
     // How a bridge reads an event (also used to replay events into it, with max_hops 1: no forwarding).
     static EventToWrite event_to_write(std::string deployment_id, int max_hops);

@@ -216,7 +216,8 @@ void DataLake::close_file() {
 // A failure returns its Status to the ProcessorRunner, which logs one line per failure streak and retries
 // with a growing backoff: a disk that stays full is not a tight loop of log lines. Each retry appends to the
 // same file; a new one is only made at a rotation, and an empty file never rotates.
-Result<bool> DataLake::step() {
+Result<bool> DataLake::step(std::int64_t lease) {
+    lease_ = lease;
     if (!resumed_) {
         if (Status s = resume(); !s.ok()) return s;
     }
@@ -281,7 +282,8 @@ Status DataLake::store_checkpoint() {
     if (last_written_ == checkpointed_) return {};
     // Lines reach the disk before a checkpoint that says they are there.
     if (fd_ >= 0 && ::fsync(fd_) != 0) return io_error("cannot sync", options_.dir);
-    if (Status s = store_.set_checkpoint(kCheckpointStream, name_, last_written_, clock_()); !s.ok())
+    if (Status s = store_.set_checkpoint({kCheckpointStream, name_, last_written_, lease_}, clock_());
+        !s.ok())
         return s;
     checkpointed_ = last_written_;
     checkpointed_at_ = clock_();

@@ -41,7 +41,7 @@ class DataLake final : public Processor {
     DataLake& operator=(const DataLake&) = delete;
 
     const std::string& name() const override { return name_; }
-    Result<bool> step() override;
+    Result<bool> step(std::int64_t lease) override;
 
   private:
     Status resume();
@@ -59,6 +59,7 @@ class DataLake final : public Processor {
     std::int64_t last_written_ = 0;  // the seq of the last whole line in the lake
     std::int64_t checkpointed_ = 0;  // what the stored checkpoint says
     EpochMillis checkpointed_at_ = 0;
+    std::int64_t lease_ = 0;       // the token of the last step's lease, which its checkpoints carry
     int fd_ = -1;                  // the file being appended to, or -1
     std::string path_;             // its path
     std::int64_t file_bytes_ = 0;  // its length up to its last whole line

@@ -52,7 +52,7 @@ EventToWrite ListenerProcessor::event_to_write(std::string deployment_id) {
     };
 }
 
-Result<bool> ListenerProcessor::step() {
+Result<bool> ListenerProcessor::step(std::int64_t lease) {
     auto after = store_.checkpoint("events", name_);
     if (!after.ok()) return after.status();
     auto records = store_.read_stream("events", *after, kBatch);
@@ -63,7 +63,7 @@ Result<bool> ListenerProcessor::step() {
     for (const auto& record : *records)
         events.push_back(sync::parse_json_text(record.data, sync::kJsonPageLimits));
     auto counts = apply_events(store_, name_, events, to_write_,
-                               Checkpoint{"events", name_, records->back().seq}, clock_());
+                               Checkpoint{"events", name_, records->back().seq, lease}, clock_());
     if (!counts.ok()) return counts.status();
     count_outcomes(metrics_, name_, *counts);
     return true;

@@ -22,7 +22,7 @@ class ListenerProcessor final : public Processor {
   public:
     ListenerProcessor(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock);
     const std::string& name() const override { return name_; }
-    Result<bool> step() override;
+    Result<bool> step(std::int64_t lease) override;
 
     // How the listener reads an event (also used to replay events into it).
     static EventToWrite event_to_write(std::string deployment_id);

@@ -3,6 +3,7 @@
 // batch in flight and its effects are never doubled (at-least-once delivery, applied once).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "synclatch/core/result.hpp"
@@ -14,8 +15,11 @@ class Processor {
     virtual ~Processor() = default;
     // Its consumer group and metrics label.
     virtual const std::string& name() const = 0;
-    // Processes the next batch; false when there was nothing to do. Runs on the processor's own thread.
-    virtual Result<bool> step() = 0;
+    // Processes the next batch; false when there was nothing to do. Runs on the processor's own thread, on
+    // the one server of the database that holds the processor's lease: lease is its token, which every
+    // checkpoint the step writes carries (Checkpoint::lease), so that a server that lost the lease
+    // mid-step writes nothing.
+    virtual Result<bool> step(std::int64_t lease) = 0;
 };
 
 }  // namespace synclatch::server

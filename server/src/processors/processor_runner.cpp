@@ -1,4 +1,4 @@
-// The processor loop.
+// The processor loop, and the lease it steps under.
 #include "processors/processor_runner.hpp"
 
 #include <algorithm>
@@ -7,8 +7,13 @@
 
 namespace synclatch::server {
 
-ProcessorRunner::ProcessorRunner(std::unique_ptr<Processor> processor, std::chrono::milliseconds idle_poll)
-    : processor_(std::move(processor)), idle_poll_(idle_poll), thread_([this] { run(); }) {}
+ProcessorRunner::ProcessorRunner(StreamStorage& store, std::unique_ptr<Processor> processor,
+                                 std::chrono::milliseconds idle_poll)
+    : store_(store),
+      processor_(std::move(processor)),
+      idle_poll_(idle_poll),
+      keeper_([this] { keep_lease(); }),
+      thread_([this] { run(); }) {}
 
 ProcessorRunner::~ProcessorRunner() {
     stop();
@@ -21,11 +26,40 @@ void ProcessorRunner::stop() {
     }
     wake_.notify_all();
     if (thread_.joinable()) thread_.join();
+    if (keeper_.joinable()) keeper_.join();
 }
 
 bool ProcessorRunner::pause(std::chrono::milliseconds how_long) {
     std::unique_lock lock(mutex_);
     return !wake_.wait_for(lock, how_long, [this] { return stopping_; });
+}
+
+void ProcessorRunner::keep_lease() {
+    const std::string& name = processor_->name();
+    bool failing = false;
+    for (;;) {
+        auto taken = store_.take_lease(name, kLeaseTtl);
+        const std::int64_t before = lease_.load();
+        if (!taken.ok()) {
+            // The lease runs out by itself if this goes on; the step thread's writes are fenced then.
+            if (!failing)
+                log(LogLevel::warn,
+                    "processor " + name + ": cannot renew its lease: " + taken.status().to_string());
+            failing = true;
+        } else {
+            failing = false;
+            const std::int64_t now_leading = taken->value_or(0);
+            lease_.store(now_leading);
+            if (now_leading != 0 && before == 0) {
+                log(LogLevel::debug, "processor " + name + ": runs on this server (lease " +
+                                         std::to_string(now_leading) + ")");
+                wake_.notify_all();
+            } else if (now_leading == 0 && before != 0) {
+                log(LogLevel::info, "processor " + name + ": another server runs it now");
+            }
+        }
+        if (!pause(lease_.load() != 0 ? kLeaseRenewEvery : kStandbyPoll)) return;
+    }
 }
 
 void ProcessorRunner::run() {
@@ -35,10 +69,11 @@ void ProcessorRunner::run() {
     bool failing = false;
     for (;;) {
         {
-            std::lock_guard lock(mutex_);
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || lease_.load() != 0; });
             if (stopping_) return;
         }
-        auto worked = processor_->step();
+        auto worked = processor_->step(lease_.load());
         if (!worked.ok()) {
             // One line per failure streak, not one per retry; the retry reads the same batch again.
             if (!failing)

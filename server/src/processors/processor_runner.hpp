@@ -1,22 +1,36 @@
-// ProcessorRunner: runs one Processor on a thread of its own until stopped: steps while there is work,
-// polls when idle, and backs off (with a log line) while steps fail.
+// ProcessorRunner: runs one Processor on a thread of its own until stopped, on one server of the database at
+// a time: a second thread keeps the processor's lease (StreamStorage::take_lease), renewing it while this
+// server leads and asking again while another one does; the processor steps only while the lease is
+// this server's. It steps while there is work, polls when idle, and backs off (with a log line) while
+// steps fail.
+//
+// Takeover: a lease runs kLeaseTtl and is renewed every kLeaseRenewEvery, so when the leading server dies,
+// another leads within kLeaseTtl + kStandbyPoll (docs/scaling.md). A leader that cannot renew in time (a
+// stalled process, a lost database) is fenced: its checkpoints carry a token that is no longer current.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include "processors/processor.hpp"
+#include "store/stream_storage.hpp"
 
 namespace synclatch::server {
 
 // Thread-safety: stop() and the destructor may be called from any one thread.
 class ProcessorRunner {
   public:
-    explicit ProcessorRunner(std::unique_ptr<Processor> processor,
-                             std::chrono::milliseconds idle_poll = std::chrono::milliseconds(50));
+    static constexpr std::chrono::milliseconds kLeaseTtl{10'000};
+    static constexpr std::chrono::milliseconds kLeaseRenewEvery{2'000};
+    static constexpr std::chrono::milliseconds kStandbyPoll{1'000};
+
+    ProcessorRunner(StreamStorage& store, std::unique_ptr<Processor> processor,
+                    std::chrono::milliseconds idle_poll = std::chrono::milliseconds(50));
     ~ProcessorRunner();  // stops
     ProcessorRunner(const ProcessorRunner&) = delete;
     ProcessorRunner& operator=(const ProcessorRunner&) = delete;
@@ -26,14 +40,18 @@ class ProcessorRunner {
 
   private:
     void run();
+    void keep_lease();
     bool pause(std::chrono::milliseconds how_long);  // false once stopping
 
+    StreamStorage& store_;
     std::unique_ptr<Processor> processor_;
     const std::chrono::milliseconds idle_poll_;
+    std::atomic<std::int64_t> lease_{0};  // this server's token while it leads, else 0
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;  // guarded by mutex_
-    std::thread thread_;     // last: starts once the rest is ready
+    std::thread keeper_;     // last: they start once the rest is ready
+    std::thread thread_;
 };
 
 }  // namespace synclatch::server

@@ -17,7 +17,7 @@ constexpr std::int64_t kBatch = 100;
 TriggerProcessor::TriggerProcessor(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock)
     : store_(store), metrics_(metrics), clock_(std::move(clock)) {}
 
-Result<bool> TriggerProcessor::step() {
+Result<bool> TriggerProcessor::step(std::int64_t lease) {
     auto after = store_.checkpoint("dataset-changes", name_);
     if (!after.ok()) return after.status();
     auto changes = store_.read_stream("dataset-changes", *after, kBatch);
@@ -42,8 +42,8 @@ Result<bool> TriggerProcessor::step() {
             ++rejected;
         }
     }
-    if (Status s =
-            store_.publish("events", events, {"dataset-changes", name_, changes->back().seq}, clock_());
+    if (Status s = store_.publish("events", events, {"dataset-changes", name_, changes->back().seq, lease},
+                                  clock_());
         !s.ok())
         return s;
     metrics_.count_processor_events(name_, "published", events.size());

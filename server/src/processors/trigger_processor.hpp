@@ -17,7 +17,7 @@ class TriggerProcessor final : public Processor {
   public:
     TriggerProcessor(Storage& store, Metrics& metrics, std::function<EpochMillis()> clock);
     const std::string& name() const override { return name_; }
-    Result<bool> step() override;
+    Result<bool> step(std::int64_t lease) override;
 
   private:
     Storage& store_;

@@ -3,6 +3,7 @@
 // engine implements (storage.hpp).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -25,11 +26,15 @@ struct StreamRecord {
     EpochMillis created = 0;
 };
 
-// A consumer group's position in a stream: every record up to seq is done.
+// A consumer group's position in a stream: every record up to seq is done. lease: for a processor, the
+// token of its leadership (take_lease) when it wrote this; the write is refused (Errc::conflict) when the
+// lease has passed to another server since: a deposed leader moves no checkpoint and writes no event. 0 for
+// consumers that lead nothing (the streams API's consumer groups).
 struct Checkpoint {
     std::string stream;
     std::string group;
     std::int64_t seq = 0;
+    std::int64_t lease = 0;
 };
 
 // A record to append to a stream.
@@ -93,8 +98,14 @@ class StreamStorage {
     virtual Result<std::int64_t> prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream) = 0;
     // A consumer group's durable position in a stream (0 when it has none yet).
     virtual Result<std::int64_t> checkpoint(std::string_view stream, std::string_view group) const = 0;
-    virtual Status set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq,
-                                  EpochMillis now) = 0;
+    virtual Status set_checkpoint(const Checkpoint& position, EpochMillis now) = 0;
+
+    // Leadership of a role (a processor's name) among the servers of one database, so that each processor
+    // runs on one server at a time: takes the lease when it is free or expired, or renews this server's,
+    // for ttl from now by the database's clock. Returns its token, or nullopt while another server holds it.
+    // A token grows each time the lease changes hands; checkpoints carry it (Checkpoint::lease).
+    virtual Result<std::optional<std::int64_t>> take_lease(std::string_view role,
+                                                           std::chrono::milliseconds ttl) = 0;
 
     // Appends records to a stream and moves a checkpoint in one transaction: what a processor publishes
     // for its input exists exactly once, even across a crash.

@@ -25,6 +25,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The token of the embedded store's leases (its one server always leads).
+constexpr std::int64_t kLease = 1;
+
 // A disk with `room` bytes left: a write takes what fits, and fails with ENOSPC when nothing does.
 struct FillingDisk {
     long room = std::numeric_limits<long>::max();
@@ -117,7 +120,7 @@ TEST_CASE_METHOD(LakeFixture, "DataLake: a disk full in the middle of a line lea
                  "[server][lake]") {
     start();
     append(10);
-    REQUIRE(writer->step().value());
+    REQUIRE(writer->step(kLease).value());
     REQUIRE(seqs() == one_to(10));
     const long line = static_cast<long>(fs::file_size(files().at(0))) / 10;
 
@@ -126,7 +129,7 @@ TEST_CASE_METHOD(LakeFixture, "DataLake: a disk full in the middle of a line lea
     append(10);
     for (int retry = 0; retry < 5; ++retry) {
         now += 1000;
-        auto stepped = writer->step();
+        auto stepped = writer->step(kLease);
         REQUIRE_FALSE(stepped.ok());
         CHECK(stepped.status().code() == Errc::storage);
         CHECK_THAT(stepped.status().message(), Catch::Contains("No space left on device"));
@@ -134,7 +137,7 @@ TEST_CASE_METHOD(LakeFixture, "DataLake: a disk full in the middle of a line lea
         CHECK(files().size() == 1);
     }
     disk.room = std::numeric_limits<long>::max();
-    REQUIRE(writer->step().value());
+    REQUIRE(writer->step(kLease).value());
     CHECK(seqs() == one_to(20));
     CHECK(files().size() == 1);
 }
@@ -146,17 +149,17 @@ TEST_CASE_METHOD(LakeFixture,
     options.rotate_age = std::chrono::minutes(1);
     start(options);
     append(5);
-    REQUIRE(writer->step().value());
+    REQUIRE(writer->step(kLease).value());
     now += 2 * 60 * 1000;  // the file is due for rotation
     disk.room = 0;
     append(5);
     for (int retry = 0; retry < 5; ++retry) {
         now += 1000;
-        REQUIRE_FALSE(writer->step().ok());
+        REQUIRE_FALSE(writer->step(kLease).ok());
         CHECK(files().size() == 2);  // the one the rotation made, and no other
     }
     disk.room = std::numeric_limits<long>::max();
-    REQUIRE(writer->step().value());
+    REQUIRE(writer->step(kLease).value());
     CHECK(seqs() == one_to(10));
     const auto made = files();
     REQUIRE(made.size() == 2);
@@ -167,14 +170,14 @@ TEST_CASE_METHOD(LakeFixture, "DataLake: a start drops a torn tail and empty fil
                  "[server][lake]") {
     start();
     append(3);
-    REQUIRE(writer->step().value());
+    REQUIRE(writer->step(kLease).value());
     writer.reset();
     const auto first = files().at(0);
     std::ofstream(first, std::ios::app) << R"({"stream":"events","seq":4,"da)";
     std::ofstream(first.parent_path() / "235959Z-000000000004.ndjson").flush();  // empty, and the newest
     start();
     append(2);
-    REQUIRE(writer->step().value());
+    REQUIRE(writer->step(kLease).value());
     CHECK(seqs() == one_to(5));
     CHECK(files().size() == 2);  // the first one and the new start's; the empty one is gone
 }

@@ -66,6 +66,34 @@ void ignore_notice(void*, const char*) {}
 
 }  // namespace
 
+bool is_pg_conninfo(std::string_view conninfo) {
+    return conninfo.starts_with("postgresql://") || conninfo.starts_with("postgres://") ||
+           conninfo.find('=') != std::string_view::npos;
+}
+
+std::string pg_conninfo_for_logs(const std::string& conninfo) {
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
+    PQfreemem(error);
+    if (options == nullptr) return "(a malformed PostgreSQL URL)";
+    std::string user, host, port, database;
+    for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+        if (option->val == nullptr) continue;
+        const std::string_view keyword = option->keyword;
+        if (keyword == "user") user = option->val;
+        if (keyword == "host") host = option->val;
+        if (keyword == "port") port = option->val;
+        if (keyword == "dbname") database = option->val;
+    }
+    PQconninfoFree(options);
+    std::string shown = "postgresql://";
+    if (!user.empty()) shown.append(user).push_back('@');
+    shown.append(host);
+    if (!port.empty()) shown.append(":").append(port);
+    shown.append("/").append(database);
+    return shown;
+}
+
 PgResult& PgResult::operator=(PgResult&& other) noexcept {
     if (this != &other) {
         PQclear(result_);

@@ -82,6 +82,13 @@ class PgResult {
     pg_result* result_;
 };
 
+// Whether a --store value names a PostgreSQL database: a postgresql:// or postgres:// URL, or a libpq
+// "key=value ..." string.
+bool is_pg_conninfo(std::string_view conninfo);
+// A conninfo fit for a log line: postgresql://USER@HOST:PORT/DATABASE, never the password (nor any other
+// parameter); "(a malformed PostgreSQL URL)" when libpq cannot parse it.
+std::string pg_conninfo_for_logs(const std::string& conninfo);
+
 enum class PgIsolation { read_committed, repeatable_read, serializable };
 
 // Thread-safety: one thread at a time per connection (libpq's rule); separate connections may be used

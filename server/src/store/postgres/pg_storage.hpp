@@ -93,8 +93,9 @@ class PgStorage final : public Storage {
     Result<std::int64_t> last_stream_seq() const override;
     Result<std::int64_t> prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream) override;
     Result<std::int64_t> checkpoint(std::string_view stream, std::string_view group) const override;
-    Status set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq,
-                          EpochMillis now) override;
+    Status set_checkpoint(const Checkpoint& position, EpochMillis now) override;
+    Result<std::optional<std::int64_t>> take_lease(std::string_view role,
+                                                   std::chrono::milliseconds ttl) override;
     Status publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
                    const Checkpoint& done, EpochMillis now) override;
     Result<std::vector<AppliedWrite>> apply_received(std::string_view processor,

@@ -11,6 +11,7 @@
 #include "store/postgres/pg_connection_pool.hpp"
 #include "store/postgres/pg_group_commit.hpp"
 #include "store/postgres/pg_storage.hpp"
+#include "store/random_ids.hpp"
 
 namespace synclatch::server {
 
@@ -40,6 +41,8 @@ struct PgStorage::Impl {
 
     const SyncLimits limits;
     std::string deployment_id;  // set once by open()
+    // This server among those of the database: the holder of the leases it takes (random, per process).
+    const std::string instance_id = random_hex(8);
     PgConnectionPool pool;
     // Last: stopped (and drained) first, while the pool still lives.
     PgGroupCommit committer;

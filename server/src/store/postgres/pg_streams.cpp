@@ -2,6 +2,7 @@
 // and consumer groups' checkpoints.
 #include <map>
 
+#include "store/postgres/pg_leases.hpp"
 #include "store/postgres/pg_storage_impl.hpp"
 #include "store/postgres/pg_stream_appends.hpp"
 
@@ -21,7 +22,9 @@ std::vector<StreamRecord> stream_records_of(const PgResult& rows) {
     return records;
 }
 
+// Fenced by the writer's lease (pg_leases.hpp), in the same transaction.
 Status store_checkpoint(PgConnection& tx, const Checkpoint& checkpoint, EpochMillis now) {
+    if (Status leading = pg_check_lease(tx, checkpoint); !leading) return leading;
     auto upsert = tx.exec(
         "INSERT INTO stream_checkpoints (stream, consumer_group, seq, updated) "
         "VALUES ($1, $2, $3::bigint, $4::bigint) ON CONFLICT (stream, consumer_group) "
@@ -104,10 +107,14 @@ Result<std::int64_t> PgStorage::checkpoint(std::string_view stream, std::string_
     });
 }
 
-Status PgStorage::set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq,
-                                 EpochMillis now) {
-    const Checkpoint position{std::string(stream), std::string(group), seq};
+Status PgStorage::set_checkpoint(const Checkpoint& position, EpochMillis now) {
+    if (position.seq < 0) return {Errc::invalid_argument, "SequenceNumber must not be negative"};
     return impl_->write([&](PgConnection& tx) { return store_checkpoint(tx, position, now); });
+}
+
+Result<std::optional<std::int64_t>> PgStorage::take_lease(std::string_view role,
+                                                          std::chrono::milliseconds ttl) {
+    return impl_->write([&](PgConnection& tx) { return pg_take_lease(tx, role, impl_->instance_id, ttl); });
 }
 
 Status PgStorage::publish(std::string_view stream, const std::vector<NewStreamRecord>& records,

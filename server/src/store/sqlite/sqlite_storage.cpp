@@ -904,13 +904,17 @@ Result<std::int64_t> SqliteStorage::checkpoint(std::string_view stream, std::str
     });
 }
 
-Status SqliteStorage::set_checkpoint(std::string_view stream, std::string_view group, std::int64_t seq,
-                                     EpochMillis now) {
-    if (seq < 0) return invalid("SequenceNumber must not be negative");
+Status SqliteStorage::set_checkpoint(const Checkpoint& position, EpochMillis now) {
+    if (position.seq < 0) return invalid("SequenceNumber must not be negative");
     return impl_->write([&](sqlite::Database& db) {
-        store_checkpoint(db, Checkpoint{std::string(stream), std::string(group), seq}, now);
+        store_checkpoint(db, position, now);
         return Status{};
     });
+}
+
+// The file is one server's (its lock): that server leads every role, and the lease never changes hands.
+Result<std::optional<std::int64_t>> SqliteStorage::take_lease(std::string_view, std::chrono::milliseconds) {
+    return std::optional<std::int64_t>{1};
 }
 
 Result<std::string> SqliteStorage::server_secret() {
