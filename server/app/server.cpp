@@ -29,6 +29,7 @@
 #include "processors/processor_runner.hpp"
 #include "processors/trigger_processor.hpp"
 #include "push/push_hub.hpp"
+#include "push/push_relay.hpp"
 #include "push/push_service.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_storage.hpp"
@@ -75,12 +76,13 @@ struct Server::Parts {
     ServerOptions options;
     std::function<EpochMillis()> clock;
     bool stop_on_signals = false;
-    std::unique_ptr<Storage> store;                  // the embedded SQLite engine
+    // Before the store: the store's bus hands other servers' push hints to it until the store closes.
+    PushHub push_hub;
+    std::unique_ptr<Storage> store;                  // SQLite (the default) or PostgreSQL (--store)
     std::optional<OpenIdTokens> own_open_id_tokens;  // when the environment gives none
     const OpenIdTokens* open_id_tokens = nullptr;
     std::unique_ptr<LoginProviders> login_providers;
     Metrics metrics;
-    PushHub push_hub;
     Authenticator authenticate;
     std::unique_ptr<PushService> push_service;
     std::unique_ptr<StreamSubscriptions> stream_subscriptions;
@@ -173,6 +175,7 @@ Status Server::Parts::set_up_sign_in(const ServerEnvironment& environment) {
 
 void Server::Parts::set_up_requests() {
     push_service = std::make_unique<PushService>(*store, push_hub, authenticate);
+    relay_push_hints(store->bus(), push_hub);
     stream_subscriptions = std::make_unique<StreamSubscriptions>(*store, authenticate);
     bulk_publisher = std::make_unique<BulkPublisher>(*store, clock);
     sync_triggers =

@@ -22,7 +22,7 @@ class PostgresCluster {
     static constexpr std::chrono::seconds kStopTimeout{30};
 
     // Makes a cluster (initdb, trust authentication for the superuser "synclatch", no fsync while making
-    // it) and starts its server; throws std::runtime_error, with the tail of the log, when either fails or
+    // it; in fact a copy of the first one made on this machine) and starts its server; throws std::runtime_error, with the tail of the log, when either fails or
     // the server is not ready within kStartTimeout. Run as root, the server runs as the user `nobody`
     // (initdb and postgres refuse root).
     PostgresCluster();
@@ -52,6 +52,8 @@ class PostgresCluster {
     void restart();
 
   private:
+    // An initdb'd data folder to copy (made on first use, kept in the temp folder for later runs).
+    std::string template_data_dir() const;
     void start();
     void stop() noexcept;
     std::string log_tail() const;

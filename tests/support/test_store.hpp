@@ -1,5 +1,5 @@
 // The store a test's server runs on. Integration tests start servers with a data folder each; run with
-// SYNCLATCH_TEST_STORE=postgresql in the environment (ctest does so for the "PostgreSQL: " runs of the
+// SYNCLATCH_TEST_STORE=postgresql in the environment (ctest does so for the " (PostgreSQL)" runs of the
 // server suites), every such server gets a PostgreSQL database of its own instead, on the test process's
 // private cluster (PostgresCluster::shared()): the same database for the same data folder, so a restarted
 // server finds its data, and a different one for each deployment a test starts.

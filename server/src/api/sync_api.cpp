@@ -11,6 +11,7 @@
 
 #include "api/pool_configuration.hpp"
 #include "http/error_response.hpp"
+#include "push/push_relay.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
@@ -175,7 +176,10 @@ void SyncApi::notify_subscribers(std::vector<std::string> devices, const std::st
                           {"identityId", identity},
                           {"datasetName", dataset},
                           {"syncCount", std::to_string(sync_count)}};
-    push_->publish(devices, identity + "/" + dataset, payload.dump());
+    const std::string topic = identity + "/" + dataset;
+    const std::string text = payload.dump();
+    push_->publish(devices, topic, text);
+    send_push_hint(store_.bus(), devices, topic, text);  // devices connected to the database's other servers
 }
 
 SyncApi::SyncApi(Storage& store, const SessionTokens& tokens, std::function<EpochMillis()> clock,

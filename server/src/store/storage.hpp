@@ -19,6 +19,7 @@
 #include "store/identity_storage.hpp"
 #include "store/pool_storage.hpp"
 #include "store/record_storage.hpp"
+#include "store/server_bus.hpp"
 #include "store/stream_storage.hpp"
 
 namespace synclatch::server {
@@ -38,6 +39,8 @@ class Storage : public IdentityStorage,
     virtual const SyncLimits& limits() const noexcept = 0;
     // This deployment's id, the origin of its clients' writes (DESIGN.md "The latch"): the database's.
     virtual const std::string& deployment_id() const noexcept = 0;
+    // Hints to and from the other servers of the database (none for an engine that has one server).
+    virtual ServerBus& bus() noexcept = 0;
 };
 
 }  // namespace synclatch::server

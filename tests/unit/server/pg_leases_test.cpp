@@ -23,7 +23,7 @@ std::optional<std::int64_t> take(Storage& server, std::chrono::milliseconds ttl 
 
 }  // namespace
 
-TEST_CASE("Leases: one server of a database leads a processor; the other waits", "[postgres][leases]") {
+TEST_CASE("Leases: one server of a database leads a processor and the other waits", "[postgres][leases]") {
     test::TestStorageSite site;
     auto first = site.open_or_fail();
     auto second = site.open_or_fail();

@@ -94,6 +94,20 @@ std::string pg_conninfo_for_logs(const std::string& conninfo) {
     return shown;
 }
 
+int PgConnection::socket() const noexcept {
+    return PQsocket(conn_);
+}
+
+Result<std::vector<PgConnection::Notification>> PgConnection::take_notifications() {
+    if (PQconsumeInput(conn_) == 0) return lost(conn_);
+    std::vector<Notification> received;
+    while (PGnotify* notice = PQnotifies(conn_)) {
+        received.push_back({notice->relname, notice->extra});
+        PQfreemem(notice);
+    }
+    return received;
+}
+
 PgResult& PgResult::operator=(PgResult&& other) noexcept {
     if (this != &other) {
         PQclear(result_);

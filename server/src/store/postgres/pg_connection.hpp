@@ -143,6 +143,16 @@ class PgConnection {
     // False once the connection is known to be lost.
     bool usable() const noexcept;
 
+    // For a connection that LISTENs: its socket, to wait on (readable when PostgreSQL sent something), and
+    // the notifications received so far, as (channel, payload), after reading what arrived. unavailable when
+    // the connection is lost.
+    int socket() const noexcept;
+    struct Notification {
+        std::string channel;
+        std::string payload;
+    };
+    Result<std::vector<Notification>> take_notifications();
+
   private:
     explicit PgConnection(pg_conn* conn) noexcept : conn_(conn) {}
     Status begin(PgIsolation isolation);

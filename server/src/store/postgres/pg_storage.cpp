@@ -75,6 +75,10 @@ const std::string& PgStorage::deployment_id() const noexcept {
     return impl_->deployment_id;
 }
 
+ServerBus& PgStorage::bus() noexcept {
+    return impl_->bus;
+}
+
 Result<std::string> PgStorage::server_secret() {
     // Made once for the whole database: the first server's insert wins, every other one reads it.
     const std::string candidate = random_hex(32);

@@ -34,6 +34,7 @@ class PgStorage final : public Storage {
 
     const SyncLimits& limits() const noexcept override;
     const std::string& deployment_id() const noexcept override;
+    ServerBus& bus() noexcept override;
 
     // IdentityStorage (pg_identities.cpp; sign-in in pg_sign_ins.cpp).
     void submit_create_identity(std::string pool_id, EpochMillis now, CreateIdentityDone done) override;

@@ -10,6 +10,7 @@
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_connection_pool.hpp"
 #include "store/postgres/pg_group_commit.hpp"
+#include "store/postgres/pg_server_bus.hpp"
 #include "store/postgres/pg_storage.hpp"
 #include "store/random_ids.hpp"
 
@@ -18,6 +19,7 @@ namespace synclatch::server {
 struct PgStorage::Impl {
     explicit Impl(const PgStorageOptions& options)
         : limits(options.limits),
+          bus(options.url, instance_id),
           pool(options.url, options.max_connections),
           committer(pool, options.writers) {}
 
@@ -43,6 +45,7 @@ struct PgStorage::Impl {
     std::string deployment_id;  // set once by open()
     // This server among those of the database: the holder of the leases it takes (random, per process).
     const std::string instance_id = random_hex(8);
+    PgServerBus bus;
     PgConnectionPool pool;
     // Last: stopped (and drained) first, while the pool still lives.
     PgGroupCommit committer;

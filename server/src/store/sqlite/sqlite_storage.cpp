@@ -181,6 +181,10 @@ const std::string& SqliteStorage::deployment_id() const noexcept {
     return impl_->deployment_id;
 }
 
+ServerBus& SqliteStorage::bus() noexcept {
+    return impl_->bus;
+}
+
 Status SqliteStorage::ensure_pool(std::string_view pool_id, EpochMillis now) {
     if (Status s = core::validate_identity_pool_id(pool_id); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) {

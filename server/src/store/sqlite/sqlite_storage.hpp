@@ -39,6 +39,7 @@ class SqliteStorage final : public Storage {
 
     const SyncLimits& limits() const noexcept override;
     const std::string& deployment_id() const noexcept override;
+    ServerBus& bus() noexcept override;
 
     // IdentityStorage (sqlite_storage.cpp; sign-in in sqlite_sign_ins.cpp).
     void submit_create_identity(std::string pool_id, EpochMillis now, CreateIdentityDone done) override;

@@ -64,6 +64,7 @@ struct SqliteStorage::Impl {
     DatabaseLock file_lock;  // first: held until every connection has closed
     const SyncLimits limits;
     std::string deployment_id;  // set once by open()
+    SoloBus bus;                // the file is one server's
     std::mutex write_mutex;
     std::atomic<std::uint64_t> commits{0};  // kept by the writer; before it: it must outlive the writer
     sqlite::Database writer;                // guarded by write_mutex
