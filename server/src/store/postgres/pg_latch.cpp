@@ -1,5 +1,6 @@
 // PgStorage's processor side (DESIGN.md "The latch"): applying received versions with the latch closed,
 // once each, newest version wins, in one transaction with the processor's checkpoint.
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -88,8 +89,6 @@ Result<ApplyOutcome> apply_one(PgConnection& tx, const SyncLimits& limits, std::
         pg_write_versions(tx, limits, *pool, w.identity_id, w.dataset, *row, w.origin,
                           Authorship{w.origin, /*latch_open=*/false}, std::move(writes), now, event);
     if (!written) return written.status();
-    // A local write of this key orders after it from now on, even once DeleteDataset has erased it.
-    if (Status s = pg_raise_latch_floor(tx, w.version); !s) return s;
     appends[std::string(kDatasetChangesStream)].push_back(std::move(event));
     if (w.forward) appends["events"].push_back(*w.forward);
     return ApplyOutcome::applied;
@@ -105,12 +104,15 @@ Result<std::vector<AppliedWrite>> PgStorage::apply_received(std::string_view pro
     return impl_->write([&](PgConnection& tx) -> Result<std::vector<AppliedWrite>> {
         std::vector<AppliedWrite> outcomes(writes.size());
         std::map<std::string, std::vector<NewStreamRecord>> appends;
+        std::int64_t highest_applied = 0;
         for (std::size_t i = 0; i < writes.size(); ++i) {
             if (auto saved = tx.exec("SAVEPOINT received"); !saved) return saved.status();
             std::map<std::string, std::vector<NewStreamRecord>> added;
             auto outcome = apply_one(tx, impl_->limits, processor, writes[i], now, added);
             if (outcome.ok()) {
                 outcomes[i].outcome = *outcome;
+                if (*outcome == ApplyOutcome::applied)
+                    highest_applied = std::max(highest_applied, writes[i].version);
                 for (auto& [stream, records] : added)
                     for (auto& record : records)
                         appends[stream].push_back(std::move(record));
@@ -122,6 +124,11 @@ Result<std::vector<AppliedWrite>> PgStorage::apply_received(std::string_view pro
                 outcomes[i] = {ApplyOutcome::rejected, outcome.status().message()};
             }
             if (auto released = tx.exec("RELEASE SAVEPOINT received"); !released) return released.status();
+        }
+        // Local writes of these keys order after them from now on, even once DeleteDataset has erased
+        // them. Once, after the dataset rows: the floor's row is locked last, as DeleteDataset and merges do.
+        if (highest_applied > 0) {
+            if (Status s = pg_raise_latch_floor(tx, highest_applied); !s) return s;
         }
         if (done) {
             auto moved = tx.exec(

@@ -5,8 +5,9 @@
 //
 // Locks, always in this order, so that writers of any server cannot deadlock each other: the identity's
 // row FOR SHARE (merge and deletion take it FOR UPDATE), its sync_sessions row, then its dataset rows FOR
-// UPDATE in name order. A dataset's writes serialize on its row; what was committed before a writer got the
-// row (stored versions, the latch floor) is what its statements read.
+// UPDATE in name order; the latch floor's row, where a transaction raises it, last of all. A dataset's writes
+// serialize on its row; what was committed before a writer got the row (stored versions, the latch floor) is
+// what its statements read.
 #pragma once
 
 #include <cstdint>
