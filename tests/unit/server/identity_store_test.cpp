@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "store/sqlite/identity_merge.hpp"
+#include "store/record_versions.hpp"
 #include "support/test_storage.hpp"
 
 using namespace synclatch;

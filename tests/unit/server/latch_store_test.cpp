@@ -2,6 +2,8 @@
 // applied once and never over a newer version, and processors' output committed with their checkpoint.
 #include <catch2/catch.hpp>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include "support/test_storage.hpp"
@@ -189,6 +191,28 @@ TEST_CASE_METHOD(LatchFixture, "Latch store: a local write after a received one 
     // So the other side, holding version 40, takes it: and an echo of 40 arriving late changes nothing.
     CHECK(apply({received("dep-b:40b", "a", "from b", 40)})[0].outcome == ApplyOutcome::stale);
     CHECK(version_of("a").value == "local edit");
+}
+
+TEST_CASE_METHOD(
+    LatchFixture,
+    "Latch store: a local write orders after every version of its key, even ones DeleteDataset erased",
+    "[server][latch]") {
+    CHECK(apply({received("dep-b:40", "a", "from b", 40)})[0].outcome == ApplyOutcome::applied);
+    put("a", "local 1");
+    put("a", "local 2");
+    const auto erased = version_of("a").version;
+    CHECK(erased > 41);
+    REQUIRE(store->delete_dataset(identity, "things", ++now).ok());
+    REQUIRE(reopen("dep-a").ok());
+    put("a", "after the deletion");
+    CHECK(version_of("a").version > erased);
+    // Every version this deployment numbered is its own: no event id twice.
+    std::set<std::string> ids;
+    for (const auto& r : changed_records()) {
+        if (r.at("origin") != "dep-a") continue;
+        CHECK(ids.insert(std::to_string(r.at("originSeq").get<std::int64_t>())).second);
+    }
+    CHECK(ids.size() == 3);
 }
 
 TEST_CASE_METHOD(LatchFixture, "Latch store: a bad received write is rejected alone and changes nothing",

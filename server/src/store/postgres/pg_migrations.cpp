@@ -84,7 +84,7 @@ CREATE TABLE credentials (
     R"sql(
 CREATE TABLE datasets (
     identity_id        TEXT    NOT NULL REFERENCES identities (identity_id),
-    name               TEXT    NOT NULL,
+    name               TEXT    COLLATE "C" NOT NULL,
     sync_count         BIGINT  NOT NULL DEFAULT 0,
     exists_now         BOOLEAN NOT NULL DEFAULT TRUE,
     deleted_at         BIGINT,
@@ -96,11 +96,13 @@ CREATE TABLE datasets (
     PRIMARY KEY (identity_id, name)
 ))sql",
     // origin, version, origin_seq: who authored the current version and which (the latch, DESIGN.md).
+    // Keys and dataset names compare as bytes (COLLATE "C"), as on SQLite: pages and their NextTokens
+    // follow that order whatever the database's locale.
     R"sql(
 CREATE TABLE records (
     identity_id               TEXT   NOT NULL,
     dataset_name              TEXT   NOT NULL,
-    key                       TEXT   NOT NULL,
+    key                       TEXT   COLLATE "C" NOT NULL,
     value                     TEXT,
     sync_count                BIGINT NOT NULL,
     last_modified_date        BIGINT NOT NULL,
@@ -112,6 +114,30 @@ CREATE TABLE records (
     PRIMARY KEY (identity_id, dataset_name, key)
 ))sql",
     "CREATE INDEX records_by_sync_count ON records (identity_id, dataset_name, sync_count, key)",
+    // The deployment's clock (DESIGN.md "The latch"), which SQLite keeps as one counter under its single
+    // writer. Here: latch_clock numbers every latch-open write (its origin_seq: unique, across crashes and
+    // servers); its version is the greatest of that number, latch_floor + 1 and the key's stored version
+    // + 1. latch_floor is the highest version this deployment received from elsewhere or erased past the
+    // clock (DeleteDataset, merges), raised with greatest() in those transactions; a local write reads it
+    // after locking its dataset row, behind which every such change of its key has committed.
+    "CREATE SEQUENCE latch_clock AS BIGINT",
+    R"sql(
+CREATE TABLE latch_floor (
+    one_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one_row),
+    version BIGINT  NOT NULL
+))sql",
+    "INSERT INTO latch_floor (version) VALUES (0)",
+    // Cognito's SyncSessionsCount, counted per identity (the pool's is the sum): a counter on the pool's
+    // row would serialize every write of the pool, across all servers. The rows outlive their identity, as
+    // the count does. No foreign key: a merge or deletion of the identity leaves its count.
+    R"sql(
+CREATE TABLE sync_sessions (
+    identity_id   TEXT   PRIMARY KEY,
+    pool_id       TEXT   NOT NULL,
+    sessions      BIGINT NOT NULL,
+    last_modified BIGINT NOT NULL
+))sql",
+    "CREATE INDEX sync_sessions_by_pool ON sync_sessions (pool_id)",
     R"sql(
 CREATE TABLE devices (
     device_id   TEXT   PRIMARY KEY,

@@ -14,8 +14,6 @@ using sync::WireRecord;
 
 namespace {
 
-constexpr std::size_t kMaxDatasetName = 128;
-
 std::vector<std::string> existing_datasets(sqlite::Database& db, std::string_view identity) {
     std::vector<std::string> names;
     sqlite::StatementScope select(
@@ -111,11 +109,6 @@ void run(sqlite::Database& db, const char* sql, std::string_view identity) {
 }
 
 }  // namespace
-
-std::string merged_dataset_name(std::string_view dataset, std::string_view merged_identity) {
-    const std::size_t room = kMaxDatasetName - 1 - merged_identity.size();
-    return std::string(dataset.substr(0, room)) + "." + std::string(merged_identity);
-}
 
 Result<std::vector<MovedDataset>> merge_identity(sqlite::Database& db, DeploymentClock& clock,
                                                  const SyncLimits& limits, std::string_view deployment_id,

@@ -15,10 +15,6 @@
 
 namespace synclatch::server {
 
-// "<dataset>.<merged identity id>", the dataset part cut short when the whole would pass the 128
-// characters a dataset name may have (identity ids have at most 55).
-std::string merged_dataset_name(std::string_view dataset, std::string_view merged_identity);
-
 // Merges identity `merged` into `survivor` (both of pool_id, neither merged before) inside the caller's
 // write transaction; the caller persists the clock and commits, or rolls back on an error:
 // - each existing dataset moves: to a new name, keeping every record's sync count and the dataset's (a

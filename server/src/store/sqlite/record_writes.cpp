@@ -11,8 +11,6 @@ namespace synclatch::server {
 namespace sqlite = core::sqlite;
 using sync::WireRecord;
 
-namespace {}  // namespace
-
 DeploymentClock load_clock(sqlite::Database& db) {
     sqlite::StatementScope select(
         db.cached("SELECT CAST(value AS INTEGER) FROM server_meta WHERE name = 'clock'"));
@@ -47,10 +45,6 @@ std::optional<DatasetRow> load_dataset(sqlite::Database& db, std::string_view id
     row.data_storage = select->column_int64(6);
     row.num_records = select->column_int64(7);
     return row;
-}
-
-std::int64_t live_size(std::string_view key, const std::optional<std::string>& value) {
-    return value ? static_cast<std::int64_t>(key.size() + value->size()) : 0;
 }
 
 std::optional<StoredVersion> load_version(sqlite::Database& db, std::string_view identity,

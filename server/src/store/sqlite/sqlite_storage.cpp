@@ -5,10 +5,8 @@
 #include <cctype>
 #include <limits>
 #include <mutex>
-#include <set>
 #include <tuple>
 
-#include "encoding/hex.hpp"
 #include "events/change_event.hpp"
 #include "store/sqlite/database_file.hpp"
 #include "store/sqlite/database_lock.hpp"
@@ -22,7 +20,6 @@
 #include "synclatch/sqlite/error.hpp"
 #include "synclatch/sqlite/migrations.hpp"
 #include "synclatch/sqlite/transaction.hpp"
-#include "synclatch/sync/detail/crypto.hpp"
 
 namespace synclatch::server {
 
@@ -36,36 +33,6 @@ namespace {
 
 Status invalid(std::string message) {
     return {Errc::invalid_argument, std::move(message)};
-}
-
-// ListRecords pages are ordered by (sync_count, key); a NextToken is the last pair returned.
-struct RecordCursor {
-    std::int64_t sync_count = -1;
-    std::string key;
-};
-
-std::string encode_cursor(const RecordCursor& c) {
-    return "r1." + std::to_string(c.sync_count) + "." + sync::detail::hex(c.key);
-}
-
-Result<RecordCursor> decode_cursor(std::string_view token) {
-    RecordCursor cursor;
-    if (token.empty()) return cursor;
-    const auto bad = invalid("NextToken is not one this server issued");
-    if (token.size() > 10'000 || !token.starts_with("r1.")) return bad;
-    token.remove_prefix(3);
-    const auto dot = token.find('.');
-    if (dot == std::string_view::npos || dot == 0 || dot > 18) return bad;
-    std::int64_t count = 0;
-    for (char c : token.substr(0, dot)) {
-        if (c < '0' || c > '9') return bad;
-        count = count * 10 + (c - '0');
-    }
-    auto key = hex_decode(token.substr(dot + 1));
-    if (!key) return bad;
-    cursor.sync_count = count;
-    cursor.key = std::move(*key);
-    return cursor;
 }
 
 DatasetDescription describe(std::string_view identity, std::string_view name, const DatasetRow& row) {
@@ -86,23 +53,6 @@ Result<std::string> read_configuration(sqlite::Database& db, std::string_view po
 
 Status dataset_not_found(std::string_view name) {
     return {Errc::not_found, "Dataset " + std::string(name) + " does not exist"};
-}
-
-Status validate_patches(const std::vector<RecordPatch>& patches, const SyncLimits& limits) {
-    if (patches.size() > limits.max_patches_per_request) {
-        return {Errc::limit_exceeded,
-                "at most " + std::to_string(limits.max_patches_per_request) + " record patches per request"};
-    }
-    std::set<std::string_view> keys;
-    for (const auto& p : patches) {
-        if (Status s = core::validate_key(p.key); !s.ok()) return s;
-        if (p.value) {
-            if (Status s = core::validate_value(*p.value); !s.ok()) return s;
-        }
-        if (p.sync_count < 0) return invalid("SyncCount of " + p.key + " is negative");
-        if (!keys.insert(p.key).second) return invalid("key " + p.key + " appears twice in one request");
-    }
-    return {};
 }
 
 // The deployment id kept in the database: the one asked for (stored on first use), or the stored one, or a
@@ -315,7 +265,7 @@ Result<sync::ListRecordsResult> SqliteStorage::list_records(std::string_view ide
     if (last_sync_count < 0) return invalid("lastSyncCount must not be negative");
     if (last_sync_count == std::numeric_limits<std::int64_t>::max())
         return invalid("lastSyncCount is too large");
-    auto cursor = decode_cursor(next_token);
+    auto cursor = decode_record_cursor(next_token);
     if (!cursor.ok()) return cursor.status();
     // One lower bound for the index range: (sync_count, key) > (last_sync_count + 1, "") means
     // sync_count > last_sync_count (keys are never empty); a NextToken further on replaces it. Given as two
@@ -352,7 +302,8 @@ Result<sync::ListRecordsResult> SqliteStorage::list_records(std::string_view ide
             }
             if (static_cast<std::int64_t>(page.records.size()) > page_size) {
                 page.records.pop_back();
-                page.next_token = encode_cursor({page.records.back().sync_count, page.records.back().key});
+                page.next_token =
+                    encode_record_cursor({page.records.back().sync_count, page.records.back().key});
             }
         }
         // Merged datasets (PROTOCOL.md §3.5): "<dataset>.<merged identity>" of the identities merged into
@@ -489,12 +440,8 @@ Result<DatasetDescription> SqliteStorage::delete_dataset(std::string_view identi
 
 Result<DatasetPage> SqliteStorage::list_datasets(std::string_view identity_id, std::string_view next_token,
                                                  std::int64_t max_results) const {
-    std::string after;
-    if (!next_token.empty()) {
-        auto decoded = next_token.starts_with("d1.") ? hex_decode(next_token.substr(3)) : std::nullopt;
-        if (!decoded) return invalid("NextToken is not one this server issued");
-        after = std::move(*decoded);
-    }
+    auto after = decode_dataset_cursor(next_token);
+    if (!after.ok()) return after.status();
     const std::int64_t page_size = max_results > 0 ? std::min(max_results, impl_->limits.max_results_per_page)
                                                    : impl_->limits.max_results_per_page;
     return impl_->read([&](sqlite::Database& db) -> Result<DatasetPage> {
@@ -502,7 +449,7 @@ Result<DatasetPage> SqliteStorage::list_datasets(std::string_view identity_id, s
         sqlite::StatementScope select(db.cached(
             "SELECT name, creation_date, last_modified_date, last_modified_by, data_storage, num_records "
             "FROM datasets WHERE identity_id = ?1 AND exists_now = 1 AND name > ?2 ORDER BY name LIMIT ?3"));
-        select->bind(1, identity_id).bind(2, after).bind(3, page_size + 1);
+        select->bind(1, identity_id).bind(2, *after).bind(3, page_size + 1);
         while (select->step()) {
             page.datasets.push_back(DatasetDescription{std::string(identity_id), select->column_string(0),
                                                        select->column_int64(1), select->column_int64(2),
@@ -511,7 +458,7 @@ Result<DatasetPage> SqliteStorage::list_datasets(std::string_view identity_id, s
         }
         if (static_cast<std::int64_t>(page.datasets.size()) > page_size) {
             page.datasets.pop_back();
-            page.next_token = "d1." + sync::detail::hex(page.datasets.back().dataset_name);
+            page.next_token = encode_dataset_cursor(page.datasets.back().dataset_name);
         }
         return page;
     });

@@ -1,0 +1,161 @@
+// PgStorage's processor side (DESIGN.md "The latch"): applying received versions with the latch closed,
+// once each, newest version wins, in one transaction with the processor's checkpoint.
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "store/postgres/pg_record_writes.hpp"
+#include "store/postgres/pg_storage_impl.hpp"
+#include "store/postgres/pg_stream_appends.hpp"
+#include "synclatch/core/validation.hpp"
+
+namespace synclatch::server {
+
+namespace {
+
+Status validate_received(const ReceivedWrite& w) {
+    if (w.event_id.empty() || w.event_id.size() > 256)
+        return {Errc::invalid_argument, "an event id is 1 to 256 characters"};
+    if (Status s = validate_deployment_id(w.origin); !s.ok()) return s;
+    if (w.version < 1) return {Errc::invalid_argument, "a version is a positive integer"};
+    if (Status s = core::validate_identity_id(w.identity_id); !s.ok()) return s;
+    if (Status s = core::validate_dataset_name(w.dataset); !s.ok()) return s;
+    if (Status s = core::validate_key(w.key); !s.ok()) return s;
+    if (w.value) {
+        if (Status s = core::validate_value(*w.value); !s.ok()) return s;
+    }
+    return {};
+}
+
+// The identity's pool, its row locked FOR SHARE (pg_lock_identity); the identity is created (as the
+// event's pool names it) when new here. As on SQLite, an identity merged away still takes what it receives.
+Result<std::string> lock_identity_for(PgConnection& tx, const ReceivedWrite& w, EpochMillis now) {
+    auto found = tx.exec("SELECT pool_id FROM identities WHERE identity_id = $1 FOR SHARE", {w.identity_id});
+    if (!found) return found.status();
+    if (found->rows() == 1) return std::string(found->text(0, 0));
+    if (w.pool_id.empty())
+        return Status{Errc::not_found, "identity " + w.identity_id + " is unknown here and no pool is named"};
+    // The pool row FOR KEY SHARE (what the foreign key takes anyway): it cannot go while this commits.
+    auto inserted = tx.exec(
+        "INSERT INTO identities (identity_id, pool_id, created, last_modified) "
+        "SELECT $1, pool_id, $3::bigint, $3::bigint FROM identity_pools WHERE pool_id = $2 "
+        "ON CONFLICT (identity_id) DO NOTHING",
+        {w.identity_id, w.pool_id, now});
+    if (!inserted) return inserted.status();
+    auto again = tx.exec("SELECT pool_id FROM identities WHERE identity_id = $1 FOR SHARE", {w.identity_id});
+    if (!again) return again.status();
+    if (again->rows() == 0)
+        return Status{Errc::not_found, "identity pool " + w.pool_id + " does not exist here"};
+    return std::string(again->text(0, 0));
+}
+
+// One received write inside the caller's savepoint; an error means: roll it back, rejected. Its
+// dataset-changes event, and its forward record when applied, go to `appends` (stream → records).
+Result<ApplyOutcome> apply_one(PgConnection& tx, const SyncLimits& limits, std::string_view processor,
+                               const ReceivedWrite& w, EpochMillis now,
+                               std::map<std::string, std::vector<NewStreamRecord>>& appends) {
+    if (Status s = validate_received(w); !s.ok()) return s;
+    auto seen = tx.exec(
+        "INSERT INTO applied_events (processor, event_id, applied) VALUES ($1, $2, $3::bigint) "
+        "ON CONFLICT DO NOTHING",
+        {processor, w.event_id, now});
+    if (!seen) return seen.status();
+    if (seen->affected_rows() == 0) return ApplyOutcome::duplicate;
+    auto pool = lock_identity_for(tx, w, now);
+    if (!pool) return pool.status();
+    auto row = pg_lock_dataset(tx, w.identity_id, w.dataset, now);
+    if (!row) return row.status();
+    auto stored = pg_load_version(tx, w.identity_id, w.dataset, w.key);
+    if (!stored) return stored.status();
+    if (*stored && std::tie((*stored)->version, (*stored)->origin) >= std::tie(w.version, w.origin))
+        return ApplyOutcome::stale;
+    // After the dataset row, unlike a client's write (pg_record_writes.hpp): a stale write counts no
+    // session. Processors run on one server, so this order can only meet a client's write of the same
+    // identity; PostgreSQL then reports a deadlock, and the whole transaction runs again.
+    if (Status s = pg_count_sync_session(tx, *pool, w.identity_id, now); !s) return s;
+    VersionedWrite write;
+    write.key = w.key;
+    write.value = w.value;
+    write.device_last_modified_date = w.device_last_modified_date;
+    write.version = w.version;
+    write.origin_seq = w.origin_seq;
+    write.existed = *stored && (*stored)->value;
+    write.stored_size = *stored ? live_size(w.key, (*stored)->value) : 0;
+    write.stored_version = *stored ? (*stored)->version : 0;
+    std::vector<VersionedWrite> writes;
+    writes.push_back(std::move(write));
+    NewStreamRecord event;
+    auto written =
+        pg_write_versions(tx, limits, *pool, w.identity_id, w.dataset, *row, w.origin,
+                          Authorship{w.origin, /*latch_open=*/false}, std::move(writes), now, event);
+    if (!written) return written.status();
+    appends[std::string(kDatasetChangesStream)].push_back(std::move(event));
+    if (w.forward) appends["events"].push_back(*w.forward);
+    return ApplyOutcome::applied;
+}
+
+}  // namespace
+
+Result<std::vector<AppliedWrite>> PgStorage::apply_received(std::string_view processor,
+                                                            std::vector<ReceivedWrite> writes,
+                                                            const std::optional<Checkpoint>& done,
+                                                            EpochMillis now) {
+    // Re-runnable (Impl::write runs it again after a deadlock): it only reads `writes`.
+    return impl_->write([&](PgConnection& tx) -> Result<std::vector<AppliedWrite>> {
+        std::vector<AppliedWrite> outcomes(writes.size());
+        std::map<std::string, std::vector<NewStreamRecord>> appends;
+        std::int64_t highest_applied = 0;
+        for (std::size_t i = 0; i < writes.size(); ++i) {
+            if (auto saved = tx.exec("SAVEPOINT received"); !saved) return saved.status();
+            std::map<std::string, std::vector<NewStreamRecord>> added;
+            auto outcome = apply_one(tx, impl_->limits, processor, writes[i], now, added);
+            if (outcome.ok()) {
+                outcomes[i].outcome = *outcome;
+                if (*outcome == ApplyOutcome::applied)
+                    highest_applied = std::max(highest_applied, writes[i].version);
+                for (auto& [stream, records] : added)
+                    for (auto& record : records)
+                        appends[stream].push_back(std::move(record));
+            } else {
+                const Errc code = outcome.status().code();
+                // The transaction itself failed: all of it again, or the error.
+                if (code == Errc::busy || code == Errc::unavailable) return outcome.status();
+                if (auto undone = tx.exec("ROLLBACK TO SAVEPOINT received"); !undone) return undone.status();
+                outcomes[i] = {ApplyOutcome::rejected, outcome.status().message()};
+            }
+            if (auto released = tx.exec("RELEASE SAVEPOINT received"); !released) return released.status();
+        }
+        // Local writes of these keys order after them from now on, even once DeleteDataset has erased
+        // them. Once, after the dataset rows: the floor's row is locked last, as DeleteDataset and merges do.
+        if (highest_applied > 0) {
+            if (Status s = pg_raise_latch_floor(tx, highest_applied); !s) return s;
+        }
+        if (done) {
+            auto moved = tx.exec(
+                "INSERT INTO stream_checkpoints (stream, consumer_group, seq, updated) "
+                "VALUES ($1, $2, $3::bigint, $4::bigint) ON CONFLICT (stream, consumer_group) "
+                "DO UPDATE SET seq = excluded.seq, updated = excluded.updated",
+                {done->stream, done->group, done->seq, now});
+            if (!moved) return moved.status();
+        }
+        // Last, just before the commit: the append lock is held from here to the end of the transaction.
+        for (const auto& [stream, records] : appends)
+            if (auto numbered = pg_append_stream_records(tx, stream, records, now); !numbered)
+                return numbered.status();
+        return outcomes;
+    });
+}
+
+Result<std::optional<RecordVersion>> PgStorage::record_version(std::string_view identity_id,
+                                                               std::string_view dataset,
+                                                               std::string_view key) const {
+    return impl_->read([&](PgConnection& tx) -> Result<std::optional<RecordVersion>> {
+        auto stored = pg_load_version(tx, identity_id, dataset, key);
+        if (!stored) return stored.status();
+        if (!*stored) return std::optional<RecordVersion>();
+        return std::optional<RecordVersion>(
+            RecordVersion{(*stored)->value, (*stored)->origin, (*stored)->version, (*stored)->sync_count});
+    });
+}
+
+}  // namespace synclatch::server

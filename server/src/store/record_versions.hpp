@@ -1,0 +1,88 @@
+// What every storage engine's record write path shares (DESIGN.md "The latch"; PROTOCOL.md §3): the record
+// version a write produces, who authors it, what it counts against quotas, the checks of an UpdateRecords
+// request, the ListRecords and ListDatasets page tokens, and the names of merged datasets. The engines
+// store them (store/sqlite/record_writes.hpp, store/postgres/pg_record_writes.hpp); the rules are here once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/record_storage.hpp"
+#include "synclatch/core/result.hpp"
+#include "synclatch/sync/protocol.hpp"
+
+namespace synclatch::server {
+
+// The stream every record write appends its change event to, in the write's transaction (the outbox).
+inline constexpr std::string_view kDatasetChangesStream = "dataset-changes";
+
+// A dataset's row. It outlives DeleteDataset (exists false) so that its sync count stays monotonic.
+struct DatasetRow {
+    std::int64_t sync_count = 0;
+    bool exists = false;
+    std::optional<std::int64_t> deleted_at;
+    sync::EpochMillis creation_date = 0;
+    sync::EpochMillis last_modified_date = 0;
+    std::string last_modified_by;
+    std::int64_t data_storage = 0;
+    std::int64_t num_records = 0;
+};
+
+// A key's stored version (a removed key keeps its row, value null).
+struct StoredVersion {
+    std::int64_t sync_count = 0;
+    std::optional<std::string> value;
+    std::string origin;
+    std::int64_t version = 0;
+};
+
+// Bytes a record counts against the dataset's quota: key and value, nothing once removed.
+std::int64_t live_size(std::string_view key, const std::optional<std::string>& value);
+
+// Who authors a write. latch_open: this deployment's own (a client's) write, which the trigger publishes;
+// closed: a write received from elsewhere, which is never published again.
+struct Authorship {
+    std::string_view origin;
+    bool latch_open = true;
+};
+
+// One record version to write; the caller has made its checks (sync counts, or versions).
+struct VersionedWrite {
+    std::string key;
+    std::optional<std::string> value;  // nullopt: a removal
+    sync::EpochMillis device_last_modified_date = 0;
+    std::int64_t version = 0;      // latch closed: the version at its origin; open: numbered by the engine
+    std::int64_t origin_seq = 0;   // likewise
+    bool existed = false;          // a value was stored before
+    std::int64_t stored_size = 0;  // live_size of what was stored before
+    // The stored version of the key (0: none). An engine whose clock is not one counter (PostgreSQL's)
+    // numbers a latch-open write past it.
+    std::int64_t stored_version = 0;
+};
+
+// UpdateRecords' patches, before any transaction: the count per request, keys and values, no negative
+// sync count, no key twice.
+Status validate_patches(const std::vector<sync::RecordPatch>& patches, const SyncLimits& limits);
+
+// ListRecords pages are ordered by (sync_count, key); a NextToken is the last pair returned.
+struct RecordCursor {
+    std::int64_t sync_count = -1;
+    std::string key;
+};
+std::string encode_record_cursor(const RecordCursor& cursor);
+// The cursor of a NextToken this server issued ("" is the start); invalid_argument for any other.
+Result<RecordCursor> decode_record_cursor(std::string_view token);
+
+// ListDatasets pages are ordered by name; a NextToken is the last name returned.
+std::string encode_dataset_cursor(std::string_view last_name);
+// The name after which the page starts ("" for the first page); invalid_argument for a foreign token.
+Result<std::string> decode_dataset_cursor(std::string_view token);
+
+// "<dataset>.<merged identity id>", the dataset part cut short when the whole would pass the 128
+// characters a dataset name may have (identity ids have at most 55).
+std::string merged_dataset_name(std::string_view dataset, std::string_view merged_identity);
+
+}  // namespace synclatch::server
