@@ -2,12 +2,14 @@
 // for (support/test_storage.hpp: SQLite in server_tests, PostgreSQL in postgres_tests).
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -556,4 +558,29 @@ TEST_CASE_METHOD(ServerFixture,
     REQUIRE(store->unsubscribe(identity, "game", device).ok());
     REQUIRE(store->unsubscribe(identity, "game", device).ok());
     CHECK(store->unsubscribe(identity, "game", theirs).code() == Errc::not_found);
+}
+
+TEST_CASE_METHOD(ServerFixture, "Storage: concurrent configuration updates keep each other's sections",
+                 "[server][store][pools][concurrency]") {
+    constexpr int kThreads = 3;
+    constexpr int kUpdates = 10;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kUpdates; ++i) {
+                auto stored =
+                    store->update_pool_configuration(kPool, [&](std::string_view old) -> Result<std::string> {
+                        auto configuration = nlohmann::json::parse(old);
+                        configuration["t" + std::to_string(t) + "-" + std::to_string(i)] = i;
+                        return configuration.dump();
+                    });
+                if (!stored.ok()) ++failures;
+            }
+        });
+    }
+    for (auto& thread : threads)
+        thread.join();
+    CHECK(failures == 0);
+    CHECK(nlohmann::json::parse(store->pool_configuration(kPool).value()).size() == kThreads * kUpdates);
 }

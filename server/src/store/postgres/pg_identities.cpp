@@ -6,6 +6,7 @@
 
 #include "store/postgres/pg_identity_deletion.hpp"
 #include "store/postgres/pg_identity_rows.hpp"
+#include "store/postgres/pg_limit.hpp"
 #include "store/postgres/pg_storage_impl.hpp"
 #include "store/random_ids.hpp"
 #include "store/storage_errors.hpp"
@@ -175,7 +176,7 @@ Result<std::vector<ListedIdentity>> PgStorage::list_identities(std::string_view 
             "IS NULL) ORDER BY identity_id COLLATE \"C\" LIMIT $4::bigint) p "
             "LEFT JOIN identity_logins l ON l.identity_id = p.identity_id "
             "ORDER BY p.identity_id COLLATE \"C\", l.provider COLLATE \"C\", l.subject COLLATE \"C\"",
-            {pool_id, after, hide_disabled ? "true" : "false", static_cast<std::int64_t>(limit)});
+            {pool_id, after, hide_disabled ? "true" : "false", pg_limit(limit)});
         if (!rows) return rows.status();
         std::vector<ListedIdentity> page;
         for (int row = 0; row < rows->rows(); ++row) {

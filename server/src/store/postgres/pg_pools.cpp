@@ -1,6 +1,7 @@
 // PgStorage's pools: those of the server's options and those made through the API, their configuration,
 // Cognito Events and SyncTrigger setting.
 #include "store/postgres/pg_identity_deletion.hpp"
+#include "store/postgres/pg_limit.hpp"
 #include "store/postgres/pg_storage_impl.hpp"
 #include "store/storage_errors.hpp"
 #include "synclatch/core/validation.hpp"
@@ -100,7 +101,7 @@ Result<std::vector<ListedPool>> PgStorage::list_pools(std::string_view after, st
             "SELECT p.pool_id, d.definition FROM identity_pools p LEFT JOIN identity_pool_definitions d "
             "USING (pool_id) WHERE p.pool_id COLLATE \"C\" > $1 ORDER BY p.pool_id COLLATE \"C\" "
             "LIMIT $2::bigint",
-            {after, static_cast<std::int64_t>(limit)});
+            {after, pg_limit(limit)});
         if (!rows) return rows.status();
         std::vector<ListedPool> page;
         for (int row = 0; row < rows->rows(); ++row)
