@@ -3,6 +3,7 @@
 // refused merge changes nothing.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <latch>
 #include <set>
 #include <thread>
@@ -481,3 +482,34 @@ TEST_CASE_METHOD(MergeFixture, "Sign-in storage: the newest credentials are thos
     CHECK(found.expiration == now + kHour);
     CHECK(store->find_credentials("ASIA00000000000000000000").status().code() == Errc::unauthorized);
 }
+
+#ifdef SYNCLATCH_TEST_ON_POSTGRES
+// Two servers on one database: nothing one of them answers from memory may hide the other's writes.
+TEST_CASE_METHOD(MergeFixture,
+                 "Sign-in storage: a second server sees sign-ins, revocations and deletions at once",
+                 "[server][identity][concurrency]") {
+    auto other = site.open_or_fail();
+    auto here = identities->identity_for_logins(kPool, {kAlice}, ++now);
+    REQUIRE(here.ok());
+    CHECK(other->identity_for_logins(kPool, {kAlice}, ++now)->identity_id == here->identity_id);
+    const auto credentials = store->issue_credentials(here->identity_id, now, kHour).value();
+    REQUIRE(other->find_credentials(credentials.access_key_id).ok());
+    REQUIRE(other->pool_of(here->identity_id).ok());
+
+    REQUIRE(store->unlink(here->identity_id, {kAlice}, ++now).value());
+    CHECK(other->find_credentials(credentials.access_key_id).status().code() == Errc::unauthorized);
+    REQUIRE(store->delete_identities({here->identity_id}).ok());
+    CHECK(other->pool_of(here->identity_id).status().code() == Errc::not_found);
+}
+
+TEST_CASE_METHOD(MergeFixture,
+                 "Sign-in storage: a SyncTrigger set on one server reaches another within its bound",
+                 "[server][identity][slow]") {
+    auto other = site.open_or_fail();
+    CHECK(other->sync_trigger(kPool).value().empty());  // now in the other server's memory
+    REQUIRE(store->set_cognito_events(kPool, R"({"SyncTrigger":"f"})", "f").ok());
+    CHECK(store->sync_trigger(kPool).value() == "f");  // this server's own write: at once
+    std::this_thread::sleep_for(PgStorage::kSyncTriggerStaleness + std::chrono::milliseconds(100));
+    CHECK(other->sync_trigger(kPool).value() == "f");
+}
+#endif
