@@ -54,6 +54,7 @@ struct PgStorage::Impl {
     static constexpr std::size_t kMaxCachedSyncTriggers = 4096;
     std::mutex sync_triggers_mutex;
     std::map<std::string, CachedSyncTrigger, std::less<>> sync_triggers;  // guarded by sync_triggers_mutex
+
     PgConnectionPool pool;
     // Last: stopped (and drained) first, while the pool still lives.
     PgGroupCommit committer;
