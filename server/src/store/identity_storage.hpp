@@ -92,8 +92,9 @@ class IdentityStorage {
     // one), if they expire after expiring_after; nullopt when none does.
     virtual Result<std::optional<IdentityCredentials>> newest_credentials(
         std::string_view identity_id, EpochMillis expiring_after) const = 0;
-    // The credentials with that access key id (expired ones too: the caller checks expiration); not_found
-    // for unknown keys and for those of an identity that can no longer act.
+    // The credentials with that access key id (expired ones too: the caller checks expiration);
+    // Errc::unauthorized, as an invalid token (credentials_not_found(), storage_errors.hpp), for unknown keys
+    // and for those of an identity that can no longer act (merged, deleted, disabled).
     virtual Result<IdentityCredentials> find_credentials(std::string_view access_key_id) const = 0;
 
     // Merges identity `merged` into `survivor` in one durable transaction (docs/identity.md): all of it or

@@ -93,7 +93,8 @@ class PoolStorage {
     // (already_streamed), as Cognito limits it.
     virtual Result<BulkPublishStart> begin_bulk_publish(std::string_view pool_id, EpochMillis now) = 0;
     // Appends the records of up to limit datasets after `after` (all of them: nullopt) in one transaction;
-    // returns the last one published, or nullopt when there were none left.
+    // returns the last one published, or nullopt when there were none left. Errc::cancelled when the pool's
+    // bulk publish is not IN_PROGRESS (failed as interrupted meanwhile: its runner stops).
     virtual Result<std::optional<DatasetKey>> publish_datasets(std::string_view pool_id,
                                                                const std::optional<DatasetKey>& after,
                                                                std::int64_t limit, EpochMillis now) = 0;

@@ -21,4 +21,11 @@ std::string random_hex(std::size_t bytes);
 // "<region>:"). Throws RandomnessUnavailable.
 std::string new_identity_id(std::string_view pool_id);
 
+// A new temporary access key id: "ASIA" (AWS's prefix for temporary keys) and 20 uppercase hex digits.
+// Throws RandomnessUnavailable.
+std::string new_access_key_id();
+
+// A new device id: a random UUID (RegisterDevice's DeviceId). Throws RandomnessUnavailable.
+std::string new_device_id();
+
 }  // namespace synclatch::server

@@ -1,7 +1,9 @@
-// What every engine shares: the rule of deployment ids, the names of apply outcomes.
+// What every engine shares: the rules of deployment ids and device registrations, the names of apply
+// outcomes.
 #include <cctype>
 
 #include "store/storage.hpp"
+#include "store/storage_errors.hpp"
 
 namespace synclatch::server {
 
@@ -12,6 +14,14 @@ Status validate_deployment_id(std::string_view id) {
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-'))
             return {Errc::invalid_argument, rule + "; '" + std::string(id) + "' is not"};
     }
+    return {};
+}
+
+Status validate_device_registration(std::string_view platform, std::string_view token) {
+    if (platform != "APNS" && platform != "APNS_SANDBOX" && platform != "GCM" && platform != "ADM")
+        return {Errc::invalid_argument, "Platform must be APNS, APNS_SANDBOX, GCM or ADM"};
+    if (token.empty() || token.size() > 1024)
+        return {Errc::invalid_argument, "Token must be 1 to 1024 characters"};
     return {};
 }
 

@@ -3,6 +3,11 @@
 // refused merge changes nothing.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <latch>
+#include <set>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "store/record_versions.hpp"
@@ -279,3 +284,232 @@ TEST_CASE_METHOD(MergeFixture,
     CHECK(identities->logins(merged).value() == std::vector<Login>{kBob});
     CHECK(identities->logins(survivor).value() == std::vector<Login>{kAlice});
 }
+
+// Two sign-ins at the same moment: on PostgreSQL they run on separate connections (and could run on separate
+// servers); whichever links a login first, both end with the same identity.
+TEST_CASE_METHOD(MergeFixture,
+                 "Sign-in storage: sign-ins of one new login at the same moment get one identity",
+                 "[server][identity][concurrency]") {
+    constexpr int kRounds = 10;
+    constexpr int kThreads = 4;
+    for (int round = 0; round < kRounds; ++round) {
+        const Login login{"accounts.example.com", "racer-" + std::to_string(round)};
+        std::vector<Result<SignIn>> answers(kThreads, Status{Errc::internal, "not run"});
+        {
+            std::latch start(kThreads);
+            std::vector<std::thread> threads;
+            for (int t = 0; t < kThreads; ++t) {
+                threads.emplace_back([&, t] {
+                    start.arrive_and_wait();
+                    answers[static_cast<std::size_t>(t)] =
+                        identities->identity_for_logins(kPool, {login}, now);
+                });
+            }
+            for (auto& thread : threads)
+                thread.join();
+        }
+        int created = 0;
+        for (const auto& answer : answers) {
+            INFO(answer.status().to_string());
+            REQUIRE(answer.ok());
+            CHECK(answer->identity_id == answers.front()->identity_id);
+            created += answer->created ? 1 : 0;
+        }
+        CHECK(created == 1);
+        CHECK(identities->find_for_logins(kPool, {login}).value() == answers.front()->identity_id);
+    }
+}
+
+TEST_CASE_METHOD(MergeFixture, "Sign-in storage: two guests signing in with one new login at once end as one",
+                 "[server][identity][concurrency]") {
+    std::vector<Result<SignIn>> answers(2, Status{Errc::internal, "not run"});
+    {
+        std::latch start(2);
+        std::thread first([&] {
+            start.arrive_and_wait();
+            answers[0] = identities->authorize(survivor, {kAlice}, false, now + 1);
+        });
+        std::thread second([&] {
+            start.arrive_and_wait();
+            answers[1] = identities->authorize(merged, {kAlice}, false, now + 1);
+        });
+        first.join();
+        second.join();
+    }
+    INFO(answers[0].status().to_string());
+    INFO(answers[1].status().to_string());
+    REQUIRE(answers[0].ok());
+    REQUIRE(answers[1].ok());
+    // The one that linked the login first keeps it; the other guest was merged into it.
+    CHECK(answers[0]->identity_id == answers[1]->identity_id);
+    const std::string& winner = answers[0]->identity_id;
+    const std::string& loser = winner == survivor ? merged : survivor;
+    CHECK(store->pool_of(loser).status().code() == Errc::not_found);
+    CHECK(identities->survivor_of(loser).value() == winner);
+    CHECK(identities->logins(winner).value() == std::vector<Login>{kAlice});
+}
+
+TEST_CASE_METHOD(MergeFixture, "Sign-in storage: unlinking the last login disables the identity for good",
+                 "[server][identity]") {
+    REQUIRE(identities->authorize(merged, {kAlice, kAliceElsewhere}, false, ++now).ok());
+    const auto credentials = store->issue_credentials(merged, now, kHour).value();
+    REQUIRE(store->find_credentials(credentials.access_key_id).ok());
+
+    // Only the identity's own logins, all or none of them.
+    CHECK(identities->unlink(merged, {kAlice, kBob}, ++now).status().code() == Errc::not_found);
+    CHECK(identities->logins(merged).value() == std::vector<Login>{kAlice, kAliceElsewhere});
+    CHECK(identities->unlink("us-east-1:ffffffff-0000-4000-8000-000000000000", {kAlice}, ++now)
+              .status()
+              .code() == Errc::not_found);
+
+    CHECK_FALSE(identities->unlink(merged, {kAliceElsewhere}, ++now).value());
+    CHECK(store->find_credentials(credentials.access_key_id).ok());
+    CHECK(identities->authorize(merged, {kAlice}, false, ++now).ok());
+
+    CHECK(identities->unlink(merged, {kAlice}, ++now).value());
+    CHECK(store->find_credentials(credentials.access_key_id).status().code() == Errc::unauthorized);
+    CHECK(identities->authorize(merged, {}, true, ++now).status().code() == Errc::unauthorized);
+    CHECK(identities->authorize(merged, {kAlice}, false, ++now).status().code() == Errc::unauthorized);
+    CHECK(identities->logins(merged).value().empty());
+    // Listed only when disabled ones are asked for.
+    auto all = identities->list_identities(kPool, "", 60, false).value();
+    auto enabled = identities->list_identities(kPool, "", 60, true).value();
+    CHECK(all.size() == 2);
+    REQUIRE(enabled.size() == 1);
+    CHECK(enabled[0].identity_id == survivor);
+    // The unlinked login is new again: its next sign-in makes a new identity.
+    auto again = identities->identity_for_logins(kPool, {kAlice}, ++now);
+    REQUIRE(again.ok());
+    CHECK(again->created);
+    CHECK(again->identity_id != merged);
+}
+
+TEST_CASE_METHOD(MergeFixture,
+                 "Sign-in storage: deleted identities take their logins, credentials and devices",
+                 "[server][identity]") {
+    REQUIRE(identities->authorize(merged, {kAlice}, false, ++now).ok());
+    const auto credentials = store->issue_credentials(merged, now, kHour).value();
+    const auto device = store->register_device(merged, "GCM", "token-1", now).value();
+    REQUIRE(store->subscribe(merged, "game", device).ok());
+
+    REQUIRE(identities->delete_identities({merged, "us-east-1:ffffffff-0000-4000-8000-000000000000"}).ok());
+    CHECK(store->pool_of(merged).status().code() == Errc::not_found);
+    CHECK(identities->describe_identity(merged).status().code() == Errc::not_found);
+    CHECK(store->find_credentials(credentials.access_key_id).status().code() == Errc::unauthorized);
+    CHECK(store->device_owner(device).status().code() == Errc::not_found);
+    CHECK(store->issue_credentials(merged, now, kHour).status().code() == Errc::not_found);
+    CHECK(store->pool_of(survivor).ok());
+    auto again = identities->identity_for_logins(kPool, {kAlice}, ++now);
+    REQUIRE(again.ok());
+    CHECK(again->created);
+    // Deleted twice: nothing to do, not an error.
+    CHECK(identities->delete_identities({merged}).ok());
+}
+
+TEST_CASE_METHOD(MergeFixture, "Sign-in storage: deleting a survivor deletes what was merged into it",
+                 "[server][identity]") {
+    const std::string third = store->create_identity(kPool, now).value();
+    REQUIRE(identities->merge(survivor, merged, ++now).ok());
+    REQUIRE(identities->merge(third, survivor, ++now).ok());
+    CHECK(identities->survivor_of(merged).value() == third);
+    CHECK(identities->survivor_of(third).value() == std::nullopt);
+    CHECK(identities->describe_identity(survivor).status().code() == Errc::not_found);
+    // A merged identity is passed over: it went with its merge.
+    REQUIRE(identities->delete_identities({survivor}).ok());
+    CHECK(store->pool_of(third).ok());
+
+    REQUIRE(identities->delete_identities({third}).ok());
+    CHECK(identities->survivor_of(third).status().code() == Errc::not_found);
+    CHECK(identities->survivor_of(survivor).status().code() == Errc::not_found);
+    CHECK(identities->survivor_of(merged).status().code() == Errc::not_found);
+}
+
+TEST_CASE_METHOD(MergeFixture,
+                 "Sign-in storage: identities list in id order with their logins, a page at a time",
+                 "[server][identity]") {
+    REQUIRE(identities->authorize(survivor, {kAliceElsewhere, kAlice}, false, ++now).ok());
+    std::set<std::string> made{survivor, merged};
+    for (int i = 0; i < 5; ++i)
+        made.insert(store->create_identity(kPool, now).value());
+    const std::string gone = store->create_identity(kPool, now).value();
+    REQUIRE(identities->merge(survivor, gone, ++now).ok());
+    REQUIRE(store->ensure_pool(kOtherPool, now).ok());
+    REQUIRE(store->create_identity(kOtherPool, now).ok());
+
+    std::vector<std::string> listed;
+    std::string after;
+    for (;;) {
+        auto page = identities->list_identities(kPool, after, 3, false);
+        REQUIRE(page.ok());
+        if (page->empty()) break;
+        CHECK(page->size() <= 3);
+        for (const auto& identity : *page) {
+            listed.push_back(identity.identity_id);
+            CHECK(identity.created >= 1'700'000'000'000);
+            if (identity.identity_id == survivor) {
+                CHECK(identity.logins == std::vector<Login>{kAlice, kAliceElsewhere});
+                CHECK(identity.last_modified > identity.created);
+            } else {
+                CHECK(identity.logins.empty());
+            }
+        }
+        after = listed.back();
+    }
+    CHECK(listed == std::vector<std::string>(made.begin(), made.end()));  // merged ones never
+
+    const auto described = identities->describe_identity(survivor).value();
+    CHECK(described.pool_id == kPool);
+    CHECK(described.logins == std::vector<Login>{kAlice, kAliceElsewhere});
+    CHECK(identities->describe_identity(gone).status().code() == Errc::not_found);
+}
+
+TEST_CASE_METHOD(MergeFixture, "Sign-in storage: the newest credentials are those that expire last",
+                 "[server][identity]") {
+    CHECK(store->newest_credentials(survivor, now).value() == std::nullopt);
+    const auto short_lived = store->issue_credentials(survivor, now, kHour).value();
+    const auto long_lived = store->issue_credentials(survivor, now, 2 * kHour).value();
+    REQUIRE(store->issue_credentials(merged, now, 3 * kHour).ok());
+    auto newest = store->newest_credentials(survivor, now);
+    REQUIRE(newest.ok());
+    REQUIRE(*newest);
+    CHECK((*newest)->access_key_id == long_lived.access_key_id);
+    CHECK((*newest)->secret_key == long_lived.secret_key);
+    CHECK((*newest)->session_token == long_lived.session_token);
+    CHECK((*newest)->identity_id == survivor);
+    CHECK(store->newest_credentials(survivor, now + 2 * kHour).value() == std::nullopt);
+    const auto found = store->find_credentials(short_lived.access_key_id).value();
+    CHECK(found.identity_id == survivor);
+    CHECK(found.expiration == now + kHour);
+    CHECK(store->find_credentials("ASIA00000000000000000000").status().code() == Errc::unauthorized);
+}
+
+#ifdef SYNCLATCH_TEST_ON_POSTGRES
+// Two servers on one database: nothing one of them answers from memory may hide the other's writes.
+TEST_CASE_METHOD(MergeFixture,
+                 "Sign-in storage: a second server sees sign-ins, revocations and deletions at once",
+                 "[server][identity][concurrency]") {
+    auto other = site.open_or_fail();
+    auto here = identities->identity_for_logins(kPool, {kAlice}, ++now);
+    REQUIRE(here.ok());
+    CHECK(other->identity_for_logins(kPool, {kAlice}, ++now)->identity_id == here->identity_id);
+    const auto credentials = store->issue_credentials(here->identity_id, now, kHour).value();
+    REQUIRE(other->find_credentials(credentials.access_key_id).ok());
+    REQUIRE(other->pool_of(here->identity_id).ok());
+
+    REQUIRE(store->unlink(here->identity_id, {kAlice}, ++now).value());
+    CHECK(other->find_credentials(credentials.access_key_id).status().code() == Errc::unauthorized);
+    REQUIRE(store->delete_identities({here->identity_id}).ok());
+    CHECK(other->pool_of(here->identity_id).status().code() == Errc::not_found);
+}
+
+TEST_CASE_METHOD(MergeFixture,
+                 "Sign-in storage: a SyncTrigger set on one server reaches another within its bound",
+                 "[server][identity][slow]") {
+    auto other = site.open_or_fail();
+    CHECK(other->sync_trigger(kPool).value().empty());  // now in the other server's memory
+    REQUIRE(store->set_cognito_events(kPool, R"({"SyncTrigger":"f"})", "f").ok());
+    CHECK(store->sync_trigger(kPool).value() == "f");  // this server's own write: at once
+    std::this_thread::sleep_for(PgStorage::kSyncTriggerStaleness + std::chrono::milliseconds(100));
+    CHECK(other->sync_trigger(kPool).value() == "f");
+}
+#endif

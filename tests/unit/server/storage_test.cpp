@@ -2,12 +2,14 @@
 // for (support/test_storage.hpp: SQLite in server_tests, PostgreSQL in postgres_tests).
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -408,10 +410,177 @@ TEST_CASE_METHOD(ServerFixture, "Storage: bulk publish goes in batches, once at 
     CHECK(store->begin_bulk_publish(kPool, now + 25 * 3600 * 1000).value() ==
           server::BulkPublishStart::started);
 
-    REQUIRE(store->fail_interrupted_bulk_publishes(++now).ok());  // as at the next start after a crash
+    // As at the next start after a crash, long after: whatever the engine's lease, this runner is gone.
+    REQUIRE(store->fail_interrupted_bulk_publishes(now + 26 * 3600 * 1000).ok());
     const auto interrupted = store->bulk_publish_details(kPool).value();
     CHECK(interrupted.status == "FAILED");
     CHECK(interrupted.failure.find("interrupted") != std::string::npos);
     CHECK(store->bulk_publish_details("us-east-1:00000000-0000-4000-8000-0000000000ff").status().code() ==
           Errc::not_found);
+}
+
+TEST_CASE_METHOD(ServerFixture,
+                 "Storage: a bulk publish is failed as interrupted only once its runner is gone",
+                 "[server][store][bulkpublish]") {
+    REQUIRE(store->begin_bulk_publish(kPool, now).value() == server::BulkPublishStart::started);
+    CHECK(store->publish_datasets(kPool, std::nullopt, 100, now + 1).value() == std::nullopt);  // no datasets
+#ifdef SYNCLATCH_TEST_ON_POSTGRES
+    // Servers share the database: one starting up leaves alone a bulk publish whose runner published lately.
+    REQUIRE(store->fail_interrupted_bulk_publishes(now + 2).ok());
+    CHECK(store->bulk_publish_details(kPool)->status == "IN_PROGRESS");
+    CHECK(store->begin_bulk_publish(kPool, now + 3).value() == server::BulkPublishStart::in_progress);
+    // Its lease runs from its last batch.
+    REQUIRE(store->publish_datasets(kPool, std::nullopt, 100, now + PgStorage::kBulkPublishLeaseMs).ok());
+    REQUIRE(store->fail_interrupted_bulk_publishes(now + PgStorage::kBulkPublishLeaseMs + 2).ok());
+    CHECK(store->bulk_publish_details(kPool)->status == "IN_PROGRESS");
+    // A runner gone for longer than the lease: a new bulk publish takes over (none would end the old one).
+    const EpochMillis later = now + 3 * PgStorage::kBulkPublishLeaseMs;
+    CHECK(store->begin_bulk_publish(kPool, later).value() == server::BulkPublishStart::started);
+    CHECK(store->bulk_publish_details(kPool)->started == later);
+    now = later;
+#endif
+    REQUIRE(store->fail_interrupted_bulk_publishes(now + 3600 * 1000).ok());
+    const auto failed = store->bulk_publish_details(kPool).value();
+    CHECK(failed.status == "FAILED");
+    CHECK(failed.completed == now + 3600 * 1000);
+    // Its runner, back too late, publishes nothing more, and its end changes nothing.
+    CHECK_FALSE(store->publish_datasets(kPool, std::nullopt, 100, now + 3600 * 1000 + 1).ok());
+    REQUIRE(store->finish_bulk_publish(kPool, {}, now + 3600 * 1000 + 2).ok());
+    CHECK(store->bulk_publish_details(kPool)->status == "FAILED");
+}
+
+TEST_CASE_METHOD(ServerFixture, "Storage: pools made through the API keep their definitions until deleted",
+                 "[server][store][pools]") {
+    const std::string api_pool = "us-east-1:22222222-0000-4000-8000-000000000000";
+    const std::string second = "us-east-1:33333333-0000-4000-8000-000000000000";
+    CHECK(store->pool_definition(kPool).value() == std::nullopt);  // a pool of the options
+    CHECK(store->pool_definition(api_pool).status().code() == Errc::not_found);
+    CHECK_FALSE(store->pool_exists(api_pool));
+
+    REQUIRE(store->create_pool(api_pool, R"({"IdentityPoolName":"one"})", now).ok());
+    CHECK(store->create_pool(api_pool, R"({"IdentityPoolName":"again"})", now).code() == Errc::conflict);
+    CHECK(store->create_pool(kPool, "{}", now).code() == Errc::conflict);
+    REQUIRE(store->create_pool(second, R"({"IdentityPoolName":"two"})", now).ok());
+    CHECK(store->pool_exists(api_pool));
+    CHECK(store->pool_definition(api_pool).value() == R"({"IdentityPoolName":"one"})");
+    CHECK(store->count_api_pools().value() == 2);
+    const std::vector<std::pair<std::string, std::string>> definitions{
+        {api_pool, R"({"IdentityPoolName":"one"})"}, {second, R"({"IdentityPoolName":"two"})"}};
+    CHECK(store->pool_definitions().value() == definitions);
+
+    REQUIRE(store->update_pool_definition(api_pool, R"({"IdentityPoolName":"renamed"})", ++now).ok());
+    CHECK(store->pool_definition(api_pool).value() == R"({"IdentityPoolName":"renamed"})");
+    CHECK(store->update_pool_definition(kPool, "{}", ++now).code() == Errc::not_found);
+
+    // Every pool in id order, a page at a time, those of the options too.
+    auto first_page = store->list_pools("", 2).value();
+    REQUIRE(first_page.size() == 2);
+    CHECK(first_page[0].pool_id == kPool);
+    CHECK_FALSE(first_page[0].definition);
+    CHECK(first_page[1].pool_id == api_pool);
+    CHECK(first_page[1].definition == R"({"IdentityPoolName":"renamed"})");
+    auto second_page = store->list_pools(first_page[1].pool_id, 2).value();
+    REQUIRE(second_page.size() == 1);
+    CHECK(second_page[0].pool_id == second);
+
+    // Deleted with every identity and all it holds; those of the options are not deleted here.
+    const std::string member = store->create_identity(api_pool, now).value();
+    const auto credentials = store->issue_credentials(member, now, 3600 * 1000).value();
+    REQUIRE(store->identity_for_logins(api_pool, {Login{"accounts.example.com", "alice"}}, now).ok());
+    CHECK(store->delete_pool(kPool).code() == Errc::not_found);
+    REQUIRE(store->delete_pool(api_pool).ok());
+    CHECK_FALSE(store->pool_exists(api_pool));
+    CHECK(store->pool_of(member).status().code() == Errc::not_found);
+    CHECK(store->find_credentials(credentials.access_key_id).status().code() == Errc::unauthorized);
+    CHECK(store->create_identity(api_pool, now).status().code() == Errc::not_found);
+    CHECK(store->count_api_pools().value() == 1);
+    CHECK(store->delete_pool(api_pool).code() == Errc::not_found);
+    CHECK(store->pool_of(identity).ok());
+    // Made again, the pool starts empty: the login is new there.
+    REQUIRE(store->create_pool(api_pool, "{}", now).ok());
+    CHECK(store->identity_for_logins(api_pool, {Login{"accounts.example.com", "alice"}}, now)->created);
+}
+
+TEST_CASE_METHOD(ServerFixture,
+                 "Storage: a pool's configuration merges updates, its events hold the SyncTrigger",
+                 "[server][store][pools]") {
+    CHECK(store->pool_configuration(kPool).value() == "{}");
+    auto stored = store->update_pool_configuration(kPool, [](std::string_view old) -> Result<std::string> {
+        CHECK(old == "{}");
+        return std::string(R"({"PushSync":{}})");
+    });
+    CHECK(stored.value() == R"({"PushSync":{}})");
+    auto refused = store->update_pool_configuration(kPool, [](std::string_view) -> Result<std::string> {
+        return Status{Errc::invalid_argument, "no"};
+    });
+    CHECK(refused.status().code() == Errc::invalid_argument);
+    CHECK(store->pool_configuration(kPool).value() == R"({"PushSync":{}})");
+    const std::string unknown = "us-east-1:44444444-0000-4000-8000-000000000000";
+    CHECK(store->pool_configuration(unknown).status().code() == Errc::not_found);
+    CHECK(store
+              ->update_pool_configuration(
+                  unknown, [](std::string_view s) -> Result<std::string> { return std::string(s); })
+              .status()
+              .code() == Errc::not_found);
+
+    CHECK(store->cognito_events(kPool).value() == "{}");
+    CHECK(store->sync_trigger(kPool).value().empty());
+    const std::string events = R"({"SyncTrigger":"arn:aws:lambda:us-east-1:0:function:f"})";
+    REQUIRE(store->set_cognito_events(kPool, events, "arn:aws:lambda:us-east-1:0:function:f").ok());
+    CHECK(store->cognito_events(kPool).value() == events);
+    CHECK(store->sync_trigger(kPool).value() == "arn:aws:lambda:us-east-1:0:function:f");
+    CHECK(store->set_cognito_events(unknown, "{}", "").code() == Errc::not_found);
+    CHECK(store->sync_trigger(unknown).status().code() == Errc::not_found);
+    reopen();  // read from the database, not a cache
+    CHECK(store->sync_trigger(kPool).value() == "arn:aws:lambda:us-east-1:0:function:f");
+}
+
+TEST_CASE_METHOD(ServerFixture,
+                 "Storage: a device keeps its id, and subscribes only to its identity's datasets",
+                 "[server][store][devices]") {
+    const auto device = store->register_device(identity, "APNS", "token-1", now).value();
+    CHECK(device.size() == 36);
+    CHECK(store->register_device(identity, "APNS", "token-1", now).value() == device);
+    const auto other_platform = store->register_device(identity, "GCM", "token-1", now).value();
+    CHECK(other_platform != device);
+    CHECK(store->register_device(identity, "SMS", "token-1", now).status().code() == Errc::invalid_argument);
+    CHECK(store->register_device(identity, "GCM", "", now).status().code() == Errc::invalid_argument);
+    CHECK(store->device_owner(device).value() == identity);
+    CHECK(store->device_owner("00000000-0000-0000-0000-000000000000").status().code() == Errc::not_found);
+
+    const std::string someone_else = store->create_identity(kPool, now).value();
+    const auto theirs = store->register_device(someone_else, "APNS", "token-1", now).value();
+    CHECK(theirs != device);
+    REQUIRE(store->subscribe(identity, "game", device).ok());
+    REQUIRE(store->subscribe(identity, "game", device).ok());  // twice: still one subscription
+    CHECK(store->subscribe(identity, "game", theirs).code() == Errc::not_found);
+    CHECK(store->subscribe(identity, "bad name!", device).code() == Errc::invalid_argument);
+    REQUIRE(store->unsubscribe(identity, "game", device).ok());
+    REQUIRE(store->unsubscribe(identity, "game", device).ok());
+    CHECK(store->unsubscribe(identity, "game", theirs).code() == Errc::not_found);
+}
+
+TEST_CASE_METHOD(ServerFixture, "Storage: concurrent configuration updates keep each other's sections",
+                 "[server][store][pools][concurrency]") {
+    constexpr int kThreads = 3;
+    constexpr int kUpdates = 10;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kUpdates; ++i) {
+                auto stored =
+                    store->update_pool_configuration(kPool, [&](std::string_view old) -> Result<std::string> {
+                        auto configuration = nlohmann::json::parse(old);
+                        configuration["t" + std::to_string(t) + "-" + std::to_string(i)] = i;
+                        return configuration.dump();
+                    });
+                if (!stored.ok()) ++failures;
+            }
+        });
+    }
+    for (auto& thread : threads)
+        thread.join();
+    CHECK(failures == 0);
+    CHECK(nlohmann::json::parse(store->pool_configuration(kPool).value()).size() == kThreads * kUpdates);
 }

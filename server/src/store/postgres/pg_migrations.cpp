@@ -28,6 +28,8 @@ CREATE TABLE server_meta (
 // distributed by that column (docs/server.md). The engine that reads and writes these tables is not built
 // yet: until it is, this step may still change.
 constexpr PgSql kVersion2[] = {
+    // bulk_publish_lease_until: while IN_PROGRESS, until when its runner counts as alive (it renews the lease
+    // with every batch); a bulk publish whose lease ran out was cut short (PgStorage::kBulkPublishLeaseMs).
     R"sql(
 CREATE TABLE identity_pools (
     pool_id                TEXT   PRIMARY KEY,
@@ -39,7 +41,8 @@ CREATE TABLE identity_pools (
     bulk_publish_status    TEXT   NOT NULL DEFAULT 'NOT_STARTED',
     bulk_publish_started   BIGINT,
     bulk_publish_completed BIGINT,
-    bulk_publish_failure   TEXT   NOT NULL DEFAULT ''
+    bulk_publish_failure   TEXT   NOT NULL DEFAULT '',
+    bulk_publish_lease_until BIGINT
 ))sql",
     R"sql(
 CREATE TABLE identity_pool_definitions (

@@ -4,6 +4,7 @@
 // change is answered from memory, except the SyncTrigger settings (sync_trigger says how stale).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -124,14 +125,22 @@ class PgStorage final : public Storage {
     Result<std::string> cognito_events(std::string_view pool_id) const override;
     Status set_cognito_events(std::string_view pool_id, std::string_view events_json,
                               std::string sync_trigger) override;
+    // Answered from memory for up to kSyncTriggerStaleness after it was read from the database: a setting
+    // another server stored is seen by this one at most that long after (this server's own, at once).
     Result<std::string> sync_trigger(std::string_view pool_id) const override;
+    static constexpr std::chrono::seconds kSyncTriggerStaleness{5};
     Result<BulkPublishDetails> bulk_publish_details(std::string_view pool_id) const override;
     Result<BulkPublishStart> begin_bulk_publish(std::string_view pool_id, EpochMillis now) override;
     Result<std::optional<DatasetKey>> publish_datasets(std::string_view pool_id,
                                                        const std::optional<DatasetKey>& after,
                                                        std::int64_t limit, EpochMillis now) override;
     Status finish_bulk_publish(std::string_view pool_id, const Status& failure, EpochMillis now) override;
+    // Fails only the bulk publishes whose runner's lease ran out (kBulkPublishLeaseMs after it began or
+    // last published a batch): another server's that is still running is left alone.
     Status fail_interrupted_bulk_publishes(EpochMillis now) override;
+    // How long a bulk publish's runner may go without publishing a batch before it counts as gone: a batch
+    // of BulkPublisher::kDatasetsPerTransaction datasets takes far less.
+    static constexpr EpochMillis kBulkPublishLeaseMs = 30'000;
 
     // DeviceStorage (pg_devices.cpp).
     Result<std::string> register_device(std::string_view identity_id, std::string_view platform,

@@ -3,6 +3,10 @@
 // pg_bulk_publish.cpp; pg_devices.cpp).
 #pragma once
 
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -46,6 +50,17 @@ struct PgStorage::Impl {
     // This server among those of the database: the holder of the leases it takes (random, per process).
     const std::string instance_id = random_hex(8);
     PgServerBus bus;
+
+    // sync_trigger's answers (pg_pools.cpp), each used for at most PgStorage::kSyncTriggerStaleness after it
+    // was read; at most kMaxCachedSyncTriggers pools (one per pool that exists).
+    struct CachedSyncTrigger {
+        std::string setting;
+        std::chrono::steady_clock::time_point read_at;
+    };
+    static constexpr std::size_t kMaxCachedSyncTriggers = 4096;
+    std::mutex sync_triggers_mutex;
+    std::map<std::string, CachedSyncTrigger, std::less<>> sync_triggers;  // guarded by sync_triggers_mutex
+
     PgConnectionPool pool;
     // Last: stopped (and drained) first, while the pool still lives.
     PgGroupCommit committer;

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "store/sqlite/identity_rows.hpp"
+#include "store/storage_errors.hpp"
 #include "synclatch/sqlite/statement.hpp"
 
 namespace synclatch::server {
@@ -15,14 +16,6 @@ namespace {
 
 Status refuse(std::string message) {
     return Status{Errc::unauthorized, std::move(message)};
-}
-
-Status identity_not_found(std::string_view identity_id) {
-    return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
-}
-
-std::string identity_disabled(std::string_view identity_id) {
-    return "Identity '" + std::string(identity_id) + "' is disabled: its last login was unlinked";
 }
 
 void link(sqlite::Database& db, std::string_view pool_id, const Login& login, std::string_view identity_id,
@@ -113,7 +106,7 @@ Result<SignIn> authorize_identity(sqlite::Database& db, DeploymentClock& clock, 
                                   const std::vector<Login>& logins, bool proven, EpochMillis now) {
     const auto identity = load_identity(db, identity_id);
     if (!identity || identity->merged) return identity_not_found(identity_id);
-    if (identity->disabled) return refuse(identity_disabled(identity_id));
+    if (identity->disabled) return identity_disabled(identity_id);
     const auto own = logins_of(db, identity_id);
     const bool guest = own.empty();
     SignIn answer{std::string(identity_id), false, std::nullopt, {}};

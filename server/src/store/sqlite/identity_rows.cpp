@@ -1,6 +1,7 @@
 // Identity ids and rows.
 #include "store/sqlite/identity_rows.hpp"
 
+#include "store/storage_errors.hpp"
 #include "synclatch/sqlite/error.hpp"
 #include "synclatch/sqlite/statement.hpp"
 
@@ -12,8 +13,7 @@ Status insert_identity(sqlite::Database& db, std::string_view pool_id, std::stri
                        EpochMillis now) {
     sqlite::StatementScope pool(db.cached("SELECT 1 FROM identity_pools WHERE pool_id = ?1"));
     pool->bind(1, pool_id);
-    if (!pool->step())
-        return Status{Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
+    if (!pool->step()) return pool_not_found(pool_id);
     sqlite::StatementScope insert(db.cached(
         "INSERT INTO identities (identity_id, pool_id, created, last_modified) VALUES (?1, ?2, ?3, ?3)"));
     insert->bind(1, identity_id).bind(2, pool_id).bind(3, now).run();

@@ -3,14 +3,11 @@
 
 #include "store/sqlite/identity_deletion.hpp"
 #include "store/sqlite/sqlite_storage_impl.hpp"
+#include "store/storage_errors.hpp"
 
 namespace synclatch::server {
 
 namespace {
-
-Status pool_not_found(std::string_view pool_id) {
-    return {Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
-}
 
 bool has_definition(sqlite::Database& db, std::string_view pool_id) {
     sqlite::StatementScope select(db.cached("SELECT 1 FROM identity_pool_definitions WHERE pool_id = ?1"));

@@ -10,6 +10,7 @@
 #include "store/sqlite/identity_merge.hpp"
 #include "store/sqlite/identity_rows.hpp"
 #include "store/sqlite/sqlite_storage_impl.hpp"
+#include "store/storage_errors.hpp"
 
 namespace synclatch::server {
 
@@ -73,8 +74,7 @@ Result<SignIn> SqliteStorage::authorize(std::string_view identity_id, const std:
     // The common cases change nothing: a guest without logins, an identity presenting its own.
     auto unchanged = impl_->read([&](sqlite::Database& db) -> Result<bool> {
         const auto identity = load_identity(db, identity_id);
-        if (!identity || identity->merged)
-            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        if (!identity || identity->merged) return identity_not_found(identity_id);
         if (identity->disabled) return false;  // authorize_identity says why
         const auto own = logins_of(db, identity_id);
         if (logins.empty()) return own.empty() || proven;
@@ -99,19 +99,17 @@ Result<SignIn> SqliteStorage::authorize(std::string_view identity_id, const std:
 Result<std::optional<std::string>> SqliteStorage::survivor_of(std::string_view identity_id) const {
     return impl_->read([&](sqlite::Database& db) -> Result<std::optional<std::string>> {
         auto identity = load_identity(db, identity_id);
-        if (!identity)
-            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        if (!identity) return identity_not_found(identity_id);
         if (!identity->merged) return std::optional<std::string>{};
         // A survivor merged in turn: follow on, a bounded number of steps (merges never form a cycle).
         std::string survivor = identity->merged_into;
         for (int step = 0; step < 100; ++step) {
             auto next = load_identity(db, survivor);
-            if (!next)
-                return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+            if (!next) return identity_not_found(identity_id);
             if (!next->merged) return std::optional<std::string>(survivor);
             survivor = next->merged_into;
         }
-        return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        return identity_not_found(identity_id);
     });
 }
 
@@ -172,8 +170,7 @@ Result<std::vector<ListedIdentity>> SqliteStorage::list_identities(std::string_v
 Result<IdentityDescription> SqliteStorage::describe_identity(std::string_view identity_id) const {
     return impl_->read([&](sqlite::Database& db) -> Result<IdentityDescription> {
         const auto identity = load_identity(db, identity_id);
-        if (!identity || identity->merged)
-            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        if (!identity || identity->merged) return identity_not_found(identity_id);
         return IdentityDescription{identity->pool_id, logins_of(db, identity_id), identity->created,
                                    identity->last_modified};
     });

@@ -15,6 +15,7 @@
 #include "store/sqlite/record_writes.hpp"
 #include "store/sqlite/server_schema.hpp"
 #include "store/sqlite/sqlite_storage_impl.hpp"
+#include "store/storage_errors.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sqlite/database.hpp"
 #include "synclatch/sqlite/error.hpp"
@@ -38,10 +39,6 @@ Status invalid(std::string message) {
 DatasetDescription describe(std::string_view identity, std::string_view name, const DatasetRow& row) {
     return {std::string(identity), std::string(name), row.creation_date, row.last_modified_date,
             row.last_modified_by,  row.data_storage,  row.num_records};
-}
-
-Status pool_not_found(std::string_view pool_id) {
-    return {Errc::not_found, "IdentityPool '" + std::string(pool_id) + "' not found."};
 }
 
 Result<std::string> read_configuration(sqlite::Database& db, std::string_view pool_id) {
@@ -180,16 +177,12 @@ void SqliteStorage::submit_issue_credentials(std::string identity_id, EpochMilli
             sqlite::StatementScope identity(
                 db.cached("SELECT 1 FROM identities WHERE identity_id = ?1 AND merged_into IS NULL"));
             identity->bind(1, identity_id);
-            if (!identity->step())
-                return Status{Errc::not_found, "Identity '" + identity_id + "' not found."};
+            if (!identity->step()) return identity_not_found(identity_id);
             {
                 sqlite::StatementScope expired(db.cached("DELETE FROM credentials WHERE expiration < ?1"));
                 expired->bind(1, now).run();
             }
-            std::string key_id = random_hex(10);
-            for (auto& c : key_id)
-                c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-            issued->access_key_id = "ASIA" + key_id;  // AWS's prefix for temporary keys; 24 characters in all
+            issued->access_key_id = new_access_key_id();
             issued->secret_key = random_hex(20);
             issued->session_token = random_hex(48);
             issued->identity_id = identity_id;
@@ -230,8 +223,7 @@ Result<IdentityCredentials> SqliteStorage::find_credentials(std::string_view acc
             db.cached("SELECT secret_key, session_token, identity_id, expiration FROM credentials WHERE "
                       "access_key_id = ?1"));
         select->bind(1, access_key_id);
-        if (!select->step())
-            return Status{Errc::unauthorized, "The security token included in the request is invalid"};
+        if (!select->step()) return credentials_not_found();
         return IdentityCredentials{std::string(access_key_id), select->column_string(0),
                                    select->column_string(1), select->column_string(2),
                                    select->column_int64(3)};
@@ -248,8 +240,7 @@ Result<std::string> SqliteStorage::pool_of(std::string_view identity_id) const {
         sqlite::StatementScope select(
             db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1 AND merged_into IS NULL"));
         select->bind(1, identity_id);
-        if (!select->step())
-            return Status{Errc::not_found, "Identity '" + std::string(identity_id) + "' not found."};
+        if (!select->step()) return identity_not_found(identity_id);
         return select->column_string(0);
     });
     if (found.ok()) impl_->pool_of_identity.insert(std::string(identity_id), *found, epoch);
@@ -651,6 +642,13 @@ Result<std::optional<DatasetKey>> SqliteStorage::publish_datasets(std::string_vi
                                                                   const std::optional<DatasetKey>& after,
                                                                   std::int64_t limit, EpochMillis now) {
     return impl_->write([&](sqlite::Database& db) -> Result<std::optional<DatasetKey>> {
+        {
+            sqlite::StatementScope running(db.cached(
+                "SELECT bulk_publish_status = 'IN_PROGRESS' FROM identity_pools WHERE pool_id = ?1"));
+            running->bind(1, pool_id);
+            if (!running->step()) return pool_not_found(pool_id);
+            if (running->column_int64(0) == 0) return bulk_publish_not_in_progress(pool_id);
+        }
         std::vector<std::pair<DatasetKey, std::int64_t>> datasets;  // with their sync counts
         {
             sqlite::StatementScope select(
@@ -711,18 +709,13 @@ Status SqliteStorage::fail_interrupted_bulk_publishes(EpochMillis now) {
 
 Result<std::string> SqliteStorage::register_device(std::string_view identity_id, std::string_view platform,
                                                    std::string_view token, EpochMillis now) {
-    if (platform != "APNS" && platform != "APNS_SANDBOX" && platform != "GCM" && platform != "ADM") {
-        return invalid("Platform must be APNS, APNS_SANDBOX, GCM or ADM");
-    }
-    if (token.empty() || token.size() > 1024) return invalid("Token must be 1 to 1024 characters");
+    if (Status s = validate_device_registration(platform, token); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
         sqlite::StatementScope existing(db.cached(
             "SELECT device_id FROM devices WHERE identity_id = ?1 AND platform = ?2 AND token = ?3"));
         existing->bind(1, identity_id).bind(2, platform).bind(3, token);
         if (existing->step()) return existing->column_string(0);
-        std::string hex = random_hex(16);
-        const std::string device_id = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) +
-                                      "-" + hex.substr(16, 4) + "-" + hex.substr(20, 12);
+        const std::string device_id = new_device_id();
         sqlite::StatementScope insert(
             db.cached("INSERT INTO devices (device_id, identity_id, platform, token, created) VALUES (?1, "
                       "?2, ?3, ?4, ?5)"));
@@ -738,17 +731,13 @@ bool device_belongs_to(sqlite::Database& db, std::string_view device_id, std::st
     owner->bind(1, device_id).bind(2, identity_id);
     return owner->step();
 }
-
-Status device_not_found(std::string_view device_id) {
-    return {Errc::not_found, "Device '" + std::string(device_id) + "' is not registered for this identity"};
-}
 }  // namespace
 
 Status SqliteStorage::subscribe(std::string_view identity_id, std::string_view dataset,
                                 std::string_view device_id) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) {
-        if (!device_belongs_to(db, device_id, identity_id)) return device_not_found(device_id);
+        if (!device_belongs_to(db, device_id, identity_id)) return device_not_registered(device_id);
         sqlite::StatementScope insert(
             db.cached("INSERT INTO subscriptions (identity_id, dataset_name, device_id) VALUES (?1, ?2, ?3) "
                       "ON CONFLICT DO NOTHING"));
@@ -761,7 +750,7 @@ Status SqliteStorage::unsubscribe(std::string_view identity_id, std::string_view
                                   std::string_view device_id) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
     return impl_->write([&](sqlite::Database& db) {
-        if (!device_belongs_to(db, device_id, identity_id)) return device_not_found(device_id);
+        if (!device_belongs_to(db, device_id, identity_id)) return device_not_registered(device_id);
         sqlite::StatementScope erase(db.cached(
             "DELETE FROM subscriptions WHERE identity_id = ?1 AND dataset_name = ?2 AND device_id = ?3"));
         erase->bind(1, identity_id).bind(2, dataset).bind(3, device_id).run();
@@ -773,8 +762,7 @@ Result<std::string> SqliteStorage::device_owner(std::string_view device_id) cons
     return impl_->read([&](sqlite::Database& db) -> Result<std::string> {
         sqlite::StatementScope select(db.cached("SELECT identity_id FROM devices WHERE device_id = ?1"));
         select->bind(1, device_id);
-        if (!select->step())
-            return Status{Errc::not_found, "Device '" + std::string(device_id) + "' is not registered"};
+        if (!select->step()) return device_unknown(device_id);
         return select->column_string(0);
     });
 }
