@@ -131,7 +131,7 @@ Result<std::vector<MovedDataset>> pg_merge_identity(PgConnection& tx, const Sync
     // Both rows, in id order: two merges (or a merge and a deletion) lock them alike.
     auto rows = tx.exec(
         "SELECT identity_id, pool_id, merged_into IS NOT NULL FROM identities "
-        "WHERE identity_id = $1 OR identity_id = $2 ORDER BY identity_id FOR UPDATE",
+        "WHERE identity_id = $1 OR identity_id = $2 ORDER BY identity_id COLLATE \"C\" FOR UPDATE",
         {survivor, merged});
     if (!rows) return rows.status();
     std::string survivor_pool, merged_pool;
