@@ -92,7 +92,7 @@ TEST_CASE("PgStorage records: two servers' first writes to one dataset each get 
     CHECK(two->describe_pool_usage(kPool).value().sync_sessions_count == 2 * kPerServer);
 }
 
-TEST_CASE("PgStorage records: a write racing a merge is moved with the rest, or not found; never left behind",
+TEST_CASE("PgStorage records: a write racing a merge is moved with the rest, or not found, never left behind",
           "[postgres][server][store]") {
     const std::string url = test::fresh_pg_database("records_");
     auto one = open_server(url);

@@ -1,0 +1,102 @@
+// Several synclatch-server processes on one PostgreSQL database, as behind a load balancer with no sticky
+// sessions: what one server issued or wrote, every other one honours and serves.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "support/http_client.hpp"
+#include "support/numbered.hpp"
+#include "support/pg_test_database.hpp"
+#include "support/server_process.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace synclatch::test;
+using json = nlohmann::json;
+
+namespace {
+
+// Three servers, each with its own data folder, all on one fresh database.
+struct ThreeServers {
+    TempDir dir;
+    const std::string store = fresh_pg_database("servers");
+    ServerProcess a = start("a");
+    ServerProcess b = start("b");
+    ServerProcess c = start("c");
+
+    ServerProcess start(const std::string& name) {
+        return ServerProcess(dir.file(name), {"--store", store, "--auth", "sigv4", "--admin-key",
+                                              "ADMINKEY:admin-secret", "--no-data-lake"});
+    }
+};
+
+std::string update_body(const std::string& token, const std::string& key, const std::string& value,
+                        int sync_count) {
+    return json{
+        {"SyncSessionToken", token},
+        {"DeviceId", "device-a"},
+        {"RecordPatches", {{{"Op", "replace"}, {"Key", key}, {"Value", value}, {"SyncCount", sync_count}}}}}
+        .dump();
+}
+
+}  // namespace
+
+TEST_CASE_METHOD(ThreeServers,
+                 "PostgreSQL servers: credentials, session tokens and writes of one server hold on the others",
+                 "[postgres][servers]") {
+    HttpClient to_a(a.port()), to_b(b.port()), to_c(c.port());
+    // Identity and credentials from A, used on B and C.
+    auto [identity, creds] = new_identity(to_a);
+    auto listed = to_b.send("GET", dataset_path(identity, "things") + "/records?lastSyncCount=0", "", creds);
+    REQUIRE(listed.status == 200);
+    // B's session token, spent on C.
+    const std::string token = listed.json().at("SyncSessionToken");
+    auto written =
+        to_c.send("POST", dataset_path(identity, "things"), update_body(token, "k", "v1", 0), creds);
+    REQUIRE(written.status == 200);
+    CHECK(written.json().at("Records").at(0).at("SyncCount") == 1);
+
+    // Read on A at once: every acknowledged write, whichever server took it.
+    auto read = to_a.send("GET", dataset_path(identity, "things") + "/records?lastSyncCount=0", "", creds);
+    REQUIRE(read.status == 200);
+    CHECK(read.json().at("DatasetSyncCount") == 1);
+    CHECK(read.json().at("Records").at(0).at("Value") == "v1");
+
+    // A stale sync count is a conflict on any server: the dataset's count lives in the database.
+    auto stale = to_b.send("POST", dataset_path(identity, "things"),
+                           update_body(read.json().at("SyncSessionToken"), "k", "v2", 0), creds);
+    CHECK(stale.status == 409);
+    auto fresh = to_b.send("POST", dataset_path(identity, "things"),
+                           update_body(read.json().at("SyncSessionToken"), "k", "v2", 1), creds);
+    CHECK(fresh.status == 200);
+    CHECK(to_c.send("GET", dataset_path(identity, "things"), "", creds).json().at("Dataset").at("NumRecords") ==
+          1);
+}
+
+TEST_CASE_METHOD(ThreeServers, "PostgreSQL servers: writes through every server in turn share one sync count and lose nothing",
+                 "[postgres][servers]") {
+    HttpClient setup(a.port());
+    auto [identity, creds] = new_identity(setup);
+    // Each server takes writes to its own dataset and to one they all share; the shared one's sync count
+    // serializes them, and every acknowledged write is there once.
+    int acknowledged = 0;
+    for (int round = 0; round < 10; ++round) {
+        for (ServerProcess* server : {&a, &b, &c}) {
+            HttpClient client(server->port());
+            auto page =
+                client.send("GET", dataset_path(identity, "shared") + "/records?lastSyncCount=0", "", creds)
+                    .json();
+            const int count = page.at("DatasetSyncCount");
+            auto written = client.send(
+                "POST", dataset_path(identity, "shared"),
+                update_body(page.at("SyncSessionToken"), numbered("k", acknowledged),
+                            std::to_string(server->port()), count),
+                creds);
+            REQUIRE(written.status == 200);
+            ++acknowledged;
+        }
+    }
+    HttpClient to_c(c.port());
+    auto all = to_c.send("GET", dataset_path(identity, "shared") + "/records?lastSyncCount=0", "", creds).json();
+    CHECK(all.at("DatasetSyncCount") == acknowledged);
+    CHECK(all.at("Records").size() == static_cast<std::size_t>(acknowledged));
+}
