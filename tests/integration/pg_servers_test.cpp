@@ -40,9 +40,10 @@ std::string update_body(const std::string& token, const std::string& key, const 
 
 }  // namespace
 
-TEST_CASE_METHOD(ThreeServers,
-                 "PostgreSQL servers: credentials, session tokens and writes of one server hold on the others",
-                 "[postgres][servers]") {
+TEST_CASE_METHOD(
+    ThreeServers,
+    "PostgreSQL servers: credentials, session tokens and writes of one server hold on the others",
+    "[postgres][servers]") {
     HttpClient to_a(a.port()), to_b(b.port()), to_c(c.port());
     // Identity and credentials from A, used on B and C.
     auto [identity, creds] = new_identity(to_a);
@@ -68,12 +69,15 @@ TEST_CASE_METHOD(ThreeServers,
     auto fresh = to_b.send("POST", dataset_path(identity, "things"),
                            update_body(read.json().at("SyncSessionToken"), "k", "v2", 1), creds);
     CHECK(fresh.status == 200);
-    CHECK(to_c.send("GET", dataset_path(identity, "things"), "", creds).json().at("Dataset").at("NumRecords") ==
-          1);
+    CHECK(
+        to_c.send("GET", dataset_path(identity, "things"), "", creds).json().at("Dataset").at("NumRecords") ==
+        1);
 }
 
-TEST_CASE_METHOD(ThreeServers, "PostgreSQL servers: writes through every server in turn share one sync count and lose nothing",
-                 "[postgres][servers]") {
+TEST_CASE_METHOD(
+    ThreeServers,
+    "PostgreSQL servers: writes through every server in turn share one sync count and lose nothing",
+    "[postgres][servers]") {
     HttpClient setup(a.port());
     auto [identity, creds] = new_identity(setup);
     // Each server takes writes to its own dataset and to one they all share; the shared one's sync count
@@ -86,17 +90,17 @@ TEST_CASE_METHOD(ThreeServers, "PostgreSQL servers: writes through every server 
                 client.send("GET", dataset_path(identity, "shared") + "/records?lastSyncCount=0", "", creds)
                     .json();
             const int count = page.at("DatasetSyncCount");
-            auto written = client.send(
-                "POST", dataset_path(identity, "shared"),
-                update_body(page.at("SyncSessionToken"), numbered("k", acknowledged),
-                            std::to_string(server->port()), count),
-                creds);
+            auto written = client.send("POST", dataset_path(identity, "shared"),
+                                       update_body(page.at("SyncSessionToken"), numbered("k", acknowledged),
+                                                   std::to_string(server->port()), count),
+                                       creds);
             REQUIRE(written.status == 200);
             ++acknowledged;
         }
     }
     HttpClient to_c(c.port());
-    auto all = to_c.send("GET", dataset_path(identity, "shared") + "/records?lastSyncCount=0", "", creds).json();
+    auto all =
+        to_c.send("GET", dataset_path(identity, "shared") + "/records?lastSyncCount=0", "", creds).json();
     CHECK(all.at("DatasetSyncCount") == acknowledged);
     CHECK(all.at("Records").size() == static_cast<std::size_t>(acknowledged));
 }

@@ -25,8 +25,8 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <optional>
@@ -174,7 +174,8 @@ std::string PostgresCluster::template_data_dir() const {
     if (std::filesystem::exists(ready)) return ready;
     std::filesystem::create_directories(root);
     if (switch_user_ && ::chown(root.c_str(), run_uid_, run_gid_) != 0)
-        throw std::runtime_error("PostgresCluster: cannot give " + root.string() + " to " + kUnprivilegedUser);
+        throw std::runtime_error("PostgresCluster: cannot give " + root.string() + " to " +
+                                 kUnprivilegedUser);
     const std::string making = (root / ("making-" + std::to_string(::getpid()))).string();
     // --no-sync and trust: a throwaway cluster, for tests only. UTF8 with the C locale: the same on every
     // machine, whatever its environment's locale.

@@ -22,9 +22,9 @@ class PostgresCluster {
     static constexpr std::chrono::seconds kStopTimeout{30};
 
     // Makes a cluster (initdb, trust authentication for the superuser "synclatch", no fsync while making
-    // it; in fact a copy of the first one made on this machine) and starts its server; throws std::runtime_error, with the tail of the log, when either fails or
-    // the server is not ready within kStartTimeout. Run as root, the server runs as the user `nobody`
-    // (initdb and postgres refuse root).
+    // it; in fact a copy of the first one made on this machine) and starts its server; throws
+    // std::runtime_error, with the tail of the log, when either fails or the server is not ready within
+    // kStartTimeout. Run as root, the server runs as the user `nobody` (initdb and postgres refuse root).
     PostgresCluster();
     // Stops the server (immediate shutdown, as `pg_ctl stop -m immediate`), then removes the folder.
     ~PostgresCluster();

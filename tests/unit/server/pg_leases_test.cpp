@@ -45,8 +45,9 @@ TEST_CASE("Leases: a lease that runs out passes on, and the deposed leader write
 
     const auto old_token = take(*deposed, 50ms);
     REQUIRE(old_token.has_value());
-    REQUIRE(deposed->publish("events", {{"p", R"({"n":1})"}}, {"dataset-changes", "trigger", 1, *old_token}, 1)
-                .ok());
+    REQUIRE(
+        deposed->publish("events", {{"p", R"({"n":1})"}}, {"dataset-changes", "trigger", 1, *old_token}, 1)
+            .ok());
     std::this_thread::sleep_for(100ms);  // the lease runs out: nobody renewed it
     const auto new_token = take(*successor);
     REQUIRE(new_token.has_value());
@@ -54,17 +55,17 @@ TEST_CASE("Leases: a lease that runs out passes on, and the deposed leader write
     CHECK_FALSE(take(*deposed).has_value());
 
     // The deposed server, still stepping with its old token: refused, and nothing of it is written.
-    const Status late = deposed->publish("events", {{"p", R"({"n":2})"}},
-                                         {"dataset-changes", "trigger", 2, *old_token}, 2);
+    const Status late =
+        deposed->publish("events", {{"p", R"({"n":2})"}}, {"dataset-changes", "trigger", 2, *old_token}, 2);
     CHECK(late.code() == Errc::conflict);
     CHECK(deposed->set_checkpoint({"dataset-changes", "trigger", 3, *old_token}, 3).code() == Errc::conflict);
     CHECK(successor->read_stream("events", 0, 10)->size() == 1);
     CHECK(successor->checkpoint("dataset-changes", "trigger").value() == 1);
 
     // The successor goes on from the checkpoint the deposed one left.
-    REQUIRE(successor
-                ->publish("events", {{"p", R"({"n":2})"}}, {"dataset-changes", "trigger", 2, *new_token}, 4)
-                .ok());
+    REQUIRE(
+        successor->publish("events", {{"p", R"({"n":2})"}}, {"dataset-changes", "trigger", 2, *new_token}, 4)
+            .ok());
     CHECK(successor->read_stream("events", 0, 10)->size() == 2);
     CHECK(successor->checkpoint("dataset-changes", "trigger").value() == 2);
     // A consumer group that leads nothing (lease 0) is not fenced.

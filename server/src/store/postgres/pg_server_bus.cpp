@@ -107,7 +107,8 @@ void PgServerBus::listen_loop() {
     for (;;) {
         auto opened = PgConnection::open(conninfo_);
         if (opened) {
-            if (auto listening = opened->exec("LISTEN synclatch_bus"); !listening) opened = listening.status();
+            if (auto listening = opened->exec("LISTEN synclatch_bus"); !listening)
+                opened = listening.status();
         }
         if (!opened) {
             log(LogLevel::debug, "server bus: cannot listen: " + opened.status().to_string());
