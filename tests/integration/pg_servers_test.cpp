@@ -8,6 +8,7 @@
 #include "support/numbered.hpp"
 #include "support/pg_test_database.hpp"
 #include "support/server_process.hpp"
+#include "support/signed_websocket.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace synclatch::test;
@@ -103,4 +104,45 @@ TEST_CASE_METHOD(
         to_c.send("GET", dataset_path(identity, "shared") + "/records?lastSyncCount=0", "", creds).json();
     CHECK(all.at("DatasetSyncCount") == acknowledged);
     CHECK(all.at("Records").size() == static_cast<std::size_t>(acknowledged));
+}
+
+TEST_CASE_METHOD(ThreeServers, "PostgreSQL servers: a push hint reaches a device connected to another server",
+                 "[postgres][servers][push]") {
+    HttpClient to_a(a.port()), to_b(b.port());
+    auto [identity, creds] = new_identity(to_a);
+    const auto register_device = [&](const std::string& token) {
+        const auto path = "/identitypools/" + encode_path_segment(kTestPool) + "/identity/" +
+                          encode_path_segment(identity) + "/device";
+        auto result = to_a.send("POST", path, json{{"Platform", "GCM"}, {"Token", token}}.dump(), creds);
+        REQUIRE(result.status == 200);
+        return result.json().at("DeviceId").get<std::string>();
+    };
+    const auto writer = register_device("writer-token");
+    const auto reader = register_device("reader-token");
+    for (const auto& device : {writer, reader}) {
+        REQUIRE(to_a.send("POST", dataset_path(identity, "things") + "/subscriptions/" + device, "{}", creds)
+                    .status == 200);
+    }
+    // The reader listens on B and C (two tabs of one app, say); the write goes through A.
+    SignedWebSocket on_b(b.port(), "/push", "deviceId=" + reader, creds);
+    SignedWebSocket on_c(c.port(), "/push", "deviceId=" + reader, creds);
+    REQUIRE(on_b.connected());
+    REQUIRE(on_c.connected());
+    const auto token = to_a.send("GET", dataset_path(identity, "things") + "/records", "", creds)
+                           .json()
+                           .at("SyncSessionToken");
+    const json body = {
+        {"SyncSessionToken", token},
+        {"DeviceId", writer},
+        {"RecordPatches", {{{"Op", "replace"}, {"Key", "k"}, {"Value", "v"}, {"SyncCount", 0}}}}};
+    REQUIRE(to_a.send("POST", dataset_path(identity, "things"), body.dump(), creds).status == 200);
+    for (SignedWebSocket* channel : {&on_b, &on_c}) {
+        const auto payload = channel->next(std::chrono::seconds(5));
+        REQUIRE(payload);
+        CHECK(payload->at("identityId") == identity);
+        CHECK(payload->at("datasetName") == "things");
+        CHECK(payload->at("syncCount") == "1");
+    }
+    // Once each: the hint is not echoed back and forth between the servers.
+    CHECK_FALSE(on_b.next(std::chrono::milliseconds(300)));
 }
