@@ -159,7 +159,9 @@ PostgresCluster::PostgresCluster()
     if (copied.exit_code != 0)
         throw std::runtime_error("PostgresCluster: cannot copy " + made + ": " + copied.err);
 
-    port_ = free_loopback_port();
+    // The server listens on a Unix socket in the cluster's folder only, never on TCP: its port number only
+    // names the socket, so it cannot take a loopback port that a test's server process was about to bind.
+    port_ = 5432;
     url_ = database_url("postgres");
     start();
 }
@@ -206,8 +208,8 @@ PostgresCluster& PostgresCluster::shared() {
 
 std::string PostgresCluster::create_database(const std::string& name) {
     if (!valid_database_name(name)) throw std::invalid_argument("PostgresCluster: bad database name " + name);
-    const auto output = run_process({bin_dir_ + "/createdb", "-h", "127.0.0.1", "-p", std::to_string(port_),
-                                     "-U", "synclatch", "--", name},
+    const auto output = run_process({bin_dir_ + "/createdb", "-h", dir_.path().string(), "-p",
+                                     std::to_string(port_), "-U", "synclatch", "--", name},
                                     std::chrono::seconds(30));
     if (output.exit_code != 0)
         throw std::runtime_error("PostgresCluster: createdb " + name + " failed: " + output.err);
@@ -215,10 +217,12 @@ std::string PostgresCluster::create_database(const std::string& name) {
 }
 
 std::string PostgresCluster::database_url(const std::string& name) const {
-    std::string url = "postgresql://synclatch@127.0.0.1:";
-    url += std::to_string(port_);
-    url += '/';
-    url += name;
+    std::string url = "postgresql://synclatch@/";
+    url.append(name)
+        .append("?host=")
+        .append(dir_.path().string())
+        .append("&port=")
+        .append(std::to_string(port_));
     return url;
 }
 
@@ -236,11 +240,10 @@ void PostgresCluster::restart() {
 void PostgresCluster::start() {
     const auto deadline = Clock::now() + kStartTimeout;
     for (;;) {
-        postmaster_ =
-            spawn({bin_dir_ + "/postgres", "-D", data_dir_, "-c", "listen_addresses=127.0.0.1", "-p",
-                   std::to_string(port_), "-c",
-                   std::string("unix_socket_directories=") + dir_.path().string(), "-c", "fsync=on"},
-                  log_file_, dir_.path().string(), switch_user_, run_uid_, run_gid_);
+        postmaster_ = spawn(
+            {bin_dir_ + "/postgres", "-D", data_dir_, "-c", "listen_addresses=", "-p", std::to_string(port_),
+             "-c", std::string("unix_socket_directories=") + dir_.path().string(), "-c", "fsync=on"},
+            log_file_, dir_.path().string(), switch_user_, run_uid_, run_gid_);
         // Ready, or ended, or out of time.
         for (;;) {
             if (postmaster_status(data_dir_, postmaster_) == "ready") return;

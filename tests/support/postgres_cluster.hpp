@@ -1,5 +1,6 @@
-// PostgresCluster: a private PostgreSQL 15 server for one test run, in a temp folder on a free loopback
-// port, removed with its data when the object goes. For the tests of the PostgreSQL store.
+// PostgresCluster: a private PostgreSQL 15 server for one test run, in a temp folder, reached through a
+// Unix socket there (no TCP port), removed with its data when the object goes. For the tests of the
+// PostgreSQL store.
 #pragma once
 
 #include <sys/types.h>
@@ -36,8 +37,9 @@ class PostgresCluster {
     // database (create_database); a test that kills or restarts the server makes its own cluster.
     static PostgresCluster& shared();
 
+    // The port number that names the server's socket (not a TCP port).
     unsigned short port() const { return port_; }
-    // postgresql://synclatch@127.0.0.1:PORT/postgres
+    // postgresql://synclatch@/postgres?host=FOLDER&port=PORT
     const std::string& url() const { return url_; }
     // Creates the database `name` (lowercase letters, digits and '_'; throws otherwise, or when createdb
     // fails) and returns its URL.
