@@ -1,9 +1,12 @@
 // The engine-neutral rules of record writes: sizes, patch checks, page tokens, merged dataset names.
 #include "store/record_versions.hpp"
 
+#include <limits>
 #include <set>
+#include <tuple>
 
 #include "encoding/hex.hpp"
+#include "store/storage.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/detail/crypto.hpp"
 
@@ -82,6 +85,33 @@ std::string merged_dataset_name(std::string_view dataset, std::string_view merge
     std::string name(dataset.substr(0, room));
     name.append(".").append(merged_identity);
     return name;
+}
+
+Result<RecordCursor> list_records_start(std::string_view dataset, std::int64_t last_sync_count,
+                                        std::string_view next_token) {
+    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
+    if (last_sync_count < 0) return Status{Errc::invalid_argument, "lastSyncCount must not be negative"};
+    if (last_sync_count == std::numeric_limits<std::int64_t>::max())
+        return Status{Errc::invalid_argument, "lastSyncCount is too large"};
+    auto cursor = decode_record_cursor(next_token);
+    if (!cursor.ok()) return cursor.status();
+    RecordCursor from{last_sync_count + 1, ""};
+    if (std::tie(cursor->sync_count, cursor->key) > std::tie(from.sync_count, from.key)) from = *cursor;
+    return from;
+}
+
+Status validate_received(const ReceivedWrite& w) {
+    if (w.event_id.empty() || w.event_id.size() > 256)
+        return {Errc::invalid_argument, "an event id is 1 to 256 characters"};
+    if (Status s = validate_deployment_id(w.origin); !s.ok()) return s;
+    if (w.version < 1) return {Errc::invalid_argument, "a version is a positive integer"};
+    if (Status s = core::validate_identity_id(w.identity_id); !s.ok()) return s;
+    if (Status s = core::validate_dataset_name(w.dataset); !s.ok()) return s;
+    if (Status s = core::validate_key(w.key); !s.ok()) return s;
+    if (w.value) {
+        if (Status s = core::validate_value(*w.value); !s.ok()) return s;
+    }
+    return {};
 }
 
 }  // namespace synclatch::server

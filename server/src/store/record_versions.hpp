@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/record_storage.hpp"
+#include "store/stream_storage.hpp"
 #include "synclatch/core/result.hpp"
 #include "synclatch/sync/protocol.hpp"
 
@@ -75,6 +76,14 @@ struct RecordCursor {
 std::string encode_record_cursor(const RecordCursor& cursor);
 // The cursor of a NextToken this server issued ("" is the start); invalid_argument for any other.
 Result<RecordCursor> decode_record_cursor(std::string_view token);
+// ListRecords' arguments checked, and the page's lower bound: records after (sync_count, key). It is one
+// bound, not two conditions, so that an engine ranges its (sync_count, key) index on both: (last_sync_count
+// + 1, "") means sync_count > last_sync_count (keys are never empty); a NextToken further on replaces it.
+Result<RecordCursor> list_records_start(std::string_view dataset, std::int64_t last_sync_count,
+                                        std::string_view next_token);
+
+// A write received in an event, checked before it is applied: event id, origin, version, names, value.
+Status validate_received(const ReceivedWrite& w);
 
 // ListDatasets pages are ordered by name; a NextToken is the last name returned.
 std::string encode_dataset_cursor(std::string_view last_name);

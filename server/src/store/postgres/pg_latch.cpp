@@ -13,20 +13,6 @@ namespace synclatch::server {
 
 namespace {
 
-Status validate_received(const ReceivedWrite& w) {
-    if (w.event_id.empty() || w.event_id.size() > 256)
-        return {Errc::invalid_argument, "an event id is 1 to 256 characters"};
-    if (Status s = validate_deployment_id(w.origin); !s.ok()) return s;
-    if (w.version < 1) return {Errc::invalid_argument, "a version is a positive integer"};
-    if (Status s = core::validate_identity_id(w.identity_id); !s.ok()) return s;
-    if (Status s = core::validate_dataset_name(w.dataset); !s.ok()) return s;
-    if (Status s = core::validate_key(w.key); !s.ok()) return s;
-    if (w.value) {
-        if (Status s = core::validate_value(*w.value); !s.ok()) return s;
-    }
-    return {};
-}
-
 // The identity's pool, its row locked FOR SHARE (pg_lock_identity); the identity is created (as the
 // event's pool names it) when new here. As on SQLite, an identity merged away still takes what it receives.
 Result<std::string> lock_identity_for(PgConnection& tx, const ReceivedWrite& w, EpochMillis now) {

@@ -110,16 +110,8 @@ Result<sync::ListRecordsResult> PgStorage::list_records(std::string_view identit
                                                         std::int64_t last_sync_count,
                                                         std::string_view next_token,
                                                         std::int64_t max_results) const {
-    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
-    if (last_sync_count < 0) return invalid("lastSyncCount must not be negative");
-    if (last_sync_count == std::numeric_limits<std::int64_t>::max())
-        return invalid("lastSyncCount is too large");
-    auto cursor = decode_record_cursor(next_token);
-    if (!cursor.ok()) return cursor.status();
-    // One lower bound for the index range: (sync_count, key) > (last_sync_count + 1, "") means
-    // sync_count > last_sync_count (keys are never empty); a NextToken further on replaces it.
-    RecordCursor from{last_sync_count + 1, ""};
-    if (std::tie(cursor->sync_count, cursor->key) > std::tie(from.sync_count, from.key)) from = *cursor;
+    auto from = list_records_start(dataset, last_sync_count, next_token);
+    if (!from.ok()) return from.status();
     const std::int64_t page_size = page_size_of(max_results, impl_->limits);
 
     return impl_->read([&](PgConnection& tx) -> Result<sync::ListRecordsResult> {
@@ -138,7 +130,7 @@ Result<sync::ListRecordsResult> PgStorage::list_records(std::string_view identit
                 "SELECT key, value, sync_count, last_modified_date, last_modified_by, "
                 "device_last_modified_date FROM records WHERE identity_id = $1 AND dataset_name = $2 "
                 "AND (sync_count, key) > ($3::bigint, $4) ORDER BY sync_count, key LIMIT $5::bigint",
-                {identity_id, dataset, from.sync_count, from.key, page_size + 1});
+                {identity_id, dataset, from->sync_count, from->key, page_size + 1});
             if (!records) return records.status();
             for (int r = 0; r < records->rows(); ++r) {
                 page.records.push_back(WireRecord{

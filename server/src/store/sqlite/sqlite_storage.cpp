@@ -252,18 +252,10 @@ Result<sync::ListRecordsResult> SqliteStorage::list_records(std::string_view ide
                                                             std::int64_t last_sync_count,
                                                             std::string_view next_token,
                                                             std::int64_t max_results) const {
-    if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
-    if (last_sync_count < 0) return invalid("lastSyncCount must not be negative");
-    if (last_sync_count == std::numeric_limits<std::int64_t>::max())
-        return invalid("lastSyncCount is too large");
-    auto cursor = decode_record_cursor(next_token);
-    if (!cursor.ok()) return cursor.status();
-    // One lower bound for the index range: (sync_count, key) > (last_sync_count + 1, "") means
-    // sync_count > last_sync_count (keys are never empty); a NextToken further on replaces it. Given as two
-    // conditions, SQLite ranges the index on sync_count alone and filters the rest: every page would read
-    // all the records before it, and a long pull would take quadratic time.
-    RecordCursor from{last_sync_count + 1, ""};
-    if (std::tie(cursor->sync_count, cursor->key) > std::tie(from.sync_count, from.key)) from = *cursor;
+    // One bound (list_records_start): given as two conditions, SQLite would range the index on sync_count
+    // alone and filter the rest, so every page would read all the records before it.
+    auto from = list_records_start(dataset, last_sync_count, next_token);
+    if (!from.ok()) return from.status();
     const std::int64_t page_size = max_results > 0 ? std::min(max_results, impl_->limits.max_results_per_page)
                                                    : impl_->limits.max_results_per_page;
 
@@ -284,7 +276,7 @@ Result<sync::ListRecordsResult> SqliteStorage::list_records(std::string_view ide
                           "device_last_modified_date "
                           "FROM records WHERE identity_id = ?1 AND dataset_name = ?2 "
                           "AND (sync_count, key) > (?3, ?4) ORDER BY sync_count, key LIMIT ?5"));
-            select->bind(1, identity_id).bind(2, dataset).bind(3, from.sync_count).bind(4, from.key);
+            select->bind(1, identity_id).bind(2, dataset).bind(3, from->sync_count).bind(4, from->key);
             select->bind(5, page_size + 1);
             while (select->step()) {
                 page.records.push_back(WireRecord{select->column_string(0), select->column_optional_string(1),

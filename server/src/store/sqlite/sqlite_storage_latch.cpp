@@ -11,20 +11,6 @@ namespace synclatch::server {
 
 namespace {
 
-Status validate_received(const ReceivedWrite& w) {
-    if (w.event_id.empty() || w.event_id.size() > 256)
-        return {Errc::invalid_argument, "an event id is 1 to 256 characters"};
-    if (Status s = validate_deployment_id(w.origin); !s.ok()) return s;
-    if (w.version < 1) return {Errc::invalid_argument, "a version is a positive integer"};
-    if (Status s = core::validate_identity_id(w.identity_id); !s.ok()) return s;
-    if (Status s = core::validate_dataset_name(w.dataset); !s.ok()) return s;
-    if (Status s = core::validate_key(w.key); !s.ok()) return s;
-    if (w.value) {
-        if (Status s = core::validate_value(*w.value); !s.ok()) return s;
-    }
-    return {};
-}
-
 // The identity's pool; the identity is created (as the event's pool names it) when new here.
 Result<std::string> pool_for(sqlite::Database& db, const ReceivedWrite& w, EpochMillis now) {
     sqlite::StatementScope select(db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1"));
