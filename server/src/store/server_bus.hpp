@@ -19,6 +19,8 @@ class ServerBus {
     static constexpr std::size_t kMaxMessageBytes = 7000;
 
     virtual ~ServerBus() = default;
+    // Whether any other server can hear: callers skip building messages nobody would read.
+    virtual bool reaches_others() const noexcept = 0;
     // Sends to every other server of the database and returns at once (the bus sends it from a thread of
     // its own). False, and nothing sent, for a message over kMaxMessageBytes or while too many wait.
     virtual bool send(std::string topic, std::string payload) = 0;
@@ -30,6 +32,7 @@ class ServerBus {
 // The bus of a server alone on its database (the embedded engine): nobody to tell.
 class SoloBus final : public ServerBus {
   public:
+    bool reaches_others() const noexcept override { return false; }
     bool send(std::string topic, std::string payload) override {
         return topic.size() + payload.size() <= kMaxMessageBytes;
     }

@@ -19,8 +19,9 @@ namespace synclatch::server {
 
 class PgServerBus final : public ServerBus {
   public:
-    // Messages waiting to be sent, at most; more are refused (send() false) until the queue drains.
-    static constexpr std::size_t kMaxQueued = 10'000;
+    // Messages waiting to be sent, at most (each at most kMaxMessageBytes: 7 MB in all); more are refused
+    // (send() false) until the queue drains.
+    static constexpr std::size_t kMaxQueued = 1'000;
 
     // Starts both threads; they connect when they first need to.
     PgServerBus(std::string conninfo, std::string instance_id);
@@ -28,6 +29,7 @@ class PgServerBus final : public ServerBus {
     PgServerBus(const PgServerBus&) = delete;
     PgServerBus& operator=(const PgServerBus&) = delete;
 
+    bool reaches_others() const noexcept override { return true; }
     bool send(std::string topic, std::string payload) override;
     void subscribe(Handler handler) override;
 
