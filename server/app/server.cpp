@@ -126,6 +126,7 @@ Status Server::Parts::open_store(const ServerEnvironment& environment) {
         store_options.limits = options.limits;
         store_options.deployment_id = options.deployment_id;
         store_options.max_connections = options.store_connections;
+        store_options.server_dir = options.data_dir;
         auto opened = PgStorage::open(store_options);
         if (!opened.ok())
             return failed(std::string("cannot open ").append(pg_conninfo_for_logs(options.store)),
@@ -230,6 +231,7 @@ void Server::Parts::add_gauges() {
 }
 
 Status Server::Parts::start_processors() {
+    const std::chrono::milliseconds lease_ttl = std::chrono::seconds(options.leader_lease_seconds);
     // A peer with our own deployment id would make our writes and its look alike: refuse to start.
     std::vector<std::unique_ptr<BridgeProcessor>> bridges;
     if (!options.peers.empty() && !options.admin_key)
@@ -258,7 +260,8 @@ Status Server::Parts::start_processors() {
         std::unique_ptr<Processor> processor;
         if (name == "trigger") processor = std::make_unique<TriggerProcessor>(*store, metrics, clock);
         if (name == "listener") processor = std::make_unique<ListenerProcessor>(*store, metrics, clock);
-        if (processor) processors.push_back(std::make_unique<ProcessorRunner>(*store, std::move(processor)));
+        if (processor)
+            processors.push_back(std::make_unique<ProcessorRunner>(*store, std::move(processor), lease_ttl));
     }
     if (options.data_lake) {
         DataLakeOptions lake;
@@ -267,10 +270,10 @@ Status Server::Parts::start_processors() {
         lake.rotate_bytes = options.data_lake_rotate_mb * 1024 * 1024;
         lake.rotate_age = std::chrono::minutes(options.data_lake_rotate_minutes);
         processors.push_back(std::make_unique<ProcessorRunner>(
-            *store, std::make_unique<DataLake>(*store, metrics, clock, std::move(lake))));
+            *store, std::make_unique<DataLake>(*store, metrics, clock, std::move(lake)), lease_ttl));
     }
     for (auto& bridge : bridges)
-        processors.push_back(std::make_unique<ProcessorRunner>(*store, std::move(bridge)));
+        processors.push_back(std::make_unique<ProcessorRunner>(*store, std::move(bridge), lease_ttl));
     return {};
 }
 

@@ -80,6 +80,12 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                    "PostgreSQL connections this server opens at most")
         ->check(CLI::Range(std::size_t{4}, std::size_t{1000}))
         ->capture_default_str();
+    app.add_option("--leader-lease-seconds", o.leader_lease_seconds,
+                   "with several servers on one database: how long a processor's leader keeps it without "
+                   "renewing, so how soon another server takes over when the leader dies (one that stops "
+                   "hands over at once). Shorter fails over sooner but a stalled leader loses it sooner")
+        ->check(CLI::Range(2L, 300L))
+        ->capture_default_str();
     std::string auth = "sigv4";
     app.add_option(
            "--auth", auth,

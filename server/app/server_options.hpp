@@ -23,6 +23,7 @@ struct ServerOptions {
     // (postgresql://...) or libpq "key=value" string for a database that any number of servers share.
     std::string store;
     std::size_t store_connections = 16;  // PostgreSQL connections per server
+    long leader_lease_seconds = 10;      // how long a dead server keeps its processors from the others
     AuthMode auth = AuthMode::sigv4;
     std::vector<std::string> pools;  // created at start, besides the default pool
     std::optional<AdminKey> admin_key;

@@ -4,6 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "store/postgres/pg_stream_appends.hpp"
 #include "support/http_client.hpp"
 #include "support/numbered.hpp"
 #include "support/pg_test_database.hpp"
@@ -13,6 +20,7 @@
 
 using namespace synclatch::test;
 using json = nlohmann::json;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -37,6 +45,13 @@ std::string update_body(const std::string& token, const std::string& key, const 
         {"DeviceId", "device-a"},
         {"RecordPatches", {{{"Op", "replace"}, {"Key", key}, {"Value", value}, {"SyncCount", sync_count}}}}}
         .dump();
+}
+
+const synclatch::sync::sigv4::Credentials kAdmin{"ADMINKEY", "admin-secret", ""};
+
+// What a dataset-changes event names: the dataset and the sync count its write made.
+std::string change_of(const json& data) {
+    return data.at("datasetName").get<std::string>() + "#" + data.at("syncCount").dump();
 }
 
 }  // namespace
@@ -145,4 +160,105 @@ TEST_CASE_METHOD(ThreeServers, "PostgreSQL servers: a push hint reaches a device
     }
     // Once each: the hint is not echoed back and forth between the servers.
     CHECK_FALSE(on_b.next(std::chrono::milliseconds(300)));
+}
+
+TEST_CASE_METHOD(ThreeServers,
+                 "PostgreSQL servers: a stream consumer on one server sees every write of the others once and in "
+                 "order, also behind a transaction that commits late",
+                 "[postgres][servers][streams]") {
+    HttpClient setup(a.port());
+    auto [identity, creds] = new_identity(setup);
+    constexpr int kWritesEach = 25;
+    std::atomic<int> acknowledged{0};
+    std::map<std::string, int> written;  // change -> times acknowledged, filled after the writers joined
+    std::vector<std::vector<std::string>> by_writer(2);
+    // Catch's assertions are not for other threads: they leave what went wrong here.
+    std::vector<std::string> thread_failures(3);
+
+    // Writers on A and B, each to a dataset of its own (so each write is acknowledged at once).
+    const auto write_through = [&](ServerProcess& server, const std::string& dataset, std::size_t slot) {
+        HttpClient client(server.port());
+        auto token = client.send("GET", dataset_path(identity, dataset) + "/records", "", creds)
+                         .json()
+                         .at("SyncSessionToken")
+                         .get<std::string>();
+        for (int count = 0; count < kWritesEach; ++count) {
+            auto result = client.send("POST", dataset_path(identity, dataset),
+                                      update_body(token, numbered("k", count), "v", count), creds);
+            if (result.status != 200) {
+                thread_failures[slot] = dataset + ": " + result.body;
+                return;
+            }
+            by_writer[slot].push_back(dataset + "#" + std::to_string(count + 1));
+            ++acknowledged;
+        }
+    };
+
+    // The consumer on C, long-polling from the start until it has seen every write and the late one.
+    std::vector<std::int64_t> seen_seqs;
+    std::vector<std::string> seen;
+    std::atomic<bool> writers_done{false};
+    std::thread consumer([&] {
+        HttpClient client(c.port());
+        std::int64_t after = 0;
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            auto read = client.send("GET", "/streams/dataset-changes/records?after=" + std::to_string(after) +
+                                               "&wait=1",
+                                    "", kAdmin);
+            if (read.status != 200) {
+                thread_failures[2] = "consumer: " + read.body;
+                return;
+            }
+            const json page = read.json();
+            for (const auto& record : page.at("Records")) {
+                seen_seqs.push_back(record.at("SequenceNumber").get<std::int64_t>());
+                seen.push_back(change_of(record.at("Data")));
+            }
+            after = page.at("LastSequenceNumber").get<std::int64_t>();
+            if (writers_done && seen.size() == static_cast<std::size_t>(2 * kWritesEach + 1)) break;
+        }
+    });
+
+    std::thread on_a([&] { write_through(a, "on-a", 0); });
+    std::thread on_b([&] { write_through(b, "on-b", 1); });
+
+    // A slow writer: it takes its sequence number while A and B are writing, then sits on its commit for a
+    // second. On a plain sequence, A's and B's later numbers would commit first and the consumer would move
+    // past this one; under the append lock they wait for it.
+    while (acknowledged < 5) std::this_thread::sleep_for(1ms);
+    auto slow = connect_pg(store);
+    std::int64_t slow_seq = 0;
+    const auto slow_data = json{{"identityId", identity}, {"datasetName", "slow"}, {"syncCount", 1}}.dump();
+    REQUIRE(slow
+                .transaction([&](synclatch::server::PgConnection& tx) -> synclatch::Status {
+                    auto seqs = synclatch::server::pg_append_stream_records(tx, "dataset-changes",
+                                                                            {{identity, slow_data}}, 0);
+                    if (!seqs) return seqs.status();
+                    slow_seq = seqs->at(0);
+                    std::this_thread::sleep_for(1s);
+                    return {};
+                })
+                .ok());
+
+    on_a.join();
+    on_b.join();
+    writers_done = true;
+    consumer.join();
+    for (const auto& failure : thread_failures) CHECK(failure.empty());
+
+    // Never backwards, nothing twice.
+    for (std::size_t i = 1; i < seen_seqs.size(); ++i) CHECK(seen_seqs[i - 1] < seen_seqs[i]);
+    for (const auto& change : seen) ++written[change];
+    for (const auto& [change, times] : written) {
+        INFO(change);
+        CHECK(times == 1);
+    }
+    // Every acknowledged write, and the late one, which the consumer did not step past.
+    for (const auto& changes : by_writer) {
+        for (const auto& change : changes) CHECK(written.count(change) == 1);
+    }
+    CHECK(written.count("slow#1") == 1);
+    CHECK(std::find(seen_seqs.begin(), seen_seqs.end(), slow_seq) != seen_seqs.end());
+    CHECK(seen.size() == static_cast<std::size_t>(2 * kWritesEach + 1));
 }

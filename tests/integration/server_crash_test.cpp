@@ -10,9 +10,9 @@
 #include <set>
 #include <thread>
 
-#include "store/sqlite/sqlite_storage.hpp"
 #include "support/http_client.hpp"
 #include "support/numbered.hpp"
+#include "support/open_test_store.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -113,9 +113,8 @@ TEST_CASE("Server durability: every acknowledged UpdateRecords survives SIGKILL"
     std::printf("server durability: %ld acknowledged writes across 3 SIGKILLs, all present\n", acknowledged);
 
     // The outbox: exactly one event per committed write, none for anything that did not commit.
-    synclatch::server::SqliteStorageOptions options;
-    options.path = data + "/synclatch-server.db";
-    auto store = synclatch::server::SqliteStorage::open(options);
+    auto store = open_test_store(data);
+    INFO(store.status().to_string());
     REQUIRE(store.ok());
     auto events = (*store)->read_stream("dataset-changes", 0, 1'000'000);
     REQUIRE(events.ok());

@@ -36,7 +36,7 @@ std::string contents(const std::string& path) {
 }  // namespace
 
 TEST_CASE("Server database: a damaged file is refused untouched, with what to do, and a healthy one starts",
-          "[integration][database]") {
+          "[integration][database][sqlite]") {
     TempDir dir;
     const std::string data = dir.file("data");
     const std::string db = data + "/synclatch-server.db";
@@ -78,7 +78,7 @@ TEST_CASE("Server database: a damaged file is refused untouched, with what to do
 }
 
 TEST_CASE("Server database: an empty file is refused, not made a new deployment, and a missing one is",
-          "[integration][database]") {
+          "[integration][database][sqlite]") {
     TempDir dir;
     const std::string data = dir.file("data");
     const std::string db = data + "/synclatch-server.db";

@@ -51,7 +51,7 @@ std::int64_t rows_of(sqlite::Database& db, const std::string& table, const std::
 }  // namespace
 
 TEST_CASE("Server: DeleteIdentities deletes an identity with all it holds, and only that",
-          "[integration][identity]") {
+          "[integration][identity][sqlite]") {
     TempDir dir;
     const std::string data = dir.file("data");
     ServerProcess server(data, {"--auth", "none", "--developer-provider", kDeveloperProvider});

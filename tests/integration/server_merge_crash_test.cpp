@@ -12,9 +12,9 @@
 #include <random>
 #include <thread>
 
-#include "store/sqlite/sqlite_storage.hpp"
 #include "support/http_client.hpp"
 #include "support/numbered.hpp"
+#include "support/open_test_store.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_login_provider.hpp"
@@ -158,9 +158,8 @@ TEST_CASE("Server durability: identity merges killed by SIGKILL are whole or abs
     CHECK(whole > 0);
 
     // The outbox: the user's own write, and one more event when its guest's dataset moved to it.
-    synclatch::server::SqliteStorageOptions options;
-    options.path = data + "/synclatch-server.db";
-    auto store = synclatch::server::SqliteStorage::open(options);
+    auto store = open_test_store(data);
+    INFO(store.status().to_string());
     REQUIRE(store.ok());
     auto events = (*store)->read_stream("dataset-changes", 0, 1'000'000);
     REQUIRE(events.ok());

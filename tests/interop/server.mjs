@@ -2,7 +2,9 @@
 // data dir and SigV4 on; resolves once it prints its "listening on" line. With $SYNCLATCH_CAPTURE_DIR set,
 // the SDKs reach it through a small proxy that writes every exchange there as raw HTTP/1.1 text (the fuzz
 // corpora's seeds, scripts/fuzz-seeds.sh), as the C++ tests' clients do (tests/support/capture.hpp).
-import { spawn } from "node:child_process";
+// With $SYNCLATCH_TEST_PG_URL set (tests/helpers/with_postgres: a private PostgreSQL cluster), each server
+// keeps its data in a fresh database there (--store) instead of the embedded store.
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest, createServer } from "node:http";
 import { tmpdir } from "node:os";
@@ -11,12 +13,23 @@ import { join } from "node:path";
 export const POOL_ID = "us-east-1:00000000-0000-0000-0000-000000000000";
 export const REGION = "us-east-1";
 
+let databases = 0;
+
+// A new database on the cluster whose `postgres` database clusterUrl names; returns its URL.
+function freshDatabase(clusterUrl) {
+  const name = `interop_${process.pid}_${++databases}`;
+  execFileSync("psql", ["-q", "-v", "ON_ERROR_STOP=1", "-c", `CREATE DATABASE ${name}`, clusterUrl]);
+  return clusterUrl.replace("/postgres?", `/${name}?`);
+}
+
 export async function startServer(extraArgs = []) {
   const binary = process.env.SYNCLATCH_SERVER_BINARY;
   if (!binary) throw new Error("set SYNCLATCH_SERVER_BINARY to the synclatch-server executable");
   const dataDir = mkdtempSync(join(tmpdir(), "synclatch-interop-"));
+  const cluster = process.env.SYNCLATCH_TEST_PG_URL;
+  const store = cluster ? ["--store", freshDatabase(cluster)] : [];
   const child = spawn(binary, ["--listen", "127.0.0.1:0", "--data", dataDir, "--auth", "sigv4",
-                               "--log-level", "warn", ...extraArgs],
+                               "--log-level", "warn", ...store, ...extraArgs],
                       { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise((resolve, reject) => {
     let output = "";

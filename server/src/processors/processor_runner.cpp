@@ -8,9 +8,10 @@
 namespace synclatch::server {
 
 ProcessorRunner::ProcessorRunner(StreamStorage& store, std::unique_ptr<Processor> processor,
-                                 std::chrono::milliseconds idle_poll)
+                                 std::chrono::milliseconds lease_ttl, std::chrono::milliseconds idle_poll)
     : store_(store),
       processor_(std::move(processor)),
+      lease_ttl_(lease_ttl),
       idle_poll_(idle_poll),
       keeper_([this] { keep_lease(); }),
       thread_([this] { run(); }) {}
@@ -25,8 +26,20 @@ void ProcessorRunner::stop() {
         stopping_ = true;
     }
     wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    const bool running = thread_.joinable();
+    if (running) thread_.join();
     if (keeper_.joinable()) keeper_.join();
+    // No step runs any more: a standby server may lead at once instead of waiting for the lease to lapse.
+    if (running && lease_.exchange(0) != 0) {
+        if (Status released = store_.release_lease(processor_->name()); !released)
+            log(LogLevel::warn, "processor " + processor_->name() +
+                                    ": its lease was not given back (another server leads when it runs out): " +
+                                    released.to_string());
+    }
+}
+
+std::chrono::milliseconds ProcessorRunner::standby_poll(std::chrono::milliseconds lease_ttl) {
+    return std::min(lease_ttl / 5, std::chrono::milliseconds(1000));
 }
 
 bool ProcessorRunner::pause(std::chrono::milliseconds how_long) {
@@ -38,7 +51,7 @@ void ProcessorRunner::keep_lease() {
     const std::string& name = processor_->name();
     bool failing = false;
     for (;;) {
-        auto taken = store_.take_lease(name, kLeaseTtl);
+        auto taken = store_.take_lease(name, lease_ttl_);
         const std::int64_t before = lease_.load();
         if (!taken.ok()) {
             // The lease runs out by itself if this goes on; the step thread's writes are fenced then.
@@ -58,7 +71,7 @@ void ProcessorRunner::keep_lease() {
                 log(LogLevel::info, "processor " + name + ": another server runs it now");
             }
         }
-        if (!pause(lease_.load() != 0 ? kLeaseRenewEvery : kStandbyPoll)) return;
+        if (!pause(lease_.load() != 0 ? lease_ttl_ / 5 : standby_poll(lease_ttl_))) return;
     }
 }
 

@@ -106,6 +106,8 @@ class StreamStorage {
     // A token grows each time the lease changes hands; checkpoints carry it (Checkpoint::lease).
     virtual Result<std::optional<std::int64_t>> take_lease(std::string_view role,
                                                            std::chrono::milliseconds ttl) = 0;
+    // Gives this server's lease of role back (it stops), so that another server may take it at once.
+    virtual Status release_lease(std::string_view role) = 0;
 
     // Appends records to a stream and moves a checkpoint in one transaction: what a processor publishes
     // for its input exists exactly once, even across a crash.

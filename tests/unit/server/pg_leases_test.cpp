@@ -71,3 +71,50 @@ TEST_CASE("Leases: a lease that runs out passes on, and the deposed leader write
     // A consumer group that leads nothing (lease 0) is not fenced.
     CHECK(deposed->set_checkpoint({"events", "reader", 5, 0}, 5).ok());
 }
+
+TEST_CASE("Leases: a lease given back passes on at once, with a new token", "[postgres][leases]") {
+    test::TestStorageSite site;
+    auto stopping = site.open_or_fail();
+    auto standby = site.open_or_fail();
+
+    const auto old_token = take(*stopping);
+    REQUIRE(old_token.has_value());
+    CHECK_FALSE(take(*standby).has_value());
+    // Giving back a lease another server holds changes nothing.
+    REQUIRE(standby->release_lease("trigger").ok());
+    CHECK_FALSE(take(*standby).has_value());
+
+    REQUIRE(stopping->release_lease("trigger").ok());
+    const auto new_token = take(*standby);
+    REQUIRE(new_token.has_value());
+    CHECK(*new_token > *old_token);
+    // What the stopped server had in flight is fenced like a deposed leader's.
+    CHECK(stopping->set_checkpoint({"dataset-changes", "trigger", 1, *old_token}, 1).code() == Errc::conflict);
+}
+
+TEST_CASE("Leases: a server restarted on its folder takes its leases back at once, a second one on it waits",
+          "[postgres][leases]") {
+    const std::string url = test::fresh_pg_database("restart");
+    test::TempDir folder;
+    const auto open_server = [&] {
+        PgStorageOptions options;
+        options.url = url;
+        options.server_dir = folder.path().string();
+        auto opened = PgStorage::open(options);
+        INFO(opened.status().to_string());
+        REQUIRE(opened.ok());
+        return std::move(opened).value();
+    };
+    std::int64_t before_crash = 0;
+    {
+        auto crashed = open_server();
+        before_crash = take(*crashed).value();
+        // Started on the same folder while the first runs: not the same server, so it waits.
+        auto beside = open_server();
+        CHECK_FALSE(take(*beside).has_value());
+    }  // gone without giving its lease back, as in a kill -9
+    auto restarted = open_server();
+    const auto after_restart = take(*restarted);
+    REQUIRE(after_restart.has_value());
+    CHECK(*after_restart > before_crash);  // a new incarnation: what the old one had in flight is fenced
+}

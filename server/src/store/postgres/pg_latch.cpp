@@ -55,9 +55,8 @@ Result<ApplyOutcome> apply_one(PgConnection& tx, const SyncLimits& limits, std::
     if (!stored) return stored.status();
     if (*stored && std::tie((*stored)->version, (*stored)->origin) >= std::tie(w.version, w.origin))
         return ApplyOutcome::stale;
-    // After the dataset row, unlike a client's write (pg_record_writes.hpp): a stale write counts no
-    // session. Processors run on one server, so this order can only meet a client's write of the same
-    // identity; PostgreSQL then reports a deadlock, and the whole transaction runs again.
+    // Only once the write is known not to be stale (a stale write counts no session); the sync_sessions row
+    // is locked already (lock_in_writer_order).
     if (Status s = pg_count_sync_session(tx, *pool, w.identity_id, now); !s) return s;
     VersionedWrite write;
     write.key = w.key;
@@ -80,6 +79,33 @@ Result<ApplyOutcome> apply_one(PgConnection& tx, const SyncLimits& limits, std::
     return ApplyOutcome::applied;
 }
 
+// Takes, before any write of the batch, every lock its writes will need, in the order every writer takes
+// them (pg_record_writes.hpp): identities in bytewise order, each one's row, its sync_sessions row, then
+// its datasets in name order. Applied in event order instead, two processors (or a processor and a
+// client's write) would lock the same rows in opposite orders and deadlock. Taken outside the writes'
+// savepoints, these locks hold even when a write is rolled back. Writes that fail their checks are left to
+// apply_one to reject.
+Status lock_in_writer_order(PgConnection& tx, const std::vector<ReceivedWrite>& writes, EpochMillis now) {
+    std::map<std::string, std::map<std::string, const ReceivedWrite*>> datasets_by_identity;  // sorted
+    for (const auto& w : writes) {
+        if (validate_received(w).ok()) datasets_by_identity[w.identity_id].emplace(w.dataset, &w);
+    }
+    for (const auto& [identity, datasets] : datasets_by_identity) {
+        auto pool = lock_identity_for(tx, *datasets.begin()->second, now);
+        if (!pool) {
+            if (pool.status().code() == Errc::not_found) continue;  // rejected by apply_one
+            return pool.status();
+        }
+        if (auto session = tx.exec("SELECT 1 FROM sync_sessions WHERE identity_id = $1 FOR UPDATE", {identity});
+            !session)
+            return session.status();
+        for (const auto& entry : datasets) {
+            if (auto row = pg_lock_dataset(tx, identity, entry.first, now); !row) return row.status();
+        }
+    }
+    return {};
+}
+
 }  // namespace
 
 Result<std::vector<AppliedWrite>> PgStorage::apply_received(std::string_view processor,
@@ -88,6 +114,7 @@ Result<std::vector<AppliedWrite>> PgStorage::apply_received(std::string_view pro
                                                             EpochMillis now) {
     // Re-runnable (Impl::write runs it again after a deadlock): it only reads `writes`.
     return impl_->write([&](PgConnection& tx) -> Result<std::vector<AppliedWrite>> {
+        if (Status locked = lock_in_writer_order(tx, writes, now); !locked) return locked;
         std::vector<AppliedWrite> outcomes(writes.size());
         std::map<std::string, std::vector<NewStreamRecord>> appends;
         std::int64_t highest_applied = 0;

@@ -12,11 +12,15 @@
 
 namespace synclatch::server {
 
-// Takes the role's lease for holder when it is free, expired, or holder's already (a renewal keeps the
-// token; a change of hands adds one), until ttl from now by PostgreSQL's clock, so that the servers' own
+// Takes the role's lease for holder ("name/incarnation") when it is free, expired, holder's already (a
+// renewal keeps the token) or its name's from an earlier incarnation (a restart; any change of hands adds
+// one to the token), until ttl from now by PostgreSQL's clock, so that the servers' own
 // clocks never decide. Returns the token, or nullopt while another holder's lease runs.
 Result<std::optional<std::int64_t>> pg_take_lease(PgConnection& tx, std::string_view role,
                                                   std::string_view holder, std::chrono::milliseconds ttl);
+
+// Ends holder's lease of role now, if it still holds it: the next server to ask takes it (a new token).
+Status pg_release_lease(PgConnection& tx, std::string_view role, std::string_view holder);
 
 // Inside the transaction that writes a checkpoint (and the events that go with it): ok when the checkpoint
 // carries no lease, or the current token of its group's lease; Errc::conflict when the lease changed hands

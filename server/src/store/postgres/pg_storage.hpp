@@ -20,6 +20,9 @@ struct PgStorageOptions {
     // This deployment's id (as SqliteStorageOptions::deployment_id): every server of the database has the
     // same one, the database's.
     std::string deployment_id;
+    // A folder of this server's own (its --data), where it keeps a name across restarts: restarted after a
+    // crash, it takes its processors' leases back at once (pg_server_name.hpp). "": a random name.
+    std::string server_dir;
     std::size_t max_connections = 16;  // per server
     std::size_t writers = 2;           // group commit's transactions in flight at once, per server
 };
@@ -98,6 +101,7 @@ class PgStorage final : public Storage {
     Status set_checkpoint(const Checkpoint& position, EpochMillis now) override;
     Result<std::optional<std::int64_t>> take_lease(std::string_view role,
                                                    std::chrono::milliseconds ttl) override;
+    Status release_lease(std::string_view role) override;
     Status publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
                    const Checkpoint& done, EpochMillis now) override;
     Result<std::vector<AppliedWrite>> apply_received(std::string_view processor,

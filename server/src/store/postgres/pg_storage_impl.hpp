@@ -15,6 +15,7 @@
 #include "store/postgres/pg_connection_pool.hpp"
 #include "store/postgres/pg_group_commit.hpp"
 #include "store/postgres/pg_server_bus.hpp"
+#include "store/postgres/pg_server_name.hpp"
 #include "store/postgres/pg_storage.hpp"
 #include "store/random_ids.hpp"
 
@@ -23,6 +24,8 @@ namespace synclatch::server {
 struct PgStorage::Impl {
     explicit Impl(const PgStorageOptions& options)
         : limits(options.limits),
+          server_name(claim_pg_server_name(options.server_dir)),
+          instance_id(server_name.name + "/" + random_hex(4)),
           bus(options.url, instance_id),
           pool(options.url, options.max_connections),
           committer(pool, options.writers) {}
@@ -47,8 +50,10 @@ struct PgStorage::Impl {
 
     const SyncLimits limits;
     std::string deployment_id;  // set once by open()
-    // This server among those of the database: the holder of the leases it takes (random, per process).
-    const std::string instance_id = random_hex(8);
+    // This server among those of the database: "name/incarnation", the holder of the leases it takes. A
+    // lease of the same name and another incarnation is this server's from before a crash (pg_leases).
+    const PgServerName server_name;
+    const std::string instance_id;
     PgServerBus bus;
 
     // sync_trigger's answers (pg_pools.cpp), each used for at most PgStorage::kSyncTriggerStaleness after it

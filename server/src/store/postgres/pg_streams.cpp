@@ -117,6 +117,10 @@ Result<std::optional<std::int64_t>> PgStorage::take_lease(std::string_view role,
     return impl_->write([&](PgConnection& tx) { return pg_take_lease(tx, role, impl_->instance_id, ttl); });
 }
 
+Status PgStorage::release_lease(std::string_view role) {
+    return impl_->write([&](PgConnection& tx) { return pg_release_lease(tx, role, impl_->instance_id); });
+}
+
 Status PgStorage::publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
                           const Checkpoint& done, EpochMillis now) {
     return impl_->write([&](PgConnection& tx) -> Status {

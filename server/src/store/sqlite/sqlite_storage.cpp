@@ -848,6 +848,10 @@ Result<std::optional<std::int64_t>> SqliteStorage::take_lease(std::string_view, 
     return std::optional<std::int64_t>{1};
 }
 
+Status SqliteStorage::release_lease(std::string_view) {
+    return {};
+}
+
 Result<std::string> SqliteStorage::server_secret() {
     return impl_->write([&](sqlite::Database& db) -> Result<std::string> {
         sqlite::StatementScope select(db.cached("SELECT value FROM server_meta WHERE name = 'secret'"));

@@ -102,6 +102,7 @@ class SqliteStorage final : public Storage {
     Status set_checkpoint(const Checkpoint& position, EpochMillis now) override;
     Result<std::optional<std::int64_t>> take_lease(std::string_view role,
                                                    std::chrono::milliseconds ttl) override;
+    Status release_lease(std::string_view role) override;
     Status publish(std::string_view stream, const std::vector<NewStreamRecord>& records,
                    const Checkpoint& done, EpochMillis now) override;
     Result<std::vector<AppliedWrite>> apply_received(std::string_view processor,
