@@ -23,6 +23,7 @@ packages=(
   qt6-qpa-plugins             # the demo's window systems, and offscreen for headless runs and tests
   fonts-dejavu-core           # text in the demo's offscreen screenshots
   clang libclang-rt-14-dev    # the fuzz targets: clang 14 and its libFuzzer and sanitizer runtimes
+  nginx-light                 # docs/nginx/synclatch.conf, run in front of two servers by a test
 )
 # Node.js runs the interop tests with the real AWS JavaScript SDKs; a machine that already has a node
 # binary (any packaging) keeps it.
@@ -40,6 +41,15 @@ if [ ${#missing[@]} -eq 0 ]; then
 else
   echo "install-deps: installing ${missing[*]}"
   $sudo apt-get update -qq
+  # The tests start their own PostgreSQL clusters and nginx: the packages' system services are not
+  # started (a policy-rc.d that says no, for this install only, unless the machine has its own).
+  policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    trap '$sudo rm -f "$policy"' EXIT
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 

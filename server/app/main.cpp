@@ -1,7 +1,10 @@
 // synclatch-server: opens the store in --data, creates the pools, listens, and serves until SIGINT or
-// SIGTERM; then it stops accepting, finishes requests in flight and closes the store.
+// SIGTERM; then it stops accepting, finishes requests in flight and closes the store. `synclatch-server
+// copy` moves an embedded store into PostgreSQL instead (copy_command.hpp).
 #include <cstdio>
+#include <string_view>
 
+#include "copy_command.hpp"
 #include "server.hpp"
 #include "server_options.hpp"
 #include "store/storage.hpp"
@@ -10,6 +13,7 @@
 using namespace synclatch::server;
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string_view(argv[1]) == "copy") return run_copy_command(argc - 1, argv + 1);
     auto parsed = parse_server_options(argc, argv);
     if (!parsed.options) return parsed.exit_code;
     set_log_level(parsed.options->log_level);

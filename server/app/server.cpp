@@ -10,7 +10,7 @@
 #include <optional>
 #include <vector>
 
-#include "api/identity_pool_api.hpp"
+#include "api/pool_definition_sync.hpp"
 #include "api/request_body_limits.hpp"
 #include "api/request_handler.hpp"
 #include "api/stream_subscriptions.hpp"
@@ -82,6 +82,7 @@ struct Server::Parts {
     std::optional<OpenIdTokens> own_open_id_tokens;  // when the environment gives none
     const OpenIdTokens* open_id_tokens = nullptr;
     std::unique_ptr<LoginProviders> login_providers;
+    std::unique_ptr<PoolDefinitionSync> pool_definitions;  // API pools, followed across servers
     Metrics metrics;
     Authenticator authenticate;
     std::unique_ptr<PushService> push_service;
@@ -166,8 +167,9 @@ Status Server::Parts::set_up_sign_in(const ServerEnvironment& environment) {
     auto providers = LoginProviders::open(options.identity_pools, *open_id_tokens, jwks_options);
     if (!providers.ok()) return failed("cannot set up the login providers", providers.status());
     login_providers = std::move(providers).value();
-    if (Status s = restore_api_pools(*store, *login_providers, options.identity_pools); !s.ok())
-        return failed("cannot set up the identity pools made through the API", s);
+    auto pools = PoolDefinitionSync::start(*store, *login_providers, store->bus(), options.identity_pools);
+    if (!pools.ok()) return failed("cannot set up the identity pools made through the API", pools.status());
+    pool_definitions = std::move(pools).value();
     authenticate = options.auth == AuthMode::none
                        ? open_access()
                        : make_sigv4_authenticator(*store, options.admin_key, clock);

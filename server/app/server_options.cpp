@@ -59,7 +59,9 @@ ParsedOptions parse_server_options(int argc, char** argv) {
         "synclatch-server: a self-hosted endpoint that speaks the AWS Cognito Sync and Cognito Identity "
         "APIs.\n"
         "Point AWS SDK apps (or the synclatch client) at http://HOST:PORT. Data lives in an SQLite file in "
-        "--data, or in PostgreSQL with --store."};
+        "--data, or in PostgreSQL with --store.\n"
+        "synclatch-server copy --from DIR --to postgresql://...: moves an embedded store into PostgreSQL "
+        "(see copy --help)."};
     app.set_config("--config", "", "read options from this INI or TOML file (command-line flags win)");
 
     std::string listen = "127.0.0.1:8080";

@@ -19,9 +19,10 @@ using namespace std::chrono_literals;
 namespace {
 
 // The CLI as a user runs it.
-ProcessOutput run_cli(std::vector<std::string> args, const std::string& input = "") {
-    args.insert(args.begin(), SYNCLATCH_CLI_BINARY);
-    return run_process(args, std::chrono::seconds(60), input);
+ProcessOutput run_cli(const std::vector<std::string>& args, const std::string& input = "") {
+    std::vector<std::string> command{SYNCLATCH_CLI_BINARY};
+    command.insert(command.end(), args.begin(), args.end());
+    return run_process(command, std::chrono::seconds(60), input);
 }
 
 struct CliWorld {

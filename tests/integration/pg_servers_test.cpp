@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "store/postgres/pg_stream_appends.hpp"
+#include "support/deployment.hpp"
 #include "support/http_client.hpp"
 #include "support/numbered.hpp"
 #include "support/pg_test_database.hpp"
@@ -261,4 +262,36 @@ TEST_CASE_METHOD(ThreeServers,
     CHECK(written.count("slow#1") == 1);
     CHECK(std::find(seen_seqs.begin(), seen_seqs.end(), slow_seq) != seen_seqs.end());
     CHECK(seen.size() == static_cast<std::size_t>(2 * kWritesEach + 1));
+}
+
+TEST_CASE("PostgreSQL servers: an identity pool made, changed or deleted through one server's API holds on "
+          "the others",
+          "[postgres][servers][identity]") {
+    TempDir dir;
+    const std::string store = fresh_pg_database("pools");
+    const std::vector<std::string> args = {"--store", store, "--auth", "none", "--no-data-lake"};
+    ServerProcess a(dir.file("a"), args);
+    ServerProcess b(dir.file("b"), args);
+    HttpClient to_a(a.port()), to_b(b.port());
+    const auto get_id_on_b = [&](const std::string& pool) {
+        return to_b.identity("GetId", {{"IdentityPoolId", pool}});
+    };
+
+    // Made on A without guests: B refuses a guest at once (the bus), or within the refresh bound at most.
+    const auto made = to_a.identity("CreateIdentityPool", {{"IdentityPoolName", "members"},
+                                                           {"AllowUnauthenticatedIdentities", false}});
+    REQUIRE(made.status == 200);
+    const std::string pool = made.json().at("IdentityPoolId");
+    CHECK(eventually([&] { return get_id_on_b(pool).error_type == "NotAuthorizedException"; }, 12s));
+    // Opened to guests on A: B lets them in.
+    REQUIRE(to_a.identity("UpdateIdentityPool", {{"IdentityPoolId", pool},
+                                                 {"IdentityPoolName", "members"},
+                                                 {"AllowUnauthenticatedIdentities", true}})
+                .status == 200);
+    CHECK(eventually([&] { return get_id_on_b(pool).status == 200; }, 12s));
+    CHECK(to_b.identity("DescribeIdentityPool", {{"IdentityPoolId", pool}}).json().at(
+              "AllowUnauthenticatedIdentities") == true);
+    // Deleted on A: gone on B.
+    REQUIRE(to_a.identity("DeleteIdentityPool", {{"IdentityPoolId", pool}}).status == 200);
+    CHECK(get_id_on_b(pool).error_type == "ResourceNotFoundException");
 }

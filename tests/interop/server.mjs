@@ -3,7 +3,8 @@
 // the SDKs reach it through a small proxy that writes every exchange there as raw HTTP/1.1 text (the fuzz
 // corpora's seeds, scripts/fuzz-seeds.sh), as the C++ tests' clients do (tests/support/capture.hpp).
 // With $SYNCLATCH_TEST_PG_URL set (tests/helpers/with_postgres: a private PostgreSQL cluster), each server
-// keeps its data in a fresh database there (--store) instead of the embedded store.
+// keeps its data in a fresh database there (--store) instead of the embedded store; with
+// $SYNCLATCH_TEST_STORE_URL, every server uses that database (a copied store: tests/integration/pg_copy_test).
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest, createServer } from "node:http";
@@ -27,7 +28,8 @@ export async function startServer(extraArgs = []) {
   if (!binary) throw new Error("set SYNCLATCH_SERVER_BINARY to the synclatch-server executable");
   const dataDir = mkdtempSync(join(tmpdir(), "synclatch-interop-"));
   const cluster = process.env.SYNCLATCH_TEST_PG_URL;
-  const store = cluster ? ["--store", freshDatabase(cluster)] : [];
+  const shared = process.env.SYNCLATCH_TEST_STORE_URL;
+  const store = shared ? ["--store", shared] : cluster ? ["--store", freshDatabase(cluster)] : [];
   const child = spawn(binary, ["--listen", "127.0.0.1:0", "--data", dataDir, "--auth", "sigv4",
                                "--log-level", "warn", ...store, ...extraArgs],
                       { stdio: ["ignore", "pipe", "inherit"] });

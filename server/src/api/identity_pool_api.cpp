@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/identity_answers.hpp"
+#include "api/pool_definition_sync.hpp"
 #include "auth/identity_pool_definition.hpp"
 #include "store/random_ids.hpp"
 #include "synclatch/core/validation.hpp"
@@ -49,22 +50,10 @@ std::string request_region(const HttpRequest& request) {
     return authorization->scope.region;
 }
 
-// A stored definition, read back; internal if it no longer reads (restore_api_pools checks every one at
-// start, so only a file changed under the running server gets here).
-Result<IdentityPoolDefinition> stored_definition(const std::string& text) {
-    auto document = sync::parse_json_body(text);
-    auto definition = document.ok() ? identity_pool_definition_from_json(*document)
-                                    : Result<IdentityPoolDefinition>(document.status());
-    if (!definition.ok())
-        return Status{Errc::internal,
-                      "a stored pool definition does not read: " + definition.status().message()};
-    return definition;
-}
-
 Result<json> describe_answer(std::string_view pool_id, const std::optional<std::string>& stored,
                              const std::optional<IdentityPoolSettings>& configured) {
     if (stored) {
-        auto definition = stored_definition(*stored);
+        auto definition = read_stored_pool_definition(*stored);
         if (!definition.ok()) return definition.status();
         json answer = to_json(*definition);
         answer["IdentityPoolId"] = pool_id;
@@ -82,8 +71,8 @@ Result<json> describe_answer(std::string_view pool_id, const std::optional<std::
 }  // namespace
 
 IdentityPoolApi::IdentityPoolApi(PoolStorage& pools, LoginProviders* providers,
-                                 std::function<EpochMillis()> clock)
-    : providers_(providers), clock_(std::move(clock)), pools_(pools) {}
+                                 std::function<EpochMillis()> clock, ServerBus& bus)
+    : providers_(providers), clock_(std::move(clock)), pools_(pools), bus_(bus) {}
 
 bool IdentityPoolApi::owns(std::string_view operation) {
     return std::find(std::begin(kOperations), std::end(kOperations), operation) != std::end(kOperations);
@@ -119,6 +108,7 @@ Result<json> IdentityPoolApi::create(const json& body, const HttpRequest& reques
         providers_->remove_pool(pool_id);
         return s;
     }
+    PoolDefinitionSync::announce(bus_, pool_id);
     json answer = stored;
     answer["IdentityPoolId"] = pool_id;
     return answer;
@@ -140,7 +130,7 @@ Result<json> IdentityPoolApi::update(const json& body) const {
     auto stored = pools_.pool_definition(*pool);
     if (!stored.ok()) return stored.status();
     if (!*stored) return configured_here(*pool);
-    auto before = stored_definition(**stored);
+    auto before = read_stored_pool_definition(**stored);
     if (!before.ok()) return before.status();
     // Identities are linked under the developer provider's name: once set, it stays (as in Cognito).
     if (before->developer_provider_name &&
@@ -157,6 +147,7 @@ Result<json> IdentityPoolApi::update(const json& body) const {
             (void)providers_->replace_pool(*pool, settings_of(*before));
         return s;
     }
+    PoolDefinitionSync::announce(bus_, *pool);
     json answer = replacement;
     answer["IdentityPoolId"] = *pool;
     return answer;
@@ -184,7 +175,7 @@ Result<json> IdentityPoolApi::list(const json& body) const {
     for (const auto& pool : *page) {
         std::string name = kConfiguredPoolName;
         if (pool.definition) {
-            auto definition = stored_definition(*pool.definition);
+            auto definition = read_stored_pool_definition(*pool.definition);
             if (!definition.ok()) return definition.status();
             name = definition->name;
         }
@@ -201,25 +192,8 @@ Result<json> IdentityPoolApi::remove(const json& body) const {
     if (!*stored) return configured_here(*pool);
     if (Status s = pools_.delete_pool(*pool); !s.ok()) return s;
     providers_->remove_pool(*pool);
+    PoolDefinitionSync::announce(bus_, *pool);
     return json::object();
-}
-
-Status restore_api_pools(PoolStorage& pools, LoginProviders& providers,
-                         const IdentityPoolSettingsMap& configured) {
-    auto stored = pools.pool_definitions();
-    if (!stored.ok()) return stored.status();
-    for (const auto& [pool_id, text] : *stored) {
-        if (configured.contains(pool_id))
-            return invalid("identity pool " + pool_id +
-                           " was made through the API (CreateIdentityPool) and is in --identity-pools too: "
-                           "take it out of one");
-        auto definition = stored_definition(text);
-        if (!definition.ok())
-            return Status{Errc::storage, "identity pool " + pool_id + ": " + definition.status().message()};
-        if (Status s = providers.replace_pool(pool_id, settings_of(*definition)); !s.ok())
-            return Status{s.code(), "identity pool " + pool_id + ": " + s.message()};
-    }
-    return {};
 }
 
 }  // namespace synclatch::server

@@ -1,8 +1,8 @@
 // Pool administration over the Cognito Identity API, developer only (docs/identity.md, "Pool
 // administration"): CreateIdentityPool, DescribeIdentityPool, UpdateIdentityPool, ListIdentityPools and
-// DeleteIdentityPool. Pools made this way are kept in the database and come back at every start; pools
-// from the server's options (--pool, --identity-pools, the default pool) are described and listed, and are
-// changed only where they are set.
+// DeleteIdentityPool. Pools made this way are kept in the database, come back at every start and reach the
+// other servers of the database (api/pool_definition_sync.hpp); pools from the server's options (--pool,
+// --identity-pools, the default pool) are described and listed, and are changed only where they are set.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -14,6 +14,7 @@
 #include "auth/principal.hpp"
 #include "http/http_types.hpp"
 #include "store/pool_storage.hpp"
+#include "store/server_bus.hpp"
 
 namespace synclatch::server {
 
@@ -25,8 +26,10 @@ class IdentityPoolApi {
     static constexpr std::int64_t kMaxResults = 60;
     static constexpr std::int64_t kMaxPools = 1000;
 
-    // store and providers must outlive the api; without providers (null) the calls are not served.
-    IdentityPoolApi(PoolStorage& pools, LoginProviders* providers, std::function<EpochMillis()> clock);
+    // store, providers and bus must outlive the api; without providers (null) the calls are not served.
+    // Changes are announced on bus to the other servers of the database.
+    IdentityPoolApi(PoolStorage& pools, LoginProviders* providers, std::function<EpochMillis()> clock,
+                    ServerBus& bus);
 
     // Whether `operation` (the X-Amz-Target after "AWSCognitoIdentityService.") is one of these calls.
     static bool owns(std::string_view operation);
@@ -45,12 +48,7 @@ class IdentityPoolApi {
     LoginProviders* providers_;
     std::function<EpochMillis()> clock_;
     PoolStorage& pools_;
+    ServerBus& bus_;
 };
-
-// At start: gives `providers` the sign-in settings of every pool made through the API. A pool id that is
-// also one of `configured` (the --identity-pools file, the command line) fails the start, as does a
-// stored definition that does not read.
-Status restore_api_pools(PoolStorage& pools, LoginProviders& providers,
-                         const IdentityPoolSettingsMap& configured);
 
 }  // namespace synclatch::server

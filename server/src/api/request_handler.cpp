@@ -49,7 +49,7 @@ RequestHandler::RequestHandler(Storage& store, std::string secret, const OpenIdT
       authenticate_(std::move(authenticate)),
       identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, limits, login_providers),
       developer_identity_api_(store, clock, open_id_tokens_, login_providers),
-      identity_pool_api_(store, login_providers, clock),
+      identity_pool_api_(store, login_providers, clock, store.bus()),
       sync_api_(store, tokens_, clock, push, bulk_publisher, triggers),
       streams_api_(store, clock),
       processors_api_(store, metrics, clock),

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "synclatch/sync/endpoint.hpp"
+#include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {
 
@@ -193,6 +194,16 @@ IdentityPoolSettings settings_of(const IdentityPoolDefinition& definition) {
     settings.open_id_connect_providers.insert(settings.open_id_connect_providers.end(), user_pools.begin(),
                                               user_pools.end());
     return settings;
+}
+
+Result<IdentityPoolDefinition> read_stored_pool_definition(const std::string& text) {
+    auto document = sync::parse_json_body(text);
+    auto definition = document.ok() ? identity_pool_definition_from_json(*document)
+                                    : Result<IdentityPoolDefinition>(document.status());
+    if (!definition.ok())
+        return Status{Errc::internal,
+                      "a stored pool definition does not read: " + definition.status().message()};
+    return definition;
 }
 
 }  // namespace synclatch::server

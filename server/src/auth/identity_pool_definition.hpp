@@ -58,4 +58,8 @@ nlohmann::json to_json(const IdentityPoolDefinition& definition);
 // CognitoIdentityProviders (the app clients of one user pool are its audiences).
 IdentityPoolSettings settings_of(const IdentityPoolDefinition& definition);
 
+// A definition the store kept (to_json's text), read back; internal if it no longer reads (a definition
+// is checked before it is stored, so only a database changed by hand gets here).
+Result<IdentityPoolDefinition> read_stored_pool_definition(const std::string& text);
+
 }  // namespace synclatch::server

@@ -280,10 +280,13 @@ Result<sync::IdentityUsage> PgStorage::describe_identity_usage(std::string_view 
     });
 }
 
+// A pool's sync sessions: those counted per identity here, plus the pool row's own count, which holds the
+// sessions of a copied embedded store (synclatch-server copy; the SQLite engine counts on the pool's row).
 Result<sync::IdentityPoolUsage> PgStorage::describe_pool_usage(std::string_view pool_id) const {
     return impl_->read([&](PgConnection& tx) -> Result<sync::IdentityPoolUsage> {
         auto pool = tx.exec(
-            "SELECT (SELECT coalesce(sum(sessions), 0) FROM sync_sessions WHERE pool_id = p.pool_id), "
+            "SELECT p.sync_sessions + (SELECT coalesce(sum(sessions), 0) FROM sync_sessions "
+            "WHERE pool_id = p.pool_id), "
             "greatest(p.last_modified, (SELECT max(last_modified) FROM sync_sessions "
             "WHERE pool_id = p.pool_id)), "
             "(SELECT coalesce(sum(d.data_storage), 0) FROM datasets d JOIN identities i "
@@ -301,7 +304,7 @@ Result<std::vector<sync::IdentityPoolUsage>> PgStorage::list_pool_usage(std::str
                                                                         std::int64_t max_results) const {
     return impl_->read([&](PgConnection& tx) -> Result<std::vector<sync::IdentityPoolUsage>> {
         auto rows = tx.exec(
-            "SELECT p.pool_id, (SELECT coalesce(sum(sessions), 0) FROM sync_sessions "
+            "SELECT p.pool_id, p.sync_sessions + (SELECT coalesce(sum(sessions), 0) FROM sync_sessions "
             "WHERE pool_id = p.pool_id), "
             "greatest(p.last_modified, (SELECT max(last_modified) FROM sync_sessions "
             "WHERE pool_id = p.pool_id)), "
