@@ -157,7 +157,8 @@ std::int64_t sync_count_of(const std::string& body) {
 }
 
 // One connection's loop: a request, its answer, again, until the deadline.
-asio::awaitable<void> drive(Phase phase, Connection& c, Clock::time_point deadline, const std::string& amz_date) {
+asio::awaitable<void> drive(Phase phase, Connection& c, Clock::time_point deadline,
+                            const std::string& amz_date) {
     beast::tcp_stream stream(co_await asio::this_coro::executor);
     co_await stream.async_connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), c.port),
                                   asio::use_awaitable);
@@ -253,7 +254,8 @@ Options parse(int argc, char** argv) {
             std::istringstream list(argv[++i]);
             for (std::string store; std::getline(list, store, ',');) {
                 if (store != "sqlite" && store != "postgres" && store != "postgres2") {
-                    std::fprintf(stderr, "server_bench: --stores: unknown store '%s' (sqlite, postgres, postgres2)\n",
+                    std::fprintf(stderr,
+                                 "server_bench: --stores: unknown store '%s' (sqlite, postgres, postgres2)\n",
                                  store.c_str());
                     std::exit(2);
                 }
@@ -296,7 +298,8 @@ Deployment start_deployment(const std::string& store, const Options& options, co
         if (store == "postgres2") servers = 2;
     }
     for (int i = 0; i < servers; ++i)
-        d.servers.push_back(std::make_unique<test::ServerProcess>((dir / (store + std::to_string(i))).string(), args));
+        d.servers.push_back(
+            std::make_unique<test::ServerProcess>((dir / (store + std::to_string(i))).string(), args));
     // One identity per connection, each with a session token and its one record written once.
     d.connections.resize(static_cast<std::size_t>(options.connections));
     test::HttpClient setup(d.servers[0]->port());
@@ -305,7 +308,8 @@ Deployment start_deployment(const std::string& store, const Options& options, co
         c.port = d.servers[i % d.servers.size()]->port();
         std::tie(c.identity, c.credentials) = test::new_identity(setup);
         c.signer.emplace(c.credentials, "us-east-1", "cognito-sync");
-        auto listed = setup.send("GET", test::dataset_path(c.identity, "bench") + "/records", "", c.credentials);
+        auto listed =
+            setup.send("GET", test::dataset_path(c.identity, "bench") + "/records", "", c.credentials);
         c.session_token = listed.json().at("SyncSessionToken").get<std::string>();
     }
     return d;
@@ -326,8 +330,8 @@ int main(int argc, char** argv) {
         std::vector<Deployment> deployments;
         for (const auto& store : options.stores)
             deployments.push_back(start_deployment(store, options, dir, cluster));
-        std::printf("server_bench: %d connections, %d s per phase, servers' data in %s\n", options.connections,
-                    options.seconds, dir.c_str());
+        std::printf("server_bench: %d connections, %d s per phase, servers' data in %s\n",
+                    options.connections, options.seconds, dir.c_str());
 
         // The phases (and stores) take turns, round after round, so that a slow spell of a shared machine
         // hits them alike; each phase reports its median round.
@@ -340,8 +344,9 @@ int main(int argc, char** argv) {
             for (std::size_t d = 0; d < deployments.size(); ++d) {
                 std::printf("round %d of %d, %s:", round, options.rounds, deployments[d].store.c_str());
                 for (std::size_t p = 0; p < std::size(phases); ++p) {
-                    rounds[d][p].push_back(run_phase(phases[p].first, phases[p].second, deployments[d].connections,
-                                                     options.seconds, options.client_threads));
+                    rounds[d][p].push_back(run_phase(phases[p].first, phases[p].second,
+                                                     deployments[d].connections, options.seconds,
+                                                     options.client_threads));
                     std::printf("  %.0f", rounds[d][p].back().requests_per_second);
                     std::fflush(stdout);
                 }
@@ -362,8 +367,8 @@ int main(int argc, char** argv) {
             }
             std::printf("\n%s (%zu server%s), median of %d rounds:\n%-26s %12s %10s %10s %9s\n",
                         deployments[d].store.c_str(), deployments[d].servers.size(),
-                        deployments[d].servers.size() == 1 ? "" : "s", options.rounds, "phase", "req/s", "p50 ms",
-                        "p99 ms", "failures");
+                        deployments[d].servers.size() == 1 ? "" : "s", options.rounds, "phase", "req/s",
+                        "p50 ms", "p99 ms", "failures");
             for (const auto& r : results) {
                 std::printf("%-26s %12.0f %10.2f %10.2f %9ld\n", r.name, r.requests_per_second, r.p50_ms,
                             r.p99_ms, r.failures);

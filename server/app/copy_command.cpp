@@ -26,7 +26,8 @@ int run_copy_command(int argc, char** argv) {
         "URL (docs/server.md, \"PostgreSQL\").",
         "synclatch-server copy"};
     std::string from, to;
-    app.add_option("--from", from, "the server's --data folder (its synclatch-server.db is copied)")->required();
+    app.add_option("--from", from, "the server's --data folder (its synclatch-server.db is copied)")
+        ->required();
     app.add_option("--to", to,
                    "the PostgreSQL database: postgresql://USER@HOST:PORT/DATABASE or a libpq key=value "
                    "string (a password belongs in $SYNCLATCH_STORE, not on the command line)")
@@ -40,8 +41,9 @@ int run_copy_command(int argc, char** argv) {
         return app.exit(e);
     }
     if (!is_pg_conninfo(to)) {
-        std::fprintf(stderr, "synclatch-server copy: --to must be a postgresql:// URL or a libpq key=value "
-                             "string\n");
+        std::fprintf(stderr,
+                     "synclatch-server copy: --to must be a postgresql:// URL or a libpq key=value "
+                     "string\n");
         return 2;
     }
 
@@ -52,8 +54,8 @@ int run_copy_command(int argc, char** argv) {
         if (quiet) return;
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        std::fprintf(stderr, "  %-26s %12lld / %lld rows (%.1f s)\n", table.c_str(), static_cast<long long>(done),
-                     static_cast<long long>(total), seconds);
+        std::fprintf(stderr, "  %-26s %12lld / %lld rows (%.1f s)\n", table.c_str(),
+                     static_cast<long long>(done), static_cast<long long>(total), seconds);
     };
     auto copied = copy_sqlite_store_to_postgres(path, to, progress);
     if (!copied.ok()) {
@@ -71,10 +73,11 @@ int run_copy_command(int argc, char** argv) {
         std::printf("the copy does not match its source: rolled back, nothing was copied\n");
         return 1;
     }
-    std::printf("verified: every table's rows and checksum match; stream sequence continues after %lld, "
-                "the latch clock after %lld (%.1f s)\n",
-                static_cast<long long>(copied->stream_seq), static_cast<long long>(copied->latch_clock),
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    std::printf(
+        "verified: every table's rows and checksum match; stream sequence continues after %lld, "
+        "the latch clock after %lld (%.1f s)\n",
+        static_cast<long long>(copied->stream_seq), static_cast<long long>(copied->latch_clock),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     return 0;
 }
 

@@ -57,8 +57,9 @@ void write_until_gone(unsigned short port, const std::string& identity, const st
 FilledStore fill_by_crashing(const std::string& data) {
     std::mt19937 random(std::random_device{}());
     FilledStore filled;
-    const std::vector<std::string> args = {"--auth", "none", "--deployment-id", "dep-copied",
-                                           "--max-records-per-dataset", "100000", "--no-data-lake"};
+    const std::vector<std::string> args = {
+        "--auth", "none",          "--deployment-id", "dep-copied", "--max-records-per-dataset",
+        "100000", "--no-data-lake"};
     for (int round = 0; round < 3; ++round) {
         ServerProcess server(data, args);
         HttpClient setup(server.port());
@@ -68,14 +69,17 @@ FilledStore fill_by_crashing(const std::string& data) {
                     setup.identity("GetId", {{"IdentityPoolId", kTestPool}}).json().at("IdentityId"));
                 filled.acknowledged[filled.identities.back()];  // made here: the writers only look up
             }
-            const auto creds = setup.identity("GetCredentialsForIdentity", {{"IdentityId", filled.identities[0]}})
-                                   .json()
-                                   .at("Credentials");
+            const auto creds =
+                setup.identity("GetCredentialsForIdentity", {{"IdentityId", filled.identities[0]}})
+                    .json()
+                    .at("Credentials");
             filled.credentials = {creds.at("AccessKeyId"), creds.at("SecretKey"), creds.at("SessionToken")};
-            REQUIRE(setup.send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {"n": 1}})")
-                        .status == 200);
-            REQUIRE(setup.send("PUT", "/streams/events/consumers/reader", R"({"SequenceNumber": 1})").status ==
-                    200);
+            REQUIRE(
+                setup.send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {"n": 1}})")
+                    .status == 200);
+            REQUIRE(
+                setup.send("PUT", "/streams/events/consumers/reader", R"({"SequenceNumber": 1})").status ==
+                200);
         }
         std::vector<std::thread> writers;
         for (std::size_t i = 0; i < filled.identities.size(); ++i) {
@@ -86,7 +90,8 @@ FilledStore fill_by_crashing(const std::string& data) {
                                  acknowledged);
             });
         }
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(150, 400)(random)));
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::uniform_int_distribution(150, 400)(random)));
         server.kill_hard();
         for (auto& w : writers)
             w.join();
@@ -99,14 +104,16 @@ FilledStore fill_by_crashing(const std::string& data) {
     auto& keys = filled.acknowledged.at(identity);
     REQUIRE_FALSE(keys.empty());
     // A sync count at or above the record's: the dataset's.
-    const auto removed = json{{"SyncSessionToken", page.at("SyncSessionToken")},
-                              {"RecordPatches",
-                               {{{"Op", "remove"}, {"Key", keys.front()}, {"SyncCount", page.at("DatasetSyncCount")}}}}};
+    const auto removed =
+        json{{"SyncSessionToken", page.at("SyncSessionToken")},
+             {"RecordPatches",
+              {{{"Op", "remove"}, {"Key", keys.front()}, {"SyncCount", page.at("DatasetSyncCount")}}}}};
     REQUIRE(client.send("POST", dataset_path(identity, "load"), removed.dump()).status == 200);
     keys.erase(keys.begin());
     for (;;) {
-        const auto read = client.send("GET", "/streams/dataset-changes/records?limit=1000&after=" +
-                                                 std::to_string(filled.last_seq))
+        const auto read = client
+                              .send("GET", "/streams/dataset-changes/records?limit=1000&after=" +
+                                               std::to_string(filled.last_seq))
                               .json();
         if (read.at("Records").empty()) break;
         filled.last_seq = read.at("LastSequenceNumber").get<long>();
@@ -143,9 +150,11 @@ TEST_CASE("Copy: an embedded store that kill -9 cut off, copied into PostgreSQL,
     std::map<std::string, long> events_per_identity;
     long after = 0;
     for (;;) {
-        const auto read = client.send("GET", "/streams/dataset-changes/records?limit=1000&after=" +
-                                                 std::to_string(after), "", kAdmin)
-                              .json();
+        const auto read =
+            client
+                .send("GET", "/streams/dataset-changes/records?limit=1000&after=" + std::to_string(after), "",
+                      kAdmin)
+                .json();
         if (read.at("Records").empty()) break;
         for (const auto& record : read.at("Records"))
             ++events_per_identity[record.at("PartitionKey").get<std::string>()];
@@ -158,9 +167,11 @@ TEST_CASE("Copy: an embedded store that kill -9 cut off, copied into PostgreSQL,
         json page;
         std::string next;
         do {
-            page = client.send("GET", dataset_path(identity, "load") + "/records?maxResults=1024" +
-                                          (next.empty() ? "" : "&nextToken=" + next),
-                               "", kAdmin)
+            page = client
+                       .send("GET",
+                             dataset_path(identity, "load") + "/records?maxResults=1024" +
+                                 (next.empty() ? "" : "&nextToken=" + next),
+                             "", kAdmin)
                        .json();
             for (const auto& record : page.at("Records")) {
                 if (record.contains("Value") && !record.at("Value").is_null())
@@ -176,8 +187,10 @@ TEST_CASE("Copy: an embedded store that kill -9 cut off, copied into PostgreSQL,
     CHECK(client.send("GET", dataset_path(filled.identities[0], "load") + "/records", "", filled.credentials)
               .status == 200);
     // Stream positions carry on: the consumer's checkpoint is there, and new numbers follow the old ones.
-    CHECK(client.send("GET", "/streams/events/consumers/reader", "", kAdmin).json().at("SequenceNumber") == 1);
-    const auto posted = client.send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {}})", kAdmin);
+    CHECK(client.send("GET", "/streams/events/consumers/reader", "", kAdmin).json().at("SequenceNumber") ==
+          1);
+    const auto posted =
+        client.send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {}})", kAdmin);
     REQUIRE(posted.status == 200);
     CHECK(posted.json().at("SequenceNumber").get<long>() > filled.last_seq);
 
@@ -220,8 +233,8 @@ TEST_CASE("Copy: the AWS JavaScript SDK v2 and v3 suites pass against servers on
         INFO(suite);
         // tests/interop/server.mjs puts the servers it starts on $SYNCLATCH_TEST_STORE_URL.
         const auto ran = run_process({"/usr/bin/env", "SYNCLATCH_SERVER_BINARY=" SYNCLATCH_SERVER_BINARY,
-                                      "SYNCLATCH_TEST_STORE_URL=" + target, SYNCLATCH_NODE_EXECUTABLE, "--test",
-                                      std::string(SYNCLATCH_INTEROP_DIR) + "/" + suite},
+                                      "SYNCLATCH_TEST_STORE_URL=" + target, SYNCLATCH_NODE_EXECUTABLE,
+                                      "--test", std::string(SYNCLATCH_INTEROP_DIR) + "/" + suite},
                                      120s);
         INFO(ran.out << ran.err);
         CHECK(ran.exit_code == 0);

@@ -53,7 +53,8 @@ void write_new_keys(WriterLog& log, const std::string& name, const std::vector<u
     // A session token from any server is good on all of them.
     std::string token;
     for (std::size_t n = 0; token.empty() && !stop; ++n) {
-        auto listed = clients[n % clients.size()]->send("GET", dataset_path(log.identity, "load") + "/records");
+        auto listed =
+            clients[n % clients.size()]->send("GET", dataset_path(log.identity, "load") + "/records");
         if (listed.status == 200) token = listed.json().at("SyncSessionToken");
     }
     for (int n = 0; !stop; ++n) {
@@ -142,9 +143,10 @@ std::vector<WriterLog> new_writers(HttpClient& setup, int count) {
 
 }  // namespace
 
-TEST_CASE("PostgreSQL faults: a server killed under load, again and again, loses no acknowledged write, "
-          "and the other keeps serving",
-          "[postgres][servers][durability]") {
+TEST_CASE(
+    "PostgreSQL faults: a server killed under load, again and again, loses no acknowledged write, "
+    "and the other keeps serving",
+    "[postgres][servers][durability]") {
     const auto seed = std::random_device{}();
     INFO("seed " << seed);
     std::mt19937 random(seed);
@@ -166,7 +168,8 @@ TEST_CASE("PostgreSQL faults: a server killed under load, again and again, loses
     }
     std::array<std::size_t, 3> served_while_a_was_down{};
     for (int round = 0; round < 3; ++round) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution(150, 500)(random)));
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::uniform_int_distribution(150, 500)(random)));
         a->kill_hard();
         const std::size_t before = acked;
         std::this_thread::sleep_for(400ms);
@@ -187,9 +190,10 @@ TEST_CASE("PostgreSQL faults: a server killed under load, again and again, loses
     CHECK(keys_of(to_a, writers[0].identity, "load") == keys_of(to_b, writers[0].identity, "load"));
 }
 
-TEST_CASE("PostgreSQL faults: the processors' leader killed, another server takes over and publishes each "
-          "write once",
-          "[postgres][servers][processors]") {
+TEST_CASE(
+    "PostgreSQL faults: the processors' leader killed, another server takes over and publishes each "
+    "write once",
+    "[postgres][servers][processors]") {
     TempDir dir;
     const std::vector<std::string> args = with(kUnsigned, {"--store", fresh_pg_database("leader")});
     const auto leading = with(args, {"--processor", "trigger", "--leader-lease-seconds", "2"});
@@ -204,17 +208,18 @@ TEST_CASE("PostgreSQL faults: the processors' leader killed, another server take
     const auto published_by = [](ServerProcess& server) {
         HttpClient client(server.port());
         const auto metrics = client.send("GET", "/metrics").body;
-        const std::string series = R"(synclatch_processor_events_total{processor="trigger",outcome="published"} )";
+        const std::string series =
+            R"(synclatch_processor_events_total{processor="trigger",outcome="published"} )";
         const auto at = metrics.find(series);
         return at == std::string::npos ? 0L : std::stol(metrics.substr(at + series.size()));
     };
-    const std::string token = to_c.send("GET", dataset_path(identity, "profile") + "/records")
-                                  .json()
-                                  .at("SyncSessionToken");
+    const std::string token =
+        to_c.send("GET", dataset_path(identity, "profile") + "/records").json().at("SyncSessionToken");
     const auto write = [&](int n) {
-        const auto body = json{{"SyncSessionToken", token},
-                               {"RecordPatches",
-                                {{{"Op", "replace"}, {"Key", numbered("k", n)}, {"Value", "v"}, {"SyncCount", 0}}}}};
+        const auto body =
+            json{{"SyncSessionToken", token},
+                 {"RecordPatches",
+                  {{{"Op", "replace"}, {"Key", numbered("k", n)}, {"Value", "v"}, {"SyncCount", 0}}}}};
         REQUIRE(to_c.send("POST", dataset_path(identity, "profile"), body.dump()).status == 200);
     };
     const auto events = [&] { return stream_data(to_c, "events").size(); };
@@ -255,9 +260,10 @@ TEST_CASE("PostgreSQL faults: the processors' leader killed, another server take
     }
 }
 
-TEST_CASE("PostgreSQL faults: PostgreSQL restarted under load, servers answer retryable errors meanwhile "
-          "and serve again after, with nothing acknowledged lost",
-          "[postgres][servers][durability]") {
+TEST_CASE(
+    "PostgreSQL faults: PostgreSQL restarted under load, servers answer retryable errors meanwhile "
+    "and serve again after, with nothing acknowledged lost",
+    "[postgres][servers][durability]") {
     PostgresCluster cluster;  // its own: this test kills it
     TempDir dir;
     const std::vector<std::string> args = with(kUnsigned, {"--store", cluster.create_database("restart")});
@@ -289,7 +295,7 @@ TEST_CASE("PostgreSQL faults: PostgreSQL restarted under load, servers answer re
         for (const auto& [status, count] : w.failures)
             failed += static_cast<std::size_t>(count);
     }
-    CHECK(failed > 0);                // the outage was seen...
-    CHECK(acked > before_restart);    // ...and the servers serve again after it
+    CHECK(failed > 0);                  // the outage was seen...
+    CHECK(acked > before_restart);      // ...and the servers serve again after it
     check_nothing_lost(to_a, writers);  // no answer was a success that did not happen
 }

@@ -64,7 +64,8 @@ class Nginx {
             run_process({"/usr/sbin/nginx", "-t", "-p", prefix, "-c", prefix + "/nginx.conf"}, 10s);
         INFO("nginx -t: " << checked.out << checked.err);
         REQUIRE(checked.exit_code == 0);
-        pid_ = start_process({"/usr/sbin/nginx", "-p", prefix, "-c", prefix + "/nginx.conf", "-g", "daemon off;"});
+        pid_ = start_process(
+            {"/usr/sbin/nginx", "-p", prefix, "-c", prefix + "/nginx.conf", "-g", "daemon off;"});
         // Ready once it answers through to a server.
         const auto until = std::chrono::steady_clock::now() + 10s;
         while (std::chrono::steady_clock::now() < until) {
@@ -103,8 +104,8 @@ TEST_CASE("nginx: the sample configuration in front of two servers on one databa
           "[postgres][servers][nginx]") {
     TempDir dir;
     const std::string store = fresh_pg_database("nginx");
-    const std::vector<std::string> args = {"--store", store, "--auth", "sigv4", "--admin-key",
-                                           "ADMINKEY:admin-secret", "--no-data-lake"};
+    const std::vector<std::string> args = {
+        "--store", store, "--auth", "sigv4", "--admin-key", "ADMINKEY:admin-secret", "--no-data-lake"};
     ServerProcess a(dir.file("a"), args);
     ServerProcess b(dir.file("b"), args);
     const unsigned short port = free_loopback_port();
@@ -119,9 +120,10 @@ TEST_CASE("nginx: the sample configuration in front of two servers on one databa
         const auto page = client.send("GET", path + "/records?lastSyncCount=0", "", creds);
         REQUIRE(page.status == 200);
         CHECK(page.json().at("DatasetSyncCount") == sync_count);
-        const json body = {{"SyncSessionToken", page.json().at("SyncSessionToken")},
-                           {"RecordPatches",
-                            {{{"Op", "replace"}, {"Key", "k" + std::to_string(n)}, {"Value", "v"}, {"SyncCount", 0}}}}};
+        const json body = {
+            {"SyncSessionToken", page.json().at("SyncSessionToken")},
+            {"RecordPatches",
+             {{{"Op", "replace"}, {"Key", "k" + std::to_string(n)}, {"Value", "v"}, {"SyncCount", 0}}}}};
         REQUIRE(client.send("POST", path, body.dump(), creds).status == 200);
         ++sync_count;
     }
@@ -149,10 +151,10 @@ TEST_CASE("nginx: the sample configuration in front of two servers on one databa
     CHECK(hint->at("datasetName") == "things");
 
     // A long-poll outlasts nginx's defaults for nothing: it returns when its wait is over, with 200.
-    const auto last = client.send("GET", "/streams/events/records", "", kAdmin).json().at("LastSequenceNumber");
+    const auto last =
+        client.send("GET", "/streams/events/records", "", kAdmin).json().at("LastSequenceNumber");
     const auto started = std::chrono::steady_clock::now();
-    const auto polled =
-        client.send("GET", "/streams/events/records?wait=2&after=" + last.dump(), "", kAdmin);
+    const auto polled = client.send("GET", "/streams/events/records?wait=2&after=" + last.dump(), "", kAdmin);
     CHECK(polled.status == 200);
     CHECK(std::chrono::steady_clock::now() - started >= 1500ms);
 }

@@ -163,10 +163,11 @@ TEST_CASE_METHOD(ThreeServers, "PostgreSQL servers: a push hint reaches a device
     CHECK_FALSE(on_b.next(std::chrono::milliseconds(300)));
 }
 
-TEST_CASE_METHOD(ThreeServers,
-                 "PostgreSQL servers: a stream consumer on one server sees every write of the others once and in "
-                 "order, also behind a transaction that commits late",
-                 "[postgres][servers][streams]") {
+TEST_CASE_METHOD(
+    ThreeServers,
+    "PostgreSQL servers: a stream consumer on one server sees every write of the others once and in "
+    "order, also behind a transaction that commits late",
+    "[postgres][servers][streams]") {
     HttpClient setup(a.port());
     auto [identity, creds] = new_identity(setup);
     constexpr int kWritesEach = 25;
@@ -204,9 +205,9 @@ TEST_CASE_METHOD(ThreeServers,
         std::int64_t after = 0;
         const auto deadline = std::chrono::steady_clock::now() + 60s;
         while (std::chrono::steady_clock::now() < deadline) {
-            auto read = client.send("GET", "/streams/dataset-changes/records?after=" + std::to_string(after) +
-                                               "&wait=1",
-                                    "", kAdmin);
+            auto read = client.send(
+                "GET", "/streams/dataset-changes/records?after=" + std::to_string(after) + "&wait=1", "",
+                kAdmin);
             if (read.status != 200) {
                 thread_failures[2] = "consumer: " + read.body;
                 return;
@@ -227,12 +228,12 @@ TEST_CASE_METHOD(ThreeServers,
     // A slow writer: it takes its sequence number while A and B are writing, then sits on its commit for a
     // second. On a plain sequence, A's and B's later numbers would commit first and the consumer would move
     // past this one; under the append lock they wait for it.
-    while (acknowledged < 5) std::this_thread::sleep_for(1ms);
+    while (acknowledged < 5)
+        std::this_thread::sleep_for(1ms);
     auto slow = connect_pg(store);
     std::int64_t slow_seq = 0;
     const auto slow_data = json{{"identityId", identity}, {"datasetName", "slow"}, {"syncCount", 1}}.dump();
-    REQUIRE(slow
-                .transaction([&](synclatch::server::PgConnection& tx) -> synclatch::Status {
+    REQUIRE(slow.transaction([&](synclatch::server::PgConnection& tx) -> synclatch::Status {
                     auto seqs = synclatch::server::pg_append_stream_records(tx, "dataset-changes",
                                                                             {{identity, slow_data}}, 0);
                     if (!seqs) return seqs.status();
@@ -246,27 +247,32 @@ TEST_CASE_METHOD(ThreeServers,
     on_b.join();
     writers_done = true;
     consumer.join();
-    for (const auto& failure : thread_failures) CHECK(failure.empty());
+    for (const auto& failure : thread_failures)
+        CHECK(failure.empty());
 
     // Never backwards, nothing twice.
-    for (std::size_t i = 1; i < seen_seqs.size(); ++i) CHECK(seen_seqs[i - 1] < seen_seqs[i]);
-    for (const auto& change : seen) ++written[change];
+    for (std::size_t i = 1; i < seen_seqs.size(); ++i)
+        CHECK(seen_seqs[i - 1] < seen_seqs[i]);
+    for (const auto& change : seen)
+        ++written[change];
     for (const auto& [change, times] : written) {
         INFO(change);
         CHECK(times == 1);
     }
     // Every acknowledged write, and the late one, which the consumer did not step past.
     for (const auto& changes : by_writer) {
-        for (const auto& change : changes) CHECK(written.count(change) == 1);
+        for (const auto& change : changes)
+            CHECK(written.count(change) == 1);
     }
     CHECK(written.count("slow#1") == 1);
     CHECK(std::find(seen_seqs.begin(), seen_seqs.end(), slow_seq) != seen_seqs.end());
     CHECK(seen.size() == static_cast<std::size_t>(2 * kWritesEach + 1));
 }
 
-TEST_CASE("PostgreSQL servers: an identity pool made, changed or deleted through one server's API holds on "
-          "the others",
-          "[postgres][servers][identity]") {
+TEST_CASE(
+    "PostgreSQL servers: an identity pool made, changed or deleted through one server's API holds on "
+    "the others",
+    "[postgres][servers][identity]") {
     TempDir dir;
     const std::string store = fresh_pg_database("pools");
     const std::vector<std::string> args = {"--store", store, "--auth", "none", "--no-data-lake"};
@@ -278,8 +284,8 @@ TEST_CASE("PostgreSQL servers: an identity pool made, changed or deleted through
     };
 
     // Made on A without guests: B refuses a guest at once (the bus), or within the refresh bound at most.
-    const auto made = to_a.identity("CreateIdentityPool", {{"IdentityPoolName", "members"},
-                                                           {"AllowUnauthenticatedIdentities", false}});
+    const auto made = to_a.identity(
+        "CreateIdentityPool", {{"IdentityPoolName", "members"}, {"AllowUnauthenticatedIdentities", false}});
     REQUIRE(made.status == 200);
     const std::string pool = made.json().at("IdentityPoolId");
     CHECK(eventually([&] { return get_id_on_b(pool).error_type == "NotAuthorizedException"; }, 12s));
@@ -289,8 +295,9 @@ TEST_CASE("PostgreSQL servers: an identity pool made, changed or deleted through
                                                  {"AllowUnauthenticatedIdentities", true}})
                 .status == 200);
     CHECK(eventually([&] { return get_id_on_b(pool).status == 200; }, 12s));
-    CHECK(to_b.identity("DescribeIdentityPool", {{"IdentityPoolId", pool}}).json().at(
-              "AllowUnauthenticatedIdentities") == true);
+    CHECK(to_b.identity("DescribeIdentityPool", {{"IdentityPoolId", pool}})
+              .json()
+              .at("AllowUnauthenticatedIdentities") == true);
     // Deleted on A: gone on B.
     REQUIRE(to_a.identity("DeleteIdentityPool", {{"IdentityPoolId", pool}}).status == 200);
     CHECK(get_id_on_b(pool).error_type == "ResourceNotFoundException");

@@ -12,9 +12,9 @@ PoolDefinitionSync::PoolDefinitionSync(PoolStorage& pools, LoginProviders& provi
                                        const IdentityPoolSettingsMap& configured)
     : pools_(pools), providers_(providers), configured_(configured) {}
 
-Result<std::unique_ptr<PoolDefinitionSync>> PoolDefinitionSync::start(PoolStorage& pools,
-                                                                      LoginProviders& providers, ServerBus& bus,
-                                                                      const IdentityPoolSettingsMap& configured) {
+Result<std::unique_ptr<PoolDefinitionSync>> PoolDefinitionSync::start(
+    PoolStorage& pools, LoginProviders& providers, ServerBus& bus,
+    const IdentityPoolSettingsMap& configured) {
     std::unique_ptr<PoolDefinitionSync> sync(new PoolDefinitionSync(pools, providers, configured));
     if (Status loaded = sync->refresh(); !loaded) return loaded;
     if (bus.reaches_others()) {
@@ -54,10 +54,11 @@ Status PoolDefinitionSync::refresh() {
         present.insert(pool_id);
         if (auto at = applied_.find(pool_id); at != applied_.end() && at->second == text) continue;
         if (configured_.contains(pool_id))
-            return Status{Errc::invalid_argument,
-                          "identity pool " + pool_id +
-                              " was made through the API (CreateIdentityPool) and is in --identity-pools too: "
-                              "take it out of one"};
+            return Status{
+                Errc::invalid_argument,
+                "identity pool " + pool_id +
+                    " was made through the API (CreateIdentityPool) and is in --identity-pools too: "
+                    "take it out of one"};
         auto definition = read_stored_pool_definition(text);
         if (!definition.ok())
             return Status{Errc::storage, "identity pool " + pool_id + ": " + definition.status().message()};
@@ -81,7 +82,8 @@ void PoolDefinitionSync::follow() {
     for (;;) {
         {
             std::unique_lock lock(wakeup_->mutex);
-            wakeup_->wake.wait_for(lock, kRefreshEvery, [this] { return wakeup_->stopping || wakeup_->poked; });
+            wakeup_->wake.wait_for(lock, kRefreshEvery,
+                                   [this] { return wakeup_->stopping || wakeup_->poked; });
             if (wakeup_->stopping) return;
             wakeup_->poked = false;
         }

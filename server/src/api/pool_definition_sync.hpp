@@ -42,7 +42,8 @@ class PoolDefinitionSync {
     static void announce(ServerBus& bus, std::string_view pool_id);
 
   private:
-    PoolDefinitionSync(PoolStorage& pools, LoginProviders& providers, const IdentityPoolSettingsMap& configured);
+    PoolDefinitionSync(PoolStorage& pools, LoginProviders& providers,
+                       const IdentityPoolSettingsMap& configured);
     // Applies what changed since the last pass: new and changed definitions, and pools that are gone.
     Status refresh();
     void follow();

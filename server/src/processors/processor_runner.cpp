@@ -32,9 +32,10 @@ void ProcessorRunner::stop() {
     // No step runs any more: a standby server may lead at once instead of waiting for the lease to lapse.
     if (running && lease_.exchange(0) != 0) {
         if (Status released = store_.release_lease(processor_->name()); !released)
-            log(LogLevel::warn, "processor " + processor_->name() +
-                                    ": its lease was not given back (another server leads when it runs out): " +
-                                    released.to_string());
+            log(LogLevel::warn,
+                "processor " + processor_->name() +
+                    ": its lease was not given back (another server leads when it runs out): " +
+                    released.to_string());
     }
 }
 

@@ -89,7 +89,8 @@ TEST_CASE("Leases: a lease given back passes on at once, with a new token", "[po
     REQUIRE(new_token.has_value());
     CHECK(*new_token > *old_token);
     // What the stopped server had in flight is fenced like a deposed leader's.
-    CHECK(stopping->set_checkpoint({"dataset-changes", "trigger", 1, *old_token}, 1).code() == Errc::conflict);
+    CHECK(stopping->set_checkpoint({"dataset-changes", "trigger", 1, *old_token}, 1).code() ==
+          Errc::conflict);
 }
 
 TEST_CASE("Leases: a server restarted on its folder takes its leases back at once, a second one on it waits",

@@ -96,7 +96,8 @@ Status lock_in_writer_order(PgConnection& tx, const std::vector<ReceivedWrite>& 
             if (pool.status().code() == Errc::not_found) continue;  // rejected by apply_one
             return pool.status();
         }
-        if (auto session = tx.exec("SELECT 1 FROM sync_sessions WHERE identity_id = $1 FOR UPDATE", {identity});
+        if (auto session =
+                tx.exec("SELECT 1 FROM sync_sessions WHERE identity_id = $1 FOR UPDATE", {identity});
             !session)
             return session.status();
         for (const auto& entry : datasets) {

@@ -14,9 +14,8 @@ namespace synclatch::server {
 namespace {
 
 bool is_name(const std::string& text) {
-    return text.size() == 16 && std::all_of(text.begin(), text.end(), [](unsigned char c) {
-               return std::isxdigit(c) != 0;
-           });
+    return text.size() == 16 &&
+           std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
 }
 
 }  // namespace
@@ -37,7 +36,8 @@ PgServerName claim_pg_server_name(const std::string& dir) {
         std::filesystem::rename(fresh, path, renamed);
         if (renamed) {
             log(LogLevel::warn, "cannot keep the server's name in " + path.string() + ": " +
-                                    renamed.message() + " (after a crash, its processors wait for their leases)");
+                                    renamed.message() +
+                                    " (after a crash, its processors wait for their leases)");
             return claimed;
         }
         kept = claimed.name;

@@ -13,7 +13,7 @@
 namespace synclatch::server {
 
 struct PgServerName {
-    std::string name;                 // hex; stable across restarts when `lock` is held
+    std::string name;                  // hex; stable across restarts when `lock` is held
     std::optional<DatabaseLock> lock;  // held for as long as the name is in use
 };
 

@@ -27,10 +27,10 @@ namespace sqlite = core::sqlite;
 // order: text in byte order, as COLLATE "C" has it) and how one row is inserted.
 struct TableCopy {
     const char* table;
-    const char* count;        // SQLite: how many rows
-    const char* read;         // SQLite: every row, in key order
-    PgSql insert;             // PostgreSQL: one row, the columns of `read` as $1..$n
-    PgSql read_back;          // PostgreSQL: DECLARE copy_check CURSOR for every row, as `read` renders them
+    const char* count;  // SQLite: how many rows
+    const char* read;   // SQLite: every row, in key order
+    PgSql insert;       // PostgreSQL: one row, the columns of `read` as $1..$n
+    PgSql read_back;    // PostgreSQL: DECLARE copy_check CURSOR for every row, as `read` renders them
     int columns;
 };
 
@@ -211,8 +211,9 @@ Result<CopiedTable> copy_table(sqlite::Database& source, PgConnection& tx, const
             auto value = rows->column_optional_string(c);
             if (value && value->find('\0') != std::string::npos) {
                 return Status{Errc::invalid_argument,
-                              std::string("a value in table ").append(spec.table).append(
-                                  " holds a NUL character, which PostgreSQL text cannot hold")};
+                              std::string("a value in table ")
+                                  .append(spec.table)
+                                  .append(" holds a NUL character, which PostgreSQL text cannot hold")};
             }
             source_hash.cell(value ? std::optional<std::string_view>(*value) : std::nullopt);
             params[static_cast<std::size_t>(c)] = PgParam(std::move(value));
@@ -276,7 +277,8 @@ Status continue_sequences(sqlite::Database& source, PgConnection& tx, StoreCopyR
 
 }  // namespace
 
-Result<StoreCopyReport> copy_sqlite_store_to_postgres(const std::string& sqlite_path, const std::string& pg_url,
+Result<StoreCopyReport> copy_sqlite_store_to_postgres(const std::string& sqlite_path,
+                                                      const std::string& pg_url,
                                                       const StoreCopyProgress& progress) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(sqlite_path, error))

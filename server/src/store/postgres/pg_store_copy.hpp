@@ -25,13 +25,14 @@ struct CopiedTable {
 
 struct StoreCopyReport {
     std::vector<CopiedTable> tables;
-    std::int64_t stream_seq = 0;    // the target's stream_seq: no sequence number is handed out twice
-    std::int64_t latch_clock = 0;   // the target's latch_clock: local writes order after every copied one
-    bool verified = false;          // every table's count and checksum matched (else nothing was committed)
+    std::int64_t stream_seq = 0;   // the target's stream_seq: no sequence number is handed out twice
+    std::int64_t latch_clock = 0;  // the target's latch_clock: local writes order after every copied one
+    bool verified = false;         // every table's count and checksum matched (else nothing was committed)
 };
 
 // Progress, from the copying thread: the table, rows copied so far, rows in all.
-using StoreCopyProgress = std::function<void(const std::string& table, std::int64_t done, std::int64_t total)>;
+using StoreCopyProgress =
+    std::function<void(const std::string& table, std::int64_t done, std::int64_t total)>;
 
 // Copies the embedded store at sqlite_path (a server's synclatch-server.db, which must not be open in a
 // running server: its lock is taken) into the PostgreSQL database at pg_url (its schema made or brought up
@@ -39,7 +40,8 @@ using StoreCopyProgress = std::function<void(const std::string& table, std::int6
 // the target holds anything (a database a server has started on holds its deployment id);
 // invalid_argument for a value PostgreSQL cannot hold (a NUL character); storage, corrupt or unavailable
 // for either database. A copy that does not verify is rolled back and reported with verified false.
-Result<StoreCopyReport> copy_sqlite_store_to_postgres(const std::string& sqlite_path, const std::string& pg_url,
+Result<StoreCopyReport> copy_sqlite_store_to_postgres(const std::string& sqlite_path,
+                                                      const std::string& pg_url,
                                                       const StoreCopyProgress& progress = {});
 
 }  // namespace synclatch::server
