@@ -16,6 +16,7 @@
 #include "synclatch/sqlite/database.hpp"
 #include "synclatch/sqlite/error.hpp"
 #include "synclatch/sqlite/transaction.hpp"
+#include "synclatch/sync/detail/crypto.hpp"
 
 namespace synclatch::server {
 
@@ -162,13 +163,7 @@ class RowHash {
         unsigned char digest[EVP_MAX_MD_SIZE];
         unsigned int size = 0;
         EVP_DigestFinal_ex(context_.get(), digest, &size);
-        static constexpr char kDigits[] = "0123456789abcdef";
-        std::string out;
-        for (unsigned int i = 0; i < size; ++i) {
-            out.push_back(kDigits[digest[i] >> 4]);
-            out.push_back(kDigits[digest[i] & 0x0f]);
-        }
-        return out;
+        return sync::detail::hex(std::string_view(reinterpret_cast<const char*>(digest), size));
     }
 
   private:
