@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "auth/shared_signing_keys.hpp"
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_store_copy.hpp"
 
@@ -18,7 +19,8 @@ int run_copy_command(int argc, char** argv) {
         "synclatch-server copy: moves a deployment from its embedded store into PostgreSQL. Copies every "
         "identity, credential, login, dataset and record (with its sync count and version), the event "
         "streams with their sequence numbers and consumer checkpoints, devices, pools with their "
-        "configuration, the deployment id and the server secret, then reads both back and compares row "
+        "configuration, the deployment id, the server secret and the OpenID signing keys, then reads both "
+        "back and compares row "
         "counts and a SHA-256 of every table. The copy is one transaction: one that fails or does not "
         "verify leaves the target as it was.\n"
         "Stop the server first (a running server's store is refused). The target must be a new database: "
@@ -57,7 +59,13 @@ int run_copy_command(int argc, char** argv) {
         std::fprintf(stderr, "  %-26s %12lld / %lld rows (%.1f s)\n", table.c_str(),
                      static_cast<long long>(done), static_cast<long long>(total), seconds);
     };
-    auto copied = copy_sqlite_store_to_postgres(path, to, progress);
+    auto keys = read_signing_key_files(from);
+    if (!keys.ok()) {
+        std::fprintf(stderr, "synclatch-server copy: the OpenID signing keys: %s; nothing was copied\n",
+                     keys.status().to_string().c_str());
+        return 1;
+    }
+    auto copied = copy_sqlite_store_to_postgres(path, to, *keys, progress);
     if (!copied.ok()) {
         std::fprintf(stderr, "synclatch-server copy: %s; nothing was copied\n",
                      copied.status().to_string().c_str());
@@ -78,6 +86,9 @@ int run_copy_command(int argc, char** argv) {
         "the latch clock after %lld (%.1f s)\n",
         static_cast<long long>(copied->stream_seq), static_cast<long long>(copied->latch_clock),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (copied->signing_keys_copied)
+        std::printf("the OpenID signing keys of %s were stored with it: tokens they signed stay valid\n",
+                    from.c_str());
     return 0;
 }
 

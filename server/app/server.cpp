@@ -16,6 +16,7 @@
 #include "api/stream_subscriptions.hpp"
 #include "auth/login_providers.hpp"
 #include "auth/open_id_tokens.hpp"
+#include "auth/shared_signing_keys.hpp"
 #include "auth/sigv4_authenticator.hpp"
 #include "hooks/sync_triggers.hpp"
 #include "http/http_server.hpp"
@@ -78,8 +79,9 @@ struct Server::Parts {
     bool stop_on_signals = false;
     // Before the store: the store's bus hands other servers' push hints to it until the store closes.
     PushHub push_hub;
-    std::unique_ptr<Storage> store;                  // SQLite (the default) or PostgreSQL (--store)
-    std::optional<OpenIdTokens> own_open_id_tokens;  // when the environment gives none
+    std::unique_ptr<Storage> store;                          // SQLite (the default) or PostgreSQL (--store)
+    std::optional<OpenIdTokens> own_open_id_tokens;          // when the environment gives none: --data's keys
+    std::unique_ptr<SharedSigningKeys> shared_signing_keys;  // or, on PostgreSQL, the database's
     const OpenIdTokens* open_id_tokens = nullptr;
     std::unique_ptr<LoginProviders> login_providers;
     std::unique_ptr<PoolDefinitionSync> pool_definitions;  // API pools, followed across servers
@@ -127,6 +129,7 @@ Status Server::Parts::open_store(const ServerEnvironment& environment) {
         store_options.limits = options.limits;
         store_options.deployment_id = options.deployment_id;
         store_options.max_connections = options.store_connections;
+        store_options.writers = options.store_writers;
         store_options.server_dir = options.data_dir;
         auto opened = PgStorage::open(store_options);
         if (!opened.ok())
@@ -154,7 +157,12 @@ Status Server::Parts::open_store(const ServerEnvironment& environment) {
 
 Status Server::Parts::set_up_sign_in(const ServerEnvironment& environment) {
     open_id_tokens = environment.open_id_tokens;
-    if (!open_id_tokens) {
+    if (!open_id_tokens && store->keeps_signing_keys()) {
+        auto shared = SharedSigningKeys::open(*store, store->bus(), options.data_dir, "synclatch-server");
+        if (!shared.ok()) return failed("cannot read or store the OpenID signing keys", shared.status());
+        shared_signing_keys = std::move(shared).value();
+        open_id_tokens = &shared_signing_keys->tokens();
+    } else if (!open_id_tokens) {
         auto opened = OpenIdTokens::open(options.data_dir, "synclatch-server");
         if (!opened.ok()) return failed("cannot read or make the OpenID signing key", opened.status());
         own_open_id_tokens.emplace(std::move(opened).value());

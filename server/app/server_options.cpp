@@ -61,7 +61,9 @@ ParsedOptions parse_server_options(int argc, char** argv) {
         "Point AWS SDK apps (or the synclatch client) at http://HOST:PORT. Data lives in an SQLite file in "
         "--data, or in PostgreSQL with --store.\n"
         "synclatch-server copy --from DIR --to postgresql://...: moves an embedded store into PostgreSQL "
-        "(see copy --help)."};
+        "(see copy --help).\n"
+        "synclatch-server rotate-signing-key --store URL | --data DIR: a new OpenID signing key, the current "
+        "one kept as the previous (see rotate-signing-key --help)."};
     app.set_config("--config", "", "read options from this INI or TOML file (command-line flags win)");
 
     std::string listen = "127.0.0.1:8080";
@@ -81,6 +83,11 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     app.add_option("--store-connections", o.store_connections,
                    "PostgreSQL connections this server opens at most")
         ->check(CLI::Range(std::size_t{4}, std::size_t{1000}))
+        ->capture_default_str();
+    app.add_option("--store-writers", o.store_writers,
+                   "PostgreSQL: group commit's transactions in flight at once (each batches many writes "
+                   "and holds a connection of --store-connections)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{64}))
         ->capture_default_str();
     app.add_option("--leader-lease-seconds", o.leader_lease_seconds,
                    "with several servers on one database: how long a processor's leader keeps it without "
@@ -153,11 +160,13 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                    "time a SyncTrigger webhook has to answer before UpdateRecords fails")
         ->check(CLI::Range(100L, 60'000L))
         ->capture_default_str();
-    app.add_option("--threads", o.threads,
-                   "threads serving connections (each request runs on one; database writes are batched on a "
-                   "writer thread of their own)")
-        ->check(CLI::Range(1u, 256u))
-        ->capture_default_str();
+    auto* threads = app.add_option("--threads", o.threads,
+                                   "threads serving connections (each request runs on one; database writes "
+                                   "are batched on writer threads of their own). Default: " +
+                                       std::to_string(ServerOptions::kDefaultThreads) + ", or " +
+                                       std::to_string(ServerOptions::kDefaultThreadsOnPostgres) +
+                                       " with --store, where a request's reads wait on the network")
+                        ->check(CLI::Range(1u, 256u));
     app.add_option(
            "--deployment-id", o.deployment_id,
            "this deployment's id, the origin of its clients' writes and events (1-64 of "
@@ -310,6 +319,7 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                      o.http.max_body_bytes_in_flight_per_address);
         return {std::nullopt, 2};
     }
+    if (threads->count() == 0 && !o.store.empty()) o.threads = ServerOptions::kDefaultThreadsOnPostgres;
     o.auth = auth == "none" ? AuthMode::none : AuthMode::sigv4;
     o.data_lake = !no_data_lake;
     for (const auto& pool : o.pools) {

@@ -23,13 +23,18 @@ struct ServerOptions {
     // (postgresql://...) or libpq "key=value" string for a database that any number of servers share.
     std::string store;
     std::size_t store_connections = 16;  // PostgreSQL connections per server
+    std::size_t store_writers = 2;       // PostgreSQL group commit transactions in flight, per server
     long leader_lease_seconds = 10;      // how long a dead server keeps its processors from the others
     AuthMode auth = AuthMode::sigv4;
     std::vector<std::string> pools;  // created at start, besides the default pool
     std::optional<AdminKey> admin_key;
     SyncLimits limits;
     std::string log_level = "info";
-    unsigned threads = 2;
+    // An io thread blocks while a database read answers: microseconds on the embedded store, round trips
+    // to PostgreSQL, where more threads keep more reads in flight.
+    static constexpr unsigned kDefaultThreads = 2;
+    static constexpr unsigned kDefaultThreadsOnPostgres = 16;
+    unsigned threads = kDefaultThreads;
     long sync_trigger_timeout_ms = 5000;  // a SyncTrigger webhook's time to answer
     long credential_lifetime_seconds = 3600;
     long stream_retention_hours = 24 * 7;       // 0: keep records of any age

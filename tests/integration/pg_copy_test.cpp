@@ -32,6 +32,7 @@ struct FilledStore {
     std::vector<std::string> identities;
     std::map<std::string, std::vector<std::string>> acknowledged;  // identity -> keys whose write got 200
     synclatch::sync::sigv4::Credentials credentials;               // of identities[0], issued before the copy
+    std::string open_id_token;                                     // of identities[0], issued before the copy
     long last_seq = 0;                                             // the last stream sequence number
 };
 
@@ -74,6 +75,8 @@ FilledStore fill_by_crashing(const std::string& data) {
                     .json()
                     .at("Credentials");
             filled.credentials = {creds.at("AccessKeyId"), creds.at("SecretKey"), creds.at("SessionToken")};
+            filled.open_id_token =
+                setup.identity("GetOpenIdToken", {{"IdentityId", filled.identities[0]}}).json().at("Token");
             REQUIRE(
                 setup.send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {"n": 1}})")
                     .status == 200);
@@ -186,6 +189,13 @@ TEST_CASE("Copy: an embedded store that kill -9 cut off, copied into PostgreSQL,
     // Credentials issued by the embedded store's server are good on the copy's.
     CHECK(client.send("GET", dataset_path(filled.identities[0], "load") + "/records", "", filled.credentials)
               .status == 200);
+    // So are its OpenID tokens: the copy took its signing key along.
+    CHECK(copied.out.find("OpenID signing keys") != std::string::npos);
+    const json logins = {{"cognito-identity.amazonaws.com", filled.open_id_token}};
+    CHECK(
+        client
+            .identity("GetCredentialsForIdentity", {{"IdentityId", filled.identities[0]}, {"Logins", logins}})
+            .status == 200);
     // Stream positions carry on: the consumer's checkpoint is there, and new numbers follow the old ones.
     CHECK(client.send("GET", "/streams/events/consumers/reader", "", kAdmin).json().at("SequenceNumber") ==
           1);

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -104,9 +106,13 @@ TEST_CASE("Load: the server accepts again once file descriptors are free", "[int
     TempDir dir;
     ServerProcess server(dir.file("data"), {"--auth", "none", "--no-data-lake"});
     REQUIRE(healthz_answers(server.port()));
-    // Run the server short of descriptors: the connections below exhaust them (the kernel still completes
-    // their handshakes, so they connect whether or not the server can accept them).
-    const rlimit low{48, 48};
+    // Run the server short of descriptors: 32 more than it holds now (its io threads' reactors, database
+    // connections), which the connections below exhaust (the kernel still completes their handshakes, so
+    // they connect whether or not the server can accept them).
+    const auto open_now = static_cast<rlim_t>(
+        std::distance(std::filesystem::directory_iterator("/proc/" + std::to_string(server.pid()) + "/fd"),
+                      std::filesystem::directory_iterator()));
+    const rlimit low{open_now + 32, open_now + 32};
     REQUIRE(::prlimit(server.pid(), RLIMIT_NOFILE, &low, nullptr) == 0);
     {
         std::vector<std::unique_ptr<RawConnection>> held;

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "encoding/base64url.hpp"
+#include "support/child_process.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
@@ -175,4 +176,55 @@ TEST_CASE_METHOD(SignInServer, "Sign-in: the provider's rotated key is loaded wh
     REQUIRE(answer.status == 200);
     CHECK(answer.json().at("IdentityId") == alice);
     check_not_authorized(get_id({{kProvider, provider.token("alice")}}));  // key-1 is retired
+}
+
+TEST_CASE(
+    "Sign-in: rotate-signing-key --data makes a new key for the next start and keeps the old one "
+    "accepted",
+    "[integration][identity][sqlite]") {
+    TempDir dir;
+    const std::string data = dir.file("data");
+    const auto keys = [](HttpClient& client) {
+        const json jwks = client.send("GET", "/.well-known/jwks.json").json();
+        std::vector<std::string> kids;
+        for (const auto& key : jwks.at("keys"))
+            kids.push_back(key.at("kid"));
+        return kids;
+    };
+    const auto rotate = [&] {
+        return run_process({SYNCLATCH_SERVER_BINARY, "rotate-signing-key", "--data", data},
+                           std::chrono::seconds(30));
+    };
+    const auto nothing = rotate();
+    CHECK(nothing.exit_code == 1);
+    CHECK(nothing.err.find("no key to rotate") != std::string::npos);
+
+    std::string identity, token, first_kid;
+    {
+        ServerProcess server(data, {"--auth", "none"});
+        HttpClient client(server.port());
+        identity = client.identity("GetId", {{"IdentityPoolId", kTestPool}}).json().at("IdentityId");
+        token = client.identity("GetOpenIdToken", {{"IdentityId", identity}}).json().at("Token");
+        REQUIRE(keys(client).size() == 1);
+        first_kid = keys(client).front();
+    }
+    const auto rotated = rotate();
+    INFO(rotated.out << rotated.err);
+    REQUIRE(rotated.exit_code == 0);
+
+    ServerProcess server(data, {"--auth", "none"});
+    HttpClient client(server.port());
+    const auto kids = keys(client);
+    REQUIRE(kids.size() == 2);
+    CHECK(kids.at(1) == first_kid);  // the current key first, then the previous one
+    CHECK(rotated.out.find(kids.at(0)) != std::string::npos);
+    const std::string fresh =
+        client.identity("GetOpenIdToken", {{"IdentityId", identity}}).json().at("Token");
+    const auto header = synclatch::server::decode_base64url(fresh.substr(0, fresh.find('.')));
+    REQUIRE(header.has_value());
+    CHECK(json::parse(*header).at("kid") == kids.at(0));
+    const json logins = {{"cognito-identity.amazonaws.com", token}};
+    CHECK(
+        client.identity("GetCredentialsForIdentity", {{"IdentityId", identity}, {"Logins", logins}}).status ==
+        200);
 }

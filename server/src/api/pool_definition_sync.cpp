@@ -4,7 +4,6 @@
 #include <set>
 
 #include "auth/identity_pool_definition.hpp"
-#include "telemetry/log.hpp"
 
 namespace synclatch::server {
 
@@ -18,29 +17,15 @@ Result<std::unique_ptr<PoolDefinitionSync>> PoolDefinitionSync::start(
     std::unique_ptr<PoolDefinitionSync> sync(new PoolDefinitionSync(pools, providers, configured));
     if (Status loaded = sync->refresh(); !loaded) return loaded;
     if (bus.reaches_others()) {
-        // The bus's thread must not wait for the database: it only wakes ours.
-        bus.subscribe([wakeup = sync->wakeup_](const std::string& topic, const std::string&) {
-            if (topic != kTopic) return;
-            {
-                std::lock_guard lock(wakeup->mutex);
-                wakeup->poked = true;
-            }
-            wakeup->wake.notify_all();
-        });
         PoolDefinitionSync* self = sync.get();
-        sync->thread_ = std::thread([self] { self->follow(); });
+        sync->follower_ = std::make_unique<BusFollower>(bus, std::string(kTopic), kRefreshEvery,
+                                                        "identity pools made on other servers",
+                                                        [self] { return self->refresh(); });
     }
     return sync;
 }
 
-PoolDefinitionSync::~PoolDefinitionSync() {
-    {
-        std::lock_guard lock(wakeup_->mutex);
-        wakeup_->stopping = true;
-    }
-    wakeup_->wake.notify_all();
-    if (thread_.joinable()) thread_.join();
-}
+PoolDefinitionSync::~PoolDefinitionSync() = default;
 
 void PoolDefinitionSync::announce(ServerBus& bus, std::string_view pool_id) {
     if (bus.reaches_others()) bus.send(std::string(kTopic), std::string(pool_id));
@@ -75,26 +60,6 @@ Status PoolDefinitionSync::refresh() {
         at = applied_.erase(at);
     }
     return {};
-}
-
-void PoolDefinitionSync::follow() {
-    bool failing = false;
-    for (;;) {
-        {
-            std::unique_lock lock(wakeup_->mutex);
-            wakeup_->wake.wait_for(lock, kRefreshEvery,
-                                   [this] { return wakeup_->stopping || wakeup_->poked; });
-            if (wakeup_->stopping) return;
-            wakeup_->poked = false;
-        }
-        // One log line per failure streak; the next pass tries again.
-        if (Status s = refresh(); !s) {
-            if (!failing) log(LogLevel::warn, "identity pools made on other servers: " + s.to_string());
-            failing = true;
-        } else {
-            failing = false;
-        }
-    }
 }
 
 }  // namespace synclatch::server

@@ -7,16 +7,14 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 
 #include "auth/identity_pool_settings.hpp"
 #include "auth/login_providers.hpp"
+#include "store/bus_follower.hpp"
 #include "store/pool_storage.hpp"
 #include "store/server_bus.hpp"
 
@@ -46,21 +44,12 @@ class PoolDefinitionSync {
                        const IdentityPoolSettingsMap& configured);
     // Applies what changed since the last pass: new and changed definitions, and pools that are gone.
     Status refresh();
-    void follow();
 
     PoolStorage& pools_;
     LoginProviders& providers_;
     const IdentityPoolSettingsMap configured_;
     std::map<std::string, std::string> applied_;  // pool id -> the definition text the providers have
-    // Shared with the bus's handler, which can outlive this object (the bus has no unsubscribe).
-    struct Wakeup {
-        std::mutex mutex;
-        std::condition_variable wake;
-        bool poked = false;     // guarded by mutex
-        bool stopping = false;  // guarded by mutex
-    };
-    std::shared_ptr<Wakeup> wakeup_ = std::make_shared<Wakeup>();
-    std::thread thread_;
+    std::unique_ptr<BusFollower> follower_;       // last: stopped first
 };
 
 }  // namespace synclatch::server

@@ -43,15 +43,35 @@ Result<OpenIdTokens> OpenIdTokens::open(const std::filesystem::path& data_dir, s
 }
 
 OpenIdTokens::OpenIdTokens(SigningKey current, std::optional<SigningKey> previous, std::string issuer)
-    : current_(std::move(current)), issuer_(std::move(issuer)) {
-    std::vector<JsonWebKey> keys{current_.public_key};
-    // A previous file that is a copy of the current one is published once.
-    if (previous && previous->public_key.kid != current_.public_key.kid) keys.push_back(previous->public_key);
-    published_ = std::make_shared<const JsonWebKeySet>(std::move(keys));
+    : issuer_(std::move(issuer)) {
+    current_->keys = make_keys(std::move(current), std::move(previous));
+}
+
+void OpenIdTokens::replace_keys(SigningKey current, std::optional<SigningKey> previous) {
+    auto keys = make_keys(std::move(current), std::move(previous));
+    std::lock_guard lock(current_->mutex);
+    current_->keys = std::move(keys);
+}
+
+std::shared_ptr<const OpenIdTokens::Keys> OpenIdTokens::keys() const {
+    std::lock_guard lock(current_->mutex);
+    return current_->keys;
+}
+
+std::shared_ptr<const OpenIdTokens::Keys> OpenIdTokens::make_keys(SigningKey current,
+                                                                  std::optional<SigningKey> previous) {
+    auto keys = std::make_shared<Keys>();
+    keys->current = std::move(current);
+    std::vector<JsonWebKey> published{keys->current.public_key};
+    // A previous key that is a copy of the current one is published once.
+    if (previous && previous->public_key.kid != keys->current.public_key.kid)
+        published.push_back(previous->public_key);
+    keys->published = std::make_shared<const JsonWebKeySet>(std::move(published));
     // Public RSA keys of bounded size always write; an empty set would only hide a bug, so assert.
-    auto jwks = published_->to_json();
+    auto jwks = keys->published->to_json();
     assert(jwks.ok() && "our own public keys write as JWKS");
-    jwks_json_ = std::move(jwks).value_or(std::string(R"({"keys":[]})"));
+    keys->jwks_json = std::move(jwks).value_or(std::string(R"({"keys":[]})"));
+    return keys;
 }
 
 Result<std::string> OpenIdTokens::issue(std::string_view pool_id, std::string_view identity_id,
@@ -61,12 +81,13 @@ Result<std::string> OpenIdTokens::issue(std::string_view pool_id, std::string_vi
         return Status{Errc::invalid_argument,
                       "token duration must be 1 to " + std::to_string(kMaxLifetimeMs / 1000) + " seconds"};
     }
-    const nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", current_.public_key.kid}};
+    const auto keys = this->keys();
+    const nlohmann::json header = {{"alg", "RS256"}, {"typ", "JWT"}, {"kid", keys->current.public_key.kid}};
     const nlohmann::json claims = {{"iss", issuer_},    {"sub", identity_id},
                                    {"aud", pool_id},    {"amr", amr},
                                    {"iat", now / 1000}, {"exp", (now + lifetime_ms) / 1000}};
     const std::string signed_part = base64url(header.dump()) + "." + base64url(claims.dump());
-    auto signature = sign_rs256(*current_.private_key, signed_part);
+    auto signature = sign_rs256(*keys->current.private_key, signed_part);
     if (!signature.ok()) return signature.status();
     return signed_part + "." + base64url(*signature);
 }
@@ -75,7 +96,7 @@ Result<VerifiedLogin> OpenIdTokens::verify(std::string_view token, std::string_v
                                            LoginTokenRejection* rejection) const {
     // A verifier per call: it is a few strings and a shared_ptr, and the audience is the caller's pool.
     const LoginTokenVerifier verifier(
-        LoginProvider{std::string(kLoginProvider), issuer_, {std::string(pool_id)}}, published_);
+        LoginProvider{std::string(kLoginProvider), issuer_, {std::string(pool_id)}}, keys()->published);
     return verifier.verify(token, now, rejection);
 }
 

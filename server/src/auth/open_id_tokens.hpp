@@ -4,16 +4,19 @@
 // check these tokens with any JWT library, and this server checks them when one comes back as the
 // cognito-identity.amazonaws.com login.
 //
-// Keys live in the data directory:
+// Keys live in the data directory of a server alone on its store:
 //   openid-signing-key.pem           the current key: signs every new token. Made (RSA 2048, mode 0600)
 //                                    on the first start.
 //   openid-signing-key.previous.pem  optional: published and accepted, never used to sign.
 // To rotate: rename the current file to the previous name and restart (a new current key is made); once
 // the longest token lifetime (kMaxLifetimeMs) has passed, delete the previous file and restart again.
+// Servers that share a database keep them in it instead, and follow its rotations
+// (auth/shared_signing_keys.hpp).
 #pragma once
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,7 +29,8 @@
 
 namespace synclatch::server {
 
-// Thread-safety: immutable once made; const methods may be called from any thread.
+// Thread-safety: every method may be called from any thread; replace_keys() swaps the keys whole, so a
+// token is signed or checked with one set of keys or the next, never a mix.
 class OpenIdTokens {
   public:
     static constexpr EpochMillis kDefaultLifetimeMs = 15 * 60 * 1000;   // Cognito's default: 15 minutes
@@ -55,16 +59,30 @@ class OpenIdTokens {
     Result<VerifiedLogin> verify(std::string_view token, std::string_view pool_id, EpochMillis now,
                                  LoginTokenRejection* rejection = nullptr) const;
 
+    // From now on, signs with `current` and accepts tokens of `current` and `previous`.
+    void replace_keys(SigningKey current, std::optional<SigningKey> previous);
+
     // The JWKS of the current and the previous key (public halves only), for GET /.well-known/jwks.json.
-    const std::string& jwks_json() const { return jwks_json_; }
-    const std::string& key_id() const { return current_.public_key.kid; }
+    std::string jwks_json() const { return keys()->jwks_json; }
+    std::string key_id() const { return keys()->current.public_key.kid; }
     const std::string& issuer() const { return issuer_; }
 
   private:
-    SigningKey current_;
-    std::shared_ptr<const JsonWebKeySet> published_;  // current, then previous
-    std::string jwks_json_;
+    struct Keys {
+        SigningKey current;
+        std::shared_ptr<const JsonWebKeySet> published;  // current, then previous
+        std::string jwks_json;
+    };
+    static std::shared_ptr<const Keys> make_keys(SigningKey current, std::optional<SigningKey> previous);
+    std::shared_ptr<const Keys> keys() const;
+
     std::string issuer_;
+    // Behind a pointer so that OpenIdTokens stays movable (a Result<OpenIdTokens>).
+    struct Current {
+        mutable std::mutex mutex;
+        std::shared_ptr<const Keys> keys;  // guarded by mutex
+    };
+    std::unique_ptr<Current> current_ = std::make_unique<Current>();
 };
 
 }  // namespace synclatch::server

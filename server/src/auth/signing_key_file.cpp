@@ -113,14 +113,24 @@ Result<std::optional<SigningKey>> read_signing_key(const std::filesystem::path& 
         return Status{Errc::corrupt, path.string() + " is larger than a signing key can be"};
     text.resize(size);
 
-    const ossl::Bio bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-    ossl::Pkey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr) : nullptr);
+    auto signing_key = signing_key_from_pem(text);
     OPENSSL_cleanse(text.data(), text.size());
-    if (!key) return Status{Errc::corrupt, path.string() + " holds no unencrypted PEM private key"};
-    auto signing_key = signing_key_of(std::move(key));
     if (!signing_key.ok())
         return Status{Errc::corrupt, path.string() + ": " + signing_key.status().message()};
     return std::optional<SigningKey>(std::move(signing_key).value());
+}
+
+Result<SigningKey> signing_key_from_pem(std::string_view pem) {
+    if (pem.size() > kMaxSigningKeyFileBytes)
+        return Status{Errc::corrupt, "larger than a signing key can be"};
+    const ossl::Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    ossl::Pkey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr) : nullptr);
+    if (!key) return Status{Errc::corrupt, "holds no unencrypted PEM private key"};
+    return signing_key_of(std::move(key));
+}
+
+Result<std::string> signing_key_pem(const SigningKey& key) {
+    return to_pem(*key.private_key);
 }
 
 Result<SigningKey> read_or_create_signing_key(const std::filesystem::path& path) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "auth/json_web_keys.hpp"
 #include "synclatch/core/result.hpp"
@@ -31,6 +32,11 @@ Result<std::string> signing_key_id(const evp_pkey_st& key);
 
 // A fresh RSA key of kSigningKeyBits.
 Result<SigningKey> generate_signing_key();
+
+// The key in `pem` (PKCS #8, unencrypted); corrupt when it holds none, or not an RSA key of 2048 to 8192
+// bits. The key as PEM, for a store that keeps it (auth/shared_signing_keys.hpp).
+Result<SigningKey> signing_key_from_pem(std::string_view pem);
+Result<std::string> signing_key_pem(const SigningKey& key);
 
 // The key in the PEM file at path; nullopt when there is no file. corrupt when the file holds no
 // unencrypted private key, or not an RSA key of 2048 to 8192 bits; storage when it cannot be read.

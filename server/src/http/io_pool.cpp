@@ -2,6 +2,7 @@
 #include "http/io_pool.hpp"
 
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <thread>
 
 namespace synclatch::server {
@@ -20,6 +21,10 @@ IoPool::IoPool(unsigned threads) {
     for (unsigned i = 0; i < std::max(1u, threads); ++i) {
         contexts_.push_back(std::make_unique<boost::asio::io_context>(1));  // 1: a single thread runs it
         guards_.push_back(boost::asio::make_work_guard(*contexts_.back()));
+        // Asio makes a context's reactor (an epoll and an eventfd) with its first timer or socket. Made
+        // now, at start: made for a connection accepted while file descriptors run out, it would throw
+        // where nothing can catch it.
+        boost::asio::steady_timer reactor_now(*contexts_.back());
     }
 }
 

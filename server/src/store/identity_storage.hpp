@@ -64,6 +64,14 @@ struct IdentityDescription {
     EpochMillis last_modified = 0;
 };
 
+// The OpenID signing keys of a deployment whose servers share one database, as PEM (PKCS #8).
+struct StoredSigningKeys {
+    std::string current_pem;
+    std::optional<std::string> previous_pem;
+};
+// The ServerBus topic that tells the servers the stored keys changed (a rotation).
+inline constexpr std::string_view kSigningKeysTopic = "signing-keys";
+
 // Thread-safety: every method may be called from any thread concurrently.
 class IdentityStorage {
   public:
@@ -139,6 +147,23 @@ class IdentityStorage {
     // A secret kept in the database, made on first use (signs sync session tokens): the same for every
     // server of the database.
     virtual Result<std::string> server_secret() = 0;
+
+    // The OpenID signing keys (PEM) of an engine whose servers share one database, so that a token one
+    // server issued is checked by all (auth/shared_signing_keys.hpp). An engine of one server keeps none:
+    // its server keeps them in its data directory (OpenIdTokens::open), and these answer invalid_argument.
+    virtual bool keeps_signing_keys() const noexcept { return false; }
+    // The stored keys; nullopt before a server stored one.
+    virtual Result<std::optional<StoredSigningKeys>> signing_keys() const { return no_signing_keys(); }
+    // Stores `candidate` unless a current key is stored already; returns what is stored.
+    virtual Result<StoredSigningKeys> adopt_signing_keys(const StoredSigningKeys& /*candidate*/) {
+        return no_signing_keys();
+    }
+
+  private:
+    static Status no_signing_keys() {
+        return {Errc::invalid_argument,
+                "this store keeps no signing keys: they are in the server's data directory"};
+    }
 };
 
 }  // namespace synclatch::server

@@ -191,6 +191,7 @@ PgConnection& PgConnection::operator=(PgConnection&& other) noexcept {
     if (this != &other) {
         if (conn_ != nullptr) PQfinish(conn_);
         conn_ = std::exchange(other.conn_, nullptr);
+        prepared_ = std::move(other.prepared_);
     }
     return *this;
 }
@@ -211,9 +212,11 @@ Result<PgResult> PgConnection::exec(PgSql sql, const std::vector<PgParam>& param
     values.reserve(params.size());
     for (const auto& param : params)
         values.push_back(param.is_null() ? nullptr : param.text()->c_str());
+    auto name = prepared(sql, static_cast<int>(values.size()));
+    if (!name) return name.status();
     // Lengths and formats null: every parameter is NUL-terminated text, every result column text.
-    PgResult result(PQexecParams(conn_, sql.text(), static_cast<int>(values.size()), nullptr, values.data(),
-                                 nullptr, nullptr, 0));
+    PgResult result(
+        PQexecPrepared(conn_, *name, static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
     if (result.result_ == nullptr) return failure(conn_, nullptr);
     switch (PQresultStatus(result.result_)) {
         case PGRES_COMMAND_OK:
@@ -230,6 +233,16 @@ Result<PgResult> PgConnection::exec(PgSql sql, const std::vector<PgParam>& param
                                               PQresStatus(PQresultStatus(result.result_)) +
                                               " for: " + sql.text()};
     }
+}
+
+Result<const char*> PgConnection::prepared(PgSql sql, int params) {
+    if (auto known = prepared_.find(sql.text()); known != prepared_.end()) return known->second.c_str();
+    std::string name = "s" + std::to_string(prepared_.size() + 1);
+    // Parameter types null: PostgreSQL infers them, as it would for the statement run unprepared.
+    PgResult made(PQprepare(conn_, name.c_str(), sql.text(), params, nullptr));
+    if (made.result_ == nullptr) return failure(conn_, nullptr);
+    if (PQresultStatus(made.result_) != PGRES_COMMAND_OK) return failure(conn_, made.result_);
+    return prepared_.emplace(sql.text(), std::move(name)).first->second.c_str();
 }
 
 Status PgConnection::begin(PgIsolation isolation) {

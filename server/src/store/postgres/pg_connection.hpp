@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -102,13 +103,17 @@ class PgConnection {
     static Result<PgConnection> open(const std::string& conninfo);
     static constexpr int kConnectTimeoutSeconds = 10;
 
-    PgConnection(PgConnection&& other) noexcept : conn_(std::exchange(other.conn_, nullptr)) {}
+    PgConnection(PgConnection&& other) noexcept
+        : conn_(std::exchange(other.conn_, nullptr)), prepared_(std::move(other.prepared_)) {}
     PgConnection& operator=(PgConnection&& other) noexcept;
     PgConnection(const PgConnection&) = delete;
     PgConnection& operator=(const PgConnection&) = delete;
     ~PgConnection();
 
-    // Runs one statement (PQexecParams: one statement per call, parameters $1, $2, ... in text format).
+    // Runs one statement (one statement per call, parameters $1, $2, ... in text format). Each statement
+    // is prepared on this connection the first time it runs and executed by name after that, so that
+    // PostgreSQL parses and plans it once per connection rather than once per call: a PgSql is a literal,
+    // and its address names it.
     // PostgreSQL's errors map by SQLSTATE, and every message names it:
     // - 40001 serialization_failure, 40P01 deadlock_detected: Errc::busy (retryable: run the whole
     //   transaction again, as SQLite's SQLITE_BUSY is; the HTTP layer answers TooManyRequestsException);
@@ -158,8 +163,13 @@ class PgConnection {
     Status begin(PgIsolation isolation);
     Status commit();
     void rollback() noexcept;
+    // The name of sql's prepared statement on this connection, prepared now if it is not yet.
+    Result<const char*> prepared(PgSql sql, int params);
 
     pg_conn* conn_;
+    // Statement names by the address of their text ("s1", "s2", ...). Prepared statements outlive
+    // transactions, rolled back or not, and end with the session.
+    std::unordered_map<const char*, std::string> prepared_;
 };
 
 }  // namespace synclatch::server

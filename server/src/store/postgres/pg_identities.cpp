@@ -100,8 +100,8 @@ void PgStorage::submit_issue_credentials(std::string identity_id, EpochMillis no
 
 Result<std::optional<IdentityCredentials>> PgStorage::newest_credentials(std::string_view identity_id,
                                                                          EpochMillis expiring_after) const {
-    return impl_->read([&](PgConnection& tx) -> Result<std::optional<IdentityCredentials>> {
-        auto row = tx.exec(
+    return impl_->read_one_statement([&](PgConnection& conn) -> Result<std::optional<IdentityCredentials>> {
+        auto row = conn.exec(
             "SELECT access_key_id, secret_key, session_token, expiration FROM credentials "
             "WHERE identity_id = $1 AND expiration > $2::bigint "
             "ORDER BY expiration DESC, access_key_id COLLATE \"C\" DESC LIMIT 1",
@@ -117,8 +117,8 @@ Result<std::optional<IdentityCredentials>> PgStorage::newest_credentials(std::st
 Result<IdentityCredentials> PgStorage::find_credentials(std::string_view access_key_id) const {
     // Not cached: a merge, deletion or unlink on another server revokes credentials at once. The join keeps
     // out those of an identity that can no longer act even before their rows are gone.
-    return impl_->read([&](PgConnection& tx) -> Result<IdentityCredentials> {
-        auto row = tx.exec(
+    return impl_->read_one_statement([&](PgConnection& conn) -> Result<IdentityCredentials> {
+        auto row = conn.exec(
             "SELECT c.secret_key, c.session_token, c.identity_id, c.expiration FROM credentials c "
             "JOIN identities i ON i.identity_id = c.identity_id "
             "WHERE c.access_key_id = $1 AND i.merged_into IS NULL AND i.disabled_at IS NULL",

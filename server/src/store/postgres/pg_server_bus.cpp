@@ -29,6 +29,11 @@ constexpr std::chrono::milliseconds kMaxBackoff{5000};
 
 }  // namespace
 
+Status pg_bus_notify(PgConnection& conn, const std::string& sender, const std::string& topic,
+                     const std::string& payload) {
+    return conn.exec("SELECT pg_notify('synclatch_bus', $1)", {framed(sender, topic, payload)}).status();
+}
+
 PgServerBus::PgServerBus(std::string conninfo, std::string instance_id)
     : conninfo_(std::move(conninfo)), instance_id_(std::move(instance_id)) {
     if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) wake_pipe_[0] = wake_pipe_[1] = -1;
@@ -96,9 +101,8 @@ void PgServerBus::send_loop() {
             conn.emplace(std::move(opened).value());
             backoff = kFirstBackoff;
         }
-        auto sent = conn->exec("SELECT pg_notify('synclatch_bus', $1)",
-                               {framed(instance_id_, next.first, next.second)});
-        if (!sent) log(LogLevel::debug, "server bus: " + sent.status().to_string());
+        if (Status sent = pg_bus_notify(*conn, instance_id_, next.first, next.second); !sent)
+            log(LogLevel::debug, "server bus: " + sent.to_string());
     }
 }
 

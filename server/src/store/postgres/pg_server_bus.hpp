@@ -13,9 +13,15 @@
 #include <utility>
 #include <vector>
 
+#include "store/postgres/pg_connection.hpp"
 #include "store/server_bus.hpp"
 
 namespace synclatch::server {
+
+// Sends one bus message on conn (NOTIFY): inside a transaction, it goes out when that commits, and not
+// at all when it rolls back.
+Status pg_bus_notify(PgConnection& conn, const std::string& sender, const std::string& topic,
+                     const std::string& payload);
 
 class PgServerBus final : public ServerBus {
   public:

@@ -1,8 +1,9 @@
-// PgStorage: opening (migrations, the deployment id) and the server's secret; the rest of the engine is in
-// the files pg_storage_impl.hpp names.
+// PgStorage: opening (migrations, the deployment id), the server's secret and its signing keys; the rest of
+// the engine is in the files pg_storage_impl.hpp names.
 #include "store/postgres/pg_storage.hpp"
 
 #include "store/postgres/pg_migrations.hpp"
+#include "store/postgres/pg_signing_keys.hpp"
 #include "store/postgres/pg_storage_impl.hpp"
 #include "store/random_ids.hpp"
 
@@ -89,6 +90,16 @@ Result<std::string> PgStorage::server_secret() {
             {candidate});
         if (!row) return row.status();
         return std::string(row->text(0, 0));
+    });
+}
+
+Result<std::optional<StoredSigningKeys>> PgStorage::signing_keys() const {
+    return impl_->read_one_statement([](PgConnection& conn) { return pg_read_signing_keys(conn); });
+}
+
+Result<StoredSigningKeys> PgStorage::adopt_signing_keys(const StoredSigningKeys& candidate) {
+    return impl_->write([&](PgConnection& tx) {
+        return pg_adopt_signing_keys(tx, candidate.current_pem, candidate.previous_pem);
     });
 }
 

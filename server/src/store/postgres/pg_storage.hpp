@@ -65,6 +65,9 @@ class PgStorage final : public Storage {
                                                         std::size_t limit, bool hide_disabled) const override;
     Result<IdentityDescription> describe_identity(std::string_view identity_id) const override;
     Result<std::string> server_secret() override;
+    bool keeps_signing_keys() const noexcept override { return true; }
+    Result<std::optional<StoredSigningKeys>> signing_keys() const override;
+    Result<StoredSigningKeys> adopt_signing_keys(const StoredSigningKeys& candidate) override;
 
     // RecordStorage (pg_records.cpp).
     Result<sync::ListRecordsResult> list_records(std::string_view identity_id, std::string_view dataset,

@@ -46,6 +46,21 @@ struct PgStorage::Impl {
         return run(fn, PgIsolation::repeatable_read);
     }
 
+    // Runs fn(PgConnection&), a read of one statement, outside any transaction: one statement sees one
+    // snapshot on its own, and BEGIN and COMMIT would add two round trips to the request. A deadlock or
+    // serialization failure runs it again, as read() does.
+    template <class Fn>
+    auto read_one_statement(Fn&& fn) -> std::invoke_result_t<Fn&, PgConnection&> {
+        using R = std::invoke_result_t<Fn&, PgConnection&>;
+        for (int attempt = 0;; ++attempt) {
+            auto lease = pool.lease();
+            if (!lease) return R(lease.status());
+            R outcome = fn(**lease);
+            if (status_of(outcome).code() == Errc::busy && attempt < kTransactionRetries) continue;
+            return outcome;
+        }
+    }
+
     static constexpr int kTransactionRetries = 3;
 
     const SyncLimits limits;

@@ -12,6 +12,7 @@
 
 #include "store/postgres/pg_connection.hpp"
 #include "store/postgres/pg_migrations.hpp"
+#include "store/postgres/pg_signing_keys.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 #include "synclatch/sqlite/database.hpp"
 #include "synclatch/sqlite/error.hpp"
@@ -274,6 +275,7 @@ Status continue_sequences(sqlite::Database& source, PgConnection& tx, StoreCopyR
 
 Result<StoreCopyReport> copy_sqlite_store_to_postgres(const std::string& sqlite_path,
                                                       const std::string& pg_url,
+                                                      const std::optional<StoredSigningKeys>& signing_keys,
                                                       const StoreCopyProgress& progress) {
     std::error_code error;
     if (!std::filesystem::is_regular_file(sqlite_path, error))
@@ -309,6 +311,12 @@ Result<StoreCopyReport> copy_sqlite_store_to_postgres(const std::string& sqlite_
             // Not verified: roll back, and say which table in the report.
             mismatch = !report.verified;
             if (mismatch) return {Errc::corrupt, "the copy does not match its source"};
+            if (signing_keys) {
+                auto stored =
+                    pg_adopt_signing_keys(tx, signing_keys->current_pem, signing_keys->previous_pem);
+                if (!stored) return stored.status();
+                report.signing_keys_copied = true;
+            }
             return {};
         });
         if (!outcome && !mismatch) return outcome;
