@@ -3,8 +3,9 @@
 # builds everything with warnings as errors, runs the whole ctest suite (unit, durability, packaging), runs
 # every fuzz target for a short while (a clang build with libFuzzer, ASan and UBSan; docs/fuzzing.md), then
 # builds and runs the suite again under AddressSanitizer and UndefinedBehaviorSanitizer. The PostgreSQL
-# tests start private clusters themselves; the server suites' second run with their servers on PostgreSQL
-# (label postgres_servers) is in the plain pass only, to keep CI within its time.
+# tests start private clusters themselves. To keep CI within its time, the sanitizer pass leaves out what
+# the plain pass runs and memory checks add nothing to (the ci-asan presets: the Qt demo, the server
+# suites' second run on PostgreSQL, label postgres_servers, and three long soak tests).
 # SYNCLATCH_SKIP_ASAN=1 skips the sanitizer pass and SYNCLATCH_SKIP_FUZZ=1 the fuzz smoke run, for a quick
 # local run; SYNCLATCH_FUZZ_SECONDS sets how long each target runs (10 s by default).
 set -euo pipefail

@@ -48,9 +48,9 @@ void PgStorage::submit_create_identity(std::string pool_id, EpochMillis now, Cre
 
 Result<std::string> PgStorage::pool_of(std::string_view identity_id) const {
     // Not cached: a merge or deletion on another server must be seen at once.
-    return impl_->read([&](PgConnection& tx) -> Result<std::string> {
-        auto row = tx.exec("SELECT pool_id FROM identities WHERE identity_id = $1 AND merged_into IS NULL",
-                           {identity_id});
+    return impl_->read_one_statement([&](PgConnection& conn) -> Result<std::string> {
+        auto row = conn.exec("SELECT pool_id FROM identities WHERE identity_id = $1 AND merged_into IS NULL",
+                             {identity_id});
         if (!row) return row.status();
         if (row->rows() == 0) return identity_not_found(identity_id);
         return std::string(row->text(0, 0));

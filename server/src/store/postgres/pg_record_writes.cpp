@@ -32,6 +32,12 @@ DatasetRow dataset_row(const PgResult& rows) {
     return row;
 }
 
+Status identity_not_found(std::string_view identity_id) {
+    std::string message = "Identity '";
+    message.append(identity_id).append("' not found.");
+    return {Errc::not_found, std::move(message)};
+}
+
 Status limit_exceeded(std::int64_t limit, const char* what) {
     std::string message = "at most ";
     message.append(std::to_string(limit)).append(what);
@@ -45,11 +51,24 @@ Result<std::string> pg_lock_identity(PgConnection& tx, std::string_view identity
         tx.exec("SELECT pool_id FROM identities WHERE identity_id = $1 AND merged_into IS NULL FOR SHARE",
                 {identity_id});
     if (!row) return row.status();
-    if (row->rows() == 0) {
-        std::string message = "Identity '";
-        message.append(identity_id).append("' not found.");
-        return Status{Errc::not_found, std::move(message)};
-    }
+    if (row->rows() == 0) return identity_not_found(identity_id);
+    return std::string(row->text(0, 0));
+}
+
+Result<std::string> pg_lock_identity_counting_session(PgConnection& tx, std::string_view identity_id,
+                                                      sync::EpochMillis now) {
+    // The identity's row is locked first (the CTE runs before the insert), as the two calls would.
+    auto row = tx.exec(
+        "WITH identity AS (SELECT pool_id FROM identities WHERE identity_id = $1 AND merged_into IS NULL "
+        "FOR SHARE) "
+        "INSERT INTO sync_sessions (identity_id, pool_id, sessions, last_modified) "
+        "SELECT $1, pool_id, 1, $2::bigint FROM identity ON CONFLICT (identity_id) DO UPDATE SET "
+        "sessions = sync_sessions.sessions + 1, "
+        "last_modified = greatest(sync_sessions.last_modified, excluded.last_modified) "
+        "RETURNING (SELECT pool_id FROM identity)",
+        {identity_id, now});
+    if (!row) return row.status();
+    if (row->rows() == 0) return identity_not_found(identity_id);
     return std::string(row->text(0, 0));
 }
 

@@ -26,6 +26,10 @@ namespace synclatch::server {
 // either committed before (not_found, as the SQLite engine answers) or waits for this write.
 Result<std::string> pg_lock_identity(PgConnection& tx, std::string_view identity_id);
 
+// Both of the above in one statement (one round trip): the identity locked, then its session counted.
+Result<std::string> pg_lock_identity_counting_session(PgConnection& tx, std::string_view identity_id,
+                                                      sync::EpochMillis now);
+
 // Counts one sync session for the identity (and so its pool: describe_pool_usage sums them).
 Status pg_count_sync_session(PgConnection& tx, std::string_view pool_id, std::string_view identity_id,
                              sync::EpochMillis now);

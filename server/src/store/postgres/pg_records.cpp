@@ -60,9 +60,8 @@ Result<UpdateRecordsOutcome> apply_update(PgConnection& tx, const SyncLimits& li
                                           std::string_view dataset, std::string_view author,
                                           const std::vector<RecordPatch>& patches, EpochMillis now,
                                           NewStreamRecord& event) {
-    auto pool = pg_lock_identity(tx, identity_id);
+    auto pool = pg_lock_identity_counting_session(tx, identity_id, now);
     if (!pool) return pool.status();
-    if (Status s = pg_count_sync_session(tx, *pool, identity_id, now); !s) return s;
     auto row = pg_lock_dataset(tx, identity_id, dataset, now);
     if (!row) return row.status();
     std::vector<VersionedWrite> writes;
