@@ -7,6 +7,10 @@
 #
 #   bench/store_footprint.sh [BUILD_DIR] [IDENTITIES] [RECORDS]   (default build/default 20 500)
 set -euo pipefail
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
+  exit 0
+fi
 cd "$(dirname "$0")/.."
 build=${1:-build/default}
 identities=${2:-20}
