@@ -38,15 +38,15 @@ Result<StoredSigningKeys> pg_adopt_signing_keys(PgConnection& tx, const std::str
 }
 
 Status pg_rotate_signing_key(PgConnection& conn, const std::string& new_pem) {
+    const Status no_key{Errc::not_found,
+                        "no synclatch server has started on this database yet: it holds no key"};
     auto schema = conn.exec("SELECT to_regclass('server_meta') IS NOT NULL");
     if (!schema) return schema.status();
-    if (schema->text(0, 0) != "t")
-        return {Errc::not_found, "no synclatch server has started on this database yet: it holds no key"};
+    if (schema->text(0, 0) != "t") return no_key;
     return conn.transaction([&](PgConnection& tx) -> Status {
         auto current = tx.exec("SELECT value FROM server_meta WHERE name = 'openid-signing-key' FOR UPDATE");
         if (!current) return current.status();
-        if (current->rows() == 0)
-            return {Errc::not_found, "no synclatch server has started on this database yet: it holds no key"};
+        if (current->rows() == 0) return no_key;
         auto previous = tx.exec(
             "INSERT INTO server_meta (name, value) VALUES ('openid-signing-key.previous', $1) "
             "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
