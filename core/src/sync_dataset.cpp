@@ -3,6 +3,7 @@
 #include "synclatch/core/engine/sync_dataset.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -25,6 +26,12 @@ using detail::WriteSource;
 const std::string kSelectAll = std::string("SELECT ") + detail::kRecordColumns +
                                " FROM records WHERE identity_id = ?1 AND dataset_name = ?2 ORDER BY key";
 
+// Through the partial index records_modified (identity_id, dataset_name, key) WHERE modified = 1.
+const std::string kSelectModifiedAfter =
+    std::string("SELECT ") + detail::kRecordColumns +
+    " FROM records WHERE identity_id = ?1 AND dataset_name = ?2 AND modified = 1 AND key > ?3 "
+    "ORDER BY key LIMIT ?4";
+
 // Validates, then writes whole records (from the sync engine or a resolver) in one transaction.
 Status write_records(detail::StoreState& state, const std::string& pinned, const std::string& dataset,
                      std::span<const Record> records, WriteSource source) {
@@ -44,6 +51,29 @@ SyncDataset SyncDataset::pinned() const {
     SyncDataset copy = *this;
     copy.pinned_identity_ = state_->current_identity();
     return copy;
+}
+
+Result<std::vector<Record>> SyncDataset::modified_records_after(std::string_view after_key,
+                                                                std::size_t max_records,
+                                                                std::size_t max_bytes) const {
+    auto identity = acting_identity();
+    if (!identity.ok()) return identity.status();
+    if (max_records == 0) return std::vector<Record>{};
+    return detail::run_read(*state_, [&](sqlite::Database& db) {
+        std::vector<Record> page;
+        std::size_t bytes = 0;
+        sqlite::StatementScope select(db.cached(kSelectModifiedAfter));
+        select->bind(1, *identity).bind(2, name_).bind(3, after_key);
+        select->bind(4, static_cast<std::int64_t>(std::min<std::size_t>(max_records, INT64_MAX)));
+        while (select->step()) {
+            Record record = detail::read_record(*select);
+            const std::size_t size = record.key.size() + (record.value ? record.value->size() : 0);
+            if (!page.empty() && bytes + size > max_bytes) break;
+            bytes += size;
+            page.push_back(std::move(record));
+        }
+        return page;
+    });
 }
 
 Status SyncDataset::resolve(std::span<const Record> records) {

@@ -194,24 +194,24 @@ Status SyncRun::resolve(std::vector<SyncDataset::RemoteConflict> found) {
 }
 
 Status SyncRun::push() {
-    auto modified = dataset_.modified_records();
-    if (!modified.ok()) return modified.status();
     bool advancing = true;  // false once another writer's commit came between ours
     std::int64_t pushed = 0;
     std::int64_t requests = 0;
-    for (std::size_t begin = 0; begin < modified->size();) {
-        std::size_t end = begin;
-        std::size_t bytes = 0;
-        std::vector<RecordPatch> patches;
-        while (end < modified->size() && patches.size() < options_.max_patches_per_request) {
-            const auto& record = (*modified)[end];
-            const std::size_t size = record.key.size() + (record.value ? record.value->size() : 0) + 128;
-            if (!patches.empty() && bytes + size > options_.max_bytes_per_request) break;
-            bytes += size;
-            patches.push_back(to_patch(record));
-            ++end;
-        }
+    // Pages go on from the last key sent, read from the store as they go, so memory does not grow with
+    // the number of modified records. A record the app edits meanwhile behind the cursor stays modified
+    // for the next sync; one ahead of it goes in this push with its newest value.
+    std::string after;
+    while (true) {
         if (Status s = cancelled_or_ok(); !s.ok()) return s;
+        auto page = dataset_.modified_records_after(after, options_.max_patches_per_request,
+                                                    options_.max_bytes_per_request);
+        if (!page.ok()) return page.status();
+        if (page->empty()) return {};
+        after = page->back().key;
+        std::vector<RecordPatch> patches;
+        patches.reserve(page->size());
+        for (const auto& record : *page)
+            patches.push_back(to_patch(record));
         ++result_.requests;
         auto written = remote_.update_records(dataset_.name(), patches, session_, options_.device_id);
         if (!written.ok()) return written.status();
@@ -222,26 +222,27 @@ Status SyncRun::push() {
             highest = std::max(highest, wire.sync_count);
         }
         std::vector<SyncDataset::Settlement> settlements;
-        settlements.reserve(end - begin);
-        for (std::size_t i = begin; i < end; ++i) {
-            const auto& sent = (*modified)[i];
+        settlements.reserve(page->size());
+        for (const auto& sent : *page) {
             if (auto it = by_key.find(sent.key); it != by_key.end())
                 settlements.push_back({sent, from_wire(*it->second)});
         }
         auto settled = dataset_.settle(settlements);
         if (!settled.ok()) return settled.status();
-        // A commit right after ours means nobody wrote in between: we have seen everything up to it.
-        if (advancing && highest == count_ + 1) {
-            count_ = highest;
-        } else {
-            advancing = false;
+        // A commit right after ours means nobody wrote in between: we have seen everything up to it. An
+        // answer with nothing above count_ wrote nothing (a SyncTrigger dropped every patch and the server
+        // answered with its records as they were), so it neither advances nor stops advancing.
+        if (highest > count_) {
+            if (advancing && highest == count_ + 1) {
+                count_ = highest;
+            } else {
+                advancing = false;
+            }
         }
         pushed += static_cast<std::int64_t>(written->size());
         result_.pushed += static_cast<std::int64_t>(written->size());
         progress(SyncProgress::Phase::pushing, pushed, ++requests);
-        begin = end;
     }
-    return {};
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // (sync_server_process_tests, SYNCLATCH_SYNC_WORLD_REAL_SERVER; see sync_world.hpp).
 #include <catch2/catch.hpp>
 
+#include "support/numbered.hpp"
 #include "sync/sync_world.hpp"
 
 using namespace synclatch;
@@ -415,4 +416,48 @@ TEST_CASE("synchronize: a cancelled sync stops between requests and loses nothin
     cancel = false;
     must_sync(a, "things", options);
     CHECK(server_state(world, "things") == std::map<std::string, std::string>{{"k", "v"}});
+}
+
+TEST_CASE("synchronize: a push of more records than one page, edited during the push, loses nothing",
+          "[sync]") {
+    SyncWorld world;
+    auto& a = world.device("a");
+    auto& b = world.device("b");
+    auto key = [](int i) { return test::numbered("k", 100 + i); };  // k100..k149: key order is number order
+    std::map<std::string, std::string> values;
+    for (int i = 0; i < 50; ++i)
+        values[key(i)] = test::numbered("v", i);
+    REQUIRE(a.dataset("things").put_all(values).ok());
+
+    sync::SyncOptions options;
+    options.max_patches_per_request = 8;
+    std::int64_t pushes = 0;
+    options.on_progress = [&](const sync::SyncProgress& progress) {
+        if (progress.phase != sync::SyncProgress::Phase::pushing || ++pushes != 2) return;
+        // Two pages (k100..k115) are pushed and settled: edit one behind the page cursor, others ahead.
+        REQUIRE(a.dataset("things").put(key(3), "edited behind").ok());
+        REQUIRE(a.dataset("things").put(key(40), "edited ahead").ok());
+        REQUIRE(a.dataset("things").remove(key(45)).ok());
+        REQUIRE(a.dataset("things").put("k999", "added during the push").ok());
+    };
+    auto first = must_sync(a, "things", options);
+    // One ListRecords, then 51 modified records (50 + k999; k145 now a tombstone) in pages of 8: 7 pushes.
+    CHECK(first.requests == 8);
+    CHECK(pushes == 7);
+    // The edit behind the cursor waits for the next sync; the ones ahead went in this push.
+    CHECK(a.dataset("things").modified_records().value().size() == 1);
+    CHECK(a.dataset("things").is_changed(key(3)).value());
+    must_sync(b, "things");
+    CHECK(value_of(b, "things", key(3)) == "v3");
+    CHECK(value_of(b, "things", key(40)) == "edited ahead");
+    CHECK_FALSE(value_of(b, "things", key(45)).has_value());
+    CHECK(value_of(b, "things", "k999") == "added during the push");
+
+    auto second = must_sync(a, "things");
+    CHECK(second.pushed == 1);
+    CHECK(a.dataset("things").modified_records().value().empty());
+    must_sync(b, "things");
+    CHECK(all_of(b, "things") == all_of(a, "things"));
+    CHECK(all_of(a, "things").size() == 50);  // 50 - k145 + k999
+    CHECK(server_state(world, "things") == all_of(a, "things"));
 }

@@ -1,8 +1,8 @@
-// Randomized convergence: K devices make random edits and removals while offline and sync in random
-// order through a transport that drops, duplicates and delays requests and fails the Nth; at the end
-// every device and the server hold the same data, and for every key the latest edit (by device time) is
-// what they hold: no edit is lost except to a later one. Seeds are printed on failure and replayable:
-// SYNCLATCH_SEED=<n> runs that seed alone.
+// Randomized convergence: K devices make random edits and removals while offline (and between the pages
+// of their pushes, paged small) and sync in random order through a transport that drops, duplicates and
+// delays requests and fails the Nth; at the end every device and the server hold the same data, and for
+// every key the latest edit (by device time) is what they hold: no edit is lost except to a later one.
+// Seeds are printed on failure and replayable: SYNCLATCH_SEED=<n> runs that seed alone.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -157,7 +157,17 @@ void run_seed(std::uint64_t seed) {
             REQUIRE(device.dataset("things").remove(key).ok());
             if (live) record_edit(latest, device, key);
         } else {
-            auto result = device.sync("things");
+            // Pushes in pages of 1 to 3 records (of 6 keys), and now and then an edit between two pages.
+            sync::SyncOptions options;
+            options.max_patches_per_request = 1 + static_cast<std::size_t>(w.rng() % 3);
+            options.on_progress = [&](const sync::SyncProgress& progress) {
+                if (progress.phase != sync::SyncProgress::Phase::pushing || action(w.rng) >= 30) return;
+                const std::string edited = test::numbered("k", key_of(w.rng));
+                const std::string value = device.name() + "@" + std::to_string(step) + "+";
+                REQUIRE(device.dataset("things").put(edited, value).ok());
+                record_edit(latest, device, edited);
+            };
+            auto result = device.sync("things", options);
             if (!result.ok()) {
                 INFO(device.name() << " step " << step << ": " << result.status().to_string());
                 // Only what the faults can cause: a lost request, or writers racing past the attempts.

@@ -218,6 +218,28 @@ TEST_CASE_METHOD(StoreFixture, "SyncDataset: apply_remote stores clean remote ve
     }
 }
 
+TEST_CASE_METHOD(StoreFixture, "SyncDataset: modified records page by key, by count and by bytes",
+                 "[core][dataset]") {
+    auto things = engine_dataset("things");
+    REQUIRE(things.put_all({{"a", "1"}, {"b", "22"}, {"c", "333"}, {"d", "4444"}, {"e", "55555"}}).ok());
+    REQUIRE(things.remove("c").ok());  // never pushed, so a modified tombstone: still to be pushed
+    REQUIRE(things.apply_remote(std::vector{remote_record("b", "clean", 3)}).ok());
+    auto keys = [](const std::vector<Record>& page) {
+        std::vector<std::string> names;
+        for (const auto& record : page)
+            names.push_back(record.key);
+        return names;
+    };
+    CHECK(keys(things.modified_records_after("", 2, 1'000).value()) == std::vector<std::string>{"a", "c"});
+    CHECK(keys(things.modified_records_after("c", 2, 1'000).value()) == std::vector<std::string>{"d", "e"});
+    CHECK(things.modified_records_after("e", 2, 1'000).value().empty());
+    // Bytes are key + value: "a1" (2), "c" (1), "d4444" (5); the first record is taken even when over.
+    CHECK(keys(things.modified_records_after("", 10, 8).value()) == std::vector<std::string>{"a", "c", "d"});
+    CHECK(keys(things.modified_records_after("", 10, 7).value()) == std::vector<std::string>{"a", "c"});
+    CHECK(keys(things.modified_records_after("d", 10, 1).value()) == std::vector<std::string>{"e"});
+    CHECK(things.modified_records_after("", 0, 1'000).value().empty());
+}
+
 TEST_CASE_METHOD(StoreFixture, "SyncDataset: resolve stores records as given", "[core][dataset]") {
     auto things = engine_dataset("things");
     REQUIRE(things.put("a", "local-a").ok());

@@ -34,6 +34,13 @@ class SyncDataset : public Dataset {
     // must not write one identity's server data into another's datasets).
     SyncDataset pinned() const;
 
+    // A page of the records with local changes not yet pushed (tombstones included), in key order, with
+    // keys after `after_key` ("" for the first page): at most max_records, and it stops before the record
+    // that would take the page's key and value bytes over max_bytes (the first record is always taken).
+    // The engine pushes page by page, so its memory does not grow with the number of modified records.
+    Result<std::vector<Record>> modified_records_after(std::string_view after_key, std::size_t max_records,
+                                                       std::size_t max_bytes) const;
+
     // Stores records exactly as given (as a conflict handler resolved them): a record with
     // modified = true is a local version (to be pushed), one with modified = false is a clean remote
     // version.
