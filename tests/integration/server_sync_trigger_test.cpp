@@ -6,7 +6,9 @@
 #include <thread>
 
 #include "support/http_client.hpp"
+#include "support/real_server.hpp"
 #include "support/server_process.hpp"
+#include "support/sync_device.hpp"
 #include "support/temp_dir.hpp"
 #include "support/webhook_server.hpp"
 
@@ -158,4 +160,58 @@ TEST_CASE_METHOD(TriggerServer,
     auto [identity, creds] = new_identity(client);
     CHECK(set({{"SyncTrigger", hook.url()}}, creds).error_type == "NotAuthorizedException");
     CHECK(client.send("GET", events_path, "", creds).error_type == "NotAuthorizedException");
+}
+
+TEST_CASE("SyncTrigger: a change the trigger drops settles on the device and is not pushed again",
+          "[integration][trigger]") {
+    // The hook leaves out every record whose new value starts with "banned".
+    WebhookServer hook([](const std::string& body) {
+        json event = json::parse(body);
+        json kept = json::object();
+        for (auto& [key, record] : event["datasetRecords"].items()) {
+            if (!(record["newValue"].is_string() &&
+                  record["newValue"].get<std::string>().starts_with("banned")))
+                kept[key] = record;
+        }
+        event["datasetRecords"] = kept;
+        return std::pair<unsigned, std::string>{200, event.dump()};
+    });
+    TempDir dir;
+    RealServer server(dir.file("data"));
+    const std::string endpoint = server.endpoint();
+    HttpClient admin(static_cast<unsigned short>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1))));
+    const synclatch::sync::sigv4::Credentials developer{kDeviceAccessKey, kDeviceSecretKey, ""};
+    REQUIRE(admin
+                .send("POST", "/identitypools/" + encode_path_segment(kTestPool) + "/events",
+                      json{{"Events", {{"SyncTrigger", hook.url()}}}}.dump(), developer)
+                .status == 200);
+    const std::string identity = server.create_identity();
+    synclatch::core::EpochMillis time = 1'700'000'000'000;
+    SyncDevice a(dir.file("a.db"), server.client(), identity, [&] { return ++time; }, "a", endpoint);
+    auto things = a.dataset("things");
+    REQUIRE(things.put("nick", "ada").ok());
+    REQUIRE(a.sync("things").ok());
+
+    REQUIRE(things.put("nick", "banned word").ok());
+    REQUIRE(things.put("fresh", "banned too").ok());
+    REQUIRE(things.put("color", "teal").ok());
+    auto pushed = a.sync("things");
+    INFO(pushed.status().to_string());
+    REQUIRE(pushed.ok());
+    CHECK(things.get("nick").value() == "ada");  // the server's value, clean
+    CHECK_FALSE(things.get("fresh").value().has_value());
+    CHECK(things.get("color").value() == "teal");
+    CHECK(things.modified_records().value().empty());
+    const auto calls = hook.bodies().size();
+
+    auto next = a.sync("things");
+    REQUIRE(next.ok());
+    CHECK(next->pushed == 0);
+    CHECK(next->requests == 1);  // a ListRecords: nothing left to push
+    CHECK(hook.bodies().size() == calls);
+
+    SyncDevice b(dir.file("b.db"), server.client(), identity, [&] { return ++time; }, "b", endpoint);
+    REQUIRE(b.sync("things").ok());
+    CHECK(b.dataset("things").get_all().value() ==
+          std::map<std::string, std::string>{{"color", "teal"}, {"nick", "ada"}});
 }

@@ -5,13 +5,16 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
+#include <map>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <variant>
 
 #include "api/pool_configuration.hpp"
 #include "http/error_response.hpp"
 #include "push/push_relay.hpp"
+#include "store/record_versions.hpp"
 #include "synclatch/core/validation.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
@@ -19,6 +22,7 @@ namespace synclatch::server {
 
 namespace http = boost::beast::http;
 using json = nlohmann::json;
+using sync::WireRecord;
 
 namespace {
 
@@ -243,25 +247,13 @@ boost::asio::awaitable<HttpResponse> SyncApi::update_records(const HttpRequest& 
     // Cognito Events: the pool's SyncTrigger may rewrite the patches first (nothing is written on failure).
     auto trigger = store_.sync_trigger(r.pool);
     if (!trigger.ok()) co_return fail(trigger.status());
+    std::vector<WireRecord> dropped;  // the stored records of the patches the trigger left out
     if (!trigger->empty()) {
-        std::vector<std::string> keys;
-        for (const auto& patch : update->record_patches)
-            keys.push_back(patch.key);
-        auto old_values = store_.record_values(r.identity, r.dataset, keys);
-        if (!old_values.ok()) co_return fail(old_values.status());
-        const json event =
-            make_sync_trigger_event(r.pool, r.identity, r.dataset, update->record_patches, *old_values);
-        auto answer = co_await triggers_.invoke(*trigger, event);
-        if (const auto* error = std::get_if<TriggerError>(&answer))
-            co_return error_response(error->type, error->message, version, keep_alive);
-        std::string why_invalid;
-        auto rewritten =
-            apply_sync_trigger_answer(update->record_patches, std::get<json>(answer), why_invalid);
-        if (!rewritten) {
-            co_return error_response("InvalidLambdaFunctionOutputException", "SyncTrigger: " + why_invalid,
-                                     version, keep_alive);
-        }
-        update->record_patches = std::move(*rewritten);
+        auto ran = co_await run_sync_trigger(*trigger, r, update->record_patches, version, keep_alive);
+        if (auto* error = std::get_if<HttpResponse>(&ran)) co_return std::move(*error);
+        dropped = std::move(std::get<std::vector<WireRecord>>(ran));
+        if (update->record_patches.empty())  // the trigger dropped them all: nothing to write
+            co_return json_response(sync::update_records_body(dropped), version, keep_alive);
     }
 
     // Suspends this coroutine (not a thread) until the group commit holding the write is durable.
@@ -284,7 +276,52 @@ boost::asio::awaitable<HttpResponse> SyncApi::update_records(const HttpRequest& 
         notify_subscribers(std::move(written->subscribers), r.pool, r.identity, r.dataset, update->device_id,
                            written->records.front().sync_count);
     }
+    // A dropped patch is answered with the server's record (or a bare key at sync count 0 when there is
+    // none), so the device settles on it and stops pushing it, as after a Lambda that rejected the change.
+    for (auto& record : dropped)
+        written->records.push_back(std::move(record));
     co_return json_response(sync::update_records_body(written->records), version, keep_alive);
+}
+
+boost::asio::awaitable<std::variant<std::vector<WireRecord>, HttpResponse>> SyncApi::run_sync_trigger(
+    const std::string& trigger, const SyncRoute& r, std::vector<sync::RecordPatch>& patches, unsigned version,
+    bool keep_alive) const {
+    std::vector<std::string> keys;
+    for (const auto& patch : patches)
+        keys.push_back(patch.key);
+    auto stored = store_.stored_records(r.identity, r.dataset, keys);
+    if (!stored.ok()) co_return error_response(stored.status(), version, keep_alive);
+    // Stale patches fail before the trigger runs, dropped or not: so a dropped record's answer never
+    // carries a sync count above the one the device sent, which the device could take for its own write.
+    std::map<std::string, std::string> old_values;
+    for (const auto& patch : patches) {
+        auto it = stored->find(patch.key);
+        if (it == stored->end()) continue;
+        if (Status s = check_patch_sync_count(patch, it->second.sync_count); !s.ok())
+            co_return error_response(s, version, keep_alive);
+        if (it->second.value) old_values.emplace(patch.key, *it->second.value);
+    }
+    const json event = make_sync_trigger_event(r.pool, r.identity, r.dataset, patches, old_values);
+    auto answer = co_await triggers_.invoke(trigger, event);
+    if (const auto* error = std::get_if<TriggerError>(&answer))
+        co_return error_response(error->type, error->message, version, keep_alive);
+    std::string why_invalid;
+    auto rewritten = apply_sync_trigger_answer(patches, std::get<json>(answer), why_invalid);
+    if (!rewritten) {
+        co_return error_response("InvalidLambdaFunctionOutputException", "SyncTrigger: " + why_invalid, version,
+                                 keep_alive);
+    }
+    std::set<std::string_view> kept;
+    for (const auto& patch : *rewritten)
+        kept.insert(patch.key);
+    std::vector<WireRecord> dropped;
+    for (const auto& key : keys) {
+        if (kept.contains(key)) continue;
+        auto it = stored->find(key);
+        dropped.push_back(it != stored->end() ? it->second : WireRecord{key, std::nullopt, 0, 0, "", 0});
+    }
+    patches = std::move(*rewritten);
+    co_return dropped;
 }
 
 // One request being answered: what every handler reads, and how it answers.

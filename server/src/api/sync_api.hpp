@@ -4,7 +4,10 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <functional>
+#include <string>
 #include <string_view>
+#include <variant>
+#include <vector>
 
 #include "auth/principal.hpp"
 #include "auth/session_tokens.hpp"
@@ -41,6 +44,11 @@ class SyncApi {
     boost::asio::awaitable<HttpResponse> update_records(const HttpRequest& request,
                                                         const SyncRoute& route) const;
     // Every other operation: answered at once, by its own handler.
+    // Runs the pool's SyncTrigger over the patches and rewrites them with its answer. Returns the stored
+    // records of the patches it left out, or the error to answer with (nothing written).
+    boost::asio::awaitable<std::variant<std::vector<sync::WireRecord>, HttpResponse>> run_sync_trigger(
+        const std::string& trigger, const SyncRoute& r, std::vector<sync::RecordPatch>& patches,
+        unsigned version, bool keep_alive) const;
     HttpResponse answer(const HttpRequest& request, const RequestTarget& target,
                         const SyncRoute& route) const;
     HttpResponse list_pool_usage(const SyncCall& call) const;

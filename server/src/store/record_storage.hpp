@@ -73,8 +73,9 @@ class RecordStorage {
     // Every pool's usage, by pool id, a page at a time.
     virtual Result<std::vector<sync::IdentityPoolUsage>> list_pool_usage(std::string_view after_pool_id,
                                                                          std::int64_t max_results) const = 0;
-    // The stored values of those keys that have one (for the SyncTrigger event's oldValue).
-    virtual Result<std::map<std::string, std::string>> record_values(
+    // The stored records (tombstones included) of those keys that have one, for a SyncTrigger: the event's
+    // oldValue, the sync count check before the trigger runs, the answer for the patches it drops.
+    virtual Result<std::map<std::string, sync::WireRecord>> stored_records(
         std::string_view identity_id, std::string_view dataset,
         const std::vector<std::string>& keys) const = 0;
     // Live records in all existing datasets (for metrics).

@@ -43,6 +43,12 @@ Status validate_patches(const std::vector<sync::RecordPatch>& patches, const Syn
     return {};
 }
 
+Status check_patch_sync_count(const sync::RecordPatch& patch, std::int64_t stored_sync_count) {
+    if (patch.sync_count >= stored_sync_count) return {};
+    return {Errc::conflict, "Current SyncCount for: " + patch.key + " is: " + std::to_string(stored_sync_count) +
+                                " not: " + std::to_string(patch.sync_count)};
+}
+
 std::string encode_record_cursor(const RecordCursor& cursor) {
     return "r1." + std::to_string(cursor.sync_count) + "." + sync::detail::hex(cursor.key);
 }

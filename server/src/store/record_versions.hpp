@@ -67,6 +67,9 @@ struct VersionedWrite {
 // UpdateRecords' patches, before any transaction: the count per request, keys and values, no negative
 // sync count, no key twice.
 Status validate_patches(const std::vector<sync::RecordPatch>& patches, const SyncLimits& limits);
+// The write rule of PROTOCOL.md §3.3: a patch whose SyncCount is below the stored record's was written
+// without seeing it (conflict); a higher one is accepted (server-side writers may pass the dataset count).
+Status check_patch_sync_count(const sync::RecordPatch& patch, std::int64_t stored_sync_count);
 
 // ListRecords pages are ordered by (sync_count, key); a NextToken is the last pair returned.
 struct RecordCursor {

@@ -35,6 +35,12 @@ Status pool_not_found(std::string_view pool_id) {
     return {Errc::not_found, std::move(message)};
 }
 
+// A row of (key, value, sync_count, last_modified_date, last_modified_by, device_last_modified_date).
+WireRecord wire_record_at(const PgResult& rows, int r) {
+    return WireRecord{std::string(rows.text(r, 0)), rows.optional_text(r, 1), rows.int64(r, 2),
+                      rows.int64(r, 3),            std::string(rows.text(r, 4)), rows.int64(r, 5)};
+}
+
 DatasetDescription describe(std::string_view identity, std::string_view name, const DatasetRow& row) {
     return {std::string(identity), std::string(name), row.creation_date, row.last_modified_date,
             row.last_modified_by,  row.data_storage,  row.num_records};
@@ -69,14 +75,7 @@ Result<UpdateRecordsOutcome> apply_update(PgConnection& tx, const SyncLimits& li
     for (const auto& patch : patches) {
         auto stored = pg_load_version(tx, identity_id, dataset, patch.key);
         if (!stored) return stored.status();
-        const std::int64_t stored_sync_count = *stored ? (*stored)->sync_count : 0;
-        // A lower count means the writer has not seen the stored version; a higher one is accepted
-        // (PROTOCOL.md §3.3, our rule: server-side writers may pass the dataset count).
-        if (patch.sync_count < stored_sync_count) {
-            return Status{Errc::conflict, "Current SyncCount for: " + patch.key +
-                                              " is: " + std::to_string(stored_sync_count) +
-                                              " not: " + std::to_string(patch.sync_count)};
-        }
+        if (Status s = check_patch_sync_count(patch, *stored ? (*stored)->sync_count : 0); !s.ok()) return s;
         VersionedWrite w;
         w.key = patch.key;
         if (patch.op == PatchOp::replace) w.value = patch.value.value_or("");
@@ -131,11 +130,8 @@ Result<sync::ListRecordsResult> PgStorage::list_records(std::string_view identit
                 "AND (sync_count, key) > ($3::bigint, $4) ORDER BY sync_count, key LIMIT $5::bigint",
                 {identity_id, dataset, from->sync_count, from->key, page_size + 1});
             if (!records) return records.status();
-            for (int r = 0; r < records->rows(); ++r) {
-                page.records.push_back(WireRecord{
-                    std::string(records->text(r, 0)), records->optional_text(r, 1), records->int64(r, 2),
-                    records->int64(r, 3), std::string(records->text(r, 4)), records->int64(r, 5)});
-            }
+            for (int r = 0; r < records->rows(); ++r)
+                page.records.push_back(wire_record_at(*records, r));
             if (static_cast<std::int64_t>(page.records.size()) > page_size) {
                 page.records.pop_back();
                 page.next_token =
@@ -321,19 +317,19 @@ Result<std::vector<sync::IdentityPoolUsage>> PgStorage::list_pool_usage(std::str
     });
 }
 
-Result<std::map<std::string, std::string>> PgStorage::record_values(
+Result<std::map<std::string, WireRecord>> PgStorage::stored_records(
     std::string_view identity_id, std::string_view dataset, const std::vector<std::string>& keys) const {
-    return impl_->read([&](PgConnection& tx) -> Result<std::map<std::string, std::string>> {
-        std::map<std::string, std::string> values;
+    return impl_->read([&](PgConnection& tx) -> Result<std::map<std::string, WireRecord>> {
+        std::map<std::string, WireRecord> records;
         for (const auto& key : keys) {
             auto row = tx.exec(
-                "SELECT value FROM records WHERE identity_id = $1 AND dataset_name = $2 AND key = $3 "
-                "AND value IS NOT NULL",
+                "SELECT key, value, sync_count, last_modified_date, last_modified_by, device_last_modified_date "
+                "FROM records WHERE identity_id = $1 AND dataset_name = $2 AND key = $3",
                 {identity_id, dataset, key});
             if (!row) return row.status();
-            if (row->rows() == 1) values.emplace(key, std::string(row->text(0, 0)));
+            if (row->rows() == 1) records.emplace(key, wire_record_at(*row, 0));
         }
-        return values;
+        return records;
     });
 }
 

@@ -318,14 +318,7 @@ Result<std::vector<WireRecord>> apply_update(sqlite::Database& db, DeploymentClo
     writes.reserve(patches.size());
     for (const auto& patch : patches) {
         const auto stored = load_version(db, identity_id, dataset, patch.key);
-        const std::int64_t stored_sync_count = stored ? stored->sync_count : 0;
-        // A lower count means the writer has not seen the stored version; a higher one is accepted
-        // (PROTOCOL.md §3.3, our rule: server-side writers may pass the dataset count).
-        if (patch.sync_count < stored_sync_count) {
-            return Status{Errc::conflict, "Current SyncCount for: " + patch.key +
-                                              " is: " + std::to_string(stored_sync_count) +
-                                              " not: " + std::to_string(patch.sync_count)};
-        }
+        if (Status s = check_patch_sync_count(patch, stored ? stored->sync_count : 0); !s.ok()) return s;
         VersionedWrite w;
         w.key = patch.key;
         if (patch.op == PatchOp::replace) w.value = patch.value.value_or("");
@@ -580,18 +573,23 @@ Result<std::string> SqliteStorage::sync_trigger(std::string_view pool_id) const 
     return setting;
 }
 
-Result<std::map<std::string, std::string>> SqliteStorage::record_values(
+Result<std::map<std::string, WireRecord>> SqliteStorage::stored_records(
     std::string_view identity_id, std::string_view dataset, const std::vector<std::string>& keys) const {
-    return impl_->read([&](sqlite::Database& db) -> Result<std::map<std::string, std::string>> {
-        std::map<std::string, std::string> values;
+    return impl_->read([&](sqlite::Database& db) -> Result<std::map<std::string, WireRecord>> {
+        std::map<std::string, WireRecord> records;
         for (const auto& key : keys) {
             sqlite::StatementScope select(
-                db.cached("SELECT value FROM records WHERE identity_id = ?1 AND dataset_name = ?2 AND key = "
-                          "?3 AND value IS NOT NULL"));
+                db.cached("SELECT key, value, sync_count, last_modified_date, last_modified_by, "
+                          "device_last_modified_date FROM records "
+                          "WHERE identity_id = ?1 AND dataset_name = ?2 AND key = ?3"));
             select->bind(1, identity_id).bind(2, dataset).bind(3, key);
-            if (select->step()) values.emplace(key, select->column_string(0));
+            if (select->step()) {
+                records.emplace(key, WireRecord{select->column_string(0), select->column_optional_string(1),
+                                                select->column_int64(2), select->column_int64(3),
+                                                select->column_string(4), select->column_int64(5)});
+            }
         }
-        return values;
+        return records;
     });
 }
 

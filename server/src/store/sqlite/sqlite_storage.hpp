@@ -84,7 +84,7 @@ class SqliteStorage final : public Storage {
     Result<sync::IdentityPoolUsage> describe_pool_usage(std::string_view pool_id) const override;
     Result<std::vector<sync::IdentityPoolUsage>> list_pool_usage(std::string_view after_pool_id,
                                                                  std::int64_t max_results) const override;
-    Result<std::map<std::string, std::string>> record_values(
+    Result<std::map<std::string, sync::WireRecord>> stored_records(
         std::string_view identity_id, std::string_view dataset,
         const std::vector<std::string>& keys) const override;
     Result<std::int64_t> count_records() const override;
