@@ -28,6 +28,7 @@
 #include "processors/data_lake.hpp"
 #include "processors/listener_processor.hpp"
 #include "processors/processor_runner.hpp"
+#include "processors/stream_retention.hpp"
 #include "processors/trigger_processor.hpp"
 #include "push/push_hub.hpp"
 #include "push/push_relay.hpp"
@@ -101,7 +102,8 @@ struct Server::Parts {
     std::unique_ptr<HttpServer> http;
     std::vector<std::unique_ptr<ProcessorRunner>> processors;  // first to stop
     // Stream retention and the signals that stop the server, on the main context's thread.
-    std::optional<boost::asio::steady_timer> retention;
+    std::unique_ptr<StreamRetention> retention;
+    std::optional<boost::asio::steady_timer> retention_timer;
     std::optional<boost::asio::signal_set> signals;
     std::atomic<bool> stopping{false};
 
@@ -290,14 +292,10 @@ Status Server::Parts::start_processors() {
 // Stream retention. Each pass is one short, index-driven transaction; the timer lives on the main
 // context's thread, and `stopping` is checked before re-arming so a stop always ends the loop.
 void Server::Parts::prune_streams_every_minute() {
-    const EpochMillis age = options.stream_retention_hours * 3600 * 1000;
-    auto dropped = store->prune_streams(age > 0 ? clock() - age : 0, options.stream_retention_records);
-    if (dropped.ok() && *dropped > 0)
-        log(LogLevel::info, "stream retention dropped " + std::to_string(*dropped));
-    if (!dropped.ok()) log(LogLevel::warn, "stream retention: " + dropped.status().to_string());
+    retention->run_pass();
     if (stopping) return;
-    retention->expires_after(std::chrono::minutes(1));
-    retention->async_wait([this](const boost::system::error_code& ec) {
+    retention_timer->expires_after(std::chrono::minutes(1));
+    retention_timer->async_wait([this](const boost::system::error_code& ec) {
         if (!ec) prune_streams_every_minute();
     });
 }
@@ -313,7 +311,9 @@ Result<std::unique_ptr<Server>> Server::open(ServerOptions options, ServerEnviro
         return failed("cannot read the server secret", secret.status());
     parts->set_up_requests();
     parts->add_gauges();
-    parts->retention.emplace(parts->io_pool->main());
+    parts->retention =
+        std::make_unique<StreamRetention>(*parts->store, parts->metrics, parts->options.retention, parts->clock);
+    parts->retention_timer.emplace(parts->io_pool->main());
     // Caught from now on: a signal that comes before run() waits for it, and then stops the server.
     parts->signals.emplace(parts->io_pool->main());
     if (parts->stop_on_signals) {
@@ -358,7 +358,7 @@ void Server::stop() {
     // What it ends lives on the main context's thread; a stop before run() takes effect when run() starts.
     boost::asio::post(parts_->io_pool->main(), [this] {
         parts_->http->stop();
-        parts_->retention->cancel();
+        parts_->retention_timer->cancel();
         parts_->signals->cancel();
         parts_->io_pool->release();  // each thread ends once its connections have finished
     });

@@ -147,13 +147,19 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     long request_timeout_ms = o.http.request_timeout.count();
     app.add_option("--request-timeout-ms", request_timeout_ms, "time allowed to receive one request")
         ->capture_default_str();
-    app.add_option(
-           "--stream-retention-hours", o.stream_retention_hours,
-           "drop stream records older than this (0: keep any age); consumers further behind lose them")
+    app.add_option("--stream-retention-hours", o.retention.hours,
+                   "drop stream records older than this once every registered consumer has read them (0: keep "
+                   "any age)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
-    app.add_option("--stream-retention-records", o.stream_retention_records,
-                   "keep at most this many records per stream (0: no limit)")
+    app.add_option("--stream-retention-records", o.retention.records,
+                   "keep this many records per stream, and older ones until every registered consumer has "
+                   "read them (0: no limit)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--stream-retention-hard-records", o.retention.hard_records,
+                   "keep at most this many records per stream even if a consumer has not read them: it is "
+                   "told (a metric, a warning, TrimmedDataAccessException) (0: no hard cap)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app.add_option("--sync-trigger-timeout-ms", o.sync_trigger_timeout_ms,

@@ -10,6 +10,7 @@
 #include "auth/identity_pool_settings.hpp"
 #include "http/http_server.hpp"
 #include "http/rate_limiter.hpp"
+#include "processors/stream_retention.hpp"
 #include "store/record_storage.hpp"
 
 namespace synclatch::server {
@@ -37,8 +38,7 @@ struct ServerOptions {
     unsigned threads = kDefaultThreads;
     long sync_trigger_timeout_ms = 5000;  // a SyncTrigger webhook's time to answer
     long credential_lifetime_seconds = 3600;
-    long stream_retention_hours = 24 * 7;       // 0: keep records of any age
-    long stream_retention_records = 1'000'000;  // per stream; 0: no count limit
+    RetentionOptions retention;
     std::string deployment_id;                  // "": the data dir's, else a random one
     std::vector<std::string> processors;        // "trigger", "listener"
     std::vector<std::string> peers;             // deployments to replicate from (bridges); imply the trigger

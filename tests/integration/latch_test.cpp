@@ -245,3 +245,82 @@ TEST_CASE("Latch: T8 kill -9 while the listener applies, each event applied exac
     CHECK(a.records(identity, "things").size() == kEvents);
     CHECK(a.stream("dataset-changes").size() == kEvents);  // one write per event, none twice
 }
+
+TEST_CASE("Latch: a processor stopped while writes go past the retention count resumes without missing one",
+          "[integration][latch]") {
+    TempDir dir;
+    const std::vector<std::string> keep_five = {"--stream-retention-records", "5"};
+    auto with_trigger = [&] {
+        auto flags = keep_five;
+        flags.insert(flags.end(), {"--processor", "trigger"});
+        return flags;
+    };
+    Deployment a(dir.file("a"), "dep-a", with_trigger());
+    // A consumer of events that reads nothing until the end, so that events keeps all it is given.
+    REQUIRE(a.client()
+                .send("PUT", "/streams/events/consumers/reader", R"({"SequenceNumber": 0})", kDeploymentAdmin)
+                .status == 200);
+    auto [identity, creds] = a.new_identity();
+    a.write(identity, creds, "profile", "k-first", "v");
+    settle(a, {{"dataset-changes", "trigger"}});  // now a registered consumer of dataset-changes
+    a.restart(keep_five);                          // the trigger is stopped
+    constexpr int kWrites = 40;
+    for (int i = 0; i < kWrites; ++i)
+        a.write(identity, creds, "profile", numbered("k", i), numbered("v", i));
+    a.restart(keep_five);  // a retention pass at start, the trigger still stopped
+    const std::string held = "synclatch_stream_records_held{stream=\"dataset-changes\"}";
+    // The first record, read, is dropped; the 40 after it are kept though the count is 5.
+    REQUIRE(eventually([&] { return a.metric(held) == kWrites - 5; }));
+    CHECK(a.stream("dataset-changes").size() == kWrites);
+
+    a.restart(with_trigger());
+    settle(a, {{"dataset-changes", "trigger"}});
+    const auto events = a.stream("events");
+    CHECK(events.size() == kWrites + 1);
+    std::set<std::string> things;
+    for (const auto& e : events)
+        things.insert(e.at("thing").at("id"));
+    CHECK(things.size() == kWrites + 1);
+    a.restart(keep_five);  // everything read: retention goes down to the count
+    REQUIRE(eventually([&] { return a.stream("dataset-changes").size() == 5; }));
+    CHECK(a.metric(held) == 0);
+}
+
+TEST_CASE("Latch: a hard retention cap drops what a stopped processor has not read, and says so",
+          "[integration][latch]") {
+    TempDir dir;
+    const std::vector<std::string> capped = {"--stream-retention-records", "5", "--stream-retention-hard-records",
+                                             "10"};
+    auto with_trigger = [&] {
+        auto flags = capped;
+        flags.insert(flags.end(), {"--processor", "trigger"});
+        return flags;
+    };
+    Deployment a(dir.file("a"), "dep-a", with_trigger());
+    auto [identity, creds] = a.new_identity();
+    a.write(identity, creds, "profile", "k-first", "v");
+    settle(a, {{"dataset-changes", "trigger"}});
+    const long position = a.checkpoint("dataset-changes", "trigger");
+    a.restart(capped);
+    for (int i = 0; i < 30; ++i)
+        a.write(identity, creds, "profile", numbered("k", i), numbered("v", i));
+    a.restart(capped);
+    // 31 records, the newest 10 kept: the 20 after the trigger's position are lost to it, and counted.
+    const std::string lost =
+        "synclatch_stream_records_dropped_unread_total{stream=\"dataset-changes\",group=\"trigger\"}";
+    REQUIRE(eventually([&] { return a.metric(lost) == 20; }));
+    CHECK(a.stream("dataset-changes").size() == 10);
+    // A reader at the trigger's position is told, with where to read on.
+    auto past_the_hole =
+        a.client().send("GET", "/streams/dataset-changes/records?after=" + std::to_string(position), "",
+                        kDeploymentAdmin);
+    CHECK(past_the_hole.status == 400);
+    CHECK(past_the_hole.error_type == "TrimmedDataAccessException");
+    // A consumer gone for good is removed, and no longer holds the stream back.
+    CHECK(a.client().send("DELETE", "/streams/dataset-changes/consumers/trigger", "", kDeploymentAdmin).status ==
+          200);
+    CHECK(a.client().send("DELETE", "/streams/dataset-changes/consumers/trigger", "", kDeploymentAdmin).error_type ==
+          "ResourceNotFoundException");
+    a.restart(capped);
+    REQUIRE(eventually([&] { return a.stream("dataset-changes").size() == 5; }));
+}

@@ -132,12 +132,14 @@ void Deployment::post_event(const json& event) {
 }
 
 long Deployment::processor_count(const std::string& processor, const std::string& outcome) {
+    return metric("synclatch_processor_events_total{processor=\"" + processor + "\",outcome=\"" + outcome + "\"}");
+}
+
+long Deployment::metric(const std::string& series) {
     const auto metrics = client_->send("GET", "/metrics", "", kDeploymentAdmin);
-    const std::string series =
-        "synclatch_processor_events_total{processor=\"" + processor + "\",outcome=\"" + outcome + "\"} ";
-    const auto at = metrics.body.find(series);
+    const auto at = metrics.body.find("\n" + series + " ");
     if (at == std::string::npos) return 0;
-    return std::stol(metrics.body.substr(at + series.size()));
+    return std::stol(metrics.body.substr(at + series.size() + 2));
 }
 
 long Deployment::checkpoint(const std::string& stream, const std::string& group) {

@@ -52,6 +52,8 @@ class Deployment {
     void post_event(const nlohmann::json& event);
     // synclatch_processor_events_total{processor, outcome}; 0 when not counted yet.
     long processor_count(const std::string& processor, const std::string& outcome);
+    // The value of one series of GET /metrics, named with its labels (`name{a="b"}`); 0 when absent.
+    long metric(const std::string& series);
     // A consumer group's checkpoint in a local stream.
     long checkpoint(const std::string& stream, const std::string& group);
     // The last sequence number of a local stream (0 when empty).

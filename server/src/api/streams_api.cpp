@@ -72,7 +72,9 @@ boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& reque
     if (!principal.may_act_on_pools())
         co_return fail({Errc::unauthorized, "streams need the developer credentials"});
     const auto& s = target.segments;
-    if (s.size() < 3 || !is_stream_name(s[1])) {
+    // "all" names no stream, only the positions of consumers of every stream (the data lake's).
+    const bool all_streams_position = s.size() == 4 && s[1] == "all" && s[2] == "consumers";
+    if (s.size() < 3 || !(is_stream_name(s[1]) || all_streams_position)) {
         co_return fail({Errc::not_found, "no such stream; streams are dataset-changes and events"});
     }
     const std::string& stream = s[1];
@@ -84,6 +86,21 @@ boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& reque
         auto wait = target.integer_param("wait", 0, kMaxStreamWaitSeconds);
         for (const auto* r : {&after, &limit, &wait}) {
             if (!r->ok()) co_return fail(r->status());
+        }
+        // A reader positioned below what retention dropped has missed records: say so rather than skip
+        // them. after=0 reads from the oldest record kept.
+        if (*after > 0) {
+            auto trimmed = store_.trimmed_through(stream);
+            if (!trimmed.ok()) co_return fail(trimmed.status());
+            if (*after < *trimmed) {
+                co_return error_response(
+                    "TrimmedDataAccessException",
+                    "records of " + stream + " after " + std::to_string(*after) + " up to " +
+                        std::to_string(*trimmed) +
+                        " were dropped by retention before they were read; read on with after=" +
+                        std::to_string(*trimmed) + " to skip them",
+                    version, keep_alive);
+            }
         }
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*wait);
         boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
@@ -134,6 +151,12 @@ boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& reque
                 co_return fail(st);
             }
             co_return ok({{"SequenceNumber", body->at("SequenceNumber")}});
+        }
+        if (method == http::verb::delete_) {  // a consumer gone for good: retention stops keeping for it
+            auto removed = store_.remove_checkpoint(stream, group);
+            if (!removed.ok()) co_return fail(removed.status());
+            if (!*removed) co_return fail({Errc::not_found, "consumer group " + group + " has no position on " + stream});
+            co_return ok(json::object());
         }
     }
     co_return fail(

@@ -75,6 +75,38 @@ struct RecordVersion {
     std::int64_t sync_count = 0;
 };
 
+// What stream retention may drop. The soft limits wait for a stream's registered consumers (every consumer
+// group with a checkpoint on it, and the data lake's checkpoint on "all", which covers every stream):
+// nothing a registered consumer has not read is dropped by them. The hard cap does not wait.
+struct RetentionLimits {
+    EpochMillis oldest_kept = 0;            // soft: records created before this (0: no age limit)
+    std::int64_t max_per_stream = 0;        // soft: all but the newest this many (0: no count limit)
+    std::int64_t hard_max_per_stream = 0;   // hard: all but the newest this many, read or not (0: none)
+};
+
+// Records past the soft limits that a stream keeps for its slowest registered consumer.
+struct HeldForConsumer {
+    std::string stream;
+    std::string group;  // the slowest consumer group
+    std::int64_t checkpoint = 0;
+    std::int64_t records = 0;
+};
+
+// Records the hard cap dropped before a consumer group had read them.
+struct DroppedUnread {
+    std::string stream;
+    std::string group;
+    std::int64_t checkpoint = 0;
+    std::int64_t records = 0;
+    std::int64_t through_seq = 0;  // the stream's records up to here are gone
+};
+
+struct RetentionPass {
+    std::int64_t dropped = 0;
+    std::vector<HeldForConsumer> held;
+    std::vector<DroppedUnread> unread;
+};
+
 // Thread-safety: every method may be called from any thread concurrently. Sequence numbers are shared by
 // all streams and grow in commit order: once a reader has seen seq n, no record with a lower seq appears
 // later, so a reader that moves its position past n skips nothing.
@@ -93,9 +125,14 @@ class StreamStorage {
                                                std::string_view data, EpochMillis now) = 0;
     // The highest sequence number in use (0 before the first record of any stream).
     virtual Result<std::int64_t> last_stream_seq() const = 0;
-    // Retention: drops stream records created before oldest_kept, and in each stream all but the newest
-    // max_per_stream (0: no count limit). Returns how many were dropped.
-    virtual Result<std::int64_t> prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream) = 0;
+    // Retention: drops what the limits allow, in one transaction, and remembers how far each stream was
+    // trimmed.
+    virtual Result<RetentionPass> prune_streams(const RetentionLimits& limits) = 0;
+    // The highest sequence number retention has dropped from the stream (0: none): a reader positioned
+    // below it (after > 0) has missed records.
+    virtual Result<std::int64_t> trimmed_through(std::string_view stream) const = 0;
+    // Forgets a consumer group's position (its records are no longer kept for it); false when it had none.
+    virtual Result<bool> remove_checkpoint(std::string_view stream, std::string_view group) = 0;
     // A consumer group's durable position in a stream (0 when it has none yet).
     virtual Result<std::int64_t> checkpoint(std::string_view stream, std::string_view group) const = 0;
     virtual Status set_checkpoint(const Checkpoint& position, EpochMillis now) = 0;

@@ -39,6 +39,17 @@ void Metrics::count_throttled(std::string_view operation, std::string_view limit
     ++throttled_[{std::string(operation), std::string(limit)}];
 }
 
+void Metrics::count_stream_records_dropped_unread(std::string_view stream, std::string_view group,
+                                                  std::uint64_t n) {
+    std::lock_guard lock(mutex_);
+    dropped_unread_[{std::string(stream), std::string(group)}] += n;
+}
+
+void Metrics::set_stream_records_held(std::string_view stream, std::uint64_t n) {
+    std::lock_guard lock(mutex_);
+    held_.insert_or_assign(std::string(stream), n);
+}
+
 void Metrics::add_gauge(std::string name, std::string help, std::function<double()> read) {
     std::lock_guard lock(mutex_);
     gauges_.push_back({std::move(name), std::move(help), std::move(read)});
@@ -83,6 +94,22 @@ std::string Metrics::render() const {
                 out += "synclatch_throttled_requests_total{operation=\"" + key.first + "\",limit=\"" +
                        key.second + "\"} " + std::to_string(count) + "\n";
             }
+        }
+        if (!dropped_unread_.empty()) {
+            out += "# HELP synclatch_stream_records_dropped_unread_total Stream records the retention hard cap "
+                   "dropped before a consumer group read them.\n";
+            out += "# TYPE synclatch_stream_records_dropped_unread_total counter\n";
+            for (const auto& [key, count] : dropped_unread_) {
+                out += "synclatch_stream_records_dropped_unread_total{stream=\"" + key.first + "\",group=\"" +
+                       key.second + "\"} " + std::to_string(count) + "\n";
+            }
+        }
+        if (!held_.empty()) {
+            out += "# HELP synclatch_stream_records_held Stream records past the retention limits kept because "
+                   "a registered consumer has not read them.\n";
+            out += "# TYPE synclatch_stream_records_held gauge\n";
+            for (const auto& [stream, count] : held_)
+                out += "synclatch_stream_records_held{stream=\"" + stream + "\"} " + std::to_string(count) + "\n";
         }
     }
     for (const auto& gauge : gauges) {  // read outside the lock: a gauge may query the database

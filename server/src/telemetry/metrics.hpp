@@ -30,6 +30,11 @@ class Metrics {
     // A request refused by a rate limit (limit: "address" or "global"), on top of its requests_total count.
     void count_throttled(std::string_view operation, std::string_view limit);
 
+    // Stream retention: records the hard cap dropped before a consumer group read them (a counter), and
+    // the records past the soft limits a stream keeps for its slowest consumer (a gauge, set each pass).
+    void count_stream_records_dropped_unread(std::string_view stream, std::string_view group, std::uint64_t n);
+    void set_stream_records_held(std::string_view stream, std::uint64_t n);
+
     // A gauge whose value is read when metrics are rendered (open connections, records, events).
     void add_gauge(std::string name, std::string help, std::function<double()> read);
 
@@ -60,6 +65,9 @@ class Metrics {
                                                                                                   // by mutex_
     // Rate-limited requests by (operation, limit); guarded by mutex_.
     std::map<std::pair<std::string, std::string>, std::uint64_t, std::less<>> throttled_;
+    // By (stream, group), and by stream; guarded by mutex_.
+    std::map<std::pair<std::string, std::string>, std::uint64_t, std::less<>> dropped_unread_;
+    std::map<std::string, std::uint64_t, std::less<>> held_;
 };
 
 }  // namespace synclatch::server

@@ -352,21 +352,71 @@ TEST_CASE_METHOD(ServerFixture,
         REQUIRE(store->append_stream("events", "p", "{}", 1000 + i).ok());
     for (int i = 0; i < 3; ++i)
         REQUIRE(store->append_stream("dataset-changes", "p", "{}", 2000 + i).ok());
+    auto prune = [&](EpochMillis oldest_kept, std::int64_t max_per_stream) {
+        return store->prune_streams({oldest_kept, max_per_stream, 0}).value().dropped;
+    };
     // By count: each stream keeps its newest two.
-    CHECK(store->prune_streams(0, 2).value() == 4);
+    CHECK(prune(0, 2) == 4);
     auto events = store->read_stream("events", 0, 100).value();
     REQUIRE(events.size() == 2);
     CHECK(events[0].created == 1003);
     CHECK(events[1].created == 1004);
     CHECK(store->read_stream("dataset-changes", 0, 100)->size() == 2);
     // By age: everything created before 2002 goes, whatever the count limit.
-    CHECK(store->prune_streams(2002, 0).value() == 3);
+    CHECK(prune(2002, 0) == 3);
     CHECK(store->read_stream("events", 0, 100)->empty());
     CHECK(store->read_stream("dataset-changes", 0, 100)->size() == 1);
     // Sequence numbers keep counting after pruning.
     const auto next = store->append_stream("events", "p", "{}", 3000).value();
     CHECK(next > events[1].seq);
-    CHECK(store->prune_streams(0, 0).value() == 0);
+    CHECK(prune(0, 0) == 0);
+}
+
+TEST_CASE_METHOD(ServerFixture,
+                 "Storage: stream retention waits for registered consumers, a hard cap does not and says so",
+                 "[server][store]") {
+    std::vector<std::int64_t> seqs;
+    for (int i = 0; i < 10; ++i)
+        seqs.push_back(store->append_stream("events", "p", "{}", 1000 + i).value());
+    REQUIRE(store->set_checkpoint({"events", "slow", seqs[2]}, 1).ok());
+    REQUIRE(store->set_checkpoint({"events", "fast", seqs[8]}, 1).ok());
+    REQUIRE(store->append_stream("dataset-changes", "p", "{}", 1000).ok());  // no consumer: not held
+
+    // Soft limits (keep 2, and nothing older than 5000) stop at the slowest reader of the stream.
+    auto soft = store->prune_streams({5000, 2, 0}).value();
+    CHECK(soft.dropped == 3 + 1);  // events up to seqs[2], and dataset-changes' one record
+    REQUIRE(soft.held.size() == 1);
+    CHECK(soft.held[0].stream == "events");
+    CHECK(soft.held[0].group == "slow");
+    CHECK(soft.held[0].checkpoint == seqs[2]);
+    CHECK(soft.held[0].records == 7);  // seqs[3..9]: past the limits, unread by "slow"
+    CHECK(soft.unread.empty());
+    CHECK(store->read_stream("events", 0, 100)->front().seq == seqs[3]);
+    CHECK(store->trimmed_through("events").value() == seqs[2]);
+    CHECK(store->trimmed_through("never-written").value() == 0);
+
+    // The data lake's checkpoint ("all") holds every stream.
+    REQUIRE(store->set_checkpoint({"all", "lake", seqs[1]}, 1).ok());
+    CHECK(store->prune_streams({5000, 2, 0}).value().dropped == 0);
+    CHECK(store->remove_checkpoint("all", "lake").value());
+    CHECK_FALSE(store->remove_checkpoint("all", "lake").value());
+
+    // The hard cap (keep 4) drops what "slow" has not read, and reports it; "fast" had read it.
+    auto hard = store->prune_streams({0, 0, 4}).value();
+    CHECK(hard.dropped == 3);  // seqs[3..5]
+    REQUIRE(hard.unread.size() == 1);
+    CHECK(hard.unread[0].group == "slow");
+    CHECK(hard.unread[0].checkpoint == seqs[2]);
+    CHECK(hard.unread[0].records == 3);
+    CHECK(hard.unread[0].through_seq == seqs[5]);
+    CHECK(store->trimmed_through("events").value() == seqs[5]);
+
+    // Once the slow consumer is removed, the soft limits apply again.
+    CHECK(store->remove_checkpoint("events", "slow").value());
+    auto after = store->prune_streams({0, 2, 0}).value();
+    CHECK(after.dropped == 2);  // seqs[6..7]; "fast" read up to seqs[8]
+    CHECK(after.held.empty());
+    CHECK(store->read_stream("events", 0, 100)->size() == 2);
 }
 
 TEST_CASE_METHOD(ServerFixture, "Storage: bulk publish goes in batches, once at a time, and ends recorded",

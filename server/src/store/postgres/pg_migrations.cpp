@@ -201,7 +201,17 @@ CREATE TABLE leader_leases (
 ))sql",
 };
 
-constexpr PgMigrationStep kSteps[] = {kVersion1, kVersion2};
+// How far retention has trimmed each stream (the highest sequence number it dropped), so a reader whose
+// position is below it learns that it missed records instead of skipping them silently.
+constexpr PgSql kVersion3[] = {
+    R"sql(
+CREATE TABLE stream_trims (
+    stream      TEXT   PRIMARY KEY,
+    through_seq BIGINT NOT NULL
+))sql",
+};
+
+constexpr PgMigrationStep kSteps[] = {kVersion1, kVersion2, kVersion3};
 
 }  // namespace
 

@@ -99,7 +99,9 @@ class PgStorage final : public Storage {
     Result<std::int64_t> append_stream(std::string_view stream, std::string_view partition_key,
                                        std::string_view data, EpochMillis now) override;
     Result<std::int64_t> last_stream_seq() const override;
-    Result<std::int64_t> prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream) override;
+    Result<RetentionPass> prune_streams(const RetentionLimits& limits) override;
+    Result<std::int64_t> trimmed_through(std::string_view stream) const override;
+    Result<bool> remove_checkpoint(std::string_view stream, std::string_view group) override;
     Result<std::int64_t> checkpoint(std::string_view stream, std::string_view group) const override;
     Status set_checkpoint(const Checkpoint& position, EpochMillis now) override;
     Result<std::optional<std::int64_t>> take_lease(std::string_view role,

@@ -135,6 +135,12 @@ const TableCopy kTables[] = {
      "DECLARE copy_check NO SCROLL CURSOR FOR SELECT stream, consumer_group, seq, updated "
      "FROM stream_checkpoints ORDER BY stream COLLATE \"C\", consumer_group COLLATE \"C\"",
      4},
+    {"stream_trims", "SELECT count(*) FROM stream_trims",
+     "SELECT stream, through_seq FROM stream_trims ORDER BY stream",
+     "INSERT INTO stream_trims (stream, through_seq) VALUES ($1, $2::bigint)",
+     "DECLARE copy_check NO SCROLL CURSOR FOR SELECT stream, through_seq FROM stream_trims "
+     "ORDER BY stream COLLATE \"C\"",
+     2},
     {"applied_events", "SELECT count(*) FROM applied_events",
      "SELECT processor, event_id, applied FROM applied_events ORDER BY processor, event_id",
      "INSERT INTO applied_events (processor, event_id, applied) VALUES ($1, $2, $3::bigint)",
@@ -180,6 +186,7 @@ Status check_target_empty(PgConnection& tx) {
         "UNION ALL SELECT 'records' FROM records UNION ALL SELECT 'credentials' FROM credentials "
         "UNION ALL SELECT 'devices' FROM devices UNION ALL SELECT 'stream_records' FROM stream_records "
         "UNION ALL SELECT 'stream_checkpoints' FROM stream_checkpoints "
+        "UNION ALL SELECT 'stream_trims' FROM stream_trims "
         "UNION ALL SELECT 'applied_events' FROM applied_events UNION ALL SELECT 'sync_sessions' FROM "
         "sync_sessions UNION ALL SELECT 'leader_leases' FROM leader_leases LIMIT 1");
     if (!found) return found.status();

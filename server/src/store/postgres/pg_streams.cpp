@@ -77,24 +77,112 @@ Result<std::int64_t> PgStorage::last_stream_seq() const {
     });
 }
 
-Result<std::int64_t> PgStorage::prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream) {
-    return impl_->write([&](PgConnection& tx) -> Result<std::int64_t> {
-        auto by_age = tx.exec("DELETE FROM stream_records WHERE created < $1::bigint", {oldest_kept});
-        if (!by_age) return by_age.status();
-        std::int64_t dropped = by_age->affected_rows();
-        if (max_per_stream <= 0) return dropped;
+namespace {
+
+// One bigint from a query (0 when it has no row or a null), or the error.
+Result<std::int64_t> one_integer(PgConnection& tx, PgSql sql, const std::vector<PgParam>& params) {
+    auto row = tx.exec(sql, params);
+    if (!row) return row.status();
+    return row->rows() == 0 || row->is_null(0, 0) ? std::int64_t{0} : row->int64(0, 0);
+}
+
+// The stream's records with seq in (from, through].
+Result<std::int64_t> count_between(PgConnection& tx, std::string_view stream, std::int64_t from,
+                                   std::int64_t through) {
+    return one_integer(tx,
+                       "SELECT count(*) FROM stream_records WHERE stream = $1 AND seq > $2::bigint "
+                       "AND seq <= $3::bigint",
+                       {stream, from, through});
+}
+
+}  // namespace
+
+Result<RetentionPass> PgStorage::prune_streams(const RetentionLimits& limits) {
+    return impl_->write([&](PgConnection& tx) -> Result<RetentionPass> {
+        RetentionPass pass;
         auto streams = tx.exec("SELECT DISTINCT stream FROM stream_records");
         if (!streams) return streams.status();
         for (int row = 0; row < streams->rows(); ++row) {
-            // The newest record beyond the kept ones, found through the (stream, seq) index.
-            auto by_count = tx.exec(
-                "DELETE FROM stream_records WHERE stream = $1 AND seq <= (SELECT seq FROM stream_records "
-                "WHERE stream = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2::bigint)",
-                {streams->text(row, 0), max_per_stream});
-            if (!by_count) return by_count.status();
-            dropped += by_count->affected_rows();
+            const std::string stream(streams->text(row, 0));
+            // The newest record beyond the newest n, through the (stream, seq) index.
+            auto beyond_newest = [&](std::int64_t n) {
+                return one_integer(tx,
+                                   "SELECT seq FROM stream_records WHERE stream = $1 ORDER BY seq DESC LIMIT 1 "
+                                   "OFFSET $2::bigint",
+                                   {stream, n});
+            };
+            std::int64_t soft = 0;  // the soft limits drop the stream's records up to here
+            if (limits.max_per_stream > 0) {
+                auto by_count = beyond_newest(limits.max_per_stream);
+                if (!by_count) return by_count.status();
+                soft = *by_count;
+            }
+            if (limits.oldest_kept > 0) {
+                auto by_age = one_integer(
+                    tx, "SELECT max(seq) FROM stream_records WHERE stream = $1 AND created < $2::bigint",
+                    {stream, limits.oldest_kept});
+                if (!by_age) return by_age.status();
+                soft = std::max(soft, *by_age);
+            }
+            std::int64_t hard = 0;
+            if (limits.hard_max_per_stream > 0) {
+                auto by_cap = beyond_newest(limits.hard_max_per_stream);
+                if (!by_cap) return by_cap.status();
+                hard = *by_cap;
+            }
+            // The stream's consumers, slowest first: its own groups and the data lake's "all".
+            auto consumers = tx.exec(
+                "SELECT consumer_group, seq FROM stream_checkpoints WHERE stream IN ($1, 'all') "
+                "ORDER BY seq, consumer_group",
+                {stream});
+            if (!consumers) return consumers.status();
+            std::int64_t cut = soft;
+            if (consumers->rows() > 0) cut = std::min(cut, consumers->int64(0, 1));
+            if (hard > cut) {
+                for (int c = 0; c < consumers->rows() && consumers->int64(c, 1) < hard; ++c) {
+                    auto unread = count_between(tx, stream, consumers->int64(c, 1), hard);
+                    if (!unread) return unread.status();
+                    pass.unread.push_back(
+                        {stream, std::string(consumers->text(c, 0)), consumers->int64(c, 1), *unread, hard});
+                }
+                cut = hard;
+            }
+            if (soft > cut) {
+                auto held = count_between(tx, stream, cut, soft);
+                if (!held) return held.status();
+                pass.held.push_back(
+                    {stream, std::string(consumers->text(0, 0)), consumers->int64(0, 1), *held});
+            }
+            if (cut <= 0) continue;
+            auto last = one_integer(tx, "SELECT max(seq) FROM stream_records WHERE stream = $1 AND seq <= $2::bigint",
+                                    {stream, cut});
+            if (!last) return last.status();
+            if (*last == 0) continue;
+            auto dropped = tx.exec("DELETE FROM stream_records WHERE stream = $1 AND seq <= $2::bigint", {stream, *last});
+            if (!dropped) return dropped.status();
+            pass.dropped += dropped->affected_rows();
+            auto trim = tx.exec(
+                "INSERT INTO stream_trims (stream, through_seq) VALUES ($1, $2::bigint) ON CONFLICT (stream) "
+                "DO UPDATE SET through_seq = greatest(stream_trims.through_seq, excluded.through_seq)",
+                {stream, *last});
+            if (!trim) return trim.status();
         }
-        return dropped;
+        return pass;
+    });
+}
+
+Result<std::int64_t> PgStorage::trimmed_through(std::string_view stream) const {
+    return impl_->read([&](PgConnection& tx) -> Result<std::int64_t> {
+        return one_integer(tx, "SELECT through_seq FROM stream_trims WHERE stream = $1", {stream});
+    });
+}
+
+Result<bool> PgStorage::remove_checkpoint(std::string_view stream, std::string_view group) {
+    return impl_->write([&](PgConnection& tx) -> Result<bool> {
+        auto dropped =
+            tx.exec("DELETE FROM stream_checkpoints WHERE stream = $1 AND consumer_group = $2", {stream, group});
+        if (!dropped) return dropped.status();
+        return dropped->affected_rows() > 0;
     });
 }
 

@@ -190,9 +190,18 @@ CREATE TABLE identity_pool_definitions (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1,  kVersion2,  kVersion3, kVersion4, kVersion5,
-                                  kVersion6,  kVersion7,  kVersion8, kVersion9, kVersion10,
-                                  kVersion11, kVersion12, kVersion13};
+// Version 14: how far retention has trimmed each stream (the highest sequence number it dropped), so a
+// reader whose position is below it learns that it missed records instead of skipping them silently.
+constexpr const char* kVersion14 = R"sql(
+CREATE TABLE stream_trims (
+    stream       TEXT    NOT NULL PRIMARY KEY,
+    through_seq  INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1,  kVersion2,  kVersion3,  kVersion4, kVersion5,
+                                  kVersion6,  kVersion7,  kVersion8,  kVersion9, kVersion10,
+                                  kVersion11, kVersion12, kVersion13, kVersion14};
 
 }  // namespace
 

@@ -792,35 +792,101 @@ Result<std::int64_t> SqliteStorage::last_stream_seq() const {
     });
 }
 
-Result<std::int64_t> SqliteStorage::prune_streams(EpochMillis oldest_kept, std::int64_t max_per_stream) {
-    return impl_->write([&](sqlite::Database& db) -> Result<std::int64_t> {
-        std::int64_t dropped = 0;
+namespace {
+
+// One integer from a query of the stream's records (?1 stream, ?2 a number), or 0 when none.
+std::int64_t stream_integer(sqlite::Database& db, const char* sql, std::string_view stream, std::int64_t n) {
+    sqlite::StatementScope select(db.cached(sql));
+    select->bind(1, stream).bind(2, n);
+    return select->step() && !select->column_is_null(0) ? select->column_int64(0) : 0;
+}
+
+// The stream's records with seq in (from, through].
+std::int64_t count_between(sqlite::Database& db, std::string_view stream, std::int64_t from,
+                           std::int64_t through) {
+    sqlite::StatementScope count(
+        db.cached("SELECT count(*) FROM stream_records WHERE stream = ?1 AND seq > ?2 AND seq <= ?3"));
+    count->bind(1, stream).bind(2, from).bind(3, through);
+    return count->step() ? count->column_int64(0) : 0;
+}
+
+}  // namespace
+
+Result<RetentionPass> SqliteStorage::prune_streams(const RetentionLimits& limits) {
+    return impl_->write([&](sqlite::Database& db) -> Result<RetentionPass> {
+        RetentionPass pass;
+        std::vector<std::string> streams;
         {
-            sqlite::StatementScope by_age(db.cached("DELETE FROM stream_records WHERE created < ?1"));
-            by_age->bind(1, oldest_kept).run();
-            dropped += db.changes();
+            sqlite::StatementScope names(db.cached("SELECT DISTINCT stream FROM stream_records"));
+            while (names->step())
+                streams.push_back(names->column_string(0));
         }
-        if (max_per_stream > 0) {
-            std::vector<std::string> streams;
+        // The newest record beyond the newest n, through the (stream, seq) index.
+        const char* kBeyondNewest = "SELECT seq FROM stream_records WHERE stream = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2";
+        for (const auto& stream : streams) {
+            std::int64_t soft = 0;  // the soft limits drop the stream's records up to here
+            if (limits.max_per_stream > 0) soft = stream_integer(db, kBeyondNewest, stream, limits.max_per_stream);
+            if (limits.oldest_kept > 0) {
+                soft = std::max(soft, stream_integer(db,
+                                                     "SELECT max(seq) FROM stream_records WHERE stream = ?1 "
+                                                     "AND created < ?2",
+                                                     stream, limits.oldest_kept));
+            }
+            const std::int64_t hard =
+                limits.hard_max_per_stream > 0 ? stream_integer(db, kBeyondNewest, stream, limits.hard_max_per_stream) : 0;
+            // The stream's consumers, slowest first: its own groups and the data lake's "all".
+            std::vector<std::pair<std::string, std::int64_t>> consumers;
             {
-                sqlite::StatementScope names(db.cached("SELECT DISTINCT stream FROM stream_records"));
-                while (names->step())
-                    streams.push_back(names->column_string(0));
+                sqlite::StatementScope select(
+                    db.cached("SELECT consumer_group, seq FROM stream_checkpoints WHERE stream IN (?1, 'all') "
+                              "ORDER BY seq, consumer_group"));
+                select->bind(1, stream);
+                while (select->step())
+                    consumers.emplace_back(select->column_string(0), select->column_int64(1));
             }
-            for (const auto& stream : streams) {
-                // The newest record beyond the kept ones, found through the (stream, seq) index.
-                sqlite::StatementScope cutoff(db.cached(
-                    "SELECT seq FROM stream_records WHERE stream = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2"));
-                cutoff->bind(1, stream).bind(2, max_per_stream);
-                if (!cutoff->step()) continue;
-                const std::int64_t last_dropped = cutoff->column_int64(0);
-                sqlite::StatementScope drop(
-                    db.cached("DELETE FROM stream_records WHERE stream = ?1 AND seq <= ?2"));
-                drop->bind(1, stream).bind(2, last_dropped).run();
-                dropped += db.changes();
+            std::int64_t cut = soft;
+            if (!consumers.empty()) cut = std::min(cut, consumers.front().second);
+            if (hard > cut) {
+                for (const auto& [group, seq] : consumers) {
+                    if (seq >= hard) break;
+                    pass.unread.push_back({stream, group, seq, count_between(db, stream, seq, hard), hard});
+                }
+                cut = hard;
             }
+            if (soft > cut) {
+                pass.held.push_back({stream, consumers.front().first, consumers.front().second,
+                                     count_between(db, stream, cut, soft)});
+            }
+            if (cut <= 0) continue;
+            const std::int64_t last =
+                stream_integer(db, "SELECT max(seq) FROM stream_records WHERE stream = ?1 AND seq <= ?2", stream, cut);
+            if (last == 0) continue;
+            sqlite::StatementScope drop(db.cached("DELETE FROM stream_records WHERE stream = ?1 AND seq <= ?2"));
+            drop->bind(1, stream).bind(2, last).run();
+            pass.dropped += db.changes();
+            sqlite::StatementScope trim(
+                db.cached("INSERT INTO stream_trims (stream, through_seq) VALUES (?1, ?2) ON CONFLICT (stream) "
+                          "DO UPDATE SET through_seq = max(through_seq, excluded.through_seq)"));
+            trim->bind(1, stream).bind(2, last).run();
         }
-        return dropped;
+        return pass;
+    });
+}
+
+Result<std::int64_t> SqliteStorage::trimmed_through(std::string_view stream) const {
+    return impl_->read([&](sqlite::Database& db) -> Result<std::int64_t> {
+        sqlite::StatementScope select(db.cached("SELECT through_seq FROM stream_trims WHERE stream = ?1"));
+        select->bind(1, stream);
+        return select->step() ? select->column_int64(0) : 0;
+    });
+}
+
+Result<bool> SqliteStorage::remove_checkpoint(std::string_view stream, std::string_view group) {
+    return impl_->write([&](sqlite::Database& db) -> Result<bool> {
+        sqlite::StatementScope drop(
+            db.cached("DELETE FROM stream_checkpoints WHERE stream = ?1 AND consumer_group = ?2"));
+        drop->bind(1, stream).bind(2, group).run();
+        return db.changes() > 0;
     });
 }
 
