@@ -182,7 +182,7 @@ Status Server::Parts::set_up_sign_in(const ServerEnvironment& environment) {
     pool_definitions = std::move(pools).value();
     authenticate = options.auth == AuthMode::none
                        ? open_access()
-                       : make_sigv4_authenticator(*store, options.admin_key, clock);
+                       : make_sigv4_authenticator(*store, options.admin_key, options.stream_reader_keys, clock);
     return {};
 }
 
@@ -246,22 +246,23 @@ Status Server::Parts::start_processors() {
     const std::chrono::milliseconds lease_ttl = std::chrono::seconds(options.leader_lease_seconds);
     // A peer with our own deployment id would make our writes and its look alike: refuse to start.
     std::vector<std::unique_ptr<BridgeProcessor>> bridges;
-    if (!options.peers.empty() && !options.admin_key)
-        log(LogLevel::warn,
-            "--peer without --admin-key: reads from peers are unsigned, which only peers running "
-            "--auth none accept");
     for (const auto& peer : options.peers) {
         BridgeOptions bridge_options;
-        bridge_options.peer_url = peer;
+        bridge_options.peer_url = peer.url;
         bridge_options.max_hops = options.max_hops;
         bridge_options.open_http = platform::open_http_client;
-        if (options.admin_key)
-            bridge_options.credentials =
-                sync::sigv4::Credentials{options.admin_key->access_key_id, options.admin_key->secret, ""};
+        const auto& key = peer.key ? peer.key : options.admin_key;
+        if (key) {
+            bridge_options.credentials = sync::sigv4::Credentials{key->access_key_id, key->secret, ""};
+        } else {
+            log(LogLevel::warn, "--peer " + peer.url +
+                                    " without a key (in its URL or --admin-key): reads from it are unsigned, "
+                                    "which only peers running --auth none accept");
+        }
         auto bridge = BridgeProcessor::open(*store, metrics, clock, std::move(bridge_options));
         if (!bridge.ok()) return failed("cannot bridge", bridge.status());
         if (auto id = (*bridge)->peer_id(); id.ok() && *id == store->deployment_id()) {
-            return failed("--peer " + peer, {Errc::conflict, "it has this deployment's own id '" + *id +
+            return failed("--peer " + peer.url, {Errc::conflict, "it has this deployment's own id '" + *id +
                                                                  "'; deployment ids must be unique"});
         } else if (!id.ok()) {
             log(LogLevel::warn, id.status().message() + " (checked again before replicating)");
@@ -391,7 +392,7 @@ std::string Server::processors_running() const {
     for (const auto& name : options.processors)
         running += (running.empty() ? "" : ", ") + name;
     for (const auto& peer : options.peers)
-        running += (running.empty() ? "" : ", ") + std::string("bridge from ") + peer;
+        running += (running.empty() ? "" : ", ") + std::string("bridge from ") + peer.url;
     if (options.data_lake) running += running.empty() ? "datalake" : ", datalake";
     return running.empty() ? "none" : running;
 }

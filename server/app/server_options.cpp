@@ -25,6 +25,31 @@ RateLimiterOptions address_and_global_limits(long per_minute_per_address, long p
     return limits;
 }
 
+// "ACCESS:SECRET", or nullopt when it is not that.
+std::optional<AdminKey> parse_key(const std::string& text) {
+    const auto split = text.find(':');
+    if (split == std::string::npos || split == 0 || split + 1 == text.size()) return std::nullopt;
+    return AdminKey{text.substr(0, split), text.substr(split + 1)};
+}
+
+// "http://[ACCESS:SECRET@]host:port"; its messages never repeat the secret.
+Result<PeerOption> parse_peer(const std::string& text) {
+    PeerOption peer;
+    peer.url = text;
+    const auto authority = text.find("://");
+    const auto at = authority == std::string::npos ? std::string::npos : text.find('@', authority + 3);
+    const auto path = authority == std::string::npos ? std::string::npos : text.find('/', authority + 3);
+    if (at != std::string::npos && (path == std::string::npos || at < path)) {
+        peer.key = parse_key(text.substr(authority + 3, at - authority - 3));
+        peer.url = text.substr(0, authority + 3) + text.substr(at + 1);
+        if (!peer.key)
+            return Status{Errc::invalid_argument, peer.url + ": the credentials before @ must be ACCESS:SECRET"};
+    }
+    if (auto endpoint = sync::parse_endpoint(peer.url); !endpoint.ok())
+        return Status{Errc::invalid_argument, peer.url + ": " + endpoint.status().message()};
+    return peer;
+}
+
 }  // namespace
 
 void lift_rate_limits(ServerOptions& options) {
@@ -186,11 +211,18 @@ ParsedOptions parse_server_options(int argc, char** argv) {
                    "on stream events; listener: thing-* events from other sources are written into the "
                    "identity's 'things' dataset (DESIGN.md, \"The latch\")")
         ->check(CLI::IsMember({"trigger", "listener"}));
+    std::vector<std::string> peers;
     app.add_option(
-        "--peer", o.peers,
-        "replicate another deployment's dataset writes into this one (repeatable): reads its stream "
-        "events, signed with --admin-key (peers share it). Both ways: each names the other. Turns "
-        "on the trigger, so this deployment's writes are published for its peers");
+        "--peer", peers,
+        "replicate another deployment's dataset writes and deletions into this one (repeatable): reads its "
+        "stream events, signed with the key in the URL (http://ACCESS:SECRET@host:port, one of the peer's "
+        "--stream-reader-key; put it in --config to keep it out of argv) or else --admin-key. Both ways: "
+        "each names the other. Turns on the trigger, so this deployment's writes are published for its "
+        "peers");
+    std::vector<std::string> reader_keys;
+    app.add_option("--stream-reader-key", reader_keys,
+                   "ACCESS:SECRET credentials that may read the event streams and nothing else (repeatable): "
+                   "give each peer that bridges from this deployment its own");
     app.add_option("--max-hops", o.max_hops,
                    "bridges an event may cross: 1 replicates between direct peers only; in a chain or a "
                    "ring of N deployments where not all are peers, N-1 (received events are then forwarded)")
@@ -357,22 +389,31 @@ ParsedOptions parse_server_options(int argc, char** argv) {
         }
         o.identity_pools.emplace(kDefaultPoolId, std::move(settings).value());
     }
-    for (const auto& peer : o.peers) {
-        if (auto endpoint = sync::parse_endpoint(peer); !endpoint.ok()) {
-            std::fprintf(stderr, "--peer %s: %s\n", peer.c_str(), endpoint.status().message().c_str());
+    for (const auto& peer : peers) {
+        auto parsed = parse_peer(peer);
+        if (!parsed.ok()) {
+            std::fprintf(stderr, "--peer: %s\n", parsed.status().message().c_str());
             return {std::nullopt, 2};
         }
+        o.peers.push_back(std::move(parsed).value());
+    }
+    for (const auto& text : reader_keys) {
+        auto key = parse_key(text);
+        if (!key) {
+            std::fprintf(stderr, "--stream-reader-key: expected ACCESS:SECRET\n");
+            return {std::nullopt, 2};
+        }
+        o.stream_reader_keys.push_back(std::move(*key));
     }
     if (!o.peers.empty()) o.processors.push_back("trigger");
     std::sort(o.processors.begin(), o.processors.end());  // each runs once, however often it is named
     o.processors.erase(std::unique(o.processors.begin(), o.processors.end()), o.processors.end());
     if (!admin.empty()) {
-        const auto split = admin.find(':');
-        if (split == std::string::npos || split == 0 || split + 1 == admin.size()) {
+        o.admin_key = parse_key(admin);
+        if (!o.admin_key) {
             std::fprintf(stderr, "--admin-key: expected ACCESS:SECRET\n");
             return {std::nullopt, 2};
         }
-        o.admin_key = AdminKey{admin.substr(0, split), admin.substr(split + 1)};
     }
     return {std::move(o), 0};
 }

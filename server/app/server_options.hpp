@@ -17,6 +17,13 @@ namespace synclatch::server {
 
 inline constexpr const char* kDefaultPoolId = "us-east-1:00000000-0000-0000-0000-000000000000";
 
+// A deployment to replicate from: its URL (without credentials), and the key to read its streams with
+// (given as http://ACCESS:SECRET@host:port; none: the admin key).
+struct PeerOption {
+    std::string url;
+    std::optional<AdminKey> key;
+};
+
 struct ServerOptions {
     HttpServerOptions http;
     std::string data_dir = "./synclatch-data";
@@ -29,6 +36,7 @@ struct ServerOptions {
     AuthMode auth = AuthMode::sigv4;
     std::vector<std::string> pools;  // created at start, besides the default pool
     std::optional<AdminKey> admin_key;
+    std::vector<AdminKey> stream_reader_keys;  // may read the event streams only (peers' bridges)
     SyncLimits limits;
     std::string log_level = "info";
     // An io thread blocks while a database read answers: microseconds on the embedded store, round trips
@@ -41,7 +49,7 @@ struct ServerOptions {
     RetentionOptions retention;
     std::string deployment_id;                  // "": the data dir's, else a random one
     std::vector<std::string> processors;        // "trigger", "listener"
-    std::vector<std::string> peers;             // deployments to replicate from (bridges); imply the trigger
+    std::vector<PeerOption> peers;              // deployments to replicate from (bridges); imply the trigger
     int max_hops = 1;                           // bridges an event may cross
     std::string data_lake_dir;                  // "": <data>/lake
     bool data_lake = true;                      // archive every stream record there

@@ -317,7 +317,7 @@ void FuzzServer::open() {
     // An in-process SyncTrigger the fuzzer may name (synclatch:fuzz): it answers with the event unchanged.
     parts_->server->sync_triggers().register_hook("fuzz", [](const nlohmann::json& event) { return event; });
     parts_->sigv4 = server::make_sigv4_authenticator(
-        s, server::AdminKey{std::string(kAdminAccessKey), std::string(kAdminSecret)}, fixed_clock);
+        s, server::AdminKey{std::string(kAdminAccessKey), std::string(kAdminSecret)}, {}, fixed_clock);
 }
 
 void FuzzServer::close() {

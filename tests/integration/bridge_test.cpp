@@ -3,6 +3,7 @@
 // checks again after extra rounds (the bridges long-poll every second), so a loop fails rather than hangs.
 #include <catch2/catch.hpp>
 
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -267,4 +268,99 @@ TEST_CASE_METHOD(ForwardingPair, "Bridge: T10 echoes are dropped and still advan
     CHECK(a.stream("events").size() == 1);
     CHECK(b.stream("events").size() == 1);
     CHECK(a.stream("dataset-changes").size() == 1);
+}
+
+TEST_CASE("Bridge: each peer reads with its own key from the config file, which may read streams only",
+          "[integration][latch][bridge]") {
+    TempDir dir;
+    Deployment a(dir.file("a"), "dep-a", {}, false), b(dir.file("b"), "dep-b", {}, false),
+        c(dir.file("c"), "dep-c", {}, false);
+    a.start({"--processor", "trigger", "--stream-reader-key", "AKIDBREADSA:b-reads-a-secret"});
+    // b's key for a is in its config file, not in argv; c's key is one a does not know.
+    const std::string b_config = dir.file("b.toml");
+    {
+        std::ofstream out(b_config);
+        out << "peer = [\"http://AKIDBREADSA:b-reads-a-secret@" << a.url().substr(7) << "\"]\n";
+    }
+    b.start({"--config", b_config});
+    c.start({"--peer", "http://AKIDUNKNOWN:guess@" + a.url().substr(7)});
+
+    auto [identity, creds] = a.new_identity();
+    a.write(identity, creds, "profile", "name", "Ada");
+    REQUIRE(eventually([&] { return b.records(identity, "profile") == Records{{"name", "Ada"}}; }));
+    extra_rounds();
+    CHECK(c.stream("dataset-changes").empty());  // refused by a: nothing replicated
+
+    // The reader key reads streams, and may do nothing else.
+    const synclatch::sync::sigv4::Credentials reader{"AKIDBREADSA", "b-reads-a-secret", ""};
+    CHECK(a.client().send("GET", "/streams/events/records?after=0", "", reader).status == 200);
+    CHECK(a.client().send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {}})", reader)
+              .error_type == "NotAuthorizedException");
+    CHECK(a.client().send("PUT", "/streams/events/consumers/g", R"({"SequenceNumber": 0})", reader).error_type ==
+          "NotAuthorizedException");
+    CHECK(a.client().send("GET", dataset_path(identity, "profile") + "/records", "", reader).error_type ==
+          "NotAuthorizedException");
+    CHECK(a.client().send("GET", "/identitypools/" + encode_path_segment(kTestPool) + "/events", "", reader)
+              .error_type == "NotAuthorizedException");
+}
+
+TEST_CASE_METHOD(BridgedPair, "Bridge: a DeleteDataset on one side deletes the dataset on the other, once",
+                 "[integration][latch][bridge]") {
+    auto [identity, creds_a] = a.new_identity();
+    a.write(identity, creds_a, "profile", "name", "Ada");
+    a.write(identity, creds_a, "profile", "city", "London");
+    REQUIRE(eventually([&] { return b.records(identity, "profile").size() == 2; }));
+    const auto creds_b = b.credentials_for(identity);
+    REQUIRE(a.client().send("DELETE", dataset_path(identity, "profile"), "", creds_a).status == 200);
+
+    auto described = [&](Deployment& d, const synclatch::sync::sigv4::Credentials& creds) {
+        return d.client().send("GET", dataset_path(identity, "profile"), "", creds).error_type;
+    };
+    REQUIRE(eventually([&] { return described(b, creds_b) == "ResourceNotFoundException"; }));
+    extra_rounds();
+    CHECK(b.records(identity, "profile").empty());
+    // One dataset-deleted event, published by a only; b applied it once and published nothing.
+    auto deletions = [](Deployment& d) {
+        long n = 0;
+        for (const auto& e : d.stream("events"))
+            n += e.at("type") == "dataset-deleted" ? 1 : 0;
+        return n;
+    };
+    CHECK(deletions(a) == 1);
+    CHECK(deletions(b) == 0);
+    CHECK(b.processor_count("bridge", "applied") == 3);  // two writes and the deletion
+    CHECK(a.processor_count("bridge", "applied") == 0);
+    CHECK(total({&a, &b}, "trigger", "published") == 3);
+    // A device on b syncing from where it was learns that the dataset was deleted.
+    const auto listed = b.client()
+                            .send("GET", dataset_path(identity, "profile") + "/records?lastSyncCount=2", "", creds_b)
+                            .json();
+    CHECK(listed.at("DatasetDeletedAfterRequestedSyncCount") == true);
+    // Written again on b afterwards, the dataset comes back on both sides (the deletion is older).
+    b.write(identity, creds_b, "profile", "name", "Grace");
+    REQUIRE(eventually([&] { return a.records(identity, "profile") == Records{{"name", "Grace"}}; }));
+    CHECK(b.records(identity, "profile") == Records{{"name", "Grace"}});
+}
+
+TEST_CASE_METHOD(BridgedPair, "Bridge: a received DeleteDataset keeps records written after it elsewhere",
+                 "[integration][latch][bridge]") {
+    auto [identity, creds_a] = a.new_identity();
+    a.write(identity, creds_a, "profile", "old", "v");
+    REQUIRE(eventually([&] { return b.records(identity, "profile").size() == 1; }));
+    const auto creds_b = b.credentials_for(identity);
+    // Cut apart: b writes a new key after a's deletion (b's clock is past a's version of "old" already).
+    a.restart({"--processor", "trigger"});
+    b.restart({"--processor", "trigger"});
+    REQUIRE(a.client().send("DELETE", dataset_path(identity, "profile"), "", creds_a).status == 200);
+    b.write(identity, creds_b, "profile", "new", "written on b");
+    b.write(identity, creds_b, "profile", "newer", "also on b");
+    a.restart(peers({&b}));
+    b.restart(peers({&a}));
+    REQUIRE(eventually([&] {
+        return a.records(identity, "profile") == b.records(identity, "profile") &&
+               b.processor_count("bridge", "applied") + b.processor_count("bridge", "stale") == 1;
+    }));
+    extra_rounds();
+    CHECK(a.records(identity, "profile") == b.records(identity, "profile"));
+    CHECK(b.records(identity, "profile").count("old") == 0);  // the deletion removed what it had seen
 }

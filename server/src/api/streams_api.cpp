@@ -69,9 +69,12 @@ boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& reque
     auto fail = [&](const Status& status) { return error_response(status, version, keep_alive); };
     auto ok = [&](const json& body) { return json_response(body.dump(), version, keep_alive); };
 
-    if (!principal.may_act_on_pools())
-        co_return fail({Errc::unauthorized, "streams need the developer credentials"});
     const auto& s = target.segments;
+    const bool reading = s.size() == 3 && s[2] == "records" && request.method() == http::verb::get;
+    if (!(reading ? principal.may_read_streams() : principal.may_act_on_pools()))
+        co_return fail({Errc::unauthorized, reading ? "reading streams needs the developer credentials or a "
+                                                      "stream reader key"
+                                                    : "streams need the developer credentials"});
     // "all" names no stream, only the positions of consumers of every stream (the data lake's).
     const bool all_streams_position = s.size() == 4 && s[1] == "all" && s[2] == "consumers";
     if (s.size() < 3 || !(is_stream_name(s[1]) || all_streams_position)) {

@@ -61,11 +61,13 @@ sigv4::Request wire_request(const HttpRequest& request, const RequestTarget& tar
 }  // namespace
 
 Authenticator make_sigv4_authenticator(IdentityStorage& store, std::optional<AdminKey> admin_key,
+                                       std::vector<AdminKey> stream_reader_keys,
                                        std::function<EpochMillis()> clock) {
     // Signing keys by access key and scope: deriving one is four HMACs, and a client signs a day's
     // requests with the same key.
     auto signing_keys = std::make_shared<RowCache<std::string>>(100'000);
-    return [&store, admin_key = std::move(admin_key), clock = std::move(clock), signing_keys](
+    return [&store, admin_key = std::move(admin_key), stream_reader_keys = std::move(stream_reader_keys),
+            clock = std::move(clock), signing_keys](
                const HttpRequest& request, const RequestTarget& target) -> Result<Principal> {
         const auto header = request.find(boost::beast::http::field::authorization);
         if (header == request.end()) return refuse("Missing Authentication Token: sign requests with SigV4");
@@ -103,9 +105,14 @@ Authenticator make_sigv4_authenticator(IdentityStorage& store, std::optional<Adm
 
         Principal principal;
         std::string secret;
+        const auto reader = std::find_if(stream_reader_keys.begin(), stream_reader_keys.end(),
+                                         [&](const AdminKey& k) { return k.access_key_id == auth->access_key_id; });
         if (admin_key && auth->access_key_id == admin_key->access_key_id) {
             principal.kind = Principal::Kind::developer;
             secret = admin_key->secret;
+        } else if (reader != stream_reader_keys.end()) {
+            principal.kind = Principal::Kind::stream_reader;
+            secret = reader->secret;
         } else {
             auto credentials = store.find_credentials(auth->access_key_id);
             if (!credentials.ok()) return credentials.status();

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include "auth/admin_key.hpp"
 #include "auth/authenticator.hpp"
@@ -13,7 +14,9 @@
 
 namespace synclatch::server {
 
+// stream_reader_keys: keys that may only read the event streams (a peer's bridge signs with one).
 Authenticator make_sigv4_authenticator(IdentityStorage& store, std::optional<AdminKey> admin_key,
+                                       std::vector<AdminKey> stream_reader_keys,
                                        std::function<EpochMillis()> clock);
 
 }  // namespace synclatch::server

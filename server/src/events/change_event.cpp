@@ -65,4 +65,33 @@ std::string dataset_change_event(std::string_view pool_id, std::string_view iden
     return out;
 }
 
+std::string dataset_deleted_change(std::string_view pool_id, std::string_view identity_id,
+                                   std::string_view dataset, std::int64_t sync_count, sync::EpochMillis now,
+                                   const RecordAuthorship& by) {
+    std::string out = "{";
+    append_json_field(out, "identityPoolId", pool_id);
+    out += ',';
+    append_json_field(out, "identityId", identity_id);
+    out += ',';
+    append_json_field(out, "datasetName", dataset);
+    out += ',';
+    append_json_field(out, "operation", "delete");
+    out += ",\"kinesisSyncRecords\":[],";
+    append_json_field(out, "lastModifiedDate", now);
+    out += ',';
+    append_json_field(out, "payloadType", "Inline");
+    out += ',';
+    append_json_field(out, "syncCount", sync_count);
+    out += ',';
+    append_json_field(out, "origin", by.origin);
+    out += ',';
+    append_json_field(out, "version", by.version);
+    out += ',';
+    append_json_field(out, "originSeq", by.origin_seq);
+    out += ',';
+    append_json_field(out, "latch", by.latch_open ? "open" : "closed");
+    out += '}';
+    return out;
+}
+
 }  // namespace synclatch::server

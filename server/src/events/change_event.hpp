@@ -29,4 +29,11 @@ std::string dataset_change_event(std::string_view pool_id, std::string_view iden
                                  const std::vector<sync::WireRecord>& written,
                                  std::span<const RecordAuthorship> authorship = {});
 
+// The record of a DeleteDataset (ours: Cognito Streams has none): operation "delete", no records, and the
+// deletion's authorship at the top level (origin, version, originSeq, latch), so that the trigger publishes
+// a dataset-deleted event for bridges when the latch is open.
+std::string dataset_deleted_change(std::string_view pool_id, std::string_view identity_id,
+                                   std::string_view dataset, std::int64_t sync_count, sync::EpochMillis now,
+                                   const RecordAuthorship& by);
+
 }  // namespace synclatch::server

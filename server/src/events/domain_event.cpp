@@ -77,20 +77,43 @@ std::optional<json> thing_event(const json& change, const json& record) {
     };
 }
 
+std::optional<json> dataset_deleted_event(const json& change) {
+    if (change.value("latch", "") != "open") return std::nullopt;
+    const std::string pool = change.value("identityPoolId", "");
+    const std::string identity = change.value("identityId", "");
+    const std::string origin = change.value("origin", "");
+    const std::int64_t origin_seq = change.value("originSeq", std::int64_t{0});
+    return json{
+        {"id", origin + ":" + std::to_string(origin_seq)},
+        {"type", "dataset-deleted"},
+        {"timestamp", change.value("lastModifiedDate", std::int64_t{0})},
+        {"partitionKey", identity},
+        {"tags",
+         {{"region", pool.substr(0, pool.find(':'))},
+          {"identityPoolId", pool},
+          {"datasetName", change.value("datasetName", "")},
+          {"source", origin}}},
+        {"identityId", identity},
+        {"origin", origin},
+        {"originSeq", origin_seq},
+        {"version", change.value("version", std::int64_t{0})},
+        {"hops", 0},
+    };
+}
+
 bool is_thing_event(const json& event) {
     const auto type = string_member(event, "type");
     return type && type->starts_with("thing-");
 }
 
-Result<ThingEvent> read_thing_event(json& event) {
-    ThingEvent e;
+namespace {
+
+// The fields every received event has: id, tags (source; identityPoolId and datasetName when named),
+// timestamp, version (else the timestamp), originSeq and hops.
+Status read_common(json& event, ThingEvent& e) {
     auto id = string_member(event, "id");
     if (!id || id->empty()) return invalid("id is required");
     e.id = std::move(*id);
-    e.type = string_member(event, "type").value_or("");
-    if (e.type != "thing-created" && e.type != "thing-updated" && e.type != "thing-deleted")
-        return invalid("type " + e.type + " is not thing-created, thing-updated or thing-deleted");
-    e.removed = e.type == "thing-deleted";
     const json* tags = member(event, "tags");
     if (!tags || !tags->is_object()) return invalid("tags is required");
     auto source = string_member(*tags, "source");
@@ -98,6 +121,25 @@ Result<ThingEvent> read_thing_event(json& event) {
     e.source = std::move(*source);
     e.identity_pool_id = string_member(*tags, "identityPoolId").value_or("");
     e.dataset = string_member(*tags, "datasetName").value_or("");
+    auto timestamp = integer_member(event, "timestamp");
+    if (!timestamp) return invalid("timestamp is required (epoch milliseconds)");
+    e.timestamp = *timestamp;
+    e.version = integer_member(event, "version").value_or(e.timestamp);
+    e.origin_seq = integer_member(event, "originSeq").value_or(0);
+    e.hops = integer_member(event, "hops").value_or(0);
+    if (e.hops < 0) return invalid("hops must not be negative");
+    return {};
+}
+
+}  // namespace
+
+Result<ThingEvent> read_thing_event(json& event) {
+    ThingEvent e;
+    if (Status s = read_common(event, e); !s.ok()) return s;
+    e.type = string_member(event, "type").value_or("");
+    if (e.type != "thing-created" && e.type != "thing-updated" && e.type != "thing-deleted")
+        return invalid("type " + e.type + " is not thing-created, thing-updated or thing-deleted");
+    e.removed = e.type == "thing-deleted";
     auto thing = event.find("thing");
     if (thing == event.end() || !thing->is_object()) return invalid("thing is required");
     e.thing = &*thing;
@@ -107,14 +149,19 @@ Result<ThingEvent> read_thing_event(json& event) {
     auto thing_id = string_member(*thing, "id");
     if (!thing_id) return invalid("thing.id is required");
     e.thing_id = std::move(*thing_id);
-    auto timestamp = integer_member(event, "timestamp");
-    if (!timestamp) return invalid("timestamp is required (epoch milliseconds)");
-    e.timestamp = *timestamp;
-    e.version = integer_member(event, "version").value_or(e.timestamp);
-    e.origin_seq = integer_member(event, "originSeq").value_or(0);
-    e.hops = integer_member(event, "hops").value_or(0);
-    if (e.hops < 0) return invalid("hops must not be negative");
     if (const json* raw = member(event, "raw")) e.raw_value = string_member(*raw, "value");
+    return e;
+}
+
+Result<ThingEvent> read_dataset_deleted_event(json& event) {
+    ThingEvent e;
+    if (Status s = read_common(event, e); !s.ok()) return s;
+    e.type = "dataset-deleted";
+    e.dataset_deleted = true;
+    auto identity = string_member(event, "identityId");
+    if (!identity) return invalid("identityId is required");
+    e.identity_id = std::move(*identity);
+    if (e.dataset.empty()) return invalid("tags.datasetName is required");
     return e;
 }
 

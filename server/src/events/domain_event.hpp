@@ -20,6 +20,11 @@ namespace synclatch::server {
 // fields when the value is a JSON object (else the value as "value"); `raw` is the record as written.
 std::optional<nlohmann::json> thing_event(const nlohmann::json& change, const nlohmann::json& record);
 
+// The dataset-deleted event of a DeleteDataset's dataset-changes record (operation "delete"), or nullopt
+// when its latch is closed (a deletion received from a peer): the cookbook's fields without a thing, and
+// the identity as identityId.
+std::optional<nlohmann::json> dataset_deleted_event(const nlohmann::json& change);
+
 // What a received thing-* event says, checked. Events are untrusted input: a missing or mistyped field is
 // an error, never a crash.
 struct ThingEvent {
@@ -37,11 +42,14 @@ struct ThingEvent {
     std::int64_t origin_seq = 0;
     std::int64_t hops = 0;
     std::int64_t timestamp = 0;
+    bool dataset_deleted = false;  // a dataset-deleted event: no thing, thing_id ""
 };
 
 // Whether an event is a thing-* event at all (others are not a listener's business).
 bool is_thing_event(const nlohmann::json& event);
 // Reads a thing-* event; invalid_argument names what is wrong.
 Result<ThingEvent> read_thing_event(nlohmann::json& event);
+// Reads a dataset-deleted event (it must name the dataset); invalid_argument names what is wrong.
+Result<ThingEvent> read_dataset_deleted_event(nlohmann::json& event);
 
 }  // namespace synclatch::server

@@ -120,8 +120,9 @@ Result<bool> BridgeProcessor::step(std::int64_t lease) {
 EventToWrite BridgeProcessor::event_to_write(std::string deployment_id, int max_hops) {
     return
         [self = std::move(deployment_id), max_hops](json& event) -> std::variant<ReceivedWrite, std::string> {
-            if (!is_thing_event(event)) return std::string("ignored");
-            auto thing = read_thing_event(event);
+            const bool deletion = event.is_object() && event.value("type", json()) == "dataset-deleted";
+            if (!deletion && !is_thing_event(event)) return std::string("ignored");
+            auto thing = deletion ? read_dataset_deleted_event(event) : read_thing_event(event);
             if (!thing.ok()) {
                 log(LogLevel::warn, "bridge: " + thing.status().message());
                 return std::string("rejected");
@@ -131,14 +132,15 @@ EventToWrite BridgeProcessor::event_to_write(std::string deployment_id, int max_
             // Events of another service (no dataset) are for listeners; a dataset write is replicated with
             // its value as written, and never past max_hops bridges.
             if (thing->dataset.empty() || distance > max_hops) return std::string("ignored");
-            if (!thing->removed && !thing->raw_value) return std::string("rejected");
+            if (!deletion && !thing->removed && !thing->raw_value) return std::string("rejected");
             ReceivedWrite w;
+            w.deletes_dataset = deletion;
             w.event_id = thing->id;
             w.pool_id = thing->identity_pool_id;
             w.identity_id = thing->identity_id;
             w.dataset = thing->dataset;
             w.key = thing->thing_id;
-            if (!thing->removed) w.value = thing->raw_value;
+            if (!deletion && !thing->removed) w.value = thing->raw_value;
             w.origin = thing->source;
             w.version = thing->version;
             w.origin_seq = thing->origin_seq;

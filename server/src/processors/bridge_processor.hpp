@@ -1,6 +1,7 @@
 // The bridge (DESIGN.md "The latch"): replicates another deployment's dataset writes into this one by
-// reading the peer's stream events over HTTP (long-poll, signed with this deployment's admin key) and
-// writing each thing-* event of a dataset record as a received write, latch closed, origin kept. So what it
+// reading the peer's stream events over HTTP (long-poll, signed with the peer's key or this deployment's
+// admin key) and writing each thing-* event of a dataset record as a received write, and each
+// dataset-deleted event as a received deletion, latch closed, origin kept. So what it
 // receives is never published again by this deployment's trigger; its own echoes (origin = this deployment)
 // are skipped and only move the checkpoint. An event is forwarded into this deployment's stream events (same
 // id, hops + 1) only while hops + 1 < max_hops: chains and rings reach every member, and no event travels

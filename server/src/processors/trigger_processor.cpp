@@ -1,4 +1,5 @@
-// dataset-changes -> events, published with the checkpoint in one transaction.
+// dataset-changes -> events (thing-* per record written, dataset-deleted per DeleteDataset), published with
+// the checkpoint in one transaction.
 #include "processors/trigger_processor.hpp"
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,14 @@ Result<bool> TriggerProcessor::step(std::int64_t lease) {
         // Only this server's store writes this stream; a record it cannot read is counted, not fatal.
         try {
             const json parsed = sync::parse_json_text(change.data, sync::kJsonPageLimits);
+            if (parsed.value("operation", "") == "delete") {  // a DeleteDataset, for bridges
+                if (auto event = dataset_deleted_event(parsed)) {
+                    events.push_back({parsed.value("identityId", ""), event->dump()});
+                } else {
+                    ++skipped;
+                }
+                continue;
+            }
             for (const auto& record : parsed.at("kinesisSyncRecords")) {
                 auto event = thing_event(parsed, record);
                 if (!event) {

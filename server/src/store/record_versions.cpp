@@ -113,6 +113,10 @@ Status validate_received(const ReceivedWrite& w) {
     if (w.version < 1) return {Errc::invalid_argument, "a version is a positive integer"};
     if (Status s = core::validate_identity_id(w.identity_id); !s.ok()) return s;
     if (Status s = core::validate_dataset_name(w.dataset); !s.ok()) return s;
+    if (w.deletes_dataset) {
+        if (!w.key.empty() || w.value) return {Errc::invalid_argument, "a dataset deletion names no key or value"};
+        return {};
+    }
     if (Status s = core::validate_key(w.key); !s.ok()) return s;
     if (w.value) {
         if (Status s = core::validate_value(*w.value); !s.ok()) return s;

@@ -57,6 +57,9 @@ struct ReceivedWrite {
     EpochMillis device_last_modified_date = 0;
     // Appended to stream "events" if and only if the write is applied (a bridge forwarding it).
     std::optional<NewStreamRecord> forward;
+    // A DeleteDataset received (key and value unused): every record of the dataset older than (version,
+    // origin) goes; the dataset is deleted when none is left, else the older ones are removed.
+    bool deletes_dataset = false;
 };
 
 enum class ApplyOutcome { applied, duplicate, stale, rejected };

@@ -4,6 +4,7 @@
 #include <map>
 #include <tuple>
 
+#include "events/change_event.hpp"
 #include "store/postgres/pg_record_writes.hpp"
 #include "store/postgres/pg_storage_impl.hpp"
 #include "store/postgres/pg_stream_appends.hpp"
@@ -35,6 +36,57 @@ Result<std::string> lock_identity_for(PgConnection& tx, const ReceivedWrite& w, 
     return std::string(again->text(0, 0));
 }
 
+// A received DeleteDataset inside the caller's savepoint, the dataset's row locked. The dataset goes when
+// nothing in it is newer than the deletion by (version, origin); records that are newer were written after
+// it elsewhere and stay, and then only the older ones are removed.
+Result<ApplyOutcome> apply_deletion(PgConnection& tx, const SyncLimits& limits, const std::string& pool,
+                                    const ReceivedWrite& w, const DatasetRow& row, EpochMillis now,
+                                    std::map<std::string, std::vector<NewStreamRecord>>& appends) {
+    if (!row.exists) return ApplyOutcome::stale;
+    auto records = tx.exec(
+        "SELECT key, value, version, origin FROM records WHERE identity_id = $1 AND dataset_name = $2",
+        {w.identity_id, w.dataset});
+    if (!records) return records.status();
+    std::vector<VersionedWrite> removals;
+    bool newer = false;
+    for (int r = 0; r < records->rows(); ++r) {
+        const std::int64_t version = records->int64(r, 2);
+        const std::string origin(records->text(r, 3));
+        if (std::tie(version, origin) >= std::tie(w.version, w.origin)) {
+            newer = true;
+            continue;
+        }
+        const auto value = records->optional_text(r, 1);
+        if (!value) continue;  // removed already
+        VersionedWrite removal;
+        removal.key = std::string(records->text(r, 0));
+        removal.device_last_modified_date = w.device_last_modified_date;
+        removal.version = w.version;
+        removal.origin_seq = w.origin_seq;
+        removal.existed = true;
+        removal.stored_size = live_size(removal.key, value);
+        removal.stored_version = version;
+        removals.push_back(std::move(removal));
+    }
+    if (!newer) {
+        if (Status s = pg_erase_dataset(tx, w.identity_id, w.dataset, w.version, w.origin, now); !s) return s;
+        appends[std::string(kDatasetChangesStream)].push_back(
+            {w.identity_id,
+             dataset_deleted_change(pool, w.identity_id, w.dataset, row.sync_count, now,
+                                    RecordAuthorship{w.origin, w.version, w.origin_seq, true, /*latch_open=*/false})});
+    } else {
+        if (removals.empty()) return ApplyOutcome::stale;
+        NewStreamRecord event;
+        auto written = pg_write_versions(tx, limits, pool, w.identity_id, w.dataset, row, w.origin,
+                                         Authorship{w.origin, /*latch_open=*/false}, std::move(removals), now, event);
+        if (!written) return written.status();
+        appends[std::string(kDatasetChangesStream)].push_back(std::move(event));
+        if (Status s = pg_remember_erasure(tx, w.identity_id, w.dataset, w.version, w.origin); !s) return s;
+    }
+    if (w.forward) appends["events"].push_back(*w.forward);
+    return ApplyOutcome::applied;
+}
+
 // One received write inside the caller's savepoint; an error means: roll it back, rejected. Its
 // dataset-changes event, and its forward record when applied, go to `appends` (stream → records).
 Result<ApplyOutcome> apply_one(PgConnection& tx, const SyncLimits& limits, std::string_view processor,
@@ -51,10 +103,16 @@ Result<ApplyOutcome> apply_one(PgConnection& tx, const SyncLimits& limits, std::
     if (!pool) return pool.status();
     auto row = pg_lock_dataset(tx, w.identity_id, w.dataset, now);
     if (!row) return row.status();
+    if (w.deletes_dataset) return apply_deletion(tx, limits, *pool, w, *row, now, appends);
     auto stored = pg_load_version(tx, w.identity_id, w.dataset, w.key);
     if (!stored) return stored.status();
     if (*stored && std::tie((*stored)->version, (*stored)->origin) >= std::tie(w.version, w.origin))
         return ApplyOutcome::stale;
+    if (!*stored) {
+        auto erased = pg_erased_since(tx, w.identity_id, w.dataset, w.version, w.origin);
+        if (!erased) return erased.status();
+        if (*erased) return ApplyOutcome::stale;
+    }
     // Only once the write is known not to be stale (a stale write counts no session); the sync_sessions row
     // is locked already (lock_in_writer_order).
     if (Status s = pg_count_sync_session(tx, *pool, w.identity_id, now); !s) return s;

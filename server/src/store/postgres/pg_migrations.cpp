@@ -211,7 +211,14 @@ CREATE TABLE stream_trims (
 ))sql",
 };
 
-constexpr PgMigrationStep kSteps[] = {kVersion1, kVersion2, kVersion3};
+// The version (and origin) of a dataset's last deletion: a key it erased has no record left, so a
+// replicated write older than the deletion is recognized as stale by this instead.
+constexpr PgSql kVersion4[] = {
+    "ALTER TABLE datasets ADD COLUMN erased_version BIGINT NOT NULL DEFAULT 0",
+    "ALTER TABLE datasets ADD COLUMN erased_origin TEXT NOT NULL DEFAULT ''",
+};
+
+constexpr PgMigrationStep kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4};
 
 }  // namespace
 

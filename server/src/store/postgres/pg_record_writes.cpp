@@ -3,6 +3,7 @@
 #include "store/postgres/pg_record_writes.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "events/change_event.hpp"
 
@@ -142,6 +143,43 @@ Status pg_raise_latch_floor(PgConnection& tx, std::int64_t version) {
     // The WHERE leaves the row unlocked when the floor is high enough already.
     return tx.exec("UPDATE latch_floor SET version = $1::bigint WHERE version < $1::bigint", {version})
         .status();
+}
+
+Result<bool> pg_erased_since(PgConnection& tx, std::string_view identity_id, std::string_view dataset,
+                             std::int64_t version, std::string_view origin) {
+    auto row = tx.exec("SELECT erased_version, erased_origin FROM datasets WHERE identity_id = $1 AND name = $2",
+                       {identity_id, dataset});
+    if (!row) return row.status();
+    if (row->rows() == 0) return false;
+    const std::int64_t erased_version = row->int64(0, 0);
+    const std::string_view erased_origin = row->text(0, 1);
+    return std::tie(erased_version, erased_origin) >= std::tie(version, origin);
+}
+
+Status pg_remember_erasure(PgConnection& tx, std::string_view identity_id, std::string_view dataset,
+                           std::int64_t version, std::string_view origin) {
+    auto newer = pg_erased_since(tx, identity_id, dataset, version, origin);
+    if (!newer) return newer.status();
+    if (*newer) return {};
+    auto updated = tx.exec(
+        "UPDATE datasets SET erased_version = $3::bigint, erased_origin = $4 WHERE identity_id = $1 AND name = $2",
+        {identity_id, dataset, version, origin});
+    if (!updated) return updated.status();
+    return {};
+}
+
+Status pg_erase_dataset(PgConnection& tx, std::string_view identity_id, std::string_view dataset,
+                        std::int64_t version, std::string_view origin, sync::EpochMillis now) {
+    if (auto erased =
+            tx.exec("DELETE FROM records WHERE identity_id = $1 AND dataset_name = $2", {identity_id, dataset});
+        !erased)
+        return erased.status();
+    auto marked = tx.exec(
+        "UPDATE datasets SET exists_now = FALSE, deleted_at = sync_count, data_storage = 0, "
+        "num_records = 0, last_modified_date = $3::bigint WHERE identity_id = $1 AND name = $2",
+        {identity_id, dataset, now});
+    if (!marked) return marked.status();
+    return pg_remember_erasure(tx, identity_id, dataset, version, origin);
 }
 
 Status pg_remember_erased_versions(PgConnection& tx, std::string_view identity_id,

@@ -68,6 +68,20 @@ Result<std::vector<PgClockReading>> pg_read_clock(PgConnection& tx, std::size_t 
 // Raises the latch floor to `version` (a version received from elsewhere, now stored).
 Status pg_raise_latch_floor(PgConnection& tx, std::int64_t version);
 
+// DeleteDataset's erasure at (version, origin) (a client's, or one received from a peer), the dataset's row
+// locked: the records go, the dataset is marked deleted at its sync count, and the erasure is remembered
+// (pg_remember_erasure). The caller makes its dataset-changes record.
+Status pg_erase_dataset(PgConnection& tx, std::string_view identity_id, std::string_view dataset,
+                        std::int64_t version, std::string_view origin, sync::EpochMillis now);
+
+// A deletion of the dataset at (version, origin), remembered on its row (the newest one wins), so that a
+// replicated write of a key it erased, older than it, is stale though no record is left to say so.
+Status pg_remember_erasure(PgConnection& tx, std::string_view identity_id, std::string_view dataset,
+                           std::int64_t version, std::string_view origin);
+// Whether the dataset was deleted at or after (version, origin).
+Result<bool> pg_erased_since(PgConnection& tx, std::string_view identity_id, std::string_view dataset,
+                             std::int64_t version, std::string_view origin);
+
 // Before records are erased (DeleteDataset, a merge, DeleteIdentities): raises the latch floor past their
 // versions where latch_clock does not already cover them, so that a later local write of those keys still
 // orders after them. For one dataset, or (dataset nullopt) every dataset of the identity.

@@ -6,8 +6,10 @@
 #include <memory>
 #include <tuple>
 
+#include "events/change_event.hpp"
 #include "store/postgres/pg_record_writes.hpp"
 #include "store/postgres/pg_storage_impl.hpp"
+#include "store/postgres/pg_stream_appends.hpp"
 #include "synclatch/core/validation.hpp"
 
 namespace synclatch::server {
@@ -201,7 +203,7 @@ Result<DatasetDescription> PgStorage::describe_dataset(std::string_view identity
 Result<DatasetDescription> PgStorage::delete_dataset(std::string_view identity_id, std::string_view dataset,
                                                      EpochMillis now) {
     if (Status s = core::validate_dataset_name(dataset); !s.ok()) return s;
-    // As on SQLite, no dataset-changes event: DeleteDataset is not a record write.
+    // Its dataset-changes record (operation "delete", latch open) is what bridges replicate.
     return impl_->write([&](PgConnection& tx) -> Result<DatasetDescription> {
         // The dataset's row only: no placeholder for a dataset that has none, and no other lock, so this
         // waits for nothing while holding anything.
@@ -217,16 +219,22 @@ Result<DatasetDescription> PgStorage::delete_dataset(std::string_view identity_i
         row.last_modified_by = std::string(rows->text(0, 5));
         row.data_storage = rows->int64(0, 6);
         row.num_records = rows->int64(0, 7);
+        row.sync_count = rows->int64(0, 0);
+        auto pool = tx.exec("SELECT pool_id FROM identities WHERE identity_id = $1", {identity_id});
+        if (!pool) return pool.status();
+        if (pool->rows() == 0) return dataset_not_found(dataset);
+        // The deletion's version orders after every version of the dataset's keys (the floor raised first).
         if (Status s = pg_remember_erased_versions(tx, identity_id, dataset); !s) return s;
-        if (auto erased = tx.exec("DELETE FROM records WHERE identity_id = $1 AND dataset_name = $2",
-                                  {identity_id, dataset});
-            !erased)
-            return erased.status();
-        auto marked = tx.exec(
-            "UPDATE datasets SET exists_now = FALSE, deleted_at = sync_count, data_storage = 0, "
-            "num_records = 0, last_modified_date = $3::bigint WHERE identity_id = $1 AND name = $2",
-            {identity_id, dataset, now});
-        if (!marked) return marked.status();
+        auto clock = pg_read_clock(tx, 1);
+        if (!clock) return clock.status();
+        const RecordAuthorship by{impl_->deployment_id, clock->front().version, clock->front().origin_seq, true,
+                                  /*latch_open=*/true};
+        if (Status s = pg_erase_dataset(tx, identity_id, dataset, by.version, by.origin, now); !s) return s;
+        const std::vector<NewStreamRecord> change = {
+            {std::string(identity_id),
+             dataset_deleted_change(pool->text(0, 0), identity_id, dataset, row.sync_count, now, by)}};
+        if (auto appended = pg_append_stream_records(tx, kDatasetChangesStream, change, now); !appended)
+            return appended.status();
         return describe(identity_id, dataset, row);
     });
 }

@@ -88,14 +88,16 @@ const TableCopy kTables[] = {
      5},
     {"datasets", "SELECT count(*) FROM datasets",
      "SELECT identity_id, name, sync_count, exists_now, deleted_at, creation_date, last_modified_date, "
-     "last_modified_by, data_storage, num_records FROM datasets ORDER BY identity_id, name",
+     "last_modified_by, data_storage, num_records, erased_version, erased_origin FROM datasets "
+     "ORDER BY identity_id, name",
      "INSERT INTO datasets (identity_id, name, sync_count, exists_now, deleted_at, creation_date, "
-     "last_modified_date, last_modified_by, data_storage, num_records) VALUES ($1, $2, $3::bigint, "
-     "$4::integer <> 0, $5::bigint, $6::bigint, $7::bigint, $8, $9::bigint, $10::bigint)",
+     "last_modified_date, last_modified_by, data_storage, num_records, erased_version, erased_origin) "
+     "VALUES ($1, $2, $3::bigint, $4::integer <> 0, $5::bigint, $6::bigint, $7::bigint, $8, $9::bigint, "
+     "$10::bigint, $11::bigint, $12)",
      "DECLARE copy_check NO SCROLL CURSOR FOR SELECT identity_id, name, sync_count, exists_now::integer, "
-     "deleted_at, creation_date, last_modified_date, last_modified_by, data_storage, num_records "
-     "FROM datasets ORDER BY identity_id COLLATE \"C\", name COLLATE \"C\"",
-     10},
+     "deleted_at, creation_date, last_modified_date, last_modified_by, data_storage, num_records, "
+     "erased_version, erased_origin FROM datasets ORDER BY identity_id COLLATE \"C\", name COLLATE \"C\"",
+     12},
     {"records", "SELECT count(*) FROM records",
      "SELECT identity_id, dataset_name, key, value, sync_count, last_modified_date, last_modified_by, "
      "device_last_modified_date, origin, version, origin_seq FROM records "

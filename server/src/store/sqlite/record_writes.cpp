@@ -2,6 +2,7 @@
 #include "store/sqlite/record_writes.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "events/change_event.hpp"
 #include "synclatch/sqlite/statement.hpp"
@@ -72,6 +73,40 @@ void store_checkpoint(sqlite::Database& db, const Checkpoint& checkpoint, EpochM
         "INSERT INTO stream_checkpoints (stream, consumer_group, seq, updated) VALUES (?1, ?2, ?3, ?4) "
         "ON CONFLICT (stream, consumer_group) DO UPDATE SET seq = excluded.seq, updated = excluded.updated"));
     upsert->bind(1, checkpoint.stream).bind(2, checkpoint.group).bind(3, checkpoint.seq).bind(4, now).run();
+}
+
+bool erased_since(sqlite::Database& db, std::string_view identity_id, std::string_view dataset,
+                  std::int64_t version, std::string_view origin) {
+    sqlite::StatementScope select(
+        db.cached("SELECT erased_version, erased_origin FROM datasets WHERE identity_id = ?1 AND name = ?2"));
+    select->bind(1, identity_id).bind(2, dataset);
+    if (!select->step()) return false;
+    const std::int64_t erased_version = select->column_int64(0);
+    const std::string erased_origin = select->column_string(1);
+    return std::tie(erased_version, erased_origin) >= std::tie(version, origin);
+}
+
+void remember_erasure(sqlite::Database& db, std::string_view identity_id, std::string_view dataset,
+                      std::int64_t version, std::string_view origin) {
+    if (erased_since(db, identity_id, dataset, version, origin)) return;
+    sqlite::StatementScope update(db.cached(
+        "UPDATE datasets SET erased_version = ?3, erased_origin = ?4 WHERE identity_id = ?1 AND name = ?2"));
+    update->bind(1, identity_id).bind(2, dataset).bind(3, version).bind(4, origin).run();
+}
+
+void erase_dataset(sqlite::Database& db, std::string_view pool_id, std::string_view identity_id,
+                   std::string_view dataset, const DatasetRow& row, const RecordAuthorship& by, EpochMillis now) {
+    {
+        sqlite::StatementScope erase(db.cached("DELETE FROM records WHERE identity_id = ?1 AND dataset_name = ?2"));
+        erase->bind(1, identity_id).bind(2, dataset).run();
+    }
+    sqlite::StatementScope mark(db.cached(
+        "UPDATE datasets SET exists_now = 0, deleted_at = sync_count, data_storage = 0, num_records = 0, "
+        "last_modified_date = ?3 WHERE identity_id = ?1 AND name = ?2"));
+    mark->bind(1, identity_id).bind(2, dataset).bind(3, now).run();
+    remember_erasure(db, identity_id, dataset, by.version, by.origin);
+    insert_stream_record(db, "dataset-changes", identity_id,
+                         dataset_deleted_change(pool_id, identity_id, dataset, row.sync_count, now, by), now);
 }
 
 Result<std::vector<WireRecord>> write_versions(sqlite::Database& db, DeploymentClock& clock,

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "events/change_event.hpp"
 #include "store/record_versions.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 #include "synclatch/sqlite/database.hpp"
@@ -43,6 +44,20 @@ Result<std::vector<sync::WireRecord>> write_versions(core::sqlite::Database& db,
                                                      std::string_view identity_id, std::string_view dataset,
                                                      std::string_view author, const Authorship& by,
                                                      std::vector<VersionedWrite> writes, EpochMillis now);
+
+// DeleteDataset's erasure inside the caller's transaction (a client's, or one received from a peer): the
+// records go, the dataset is marked deleted at its sync count, and its dataset-changes record (operation
+// "delete", with `by`'s authorship) is appended. The caller has checked that the dataset exists.
+void erase_dataset(core::sqlite::Database& db, std::string_view pool_id, std::string_view identity_id,
+                   std::string_view dataset, const DatasetRow& row, const RecordAuthorship& by, EpochMillis now);
+
+// A deletion of the dataset at (version, origin), remembered on its row (the newest one wins), so that a
+// replicated write of a key it erased, older than it, is stale though no record is left to say so.
+void remember_erasure(core::sqlite::Database& db, std::string_view identity_id, std::string_view dataset,
+                      std::int64_t version, std::string_view origin);
+// Whether the dataset was deleted at or after (version, origin).
+bool erased_since(core::sqlite::Database& db, std::string_view identity_id, std::string_view dataset,
+                  std::int64_t version, std::string_view origin);
 
 // Appends a record to a stream inside the caller's transaction; returns its sequence number.
 std::int64_t insert_stream_record(core::sqlite::Database& db, std::string_view stream,

@@ -199,9 +199,16 @@ CREATE TABLE stream_trims (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1,  kVersion2,  kVersion3,  kVersion4, kVersion5,
-                                  kVersion6,  kVersion7,  kVersion8,  kVersion9, kVersion10,
-                                  kVersion11, kVersion12, kVersion13, kVersion14};
+// Version 15: the version (and origin) of a dataset's last deletion: a key it erased has no record left,
+// so a replicated write older than the deletion is recognized as stale by this instead.
+constexpr const char* kVersion15 = R"sql(
+ALTER TABLE datasets ADD COLUMN erased_version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE datasets ADD COLUMN erased_origin TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,
+                                  kVersion6,  kVersion7,  kVersion8,  kVersion9,  kVersion10,
+                                  kVersion11, kVersion12, kVersion13, kVersion14, kVersion15};
 
 }  // namespace
 

@@ -401,15 +401,16 @@ Result<DatasetDescription> SqliteStorage::delete_dataset(std::string_view identi
     return impl_->write([&](sqlite::Database& db) -> Result<DatasetDescription> {
         const auto row = load_dataset(db, identity_id, dataset);
         if (!row || !row->exists) return dataset_not_found(dataset);
-        {
-            sqlite::StatementScope erase(
-                db.cached("DELETE FROM records WHERE identity_id = ?1 AND dataset_name = ?2"));
-            erase->bind(1, identity_id).bind(2, dataset).run();
-        }
-        sqlite::StatementScope mark(db.cached(
-            "UPDATE datasets SET exists_now = 0, deleted_at = sync_count, data_storage = 0, num_records = 0, "
-            "last_modified_date = ?3 WHERE identity_id = ?1 AND name = ?2"));
-        mark->bind(1, identity_id).bind(2, dataset).bind(3, now).run();
+        sqlite::StatementScope pool(db.cached("SELECT pool_id FROM identities WHERE identity_id = ?1"));
+        pool->bind(1, identity_id);
+        if (!pool->step()) return identity_not_found(identity_id);
+        // A client's deletion, latch open: its version orders it after every version of the dataset's keys.
+        DeploymentClock& clock = impl_->clock;
+        const std::int64_t version = ++clock.value;
+        clock.dirty = true;
+        persist_clock(db, clock);
+        erase_dataset(db, pool->column_string(0), identity_id, dataset, *row,
+                      RecordAuthorship{impl_->deployment_id, version, version, true, /*latch_open=*/true}, now);
         return describe(identity_id, dataset, *row);
     });
 }

@@ -27,6 +27,56 @@ Result<std::string> pool_for(sqlite::Database& db, const ReceivedWrite& w, Epoch
     return w.pool_id;
 }
 
+// A received DeleteDataset inside the caller's savepoint. The dataset goes when nothing in it is newer than
+// the deletion by (version, origin); records that are newer were written after it elsewhere and stay, and
+// then only the older ones are removed. The clock moves past the deletion either way.
+Result<ApplyOutcome> apply_deletion(sqlite::Database& db, DeploymentClock& clock, const SyncLimits& limits,
+                                    const std::string& pool, ReceivedWrite& w, EpochMillis now) {
+    if (w.version > clock.value) {
+        clock.value = w.version;
+        clock.dirty = true;
+    }
+    const auto row = load_dataset(db, w.identity_id, w.dataset);
+    if (!row || !row->exists) return ApplyOutcome::stale;
+    std::vector<VersionedWrite> removals;
+    bool newer = false;
+    {
+        sqlite::StatementScope select(db.cached(
+            "SELECT key, value, version, origin FROM records WHERE identity_id = ?1 AND dataset_name = ?2"));
+        select->bind(1, w.identity_id).bind(2, w.dataset);
+        while (select->step()) {
+            const std::int64_t version = select->column_int64(2);
+            const std::string origin = select->column_string(3);
+            if (std::tie(version, origin) >= std::tie(w.version, w.origin)) {
+                newer = true;
+                continue;
+            }
+            const auto value = select->column_optional_string(1);
+            if (!value) continue;  // removed already
+            VersionedWrite removal;
+            removal.key = select->column_string(0);
+            removal.device_last_modified_date = w.device_last_modified_date;
+            removal.version = w.version;
+            removal.origin_seq = w.origin_seq;
+            removal.existed = true;
+            removal.stored_size = live_size(removal.key, value);
+            removals.push_back(std::move(removal));
+        }
+    }
+    if (!newer) {
+        erase_dataset(db, pool, w.identity_id, w.dataset, *row,
+                      RecordAuthorship{w.origin, w.version, w.origin_seq, true, /*latch_open=*/false}, now);
+    } else {
+        if (removals.empty()) return ApplyOutcome::stale;
+        auto written = write_versions(db, clock, limits, pool, w.identity_id, w.dataset, w.origin,
+                                      Authorship{w.origin, /*latch_open=*/false}, std::move(removals), now);
+        if (!written.ok()) return written.status();
+        remember_erasure(db, w.identity_id, w.dataset, w.version, w.origin);
+    }
+    if (w.forward) insert_stream_record(db, "events", w.forward->partition_key, w.forward->data, now);
+    return ApplyOutcome::applied;
+}
+
 // One received write inside the caller's savepoint; an error means: roll it back, rejected.
 Result<ApplyOutcome> apply_one(sqlite::Database& db, DeploymentClock& clock, const SyncLimits& limits,
                                std::string_view processor, ReceivedWrite& w, EpochMillis now) {
@@ -40,9 +90,11 @@ Result<ApplyOutcome> apply_one(sqlite::Database& db, DeploymentClock& clock, con
     }
     auto pool = pool_for(db, w, now);
     if (!pool.ok()) return pool.status();
+    if (w.deletes_dataset) return apply_deletion(db, clock, limits, *pool, w, now);
     const auto stored = load_version(db, w.identity_id, w.dataset, w.key);
     if (stored && std::tie(stored->version, stored->origin) >= std::tie(w.version, w.origin))
         return ApplyOutcome::stale;
+    if (!stored && erased_since(db, w.identity_id, w.dataset, w.version, w.origin)) return ApplyOutcome::stale;
     VersionedWrite write;
     write.key = w.key;
     write.value = w.value;
