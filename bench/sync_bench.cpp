@@ -1,5 +1,6 @@
 // sync_bench: two devices syncing one dataset through a real synclatch-server, beside PouchDB 9 and
-// pouchdb-server 4.2 doing the same workload in the same run (bench/pouchdb/sync_bench.mjs).
+// pouchdb-server 4.2 (bench/pouchdb/sync_bench.mjs) and Yjs 13 with y-websocket and @y/websocket-server
+// (bench/yjs/sync_bench.mjs) doing the same workload in the same run.
 //
 // The server is the real binary on 127.0.0.1 with its defaults (SigV4, durable commits), only its
 // per-dataset quotas raised to fit N. Each device is its own process (this program run again with
@@ -7,7 +8,9 @@
 // Cognito Identity credentials (device A gets the identity, device B signs in to the same one), and
 // sync::synchronize(). So a device's peak RSS (VmHWM) is that of a process holding one device, the
 // program and its libraries included; each phase's time is measured inside the device process around
-// the operation alone. The PouchDB side forks one Node process per device in the same way.
+// the operation alone. The PouchDB and Yjs sides fork one Node process per device in the same way; each
+// script says what it times (Yjs has live connections and no checkpoints, so some phases are its honest
+// equivalent, not the same operation).
 //
 // The workload, for each N:
 //   A writes N records (100-byte values, 10,000 per transaction); A syncs (push);
@@ -58,19 +61,22 @@ using nlohmann::json;
 namespace {
 
 constexpr const char* kUsage =
-    R"(usage: sync_bench [--records N[,N...]]... [--skip-pouchdb] [--million] [--pouchdb-batch-size B]
-                  [--client-durability full|normal] [--dir PATH]
+    R"(usage: sync_bench [--records N[,N...]]... [--skip-pouchdb] [--skip-yjs] [--million]
+                  [--pouchdb-batch-size B] [--client-durability full|normal] [--dir PATH]
 
 Two devices sync one dataset through a real synclatch-server (SigV4, durable commits) on 127.0.0.1,
 each device its own process with its own SQLite file and the Beast HTTP client. For each N:
   A writes N records (100-byte values) and syncs; B starts empty and pulls them;
   each device's first two-way sync after that; 100 changed records each way; a no-op sync.
 Then the same workload with PouchDB 9 and pouchdb-server 4.2 (LevelDB both sides, a separate server
-process) from bench/pouchdb, and the ratios (aims: >= 10x PouchDB on push and on pull, a no-op sync
-in one request).
+process) from bench/pouchdb, then with Yjs 13 over y-websocket 3 and @y/websocket-server 0.1.1
+(y-leveldb both sides, a separate server process, no auth, writes not synced to disk) from bench/yjs,
+and the ratios, the peer's time over synclatch's (aims: >= 10x PouchDB on push and on pull, a no-op
+sync in one request). The Node packages come from scripts/install-bench-deps.sh.
 
   --records N           records per run (repeatable or a comma-separated list; default 10000,100000)
-  --skip-pouchdb        synclatch only
+  --skip-pouchdb        no PouchDB run
+  --skip-yjs            no Yjs run (both skips: synclatch only)
   --million             also an initial pull of 1,000,000 records alone (synclatch only; aims: linear
                         time, client peak RSS <= 64 MB)
   --pouchdb-batch-size  PouchDB's replication batch_size (default: PouchDB's default, 100)
@@ -90,6 +96,7 @@ constexpr const char* kDataset = "bench";
 struct Options {
     std::vector<std::int64_t> records;
     bool skip_pouchdb = false;
+    bool skip_yjs = false;
     bool million = false;
     int pouchdb_batch_size = 0;
     std::string client_durability = "full";
@@ -109,9 +116,11 @@ std::string value_of(std::int64_t i, int round) {
     return value;
 }
 
-// A field of /proc/self/status in kB (VmRSS: now; VmHWM: the peak resident set size so far).
-long status_kb(const char* field) {
-    std::ifstream status("/proc/self/status");
+// A field of /proc/<pid>/status in kB (VmRSS: now; VmHWM: the peak resident set size so far); -1 when it
+// cannot be read.
+long status_kb(const char* field, pid_t pid = 0) {
+    std::ifstream status(pid == 0 ? std::string("/proc/self/status")
+                                  : "/proc/" + std::to_string(pid) + "/status");
     const std::string prefix = std::string(field) + ":";
     for (std::string line; std::getline(status, line);) {
         if (line.rfind(prefix, 0) == 0) return std::strtol(line.c_str() + prefix.size(), nullptr, 10);
@@ -449,8 +458,16 @@ struct Memory {
 
 struct Run {
     std::int64_t records = 0;
-    std::map<std::string, Step> phases;  // by the PouchDB script's names
+    std::map<std::string, Step> phases;  // by the scripts' names
     Memory a, b;
+    long server_peak_kb = -1;  // -1: not known
+};
+
+// A peer's runs as its script reported them, and how to print them.
+struct Peer {
+    std::string name;  // the column's title
+    std::string unit;  // what its requests count: "req" (HTTP requests) or "msg" (WebSocket messages)
+    std::vector<Run> runs;
 };
 
 const std::pair<const char*, const char*> kPhases[] = {
@@ -506,6 +523,7 @@ Run run_synclatch(std::int64_t n, const fs::path& dir, const Options& options) {
     run.phases["noop"] = a.sync();
     std::tie(run.a.start_kb, run.a.peak_kb) = a.memory();
     std::tie(run.b.start_kb, run.b.peak_kb) = b.memory();
+    run.server_peak_kb = status_kb("VmHWM", server->pid());
     for (Device* device : {&a, &b}) {
         check(device->count() == n, "a device lost records");
         device->expect_value(5, 1);
@@ -539,15 +557,17 @@ Run run_initial_pull(std::int64_t n, const fs::path& dir, const Options& options
     return run;
 }
 
-// The PouchDB script's report, or nullopt (with the reason on stderr).
-std::optional<json> run_pouchdb(const Options& options) {
-    const fs::path script = fs::path(SYNCLATCH_POUCHDB_DIR) / "sync_bench.mjs";
-    if (!fs::exists(fs::path(SYNCLATCH_POUCHDB_DIR) / "node_modules" / "pouchdb-server")) {
+// A peer's script (bench/<dir>/sync_bench.mjs) run with the records and extra_args; its report, or
+// nullopt (with the reason on stderr). installed: a package in its node_modules that shows it is installed.
+std::optional<json> run_peer_script(const char* name, const fs::path& dir, const char* installed,
+                                    const char* skip_flag, const Options& options,
+                                    const std::vector<std::string>& extra_args) {
+    const fs::path script = dir / "sync_bench.mjs";
+    if (!fs::exists(dir / "node_modules" / installed)) {
         std::fprintf(stderr,
-                     "sync_bench: PouchDB is not installed in %s: run scripts/install-bench-deps.sh (or npm "
-                     "ci --prefix "
-                     "bench/pouchdb), or pass --skip-pouchdb\n",
-                     SYNCLATCH_POUCHDB_DIR);
+                     "sync_bench: %s is not installed in %s: run scripts/install-bench-deps.sh (or npm ci "
+                     "--prefix bench/%s), or pass %s\n",
+                     name, dir.c_str(), dir.filename().c_str(), skip_flag);
         return std::nullopt;
     }
     std::vector<std::string> args = {SYNCLATCH_NODE_EXECUTABLE, script.string()};
@@ -555,36 +575,41 @@ std::optional<json> run_pouchdb(const Options& options) {
         args.push_back("--records");
         args.push_back(std::to_string(n));
     }
-    if (options.pouchdb_batch_size > 0) {
-        args.push_back("--batch-size");
-        args.push_back(std::to_string(options.pouchdb_batch_size));
-    }
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     Child node(args, /*search_path=*/true);
     node.close_input();
     const std::string out = node.read_all();
     const int status = node.wait();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::fprintf(stderr, "sync_bench: the PouchDB script failed (status %d)\n", status);
+        std::fprintf(stderr, "sync_bench: the %s script failed (status %d)\n", name, status);
         return std::nullopt;
     }
     json report = json::parse(out, nullptr, false);
     if (report.is_discarded()) {
-        std::fprintf(stderr, "sync_bench: the PouchDB script printed no JSON: %s\n", out.c_str());
+        std::fprintf(stderr, "sync_bench: the %s script printed no JSON: %s\n", name, out.c_str());
         return std::nullopt;
     }
     return report;
 }
 
-Run pouchdb_run(const json& j) {
+// One run of a peer's report: the phases and memory in the shape both scripts print.
+Run peer_run(const json& j) {
     Run run;
     run.records = j.at("records").get<std::int64_t>();
     for (const auto& [name, phase] : j.at("phases").items())
         run.phases[name] = Step{phase.at("ms").get<double>(), phase.at("requests").get<std::int64_t>()};
-    run.a = {j.at("memory").at("a").at("start_rss_kb").get<long>(),
-             j.at("memory").at("a").at("peak_rss_kb").get<long>()};
-    run.b = {j.at("memory").at("b").at("start_rss_kb").get<long>(),
-             j.at("memory").at("b").at("peak_rss_kb").get<long>()};
+    const json& memory = j.at("memory");
+    run.a = {memory.at("a").at("start_rss_kb").get<long>(), memory.at("a").at("peak_rss_kb").get<long>()};
+    run.b = {memory.at("b").at("start_rss_kb").get<long>(), memory.at("b").at("peak_rss_kb").get<long>()};
+    if (memory.contains("server")) run.server_peak_kb = memory.at("server").at("peak_rss_kb").get<long>();
     return run;
+}
+
+std::vector<Run> peer_runs(const json& report) {
+    std::vector<Run> runs;
+    for (const auto& r : report.at("runs"))
+        runs.push_back(peer_run(r));
+    return runs;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -609,9 +634,9 @@ std::string format_time(double ms) {
     return text;
 }
 
-std::string format_step(const Step& step, bool with_requests) {
+std::string format_step(const Step& step, bool with_requests, const std::string& unit) {
     std::string text = format_time(step.ms);
-    if (with_requests) text += " (" + with_commas(step.requests) + " req)";
+    if (with_requests) text += " (" + with_commas(step.requests) + " " + unit + ")";
     return text;
 }
 
@@ -621,33 +646,38 @@ std::string format_mb(long kb) {
     return text;
 }
 
-void print_table(const Run& ours, const Run* peer) {
+// One table for run i: synclatch's column, then each peer's with its ratio (peer's time / synclatch's).
+void print_table(const Run& ours, const std::vector<const Peer*>& peers, std::size_t i) {
     std::printf("\nN = %s records (100-byte values)\n", with_commas(ours.records).c_str());
-    std::printf("%-42s %24s %24s %10s\n", "phase", "synclatch", peer ? "PouchDB" : "", peer ? "ratio" : "");
+    std::printf("%-42s %24s", "phase", "synclatch");
+    for (const Peer* peer : peers)
+        std::printf(" %24s %9s", peer->name.c_str(), "ratio");
+    std::printf("\n");
     for (const auto& [key, label] : kPhases) {
         const Step& s = ours.phases.at(key);
         const bool requests = std::string(key) != "write";
-        std::string peer_text, ratio;
-        if (peer) {
-            const Step& p = peer->phases.at(key);
-            peer_text = format_step(p, requests);
-            char r[32];
-            std::snprintf(r, sizeof r, "%.1fx", p.ms / s.ms);
-            ratio = r;
+        std::printf("%-42s %24s", label, format_step(s, requests, "req").c_str());
+        for (const Peer* peer : peers) {
+            const Step& p = peer->runs[i].phases.at(key);
+            char ratio[32];
+            std::snprintf(ratio, sizeof ratio, "%.1fx", p.ms / s.ms);
+            std::printf(" %24s %9s", format_step(p, requests, peer->unit).c_str(), ratio);
         }
-        std::printf("%-42s %24s %24s %10s\n", label, format_step(s, requests).c_str(), peer_text.c_str(),
-                    ratio.c_str());
+        std::printf("\n");
     }
-    auto memory = [](const Run& run) {
-        return format_mb(run.a.peak_kb) + " / " + format_mb(run.b.peak_kb) + " MB";
+    auto row = [&](const char* label, auto text) {
+        std::printf("%-42s %24s", label, text(ours).c_str());
+        for (const Peer* peer : peers)
+            std::printf(" %24s %9s", text(peer->runs[i]).c_str(), "");
+        std::printf("\n");
     };
-    auto baseline = [](const Run& run) {
-        return format_mb(run.a.start_kb) + " / " + format_mb(run.b.start_kb) + " MB";
-    };
-    std::printf("%-42s %24s %24s\n", "client peak RSS, A / B", memory(ours).c_str(),
-                peer ? memory(*peer).c_str() : "");
-    std::printf("%-42s %24s %24s\n", "  (RSS of each device process at start)", baseline(ours).c_str(),
-                peer ? baseline(*peer).c_str() : "");
+    row("client peak RSS, A / B",
+        [](const Run& run) { return format_mb(run.a.peak_kb) + " / " + format_mb(run.b.peak_kb) + " MB"; });
+    row("  (RSS of each device process at start)",
+        [](const Run& run) { return format_mb(run.a.start_kb) + " / " + format_mb(run.b.start_kb) + " MB"; });
+    row("server peak RSS", [](const Run& run) {
+        return run.server_peak_kb < 0 ? std::string("-") : format_mb(run.server_peak_kb) + " MB";
+    });
 }
 
 Options parse(int argc, char** argv) {
@@ -664,6 +694,8 @@ Options parse(int argc, char** argv) {
                 o.records.push_back(std::atoll(part.c_str()));
         } else if (arg == "--skip-pouchdb") {
             o.skip_pouchdb = true;
+        } else if (arg == "--skip-yjs") {
+            o.skip_yjs = true;
         } else if (arg == "--million") {
             o.million = true;
         } else if (arg == "--pouchdb-batch-size" && has_value) {
@@ -728,16 +760,18 @@ int main(int argc, char** argv) {
             fs::remove_all(dir / "synclatch-million");
         }
 
-        std::vector<Run> peers;
-        std::optional<json> report;
+        std::optional<Peer> pouchdb, yjs;
         if (!options.skip_pouchdb) {
             std::fprintf(stderr, "sync_bench: the same workload with PouchDB\n");
-            report = run_pouchdb(options);
+            std::vector<std::string> extra;
+            if (options.pouchdb_batch_size > 0)
+                extra = {"--batch-size", std::to_string(options.pouchdb_batch_size)};
+            const auto report = run_peer_script("PouchDB", SYNCLATCH_POUCHDB_DIR, "pouchdb-server",
+                                                "--skip-pouchdb", options, extra);
             if (!report) {
                 exit_code = 1;
             } else {
-                for (const auto& r : report->at("runs"))
-                    peers.push_back(pouchdb_run(r));
+                pouchdb = Peer{"PouchDB", "req", peer_runs(*report)};
                 std::printf(
                     "PouchDB %s, pouchdb-server %s (its pouchdb-core %s), Node.js %s, LevelDB on both "
                     "sides (leveldown %s client, %s server), replication batch_size %d\n",
@@ -750,11 +784,37 @@ int main(int argc, char** argv) {
                     report->at("batch_size").get<int>());
             }
         }
+        if (!options.skip_yjs) {
+            std::fprintf(stderr, "sync_bench: the same workload with Yjs\n");
+            const auto report =
+                run_peer_script("Yjs", SYNCLATCH_YJS_DIR, "@y/websocket-server", "--skip-yjs", options, {});
+            if (!report) {
+                exit_code = 1;
+            } else {
+                yjs = Peer{"Yjs", "msg", peer_runs(*report)};
+                std::printf(
+                    "Yjs %s, y-websocket %s, @y/websocket-server %s, Node.js %s, y-leveldb %s on both sides "
+                    "(classic-level %s); live connections, no auth, LevelDB writes not synced to disk\n",
+                    report->at("yjs").get<std::string>().c_str(),
+                    report->at("y_websocket").get<std::string>().c_str(),
+                    report->at("websocket_server").get<std::string>().c_str(),
+                    report->at("node").get<std::string>().c_str(),
+                    report->at("y_leveldb").get<std::string>().c_str(),
+                    report->at("level").get<std::string>().c_str());
+            }
+        }
 
-        std::printf("times: wall time inside the device process; ratio: PouchDB time / synclatch time\n");
+        std::printf(
+            "times: wall time inside the device process(es); ratio: the peer's time / synclatch's "
+            "time;\nreq: HTTP requests the client made; msg: WebSocket messages the client sent "
+            "(Yjs: see bench/yjs/sync_bench.mjs for what each phase is there)\n");
         for (std::size_t i = 0; i < ours.size(); ++i) {
-            const Run* peer = i < peers.size() ? &peers[i] : nullptr;
-            print_table(ours[i], peer);
+            std::vector<const Peer*> peers;
+            for (const auto* peer : {&pouchdb, &yjs}) {
+                if (*peer && i < (*peer)->runs.size()) peers.push_back(&**peer);
+            }
+            print_table(ours[i], peers, i);
+            const Run* peer = pouchdb && i < pouchdb->runs.size() ? &pouchdb->runs[i] : nullptr;
             std::vector<std::string> aims;
             char text[160];
             if (peer) {

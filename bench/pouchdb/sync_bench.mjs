@@ -5,7 +5,8 @@
 // Each device is its own Node process (forked, commands over IPC), as each synclatch device is its own
 // process, so each reports the peak RSS of a process that holds one device. Times are measured inside
 // the device process around the operation alone. Requests are counted by a fetch wrapper on the remote
-// database, so they are the HTTP requests PouchDB made (the server's own work is not counted).
+// database, so they are the HTTP requests PouchDB made (the server's own work is not counted). The
+// server's peak RSS (VmHWM) is read from /proc after the workload.
 //
 // usage: node sync_bench.mjs [--records N]... [--batch-size B]
 //   --records N     records per run (repeatable, or a comma-separated list; default 10000,100000)
@@ -166,6 +167,16 @@ async function startServer(dir) {
   return {
     url,
     dbUrl: url + '/bench',
+    // The server process's resident set now and at its peak (kB), from /proc (Linux); null elsewhere.
+    memory() {
+      try {
+        const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+        const field = (name) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(status)[1]);
+        return { rss_kb: field('VmRSS'), peak_rss_kb: field('VmHWM') };
+      } catch {
+        return null;
+      }
+    },
     async stop() {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
@@ -247,6 +258,7 @@ async function runWorkload(n, batchSize) {
     await a.run('sync');
     phases.noop = await a.run('sync');
     const memory = { a: await a.run('memory'), b: await b.run('memory') };
+    const serverMemory = server.memory();
     for (const [device, name] of [[a, 'A'], [b, 'B']]) {
       if ((await device.run('count')).records !== n) throw new Error(`device ${name} lost records`);
       await expectValue(device, name, 5, 1);
@@ -257,8 +269,11 @@ async function runWorkload(n, batchSize) {
     return {
       records: n,
       phases: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, clean(v)])),
-      memory: Object.fromEntries(Object.entries(memory).map(([k, v]) => [k, {
-        start_rss_kb: v.start_rss_kb, peak_rss_kb: v.peak_rss_kb }])),
+      memory: {
+        ...Object.fromEntries(Object.entries(memory).map(([k, v]) => [k, {
+          start_rss_kb: v.start_rss_kb, peak_rss_kb: v.peak_rss_kb }])),
+        ...(serverMemory ? { server: { peak_rss_kb: serverMemory.peak_rss_kb } } : {}),
+      },
     };
   } finally {
     await Promise.allSettled([a.quit(), b.quit()]);
