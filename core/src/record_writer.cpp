@@ -66,7 +66,10 @@ bool RecordWriter::write_local(std::string_view key, std::optional<std::string_v
 }
 
 bool RecordWriter::write_record(const Record& record, WriteSource source) {
-    auto previous = load(record.key);
+    return write_record(record, source, load(record.key));
+}
+
+bool RecordWriter::write_record(const Record& record, WriteSource source, const std::optional<Record>& previous) {
     Record next = record;
     if (source == WriteSource::remote) next.modified = false;
     next.origin = next.modified ? Origin::local : Origin::remote;

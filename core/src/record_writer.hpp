@@ -29,6 +29,8 @@ class RecordWriter {
     bool write_local(std::string_view key, std::optional<std::string_view> value);
     // A whole record from the sync engine or a resolver. Returns true when the stored value changed.
     bool write_record(const Record& record, WriteSource source);
+    // The same, over the stored record the caller has just loaded (load(record.key)): one read less.
+    bool write_record(const Record& record, WriteSource source, const std::optional<Record>& previous);
     // Removes every record of the dataset (each live one reported as removed) and resets size and count.
     void remove_all_records();
     // Deletes one stored record row outright (no tombstone is kept); a live one is reported as removed.

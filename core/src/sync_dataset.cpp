@@ -116,7 +116,7 @@ Result<std::vector<SyncDataset::RemoteConflict>> SyncDataset::merge_remote(std::
                     continue;
                 }
             }
-            writer.write_record(incoming, WriteSource::remote);
+            writer.write_record(incoming, WriteSource::remote, local);
         }
         writer.finish();
         return Status{};
@@ -138,13 +138,13 @@ Result<std::size_t> SyncDataset::settle(std::span<const Settlement> settlements)
             if (!current) continue;  // removed with its dataset meanwhile: nothing to settle
             if (current->value == seen.value && current->modified == seen.modified &&
                 current->device_last_modified == seen.device_last_modified) {
-                writer.write_record(settled, WriteSource::resolved);
+                writer.write_record(settled, WriteSource::resolved, current);
                 continue;
             }
             ++changed_meanwhile;
             Record rebased = *current;
             rebased.sync_count = std::max(current->sync_count, settled.sync_count);
-            writer.write_record(rebased, WriteSource::resolved);
+            writer.write_record(rebased, WriteSource::resolved, current);
         }
         writer.finish();
         return Status{};

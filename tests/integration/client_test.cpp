@@ -201,16 +201,20 @@ TEST_CASE_METHOD(ClientWorld, "Client: background sync retries a failing server 
 }
 
 TEST_CASE_METHOD(ClientWorld, "Client: a push hint syncs the dataset it names", "[client]") {
-    std::promise<sync::SyncResult> pulled;  // declared before the client, which reports to them
+    std::promise<void> started;  // declared before the client, which reports to them
+    std::promise<sync::SyncResult> pulled;
     std::atomic<int> syncs{0};
     auto client = Client::open(options("a")).value();
     const std::string identity = client->identity_id().value();
     BackgroundSyncOptions background;
     background.interval = 0ms;
     background.request.on_success = [&](const sync::SyncResult& result) {
-        if (++syncs == 2) pulled.set_value(result);  // the first is the sync made at start
+        if (++syncs == 1) started.set_value();  // the sync made at start
+        if (syncs == 2) pulled.set_value(result);
     };
     REQUIRE(client->start_background_sync("things", background).ok());
+    // b writes only after that first sync, which would otherwise pull b's record itself on a slow machine.
+    REQUIRE(started.get_future().wait_for(10s) == std::future_status::ready);
 
     auto other = device_of(identity, "b");
     REQUIRE(other->open_or_create_dataset("things").value().put("k", "from b").ok());

@@ -5,8 +5,8 @@ import {
   CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand, DeleteDatasetCommand, DescribeDatasetCommand,
   ListDatasetsCommand, DescribeIdentityUsageCommand,
 } from "@aws-sdk/client-cognito-sync";
-import { fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
 import { startServer, POOL_ID, REGION } from "./server.mjs";
+import { newV3Device } from "./v3_device.mjs";
 
 let server;
 before(async () => {
@@ -16,21 +16,7 @@ before(async () => {
 });
 after(async () => { await server.stop(); });
 
-// A client with its own new identity, as an app on its own device gets one. Each gets its own identity
-// cache: by default the provider keeps the identity id in storage shared by the whole process.
-function deviceStorage() {
-  const items = new Map();
-  return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => { items.set(k, v); }, removeItem: (k) => { items.delete(k); } };
-}
-
-async function newDevice() {
-  const credentials = fromCognitoIdentityPool({
-    identityPoolId: POOL_ID, cache: deviceStorage(), clientConfig: { region: REGION, endpoint: server.endpoint },
-  });
-  const client = new CognitoSyncClient({ region: REGION, endpoint: server.endpoint, credentials });
-  const resolved = await credentials();
-  return { client, identityId: resolved.identityId, resolved };
-}
+const newDevice = () => newV3Device(server.endpoint);
 
 const ids = (device, DatasetName) => ({ IdentityPoolId: POOL_ID, IdentityId: device.identityId, DatasetName });
 

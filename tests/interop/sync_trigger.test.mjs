@@ -8,8 +8,8 @@ import { createServer } from "node:http";
 import {
   CognitoSyncClient, ListRecordsCommand, UpdateRecordsCommand, SetCognitoEventsCommand,
 } from "@aws-sdk/client-cognito-sync";
-import { fromCognitoIdentityPool } from "@aws-sdk/credential-providers";
 import { startServer, POOL_ID, REGION } from "./server.mjs";
+import { newV3Device } from "./v3_device.mjs";
 
 const DEVELOPER_KEY = { accessKeyId: "AKIDTRIGGERADMIN", secretAccessKey: "trigger-admin-secret-0000000000000000" };
 
@@ -44,18 +44,7 @@ after(async () => {
   hook.close();
 });
 
-function deviceStorage() {
-  const items = new Map();
-  return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => { items.set(k, v); }, removeItem: (k) => { items.delete(k); } };
-}
-
-async function newDevice() {
-  const credentials = fromCognitoIdentityPool({
-    identityPoolId: POOL_ID, cache: deviceStorage(), clientConfig: { region: REGION, endpoint: server.endpoint },
-  });
-  const client = new CognitoSyncClient({ region: REGION, endpoint: server.endpoint, credentials });
-  return { client, identityId: (await credentials()).identityId };
-}
+const newDevice = () => newV3Device(server.endpoint);
 
 const ids = (device) => ({ IdentityPoolId: POOL_ID, IdentityId: device.identityId, DatasetName: "profile" });
 

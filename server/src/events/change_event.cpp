@@ -9,12 +9,11 @@ namespace synclatch::server {
 using sync::detail::append_json_field;
 using sync::detail::append_json_string;
 
-std::string dataset_change_event(std::string_view pool_id, std::string_view identity_id,
-                                 std::string_view dataset, std::int64_t sync_count, sync::EpochMillis now,
-                                 const std::vector<sync::WireRecord>& written,
-                                 std::span<const RecordAuthorship> authorship) {
-    std::string out;
-    out.reserve(256 + written.size() * 160);
+namespace {
+
+// "{" and the fields before the records.
+void append_head(std::string& out, std::string_view pool_id, std::string_view identity_id, std::string_view dataset,
+                 std::string_view operation) {
     out += '{';
     append_json_field(out, "identityPoolId", pool_id);
     out += ',';
@@ -22,7 +21,27 @@ std::string dataset_change_event(std::string_view pool_id, std::string_view iden
     out += ',';
     append_json_field(out, "datasetName", dataset);
     out += ',';
-    append_json_field(out, "operation", "replace");
+    append_json_field(out, "operation", operation);
+}
+
+// The fields after the records.
+void append_tail(std::string& out, sync::EpochMillis now, std::int64_t sync_count) {
+    append_json_field(out, "lastModifiedDate", now);
+    out += ',';
+    append_json_field(out, "payloadType", "Inline");
+    out += ',';
+    append_json_field(out, "syncCount", sync_count);
+}
+
+}  // namespace
+
+std::string dataset_change_event(std::string_view pool_id, std::string_view identity_id,
+                                 std::string_view dataset, std::int64_t sync_count, sync::EpochMillis now,
+                                 const std::vector<sync::WireRecord>& written,
+                                 std::span<const RecordAuthorship> authorship) {
+    std::string out;
+    out.reserve(256 + written.size() * 160);
+    append_head(out, pool_id, identity_id, dataset, "replace");
     out += ",\"kinesisSyncRecords\":[";
     for (std::size_t i = 0; i < written.size(); ++i) {
         const auto& r = written[i];
@@ -56,11 +75,7 @@ std::string dataset_change_event(std::string_view pool_id, std::string_view iden
         out += '}';
     }
     out += "],";
-    append_json_field(out, "lastModifiedDate", now);
-    out += ',';
-    append_json_field(out, "payloadType", "Inline");
-    out += ',';
-    append_json_field(out, "syncCount", sync_count);
+    append_tail(out, now, sync_count);
     out += '}';
     return out;
 }
@@ -68,20 +83,10 @@ std::string dataset_change_event(std::string_view pool_id, std::string_view iden
 std::string dataset_deleted_change(std::string_view pool_id, std::string_view identity_id,
                                    std::string_view dataset, std::int64_t sync_count, sync::EpochMillis now,
                                    const RecordAuthorship& by) {
-    std::string out = "{";
-    append_json_field(out, "identityPoolId", pool_id);
-    out += ',';
-    append_json_field(out, "identityId", identity_id);
-    out += ',';
-    append_json_field(out, "datasetName", dataset);
-    out += ',';
-    append_json_field(out, "operation", "delete");
+    std::string out;
+    append_head(out, pool_id, identity_id, dataset, "delete");
     out += ",\"kinesisSyncRecords\":[],";
-    append_json_field(out, "lastModifiedDate", now);
-    out += ',';
-    append_json_field(out, "payloadType", "Inline");
-    out += ',';
-    append_json_field(out, "syncCount", sync_count);
+    append_tail(out, now, sync_count);
     out += ',';
     append_json_field(out, "origin", by.origin);
     out += ',';

@@ -32,14 +32,35 @@ std::optional<std::int64_t> integer_member(const json& object, const char* name)
     return m->get<std::int64_t>();
 }
 
+// The fields every published event has. `authored`: where its origin, originSeq and version are (a
+// record of the change, or the change itself for a DeleteDataset).
+json envelope(const json& change, const json& authored, const char* type, std::int64_t timestamp) {
+    const std::string pool = change.value("identityPoolId", "");
+    const std::string identity = change.value("identityId", "");
+    const std::string origin = authored.value("origin", "");
+    const std::int64_t origin_seq = authored.value("originSeq", std::int64_t{0});
+    return json{
+        {"id", origin + ":" + std::to_string(origin_seq)},
+        {"type", type},
+        {"timestamp", timestamp},
+        {"partitionKey", identity},
+        {"tags",
+         {{"region", pool.substr(0, pool.find(':'))},
+          {"identityPoolId", pool},
+          {"datasetName", change.value("datasetName", "")},
+          {"source", origin}}},
+        {"origin", origin},
+        {"originSeq", origin_seq},
+        {"version", authored.value("version", std::int64_t{0})},
+        {"hops", 0},
+    };
+}
+
 }  // namespace
 
 std::optional<json> thing_event(const json& change, const json& record) {
     if (record.value("latch", "") != "open") return std::nullopt;
-    const std::string pool = change.value("identityPoolId", "");
     const std::string identity = change.value("identityId", "");
-    const std::string origin = record.value("origin", "");
-    const std::int64_t origin_seq = record.value("originSeq", std::int64_t{0});
     const bool removed = record.value("op", "") == "remove";
 
     json thing = json::object();
@@ -56,49 +77,21 @@ std::optional<json> thing_event(const json& change, const json& record) {
 
     json raw = record;
     raw.erase("latch");
-    return json{
-        {"id", origin + ":" + std::to_string(origin_seq)},
-        {"type", removed                          ? "thing-deleted"
-                 : record.value("existed", false) ? "thing-updated"
-                                                  : "thing-created"},
-        {"timestamp", record.value("lastModifiedDate", std::int64_t{0})},
-        {"partitionKey", identity},
-        {"tags",
-         {{"region", pool.substr(0, pool.find(':'))},
-          {"identityPoolId", pool},
-          {"datasetName", change.value("datasetName", "")},
-          {"source", origin}}},
-        {"thing", std::move(thing)},
-        {"raw", std::move(raw)},
-        {"origin", origin},
-        {"originSeq", origin_seq},
-        {"version", record.value("version", std::int64_t{0})},
-        {"hops", 0},
-    };
+    json event = envelope(change, record,
+                          removed                          ? "thing-deleted"
+                          : record.value("existed", false) ? "thing-updated"
+                                                           : "thing-created",
+                          record.value("lastModifiedDate", std::int64_t{0}));
+    event["thing"] = std::move(thing);
+    event["raw"] = std::move(raw);
+    return event;
 }
 
 std::optional<json> dataset_deleted_event(const json& change) {
     if (change.value("latch", "") != "open") return std::nullopt;
-    const std::string pool = change.value("identityPoolId", "");
-    const std::string identity = change.value("identityId", "");
-    const std::string origin = change.value("origin", "");
-    const std::int64_t origin_seq = change.value("originSeq", std::int64_t{0});
-    return json{
-        {"id", origin + ":" + std::to_string(origin_seq)},
-        {"type", "dataset-deleted"},
-        {"timestamp", change.value("lastModifiedDate", std::int64_t{0})},
-        {"partitionKey", identity},
-        {"tags",
-         {{"region", pool.substr(0, pool.find(':'))},
-          {"identityPoolId", pool},
-          {"datasetName", change.value("datasetName", "")},
-          {"source", origin}}},
-        {"identityId", identity},
-        {"origin", origin},
-        {"originSeq", origin_seq},
-        {"version", change.value("version", std::int64_t{0})},
-        {"hops", 0},
-    };
+    json event = envelope(change, change, "dataset-deleted", change.value("lastModifiedDate", std::int64_t{0}));
+    event["identityId"] = change.value("identityId", "");
+    return event;
 }
 
 bool is_thing_event(const json& event) {
