@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 
 #include "synclatch/core/engine/sync_dataset.hpp"
@@ -201,12 +202,21 @@ Status SyncRun::push() {
     // the number of modified records. A record the app edits meanwhile behind the cursor stays modified
     // for the next sync; one ahead of it goes in this push with its newest value.
     std::string after;
+    // A page's answer is settled on another thread while the next page is read and sent, so the device's
+    // store work overlaps the server's; one settle at a time, each waited for before the next starts (and
+    // by the future's destructor on every way out).
+    std::future<Result<std::size_t>> settling;
+    auto settled_before = [&]() -> Status {
+        if (!settling.valid()) return {};
+        auto settled = settling.get();
+        return settled.ok() ? Status{} : settled.status();
+    };
     while (true) {
         if (Status s = cancelled_or_ok(); !s.ok()) return s;
         auto page = dataset_.modified_records_after(after, options_.max_patches_per_request,
                                                     options_.max_bytes_per_request);
         if (!page.ok()) return page.status();
-        if (page->empty()) return {};
+        if (page->empty()) return settled_before();
         after = page->back().key;
         std::vector<RecordPatch> patches;
         patches.reserve(page->size());
@@ -214,6 +224,7 @@ Status SyncRun::push() {
             patches.push_back(to_patch(record));
         ++result_.requests;
         auto written = remote_.update_records(dataset_.name(), patches, session_, options_.device_id);
+        if (Status s = settled_before(); !s.ok()) return s;
         if (!written.ok()) return written.status();
         std::map<std::string_view, const WireRecord*> by_key;
         std::int64_t highest = 0;
@@ -223,12 +234,13 @@ Status SyncRun::push() {
         }
         std::vector<SyncDataset::Settlement> settlements;
         settlements.reserve(page->size());
-        for (const auto& sent : *page) {
+        for (auto& sent : *page) {
             if (auto it = by_key.find(sent.key); it != by_key.end())
-                settlements.push_back({sent, from_wire(*it->second)});
+                settlements.push_back({std::move(sent), from_wire(*it->second)});
         }
-        auto settled = dataset_.settle(settlements);
-        if (!settled.ok()) return settled.status();
+        settling = std::async(std::launch::async, [dataset = dataset_, settlements = std::move(settlements)]() mutable {
+            return dataset.settle(settlements);
+        });
         // A commit right after ours means nobody wrote in between: we have seen everything up to it. An
         // answer with nothing above count_ wrote nothing (a SyncTrigger dropped every patch and the server
         // answered with its records as they were), so it neither advances nor stops advancing.
