@@ -79,7 +79,7 @@ namespace {
 constexpr const char* kUsage =
     R"(usage: latency_bench [--devices N[,N...]] [--writes W] [--max-seconds S] [--devices-per-process K]
                      [--load-rate R] [--load-connections C] [--write-timeout MS] [--skip-pouchdb]
-                     [--dir PATH]
+                     [--client-durability full|normal] [--dir PATH]
 
 Change-to-device latency: how long after device A's write does device B have it.
 
@@ -107,9 +107,17 @@ Each N runs two phases on the same devices:
   load   a load process sends UpdateRecords (one 100-byte record) to the same server over C
          keep-alive connections, each its own identity and dataset (as server_bench does), at R
          requests/s in total (0: flat out), from 1 s before the phase to its end
-Then the same with PouchDB 9 (live sync, live: true, retry: true) through pouchdb-server 4.2
-(bench/pouchdb/latency_bench.mjs; it prints what it times). Output: per N and phase, the samples
-(receivers x writes), the missing ones, p50 / p99 / max of write -> visible, in ms.
+Then the same with PouchDB 9 through pouchdb-server 4.2 (bench/pouchdb/latency_bench.mjs): the same
+layout of processes, each device a PouchDB database with db.sync(remote, {live: true, retry: true});
+start: the writer's live sync emits 'change' (push) with the document after db.put (its _bulk_docs
+was answered by pouchdb-server); end: a receiver's live sync emits 'change' (pull) with it. Its load
+process PUTs one document (100-byte value) per request to other databases of pouchdb-server, at the
+same rate over the same number of connections. LevelDB does not sync its writes to disk.
+
+Output: per N and phase, samples (received / receivers x counted writes), p50 / p99 / max of
+acknowledged -> visible in ms, synclatch's put -> visible, and the load rate achieved; then per
+phase A's put -> acknowledged, the negative samples, and the receivers' syncs per write and their
+requests (1 sync of 1 request each: one ListRecords per hint).
 
   --devices LIST          device counts (comma-separated or repeated; default 2,10,100), 2..200
   --writes W              counted writes per phase (default 200)
@@ -118,6 +126,8 @@ Then the same with PouchDB 9 (live sync, live: true, retry: true) through pouchd
   --load-rate R           the load's UpdateRecords per second in total (default 1000; 0: flat out)
   --load-connections C    the load's connections (default 16)
   --write-timeout MS      the longest wait for every receiver to have a write (default 5000)
+  --client-durability D   the devices' local stores: full (the library default: each commit is
+                          fsynced) or normal
   --skip-pouchdb          synclatch only
   --dir PATH              where the temp data goes (default: a new folder in the temp folder, removed)
   --help                  show this text
@@ -141,6 +151,7 @@ struct Options {
     int load_connections = 16;
     int write_timeout_ms = 5000;
     bool skip_pouchdb = false;
+    std::string client_durability = "full";
     std::string dir;
 };
 
@@ -193,11 +204,13 @@ std::string endpoint_of(unsigned short port) {
 // store before the client opens it, as a device that synced before would have it, so every device acts
 // for the same identity (as sync_bench's device B does with cached_identity_id).
 std::unique_ptr<Client> open_client(const fs::path& dir, unsigned short port, const std::string& identity,
-                                    std::shared_ptr<platform::ConnectivityMonitor> connectivity) {
+                                    std::shared_ptr<platform::ConnectivityMonitor> connectivity,
+                                    core::Durability durability) {
     fs::create_directories(dir);
     if (!identity.empty()) {
         core::StoreOptions store_options;
         store_options.path = (dir / "synclatch.db").string();
+        store_options.durability = durability;
         auto store = core::LocalStore::open(store_options);
         if (!store.ok()) throw std::runtime_error("local store: " + store.status().to_string());
         if (Status s = (*store)->set_identity_id(identity); !s.ok())
@@ -208,6 +221,7 @@ std::unique_ptr<Client> open_client(const fs::path& dir, unsigned short port, co
     options.identity_pool_id = kPool;
     options.data_dir = dir.string();
     options.connectivity = std::move(connectivity);
+    options.durability = durability;
     auto client = Client::open(std::move(options));
     if (!client.ok()) throw std::runtime_error("Client::open: " + client.status().to_string());
     return std::move(client).value();
@@ -216,10 +230,10 @@ std::unique_ptr<Client> open_client(const fs::path& dir, unsigned short port, co
 // ------------------------------------------------------------------------------------------------
 // The writer: --writer-worker PORT DIR. Prints "ready <identity>"; "write SEQ" -> "ok T_PUT T_ACK T_DONE".
 
-int run_writer(unsigned short port, const fs::path& dir) {
+int run_writer(unsigned short port, const fs::path& dir, core::Durability durability) {
     try {
         auto connectivity = std::make_shared<platform::ManualConnectivity>(true);
-        auto client = open_client(dir / "writer", port, "", connectivity);
+        auto client = open_client(dir / "writer", port, "", connectivity, durability);
         auto identity = client->identity_id();
         if (!identity.ok()) throw std::runtime_error("GetId: " + identity.status().to_string());
         if (auto first = client->synchronize(kDataset); !first.ok())
@@ -267,7 +281,8 @@ int run_writer(unsigned short port, const fs::path& dir) {
 // ------------------------------------------------------------------------------------------------
 // Receivers: --receiver-worker PORT DIR IDENTITY FIRST COUNT. Devices FIRST..FIRST+COUNT-1 in this
 // process; prints "ready" once each has synced once and has its push channel connected, then
-// "seen SEQ DEVICE T" for each record each device stores and "failed DEVICE" for each failed sync.
+// "seen SEQ DEVICE T" for each record each device stores, "synced DEVICE REQUESTS PULLED" for each sync
+// that succeeded and "failed DEVICE" for each that failed.
 
 struct Receiver {
     int device = 0;
@@ -275,8 +290,8 @@ struct Receiver {
     core::Subscription changes;
 };
 
-int run_receivers(unsigned short port, const fs::path& dir, const std::string& identity, int first,
-                  int count) {
+int run_receivers(unsigned short port, const fs::path& dir, const std::string& identity, int first, int count,
+                  core::Durability durability) {
     try {
         // One connectivity source for the process's clients: loopback is always up, and 10 netlink
         // monitors would only add threads.
@@ -285,12 +300,13 @@ int run_receivers(unsigned short port, const fs::path& dir, const std::string& i
         std::condition_variable synced_once;
         std::set<int> synced;  // guarded by mutex
         std::atomic<long> failures{0};
+        std::atomic<bool> measuring{false};
         std::vector<Receiver> receivers(static_cast<std::size_t>(count));
         for (int i = 0; i < count; ++i) {
             Receiver& r = receivers[static_cast<std::size_t>(i)];
             r.device = first + i;
-            r.client =
-                open_client(dir / ("device-" + std::to_string(r.device)), port, identity, connectivity);
+            r.client = open_client(dir / ("device-" + std::to_string(r.device)), port, identity, connectivity,
+                                   durability);
             auto dataset = r.client->open_or_create_dataset(kDataset);
             if (!dataset.ok()) throw std::runtime_error("dataset: " + dataset.status().to_string());
             r.changes = dataset->on_change([device = r.device](const core::Change& change) {
@@ -302,7 +318,12 @@ int run_receivers(unsigned short port, const fs::path& dir, const std::string& i
             });
             BackgroundSyncOptions background;
             background.interval = std::chrono::milliseconds(0);  // only triggers: the hints
-            background.request.on_success = [&, device = r.device](const sync::SyncResult&) {
+            background.request.on_success = [&, device = r.device](const sync::SyncResult& result) {
+                if (measuring.load()) {
+                    say("synced " + std::to_string(device) + " " + std::to_string(result.requests) + " " +
+                        std::to_string(result.pulled));
+                    return;
+                }
                 std::lock_guard lock(mutex);
                 if (synced.insert(device).second) synced_once.notify_all();
             };
@@ -330,6 +351,7 @@ int run_receivers(unsigned short port, const fs::path& dir, const std::string& i
                 std::this_thread::sleep_for(std::chrono::milliseconds(5));
             }
         }
+        measuring.store(true);
         say("ready");
         for (std::string line; std::getline(std::cin, line);) {
             if (line == "quit") break;
@@ -641,12 +663,15 @@ struct PhaseResult {
     int devices = 0;
     std::string phase;     // "idle" or "load"
     int writes = 0;        // counted writes made
+    int writes_made = 0;   // warm-up ones included
     Stats ack;             // acknowledged on A -> visible on B
     Stats put;             // put on A -> visible on B
     Stats writer_sync;     // A's put -> acknowledged (one per write)
     double load_rate = 0;  // achieved load, requests/s (phase "load")
     long load_failures = 0;
     long receiver_failures = 0;
+    long receiver_syncs = 0;     // background syncs the receivers made (hints, retries)
+    long receiver_requests = 0;  // their HTTP requests
 };
 
 struct Layout {
@@ -668,16 +693,16 @@ class Scenario {
             (dir / "server").string(), std::vector<std::string>{"--max-connections-per-address",
                                                                 std::to_string(kMaxConnectionsPerAddress)});
         const auto port = std::to_string(server_->port());
-        writer_ = std::make_unique<Child>(
-            std::vector<std::string>{self_exe(), "--writer-worker", port, dir.string()});
+        writer_ = std::make_unique<Child>(std::vector<std::string>{self_exe(), "--writer-worker", port,
+                                                                   dir.string(), options.client_durability});
         identity_ = expect_prefix(writer_->read_line(std::chrono::seconds(60)), "ready ", "writer");
         const int receivers = devices - 1;
         const Layout layout = layout_of(receivers, options.per_process);
         for (int first = 1; first <= receivers; first += layout.per_process) {
             const int count = std::min(layout.per_process, receivers - first + 1);
-            receivers_.push_back(std::make_unique<Child>(
-                std::vector<std::string>{self_exe(), "--receiver-worker", port, dir.string(), identity_,
-                                         std::to_string(first), std::to_string(count)}));
+            receivers_.push_back(std::make_unique<Child>(std::vector<std::string>{
+                self_exe(), "--receiver-worker", port, dir.string(), identity_, std::to_string(first),
+                std::to_string(count), options.client_durability}));
         }
         for (auto& r : receivers_) {
             // A sync that failed during setup is retried by background sync (its backoff); not counted.
@@ -727,6 +752,9 @@ class Scenario {
             const auto w = words(line);
             if (w.size() == 4 && w[0] == "seen") {
                 seen[std::stoll(w[1])].emplace(std::stoi(w[2]), std::stoll(w[3]));
+            } else if (w.size() == 4 && w[0] == "synced") {
+                ++result.receiver_syncs;
+                result.receiver_requests += std::stol(w[2]);
             } else if (w.size() == 2 && w[0] == "failed") {
                 ++result.receiver_failures;
             } else {
@@ -737,9 +765,11 @@ class Scenario {
             std::int64_t seq, put, ack;
         };
         std::vector<Write> counted;
+        int writes_made = 0;
         const auto phase_end = std::chrono::steady_clock::now() + std::chrono::seconds(options_.max_seconds);
         for (int i = 0; i < kWarmup + options_.writes && std::chrono::steady_clock::now() < phase_end; ++i) {
             const std::int64_t seq = next_seq_++;
+            ++writes_made;
             writer_->send("write " + std::to_string(seq));
             const auto w =
                 words(expect_prefix(writer_->read_line(std::chrono::seconds(60)), "ok ", "writer"));
@@ -767,6 +797,7 @@ class Scenario {
             }
         }
         result.writes = static_cast<int>(counted.size());
+        result.writes_made = writes_made;
         const std::size_t expected = counted.size() * static_cast<std::size_t>(receivers);
         result.ack = stats_of(ack_ms, expected);
         result.put = stats_of(put_ms, expected);
@@ -868,6 +899,8 @@ Options parse(int argc, char** argv) {
             o.write_timeout_ms = std::atoi(argv[++i]);
         } else if (arg == "--skip-pouchdb") {
             o.skip_pouchdb = true;
+        } else if (arg == "--client-durability" && has_value) {
+            o.client_durability = argv[++i];
         } else if (arg == "--dir" && has_value) {
             o.dir = argv[++i];
         } else {
@@ -888,17 +921,24 @@ Options parse(int argc, char** argv) {
                      "--write-timeout >= 10\n");
         std::exit(2);
     }
+    if (o.client_durability != "full" && o.client_durability != "normal") {
+        std::fprintf(stderr, "latency_bench: --client-durability must be full or normal\n");
+        std::exit(2);
+    }
     return o;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc == 4 && std::string(argv[1]) == "--writer-worker")
-        return run_writer(static_cast<unsigned short>(std::atoi(argv[2])), argv[3]);
-    if (argc == 7 && std::string(argv[1]) == "--receiver-worker")
+    auto durability = [](const char* text) {
+        return std::string(text) == "normal" ? core::Durability::normal : core::Durability::full;
+    };
+    if (argc == 5 && std::string(argv[1]) == "--writer-worker")
+        return run_writer(static_cast<unsigned short>(std::atoi(argv[2])), argv[3], durability(argv[4]));
+    if (argc == 8 && std::string(argv[1]) == "--receiver-worker")
         return run_receivers(static_cast<unsigned short>(std::atoi(argv[2])), argv[3], argv[4],
-                             std::atoi(argv[5]), std::atoi(argv[6]));
+                             std::atoi(argv[5]), std::atoi(argv[6]), durability(argv[7]));
     if (argc == 5 && std::string(argv[1]) == "--load-worker")
         return run_load(static_cast<unsigned short>(std::atoi(argv[2])), std::atoi(argv[3]),
                         std::atoi(argv[4]));
@@ -912,9 +952,10 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     try {
         std::printf(
-            "latency_bench: synclatch-server on 127.0.0.1, %d counted writes per phase (+%d warm-up), "
+            "latency_bench: synclatch-server on 127.0.0.1, client stores %s, %d counted writes per phase "
+            "(+%d warm-up), "
             "at most %d s per phase; load: %s UpdateRecords over %d connections; data in %s\n",
-            options.writes, kWarmup, options.max_seconds,
+            options.client_durability.c_str(), options.writes, kWarmup, options.max_seconds,
             options.load_rate > 0 ? (std::to_string(options.load_rate) + "/s").c_str() : "flat-out",
             options.load_connections, dir.c_str());
         std::fflush(stdout);
@@ -1003,10 +1044,14 @@ int main(int argc, char** argv) {
             "\nsamples: received / expected (receivers x counted writes); receivers: processes x clients "
             "per process (synclatch; PouchDB the same)\n");
         for (const auto& r : ours) {
+            const double syncs = static_cast<double>(r.receiver_syncs);
             std::printf(
                 "  %d devices %s: A's put -> acknowledged p50 %.1f ms p99 %.1f ms; %zu samples < 0 ms (B had "
-                "it before A's sync returned from the push)%s%s\n",
+                "it before A's sync returned from the push); receivers' syncs per write and receiver %.2f, "
+                "%.2f requests each%s%s\n",
                 r.devices, r.phase.c_str(), r.writer_sync.p50, r.writer_sync.p99, r.ack.negative,
+                syncs / std::max(1.0, static_cast<double>(r.writes_made) * (r.devices - 1)),
+                static_cast<double>(r.receiver_requests) / std::max(1.0, syncs),
                 r.receiver_failures > 0 ? "; receiver sync failures: " : "",
                 r.receiver_failures > 0 ? std::to_string(r.receiver_failures).c_str() : "");
             if (r.load_failures > 0) exit_code = 1;
