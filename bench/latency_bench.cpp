@@ -862,6 +862,12 @@ std::optional<json> run_pouchdb(const Options& options) {
     return report;
 }
 
+// The machine's 1-minute load average (the machine may be shared: it says how busy it was).
+double load_average() {
+    double load[1] = {0};
+    return ::getloadavg(load, 1) == 1 ? load[0] : -1;
+}
+
 std::string format_stats(const Stats& s) {
     char text[96];
     if (s.samples == 0) return "      -       -       -";
@@ -959,6 +965,7 @@ int main(int argc, char** argv) {
             options.load_rate > 0 ? (std::to_string(options.load_rate) + "/s").c_str() : "flat-out",
             options.load_connections, dir.c_str());
         std::fflush(stdout);
+        const double load_at_start = load_average();
         std::vector<PhaseResult> ours;
         std::map<int, Layout> layouts;
         for (int n : options.devices) {
@@ -996,8 +1003,8 @@ int main(int argc, char** argv) {
                         peer->at("node").get<std::string>().c_str(),
                         peer->at("timed").get<std::string>().c_str());
         }
-        std::printf("\n%-24s | %-48s | %-33s | %s\n", "", "synclatch, ms", "PouchDB, ms", "load");
-        std::printf("%-7s %-5s %-10s | %9s %7s %7s %7s | %7s %7s | %9s %7s %7s %7s | %s\n", "devices",
+        std::printf("\n%-24s | %-53s | %-33s | %s\n", "", "synclatch, ms", "PouchDB, ms", "load");
+        std::printf("%-7s %-5s %-10s | %11s %7s %7s %7s | %7s %7s | %9s %7s %7s %7s | %s\n", "devices",
                     "phase", "receivers", "samples", "p50", "p99", "max", "put p50", "put p99", "samples",
                     "p50", "p99", "max", "req/s ours / PouchDB");
         for (const auto& r : ours) {
@@ -1036,7 +1043,7 @@ int main(int argc, char** argv) {
                 std::snprintf(load, sizeof load, "%.0f / %s", r.load_rate, peer_load.c_str());
             char put[48];
             std::snprintf(put, sizeof put, "%7.1f %7.1f", r.put.p50, r.put.p99);
-            std::printf("%-7d %-5s %-10s | %9s %s | %s | %9s %s | %s\n", r.devices, r.phase.c_str(),
+            std::printf("%-7d %-5s %-10s | %11s %s | %s | %9s %s | %s\n", r.devices, r.phase.c_str(),
                         receivers.c_str(), format_count(r.ack).c_str(), format_stats(r.ack).c_str(), put,
                         peer_count.c_str(), peer_stats.c_str(), load);
         }
@@ -1056,6 +1063,8 @@ int main(int argc, char** argv) {
                 r.receiver_failures > 0 ? std::to_string(r.receiver_failures).c_str() : "");
             if (r.load_failures > 0) exit_code = 1;
         }
+        std::printf("the machine's 1-minute load average: %.2f at the start, %.2f at the end (%u cores)\n",
+                    load_at_start, load_average(), std::thread::hardware_concurrency());
         for (const auto& r : ours) {
             if (r.devices == 100 && r.phase == "load") {
                 std::printf("aim: p99 <= %.0f ms with 100 devices under load: %.1f ms, %s\n", kAimMs,
