@@ -84,19 +84,41 @@ Status SyncDataset::apply_remote(std::span<const Record> records) {
     return write_records(*state_, pinned_identity_, name_, records, WriteSource::remote);
 }
 
+namespace {
+
+// merge_remote's work inside its transaction: applies what it may, returns the conflicts.
+std::vector<SyncDataset::RemoteConflict> merge_into(detail::RecordWriter& writer, std::span<const Record> remote) {
+    std::vector<SyncDataset::RemoteConflict> conflicts;
+    for (const auto& incoming : remote) {
+        auto local = writer.load(incoming.key);
+        if (local && !local->modified && incoming.sync_count < local->sync_count) continue;  // older
+        if (local && local->modified) {
+            if (incoming.sync_count <= local->sync_count) continue;  // the local edit builds on it
+            if (local->value != incoming.value) {
+                conflicts.push_back({std::move(*local), incoming});
+                continue;
+            }
+        }
+        writer.write_record(incoming, WriteSource::remote, local);
+    }
+    return conflicts;
+}
+
+void record_last_sync(const WriteScope& scope, const std::string& dataset, std::int64_t sync_count,
+                      std::string_view result) {
+    sqlite::StatementScope update(scope.db.cached(
+        "UPDATE datasets SET last_sync_count = ?3, last_sync_time = ?4, last_sync_result = ?5 "
+        "WHERE identity_id = ?1 AND name = ?2"));
+    update->bind(1, scope.identity).bind(2, dataset).bind(3, sync_count).bind(4, scope.now).bind(5, result).run();
+}
+
+}  // namespace
+
 Status SyncDataset::set_last_sync_count(std::int64_t sync_count, std::string_view result) {
     if (sync_count < -1) return {Errc::invalid_argument, "sync count must be -1 or more"};
     return write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
         RecordWriter writer(scope, name_);  // creates the dataset row when missing
-        sqlite::StatementScope update(scope.db.cached(
-            "UPDATE datasets SET last_sync_count = ?3, last_sync_time = ?4, last_sync_result = ?5 "
-            "WHERE identity_id = ?1 AND name = ?2"));
-        update->bind(1, scope.identity)
-            .bind(2, name_)
-            .bind(3, sync_count)
-            .bind(4, scope.now)
-            .bind(5, result)
-            .run();
+        record_last_sync(scope, name_, sync_count, result);
         return Status{};
     });
 }
@@ -106,23 +128,33 @@ Result<std::vector<SyncDataset::RemoteConflict>> SyncDataset::merge_remote(std::
     std::vector<RemoteConflict> conflicts;
     Status written = write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
         RecordWriter writer(scope, name_);
-        for (const auto& incoming : remote) {
-            auto local = writer.load(incoming.key);
-            if (local && !local->modified && incoming.sync_count < local->sync_count) continue;  // older
-            if (local && local->modified) {
-                if (incoming.sync_count <= local->sync_count) continue;  // the local edit builds on it
-                if (local->value != incoming.value) {
-                    conflicts.push_back({std::move(*local), incoming});
-                    continue;
-                }
-            }
-            writer.write_record(incoming, WriteSource::remote, local);
-        }
+        conflicts = merge_into(writer, remote);
         writer.finish();
         return Status{};
     });
     if (!written.ok()) return written;
     return conflicts;
+}
+
+Result<SyncDataset::MergedAndRecorded> SyncDataset::merge_remote_and_record(std::span<const Record> remote,
+                                                                            std::int64_t sync_count) {
+    if (Status s = validate_records(remote); !s.ok()) return s;
+    if (sync_count < 0) return Status{Errc::invalid_argument, "sync count must not be negative"};
+    MergedAndRecorded merged;
+    Status written = write_as(*state_, pinned_identity_, [&](const WriteScope& scope) {
+        RecordWriter writer(scope, name_);
+        merged.conflicts = merge_into(writer, remote);
+        writer.finish();
+        if (!merged.conflicts.empty()) return Status{};
+        sqlite::StatementScope modified(scope.db.cached(
+            "SELECT 1 FROM records WHERE identity_id = ?1 AND dataset_name = ?2 AND modified = 1 LIMIT 1"));
+        modified->bind(1, scope.identity).bind(2, name_);
+        merged.nothing_to_push = !modified->step();
+        record_last_sync(scope, name_, sync_count, merged.nothing_to_push ? "ok" : "pulled");
+        return Status{};
+    });
+    if (!written.ok()) return written;
+    return merged;
 }
 
 Result<std::size_t> SyncDataset::settle(std::span<const Settlement> settlements) {

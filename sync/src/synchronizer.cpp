@@ -65,6 +65,9 @@ class SyncRun {
     SyncResult result_;
     std::int64_t count_ = 0;  // the server's dataset sync count that the local copy now reflects
     std::string session_;     // SyncSessionToken of the last ListRecords
+    bool recorded_ = false;     // the last pull recorded count_ with its last page
+    bool recorded_ok_ = false;  // ... as "ok": nothing was left to push
+    std::int64_t push_requests_ = 0;  // UpdateRecords of the last push
 };
 
 Status SyncRun::cancelled_or_ok() const {
@@ -103,7 +106,10 @@ Result<SyncResult> SyncRun::run() {
         last = count_;
         Status pushed = push();
         if (pushed.ok()) {
-            if (Status s = dataset_.set_last_sync_count(count_, "ok"); !s.ok()) return s;
+            // Recorded already when the pull found nothing to push and the push did nothing.
+            if (!(recorded_ok_ && push_requests_ == 0)) {
+                if (Status s = dataset_.set_last_sync_count(count_, "ok"); !s.ok()) return s;
+            }
             result_.sync_count = count_;
             return result_;
         }
@@ -116,6 +122,7 @@ Result<SyncResult> SyncRun::run() {
 }
 
 Status SyncRun::pull(std::int64_t from) {
+    recorded_ = recorded_ok_ = false;
     std::vector<SyncDataset::RemoteConflict> conflicts;
     std::string token;
     bool first = true;
@@ -157,16 +164,28 @@ Status SyncRun::pull(std::int64_t from) {
         records.reserve(page->records.size());
         for (const auto& wire : page->records)
             records.push_back(from_wire(wire));
-        auto found = dataset_.merge_remote(records);
-        if (!found.ok()) return found.status();
-        for (auto& conflict : *found)
-            conflicts.push_back(std::move(conflict));
+        const bool last_page = !page->next_token || page->next_token->empty();
+        if (last_page && conflicts.empty()) {
+            // The last page and the pull's bookkeeping in one commit, unless it finds conflicts: the count
+            // must not be recorded before they are resolved, or their remote side would not come again.
+            auto merged = dataset_.merge_remote_and_record(records, count_);
+            if (!merged.ok()) return merged.status();
+            recorded_ok_ = merged->conflicts.empty() && merged->nothing_to_push;
+            recorded_ = merged->conflicts.empty();
+            conflicts = std::move(merged->conflicts);
+        } else {
+            auto found = dataset_.merge_remote(records);
+            if (!found.ok()) return found.status();
+            for (auto& conflict : *found)
+                conflicts.push_back(std::move(conflict));
+        }
         pulled += static_cast<std::int64_t>(records.size());
         result_.pulled += static_cast<std::int64_t>(records.size());
         progress(SyncProgress::Phase::pulling, pulled, ++pages);
-        if (!page->next_token || page->next_token->empty()) break;
+        if (last_page) break;
         token = *page->next_token;
     }
+    if (recorded_) return {};
     if (Status s = resolve(std::move(conflicts)); !s.ok()) return s;
     return dataset_.set_last_sync_count(count_, "pulled");
 }
@@ -197,7 +216,8 @@ Status SyncRun::resolve(std::vector<SyncDataset::RemoteConflict> found) {
 Status SyncRun::push() {
     bool advancing = true;  // false once another writer's commit came between ours
     std::int64_t pushed = 0;
-    std::int64_t requests = 0;
+    std::int64_t& requests = push_requests_;
+    requests = 0;
     // Pages go on from the last key sent, read from the store as they go, so memory does not grow with
     // the number of modified records. A record the app edits meanwhile behind the cursor stays modified
     // for the next sync; one ahead of it goes in this push with its newest value.

@@ -240,6 +240,32 @@ TEST_CASE_METHOD(StoreFixture, "SyncDataset: modified records page by key, by co
     CHECK(things.modified_records_after("", 0, 1'000).value().empty());
 }
 
+TEST_CASE_METHOD(StoreFixture, "SyncDataset: the last page of a pull and its sync count in one commit",
+                 "[core][dataset]") {
+    auto things = engine_dataset("things");
+    auto merged = things.merge_remote_and_record(std::vector{remote_record("a", "1", 3)}, 3).value();
+    CHECK(merged.conflicts.empty());
+    CHECK(merged.nothing_to_push);
+    CHECK(things.metadata().value().last_sync_count == 3);
+    CHECK(things.metadata().value().last_sync_result == "ok");
+    CHECK(things.get("a").value() == std::optional<std::string>("1"));
+
+    REQUIRE(things.put("mine", "local").ok());  // left to push: recorded as pulled only
+    merged = things.merge_remote_and_record(std::vector{remote_record("b", "2", 4)}, 4).value();
+    CHECK_FALSE(merged.nothing_to_push);
+    CHECK(things.metadata().value().last_sync_count == 4);
+    CHECK(things.metadata().value().last_sync_result == "pulled");
+
+    // A conflict: the records without one are applied, and the count is not recorded.
+    merged = things.merge_remote_and_record(std::vector{remote_record("mine", "theirs", 5), remote_record("c", "3", 5)},
+                                            5)
+                 .value();
+    REQUIRE(merged.conflicts.size() == 1);
+    CHECK(merged.conflicts[0].local.key == "mine");
+    CHECK(things.get("c").value() == std::optional<std::string>("3"));
+    CHECK(things.metadata().value().last_sync_count == 4);
+}
+
 TEST_CASE_METHOD(StoreFixture, "SyncDataset: resolve stores records as given", "[core][dataset]") {
     auto things = engine_dataset("things");
     REQUIRE(things.put("a", "local-a").ok());
