@@ -11,7 +11,7 @@
 //
 // One write: the writer puts one record (a 100-byte value naming the write's number) and synchronizes
 // explicitly; the start is the moment that sync reports its UpdateRecords done (SyncOptions::on_progress,
-// pushing phase: the server's answer has come and the record is stored clean, no longer modified). Each
+// pushing phase: the server's answer has come; the device settles it on another thread). Each
 // receiver stamps the moment its store commits the record (core::Dataset::on_change, origin remote,
 // called by the sync thread right after the commit). latency = seen-on-receiver - acknowledged-on-writer.
 // The next write starts once every receiver has the record (or after --write-timeout).
@@ -94,7 +94,7 @@ open (open_push_channel(): the server's WebSocket /push), so a push hint starts 
 which receivers do not make). The writer has no background sync: it syncs explicitly after each put.
 
 One write at a time: A puts one record (100-byte value) and syncs. Start: A's sync reports its
-UpdateRecords done (on_progress, pushing: the answer has come and the record is no longer modified).
+UpdateRecords done (on_progress, pushing: the answer has come; it is settled on another thread).
 End, per receiver: its store commits the record (Dataset::on_change, origin remote). latency = end -
 start, all stamps from CLOCK_MONOTONIC (one clock for all processes of the machine). A negative
 sample means the receiver had the record before A had finished handling the server's answer (the
