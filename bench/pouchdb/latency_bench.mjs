@@ -18,13 +18,15 @@
 //
 // usage: node latency_bench.mjs [--devices N[,N...]] [--writes W] [--max-seconds S]
 //          [--devices-per-process K] [--load-rate R] [--load-connections C] [--write-timeout MS]
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { versionOf } from '../node_common.mjs';
+import { startPouchdbServer } from './pouchdb_server.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -197,56 +199,6 @@ async function runLoad(serverUrl, connections, rate) {
 
 // ---------------------------------------------------------------- the coordinator
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(dir) {
-  const serverDir = path.join(dir, 'server');
-  fs.mkdirSync(serverDir, { recursive: true });
-  const port = await freePort();
-  const bin = path.join(here, 'node_modules', 'pouchdb-server', 'bin', 'pouchdb-server');
-  const child = spawn(process.execPath,
-                      [bin, '--port', String(port), '--host', '127.0.0.1', '--dir', serverDir, '--config',
-                       path.join(serverDir, 'config.json'), '--no-stdout-logs', '--no-color'],
-                      { cwd: serverDir, stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    try {
-      const answer = await fetch(url + '/');
-      if (answer.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`pouchdb-server did not start on ${url}`);
-    }
-    await sleep(100);
-  }
-  const created = await fetch(url + '/latency', { method: 'PUT' });
-  if (!created.ok) throw new Error(`PUT /latency: ${created.status} ${await created.text()}`);
-  return {
-    url,
-    dbUrl: url + '/latency',
-    async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
 // A forked process of this script; onMessage hears what it sends beyond the answers awaited by next().
 function forkSelf(args, onMessage = null) {
   const child = fork(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
@@ -292,7 +244,7 @@ function stats(values, expected) {
 
 async function runScenario(n, options) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synclatch-pouchdb-latency-'));
-  const server = await startServer(dir);
+  const server = await startPouchdbServer(dir, 'latency');
   const children = [];
   try {
     const writer = forkSelf(['--writer', dir, '--url', server.dbUrl]);
@@ -369,11 +321,6 @@ async function runScenario(n, options) {
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function versionOf(pkg, from) {
-  const file = require.resolve(`${pkg}/package.json`, { paths: [from] });
-  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
 }
 
 function parseArgs(argv) {

@@ -11,35 +11,22 @@
 // usage: node sync_bench.mjs [--records N]... [--batch-size B]
 //   --records N     records per run (repeatable, or a comma-separated list; default 10000,100000)
 //   --batch-size B  the replications' batch_size (default: PouchDB's own default, 100)
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import { currentRssKb, keyOf, parseRecordsList, peakRssKb, valueOf, versionOf } from '../node_common.mjs';
+import { startPouchdbServer } from './pouchdb_server.mjs';
 
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const kWriteBatch = 10000;  // records per bulkDocs, as sync_bench writes 10,000 per put_all
 
-// Key i and its value in round r: the same bytes sync_bench writes (value: exactly 100 bytes).
-const keyOf = (i) => 'k' + String(i).padStart(7, '0');
-const valueOf = (i, round) => {
-  const head = `r${round}-${i}-`;
-  return head + 'v'.repeat(100 - head.length);
-};
-
 function log(...args) {
   process.stderr.write(`pouchdb: ${args.join(' ')}\n`);
-}
-
-function peakRssKb() {
-  return process.resourceUsage().maxRSS;  // kilobytes, as getrusage reports it
-}
-
-function currentRssKb() {
-  return Math.round(process.memoryUsage().rss / 1024);
 }
 
 // ---------------------------------------------------------------- a device (a forked process)
@@ -125,67 +112,6 @@ async function runDevice(dir, url, batchSize) {
 
 // ---------------------------------------------------------------- the coordinator
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function startServer(dir) {
-  const serverDir = path.join(dir, 'server');
-  fs.mkdirSync(serverDir, { recursive: true });
-  const port = await freePort();
-  const bin = path.join(here, 'node_modules', 'pouchdb-server', 'bin', 'pouchdb-server');
-  // Its own process, LevelDB files in the temp dir, its config and log there too (not in the cwd).
-  const child = spawn(process.execPath,
-                      [bin, '--port', String(port), '--host', '127.0.0.1', '--dir', serverDir, '--config',
-                       path.join(serverDir, 'config.json'), '--no-stdout-logs', '--no-color'],
-                      { cwd: serverDir, stdio: ['ignore', 'ignore', 'inherit'] });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30000;
-  for (;;) {
-    try {
-      const answer = await fetch(url + '/');
-      if (answer.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`pouchdb-server did not start on ${url}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const created = await fetch(url + '/bench', { method: 'PUT' });
-  if (!created.ok) throw new Error(`PUT /bench: ${created.status} ${await created.text()}`);
-  return {
-    url,
-    dbUrl: url + '/bench',
-    // The server process's resident set now and at its peak (kB), from /proc (Linux); null elsewhere.
-    memory() {
-      try {
-        const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
-        const field = (name) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(status)[1]);
-        return { rss_kb: field('VmRSS'), peak_rss_kb: field('VmHWM') };
-      } catch {
-        return null;
-      }
-    },
-    async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
 function startDevice(name, dir, dbUrl, batchSize) {
   const child = fork(fileURLToPath(import.meta.url),
                      ['--device', path.join(dir, name), '--url', dbUrl, '--batch-size', String(batchSize)],
@@ -229,7 +155,7 @@ async function expectValue(device, name, index, round) {
 
 async function runWorkload(n, batchSize) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'synclatch-pouchdb-bench-'));
-  const server = await startServer(dir);
+  const server = await startPouchdbServer(dir, 'bench');
   const a = startDevice('a', dir, server.dbUrl, batchSize);
   const b = startDevice('b', dir, server.dbUrl, batchSize);
   try {
@@ -282,18 +208,14 @@ async function runWorkload(n, batchSize) {
   }
 }
 
-function versionOf(pkg, from) {
-  const file = require.resolve(`${pkg}/package.json`, { paths: [from] });
-  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
-}
-
 function parseArgs(argv) {
   const o = { records: [], batchSize: 0, device: null, url: null };
+  const records = [];
   for (let i = 0; i < argv.length; ++i) {
     const arg = argv[i];
     const value = argv[i + 1];
     if (arg === '--records' && value) {
-      for (const part of value.split(',')) o.records.push(Number(part));
+      records.push(value);
       ++i;
     } else if (arg === '--batch-size' && value) {
       o.batchSize = Number(value);
@@ -309,11 +231,7 @@ function parseArgs(argv) {
       process.exit(2);
     }
   }
-  if (o.records.length === 0) o.records = [10000, 100000];
-  if (o.records.some((n) => !Number.isInteger(n) || n < 1000 || n > 10000000)) {
-    process.stderr.write('sync_bench.mjs: --records must be 1000..10000000\n');
-    process.exit(2);
-  }
+  o.records = parseRecordsList(records, 'sync_bench.mjs');
   return o;
 }
 

@@ -50,6 +50,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { currentRssKb, keyOf, parseRecordsList, peakRssKb, valueOf, versionOf } from '../node_common.mjs';
+
 const require = createRequire(import.meta.url);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const kWriteBatch = 10000;  // records per transaction, as sync_bench writes 10,000 per put_all
@@ -57,23 +59,8 @@ const kDocName = 'bench';   // the dataset
 const kMapName = 'records';
 const kFromStore = Symbol('loaded from y-leveldb');  // the origin of updates read back from the store
 
-// Key i and its value in round r: the same bytes sync_bench writes (value: exactly 100 bytes).
-const keyOf = (i) => 'k' + String(i).padStart(7, '0');
-const valueOf = (i, round) => {
-  const head = `r${round}-${i}-`;
-  return head + 'v'.repeat(100 - head.length);
-};
-
 function log(...args) {
   process.stderr.write(`yjs: ${args.join(' ')}\n`);
-}
-
-function peakRssKb() {
-  return process.resourceUsage().maxRSS;  // kilobytes, as getrusage reports it
-}
-
-function currentRssKb() {
-  return Math.round(process.memoryUsage().rss / 1024);
 }
 
 const now = () => process.hrtime.bigint();
@@ -452,18 +439,14 @@ async function runWorkload(n) {
   }
 }
 
-function versionOf(pkg, from) {
-  const file = require.resolve(`${pkg}/package.json`, { paths: [from] });
-  return JSON.parse(fs.readFileSync(file, 'utf8')).version;
-}
-
 function parseArgs(argv) {
   const o = { records: [], device: null, server: null, url: null };
+  const records = [];
   for (let i = 0; i < argv.length; ++i) {
     const arg = argv[i];
     const value = argv[i + 1];
     if (arg === '--records' && value) {
-      for (const part of value.split(',')) o.records.push(Number(part));
+      records.push(value);
       ++i;
     } else if (arg === '--device' && value) {
       o.device = value;
@@ -479,11 +462,7 @@ function parseArgs(argv) {
       process.exit(2);
     }
   }
-  if (o.records.length === 0) o.records = [10000, 100000];
-  if (o.records.some((n) => !Number.isInteger(n) || n < 1000 || n > 10000000)) {
-    process.stderr.write('sync_bench.mjs: --records must be 1000..10000000\n');
-    process.exit(2);
-  }
+  o.records = parseRecordsList(records, 'sync_bench.mjs');
   return o;
 }
 
