@@ -58,6 +58,7 @@
 #include <thread>
 #include <vector>
 
+#include "piped_child.hpp"
 #include "support/http_client.hpp"
 #include "support/server_process.hpp"
 #include "synclatch/client.hpp"
@@ -65,7 +66,6 @@
 #include "synclatch/platform/manual_connectivity.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
 
-extern char** environ;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -73,6 +73,8 @@ namespace http = beast::http;
 namespace fs = std::filesystem;
 using namespace synclatch;
 using nlohmann::json;
+
+using synclatch::bench::PipedChild;
 
 namespace {
 
@@ -485,123 +487,13 @@ int run_load(unsigned short port, int connections, int rate) {
 // ------------------------------------------------------------------------------------------------
 // The coordinator's side of the child processes.
 
-// A child with stdin and stdout on pipes (stderr shared); its output is read line by line, with poll.
-class Child {
-  public:
-    Child(std::vector<std::string> args, bool search_path = false) : name_(args.at(0)) {
-        int in[2], out[2];
-        if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
-            throw std::runtime_error("cannot make pipes");
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-        posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-        const int rc = search_path ? posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ)
-                                   : posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(in[0]);
-        ::close(out[1]);
-        if (rc != 0) {
-            ::close(in[1]);
-            ::close(out[0]);
-            pid_ = -1;
-            throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
-        }
-        to_child_ = in[1];
-        from_child_ = out[0];
-    }
-    ~Child() {
-        close_input();
-        if (from_child_ >= 0) ::close(from_child_);
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    void send(const std::string& line) {
-        const std::string text = line + "\n";
-        if (::write(to_child_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-            throw std::runtime_error("a child process is gone");
-    }
-    void close_input() {
-        if (to_child_ >= 0) ::close(to_child_);
-        to_child_ = -1;
-    }
-    // Waits up to `timeout` for the child to exit, then kills it; returns the waitpid status.
-    int wait(std::chrono::milliseconds timeout = std::chrono::milliseconds(10'000)) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        int status = 0;
-        while (::waitpid(pid_, &status, WNOHANG) == 0) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::kill(pid_, SIGKILL);
-                ::waitpid(pid_, &status, 0);
-                break;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        }
-        pid_ = -1;
-        return status;
-    }
-    int fd() const { return from_child_; }
-    bool at_end() const { return eof_ && lines_.empty(); }
-    // Reads what is available (call when poll says so).
-    void pump() {
-        char buffer[65536];
-        const ssize_t n = ::read(from_child_, buffer, sizeof buffer);
-        if (n <= 0) {
-            eof_ = true;
-            return;
-        }
-        partial_.append(buffer, static_cast<std::size_t>(n));
-        for (std::size_t at; (at = partial_.find('\n')) != std::string::npos;) {
-            lines_.push_back(partial_.substr(0, at));
-            partial_.erase(0, at + 1);
-        }
-    }
-    std::optional<std::string> take_line() {
-        if (lines_.empty()) return std::nullopt;
-        std::string line = std::move(lines_.front());
-        lines_.pop_front();
-        return line;
-    }
-    // The next line, waiting at most `timeout`; throws at its end or after the timeout.
-    std::string read_line(std::chrono::milliseconds timeout) {
-        const auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (lines_.empty()) {
-            if (eof_) throw std::runtime_error(name_ + ": a child process ended");
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                deadline - std::chrono::steady_clock::now());
-            if (left.count() <= 0)
-                throw std::runtime_error(name_ + ": a child process did not answer in time");
-            pollfd p{from_child_, POLLIN, 0};
-            if (::poll(&p, 1, static_cast<int>(left.count())) > 0) pump();
-        }
-        return *take_line();
-    }
-
-  private:
-    std::string name_;
-    pid_t pid_ = -1;
-    int to_child_ = -1;
-    int from_child_ = -1;
-    std::string partial_;
-    std::deque<std::string> lines_;
-    bool eof_ = false;
-};
 
 // Reads from every child with output until `until` or until done() holds; hands each line to on_line.
 template <class OnLine, class Done>
-void pump_until(std::vector<Child*>& children, std::chrono::steady_clock::time_point until, OnLine on_line,
+void pump_until(std::vector<PipedChild*>& children, std::chrono::steady_clock::time_point until, OnLine on_line,
                 Done done) {
     for (;;) {
-        for (Child* c : children)
+        for (PipedChild* c : children)
             while (auto line = c->take_line())
                 on_line(*c, *line);
         if (done()) return;
@@ -609,14 +501,14 @@ void pump_until(std::vector<Child*>& children, std::chrono::steady_clock::time_p
             std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
         if (left.count() <= 0) return;
         std::vector<pollfd> fds;
-        for (Child* c : children)
+        for (PipedChild* c : children)
             if (!c->at_end()) fds.push_back({c->fd(), POLLIN, 0});
         if (fds.empty()) throw std::runtime_error("every receiver process ended");
         if (::poll(fds.data(), fds.size(), static_cast<int>(std::min<long>(left.count(), 100))) <= 0)
             continue;
         for (const auto& p : fds) {
             if (p.revents == 0) continue;
-            for (Child* c : children)
+            for (PipedChild* c : children)
                 if (c->fd() == p.fd) c->pump();
         }
     }
@@ -693,14 +585,14 @@ class Scenario {
             (dir / "server").string(), std::vector<std::string>{"--max-connections-per-address",
                                                                 std::to_string(kMaxConnectionsPerAddress)});
         const auto port = std::to_string(server_->port());
-        writer_ = std::make_unique<Child>(std::vector<std::string>{self_exe(), "--writer-worker", port,
+        writer_ = std::make_unique<PipedChild>(std::vector<std::string>{self_exe(), "--writer-worker", port,
                                                                    dir.string(), options.client_durability});
         identity_ = expect_prefix(writer_->read_line(std::chrono::seconds(60)), "ready ", "writer");
         const int receivers = devices - 1;
         const Layout layout = layout_of(receivers, options.per_process);
         for (int first = 1; first <= receivers; first += layout.per_process) {
             const int count = std::min(layout.per_process, receivers - first + 1);
-            receivers_.push_back(std::make_unique<Child>(std::vector<std::string>{
+            receivers_.push_back(std::make_unique<PipedChild>(std::vector<std::string>{
                 self_exe(), "--receiver-worker", port, dir.string(), identity_, std::to_string(first),
                 std::to_string(count), options.client_durability}));
         }
@@ -712,7 +604,7 @@ class Scenario {
             expect_prefix(line, "ready", "receivers");
             receiver_children_.push_back(r.get());
         }
-        load_ = std::make_unique<Child>(std::vector<std::string>{self_exe(), "--load-worker", port,
+        load_ = std::make_unique<PipedChild>(std::vector<std::string>{self_exe(), "--load-worker", port,
                                                                  std::to_string(options.load_connections),
                                                                  std::to_string(options.load_rate)});
         expect_prefix(load_->read_line(std::chrono::seconds(60)), "ready", "load");
@@ -748,7 +640,7 @@ class Scenario {
         }
         const int receivers = devices_ - 1;
         std::map<std::int64_t, std::map<int, std::int64_t>> seen;  // seq -> device -> stamp
-        auto on_line = [&](Child&, const std::string& line) {
+        auto on_line = [&](PipedChild&, const std::string& line) {
             const auto w = words(line);
             if (w.size() == 4 && w[0] == "seen") {
                 seen[std::stoll(w[1])].emplace(std::stoi(w[2]), std::stoll(w[3]));
@@ -809,11 +701,11 @@ class Scenario {
     int devices_;
     const Options& options_;
     std::unique_ptr<test::ServerProcess> server_;
-    std::unique_ptr<Child> writer_;
+    std::unique_ptr<PipedChild> writer_;
     std::string identity_;
-    std::vector<std::unique_ptr<Child>> receivers_;
-    std::vector<Child*> receiver_children_;
-    std::unique_ptr<Child> load_;
+    std::vector<std::unique_ptr<PipedChild>> receivers_;
+    std::vector<PipedChild*> receiver_children_;
+    std::unique_ptr<PipedChild> load_;
     std::int64_t next_seq_ = 1;
 };
 
@@ -831,7 +723,7 @@ std::optional<json> run_pouchdb(const Options& options) {
     std::string devices;
     for (int n : options.devices)
         devices += (devices.empty() ? "" : ",") + std::to_string(n);
-    Child node(
+    PipedChild node(
         {SYNCLATCH_NODE_EXECUTABLE, (dir / "latency_bench.mjs").string(), "--devices", devices, "--writes",
          std::to_string(options.writes), "--max-seconds", std::to_string(options.max_seconds),
          "--devices-per-process", std::to_string(options.per_process), "--load-rate",
@@ -839,16 +731,10 @@ std::optional<json> run_pouchdb(const Options& options) {
          "--write-timeout", std::to_string(options.write_timeout_ms)},
         /*search_path=*/true);
     node.close_input();
-    std::string out;
-    try {
-        // Generous: every phase is bounded by --max-seconds, setup of 100 devices takes a while.
-        const auto budget = std::chrono::seconds(static_cast<long>(options.devices.size()) *
-                                                 (2L * (options.max_seconds + 10) + 180));
-        for (;;)
-            out += node.read_line(std::chrono::duration_cast<std::chrono::milliseconds>(budget)) + "\n";
-    } catch (const std::exception&) {
-        // its end (or the budget)
-    }
+    // Generous: every phase is bounded by --max-seconds, setup of 100 devices takes a while.
+    const auto budget = std::chrono::seconds(static_cast<long>(options.devices.size()) *
+                                             (2L * (options.max_seconds + 10) + 180));
+    const std::string out = node.read_all(budget);
     const int status = node.wait();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         std::fprintf(stderr, "latency_bench: the PouchDB script failed (status %d)\n", status);

@@ -44,6 +44,7 @@
 #include <string>
 #include <vector>
 
+#include "piped_child.hpp"
 #include "support/server_process.hpp"
 #include "synclatch/core/local_store.hpp"
 #include "synclatch/platform/beast_http_client.hpp"
@@ -51,14 +52,18 @@
 #include "synclatch/sync/credentials_provider.hpp"
 #include "synclatch/sync/synchronizer.hpp"
 
-extern char** environ;
-
 namespace fs = std::filesystem;
 using namespace synclatch;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
+using synclatch::bench::PipedChild;
 
 namespace {
+
+// How long a device may take over one step (the million-record push takes half a minute), and a peer's
+// whole script.
+constexpr auto kDeviceAnswerTimeout = std::chrono::minutes(30);
+constexpr auto kPeerScriptTimeout = std::chrono::hours(2);
 
 constexpr const char* kUsage =
     R"(usage: sync_bench [--records N[,N...]]... [--skip-pouchdb] [--skip-yjs] [--million]
@@ -279,86 +284,6 @@ int run_worker(const WorkerArgs& args) {
 // ------------------------------------------------------------------------------------------------
 // The coordinator's side of child processes.
 
-// A child process with its stdin and stdout on pipes (stderr shared with ours).
-class Child {
-  public:
-    // file: a path (or, with search_path, a name looked up in PATH).
-    Child(std::vector<std::string> args, bool search_path = false) {
-        int in[2], out[2];
-        if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
-            throw std::runtime_error("cannot make pipes");
-        std::vector<char*> argv;
-        for (auto& a : args)
-            argv.push_back(a.data());
-        argv.push_back(nullptr);
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
-        posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-        const int rc = search_path ? posix_spawnp(&pid_, argv[0], &actions, nullptr, argv.data(), environ)
-                                   : posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-        posix_spawn_file_actions_destroy(&actions);
-        ::close(in[0]);
-        ::close(out[1]);
-        if (rc != 0) {
-            ::close(in[1]);
-            ::close(out[0]);
-            pid_ = -1;
-            throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
-        }
-        to_child_ = in[1];
-        from_child_ = ::fdopen(out[0], "r");
-    }
-    ~Child() {
-        close_input();
-        if (from_child_ != nullptr) std::fclose(from_child_);
-        if (pid_ > 0) {
-            ::kill(pid_, SIGKILL);
-            ::waitpid(pid_, nullptr, 0);
-        }
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    void send(const std::string& line) {
-        const std::string text = line + "\n";
-        if (::write(to_child_, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-            throw std::runtime_error("a child process is gone");
-    }
-    // The next line of its output (without the newline); nullopt at its end.
-    std::optional<std::string> read_line() {
-        char* buffer = nullptr;
-        std::size_t size = 0;
-        const ssize_t n = ::getline(&buffer, &size, from_child_);
-        std::optional<std::string> line;
-        if (n >= 0) line = std::string(buffer, static_cast<std::size_t>(n));
-        std::free(buffer);
-        if (line && !line->empty() && line->back() == '\n') line->pop_back();
-        return line;
-    }
-    std::string read_all() {
-        std::string text;
-        char buffer[65536];
-        for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, from_child_)) > 0;)
-            text.append(buffer, n);
-        return text;
-    }
-    void close_input() {
-        if (to_child_ >= 0) ::close(to_child_);
-        to_child_ = -1;
-    }
-    int wait() {  // the exit status as waitpid reports it
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return status;
-    }
-
-  private:
-    pid_t pid_ = -1;
-    int to_child_ = -1;
-    FILE* from_child_ = nullptr;
-};
 
 struct Step {
     double ms = 0;
@@ -389,7 +314,7 @@ class Device {
         try {
             child_.send("quit");
         } catch (const std::exception&) {
-            // already gone: ~Child reaps it
+            // already gone: ~PipedChild reaps it
         }
         child_.close_input();
         child_.wait();
@@ -428,8 +353,12 @@ class Device {
         return out;
     }
     std::string answer() {
-        auto line = child_.read_line();
-        if (!line) throw std::runtime_error("device " + name_ + " exited");
+        std::optional<std::string> line;
+        try {
+            line = child_.read_line(kDeviceAnswerTimeout);
+        } catch (const std::exception& e) {
+            throw std::runtime_error("device " + name_ + ": " + e.what());
+        }
         if (line->rfind("error ", 0) == 0)
             throw std::runtime_error("device " + name_ + ": " + line->substr(6));
         return *line;
@@ -444,7 +373,7 @@ class Device {
     }
 
     std::string name_;
-    Child child_;
+    PipedChild child_;
     std::string identity_;
 };
 
@@ -576,9 +505,9 @@ std::optional<json> run_peer_script(const char* name, const fs::path& dir, const
         args.push_back(std::to_string(n));
     }
     args.insert(args.end(), extra_args.begin(), extra_args.end());
-    Child node(args, /*search_path=*/true);
+    PipedChild node(args, /*search_path=*/true);
     node.close_input();
-    const std::string out = node.read_all();
+    const std::string out = node.read_all(kPeerScriptTimeout);
     const int status = node.wait();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         std::fprintf(stderr, "sync_bench: the %s script failed (status %d)\n", name, status);
