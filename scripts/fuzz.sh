@@ -65,7 +65,9 @@ if [ ! -f "$build/build.ninja" ]; then
     -DSYNCLATCH_BUILD_BENCH=OFF -DSYNCLATCH_BUILD_DEMO=OFF "${launcher[@]}" >/dev/null
 fi
 echo "fuzz.sh: building the fuzz targets in $build"
-cmake --build "$build" --target synclatch_fuzzers -j "${FUZZ_JOBS:-$(nproc)}" >/dev/null
+# The compiler's output in a file, shown when the build fails (not lost with the progress lines).
+cmake --build "$build" --target synclatch_fuzzers -j "${FUZZ_JOBS:-$(nproc)}" >"$build/last-build.log" 2>&1 ||
+  { echo "fuzz.sh: the fuzz build failed:" >&2; grep -B2 -A12 -m5 "error" "$build/last-build.log" >&2; exit 1; }
 [ "$build_only" = 0 ] || exit 0
 
 [ -n "$out" ] || out="$build/runs/$(date +%Y%m%d-%H%M%S)"

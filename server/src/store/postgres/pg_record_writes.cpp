@@ -3,7 +3,7 @@
 #include "store/postgres/pg_record_writes.hpp"
 
 #include <algorithm>
-#include <tuple>
+#include <utility>
 
 #include "events/change_event.hpp"
 
@@ -153,7 +153,8 @@ Result<bool> pg_erased_since(PgConnection& tx, std::string_view identity_id, std
     if (row->rows() == 0) return false;
     const std::int64_t erased_version = row->int64(0, 0);
     const std::string_view erased_origin = row->text(0, 1);
-    return std::tie(erased_version, erased_origin) >= std::tie(version, origin);
+    return std::pair<std::int64_t, std::string_view>(erased_version, erased_origin) >=
+           std::pair<std::int64_t, std::string_view>(version, origin);
 }
 
 Status pg_remember_erasure(PgConnection& tx, std::string_view identity_id, std::string_view dataset,

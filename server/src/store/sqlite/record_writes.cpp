@@ -2,7 +2,7 @@
 #include "store/sqlite/record_writes.hpp"
 
 #include <algorithm>
-#include <tuple>
+#include <utility>
 
 #include "events/change_event.hpp"
 #include "synclatch/sqlite/statement.hpp"
@@ -83,7 +83,8 @@ bool erased_since(sqlite::Database& db, std::string_view identity_id, std::strin
     if (!select->step()) return false;
     const std::int64_t erased_version = select->column_int64(0);
     const std::string erased_origin = select->column_string(1);
-    return std::tie(erased_version, erased_origin) >= std::tie(version, origin);
+    return std::pair<std::int64_t, std::string_view>(erased_version, erased_origin) >=
+           std::pair<std::int64_t, std::string_view>(version, origin);
 }
 
 void remember_erasure(sqlite::Database& db, std::string_view identity_id, std::string_view dataset,
