@@ -1,4 +1,5 @@
-// The sync algorithm: pull (paged, applied page by page), resolve conflicts, push (in chunks), record.
+// The sync algorithm: pull (paged, applied page by page), resolve conflicts, push (paged, read from the store
+// as it goes), record.
 #include "synclatch/sync/synchronizer.hpp"
 
 #include <algorithm>

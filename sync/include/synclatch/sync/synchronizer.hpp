@@ -40,7 +40,8 @@ struct SyncOptions {
     // Other identities' datasets merged into this one ("<dataset>.<identity>", PROTOCOL.md §3.5), reported
     // on each sync while they exist. Empty: ignored.
     std::function<void(std::string_view dataset, const std::vector<std::string>& merged)> on_datasets_merged;
-    // Called after each page pulled and each request pushed, on the syncing thread.
+    // Called after each page pulled and each request pushed (its answer may still be settling in the
+    // store: that runs beside the next request), on the syncing thread.
     std::function<void(const SyncProgress&)> on_progress;
     bool full_pull = false;  // pull everything again (from sync count 0), not only what changed
     int max_attempts = 3;    // pull-push rounds when a push meets a concurrent writer (409)
