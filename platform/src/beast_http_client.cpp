@@ -106,6 +106,8 @@ asio::awaitable<void> run_exchange(Stream& stream, Connection& connection,
         out.stage = Stage::connect;
         co_await beast::get_lowest_layer(stream).async_connect(endpoints, on_error);
         if (out.error) co_return;
+        beast::error_code no_delay_error;  // requests go out at once, not behind Nagle's wait
+        beast::get_lowest_layer(stream).socket().set_option(tcp::no_delay(true), no_delay_error);
         if constexpr (std::is_same_v<Stream, TlsStream>) {
             out.stage = Stage::handshake;
             co_await stream.async_handshake(ssl::stream_base::client, on_error);

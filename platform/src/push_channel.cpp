@@ -107,6 +107,8 @@ asio::awaitable<void> session(const PushChannelOptions& options, std::optional<a
     stream.expires_after(std::chrono::seconds(10));
     co_await stream.async_connect(targets, asio::redirect_error(asio::use_awaitable, error));
     if (error) co_return;
+    beast::error_code no_delay_error;  // pings and subscriptions go out at once, not behind Nagle's wait
+    stream.socket().set_option(asio::ip::tcp::no_delay(true), no_delay_error);
     if (!tls) {
         stream.expires_never();  // the WebSocket's own timeouts take over
         websocket::stream<beast::tcp_stream> ws(std::move(stream));

@@ -273,6 +273,10 @@ void HttpServer::on_accept_error(const beast::error_code& error) {
 }
 
 void HttpServer::serve_connection(tcp::socket socket) {
+    // Answers and push hints go out at once, not held by Nagle until the previous segment is acknowledged
+    // (a second hint on a push channel would otherwise wait out the peer's delayed ACK, about 40 ms).
+    beast::error_code no_delay_error;
+    socket.set_option(tcp::no_delay(true), no_delay_error);
     auto connection = std::make_shared<Connection>(std::move(socket));
     {
         std::lock_guard lock(mutex_);
