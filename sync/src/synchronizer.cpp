@@ -130,10 +130,23 @@ Status SyncRun::pull(std::int64_t from) {
     bool restarted = false;
     std::int64_t pages = 0;
     std::int64_t pulled = 0;
+    // A page is applied on another thread while the next one is fetched, so the store's work overlaps the
+    // server's; one at a time, each waited for before the next starts (and by the future's destructor on
+    // every way out). The last page is applied here, after all of them, with the pull's bookkeeping.
+    std::future<Result<std::vector<SyncDataset::RemoteConflict>>> merging;
+    auto merged_before = [&]() -> Status {
+        if (!merging.valid()) return {};
+        auto found = merging.get();
+        if (!found.ok()) return found.status();
+        for (auto& conflict : *found)
+            conflicts.push_back(std::move(conflict));
+        return {};
+    };
     while (true) {
         if (Status s = cancelled_or_ok(); !s.ok()) return s;
         ++result_.requests;
         auto page = remote_.list_records(dataset_.name(), from, token, options_.page_size);
+        if (Status s = merged_before(); !s.ok()) return s;
         if (!page.ok()) return page.status();
         if (first) {
             first = false;
@@ -165,6 +178,7 @@ Status SyncRun::pull(std::int64_t from) {
         records.reserve(page->records.size());
         for (const auto& wire : page->records)
             records.push_back(from_wire(wire));
+        const auto received = static_cast<std::int64_t>(records.size());
         const bool last_page = !page->next_token || page->next_token->empty();
         if (last_page && conflicts.empty()) {
             // The last page and the pull's bookkeeping in one commit, unless it finds conflicts: the count
@@ -174,14 +188,18 @@ Status SyncRun::pull(std::int64_t from) {
             recorded_ok_ = merged->conflicts.empty() && merged->nothing_to_push;
             recorded_ = merged->conflicts.empty();
             conflicts = std::move(merged->conflicts);
-        } else {
+        } else if (last_page) {
             auto found = dataset_.merge_remote(records);
             if (!found.ok()) return found.status();
             for (auto& conflict : *found)
                 conflicts.push_back(std::move(conflict));
+        } else {
+            merging = std::async(std::launch::async, [dataset = dataset_, records = std::move(records)]() mutable {
+                return dataset.merge_remote(records);
+            });
         }
-        pulled += static_cast<std::int64_t>(records.size());
-        result_.pulled += static_cast<std::int64_t>(records.size());
+        pulled += received;
+        result_.pulled += received;
         progress(SyncProgress::Phase::pulling, pulled, ++pages);
         if (last_page) break;
         token = *page->next_token;
