@@ -66,7 +66,6 @@
 #include "synclatch/platform/manual_connectivity.hpp"
 #include "synclatch/sync/sigv4_signing.hpp"
 
-
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -487,11 +486,10 @@ int run_load(unsigned short port, int connections, int rate) {
 // ------------------------------------------------------------------------------------------------
 // The coordinator's side of the child processes.
 
-
 // Reads from every child with output until `until` or until done() holds; hands each line to on_line.
 template <class OnLine, class Done>
-void pump_until(std::vector<PipedChild*>& children, std::chrono::steady_clock::time_point until, OnLine on_line,
-                Done done) {
+void pump_until(std::vector<PipedChild*>& children, std::chrono::steady_clock::time_point until,
+                OnLine on_line, Done done) {
     for (;;) {
         for (PipedChild* c : children)
             while (auto line = c->take_line())
@@ -585,8 +583,8 @@ class Scenario {
             (dir / "server").string(), std::vector<std::string>{"--max-connections-per-address",
                                                                 std::to_string(kMaxConnectionsPerAddress)});
         const auto port = std::to_string(server_->port());
-        writer_ = std::make_unique<PipedChild>(std::vector<std::string>{self_exe(), "--writer-worker", port,
-                                                                   dir.string(), options.client_durability});
+        writer_ = std::make_unique<PipedChild>(std::vector<std::string>{
+            self_exe(), "--writer-worker", port, dir.string(), options.client_durability});
         identity_ = expect_prefix(writer_->read_line(std::chrono::seconds(60)), "ready ", "writer");
         const int receivers = devices - 1;
         const Layout layout = layout_of(receivers, options.per_process);
@@ -604,9 +602,9 @@ class Scenario {
             expect_prefix(line, "ready", "receivers");
             receiver_children_.push_back(r.get());
         }
-        load_ = std::make_unique<PipedChild>(std::vector<std::string>{self_exe(), "--load-worker", port,
-                                                                 std::to_string(options.load_connections),
-                                                                 std::to_string(options.load_rate)});
+        load_ = std::make_unique<PipedChild>(std::vector<std::string>{
+            self_exe(), "--load-worker", port, std::to_string(options.load_connections),
+            std::to_string(options.load_rate)});
         expect_prefix(load_->read_line(std::chrono::seconds(60)), "ready", "load");
     }
     ~Scenario() {

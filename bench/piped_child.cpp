@@ -107,8 +107,8 @@ std::string PipedChild::read_line(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (lines_.empty()) {
         if (eof_) throw std::runtime_error(name_ + ": a child process ended");
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) throw std::runtime_error(name_ + ": a child process did not answer in time");
         pollfd p{from_child_, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(left.count())) > 0) pump();
@@ -119,8 +119,8 @@ std::string PipedChild::read_line(std::chrono::milliseconds timeout) {
 std::string PipedChild::read_all(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!eof_) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) break;
         pollfd p{from_child_, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(left.count())) > 0) pump();

@@ -284,7 +284,6 @@ int run_worker(const WorkerArgs& args) {
 // ------------------------------------------------------------------------------------------------
 // The coordinator's side of child processes.
 
-
 struct Step {
     double ms = 0;
     std::int64_t requests = 0;

@@ -69,7 +69,8 @@ bool RecordWriter::write_record(const Record& record, WriteSource source) {
     return write_record(record, source, load(record.key));
 }
 
-bool RecordWriter::write_record(const Record& record, WriteSource source, const std::optional<Record>& previous) {
+bool RecordWriter::write_record(const Record& record, WriteSource source,
+                                const std::optional<Record>& previous) {
     Record next = record;
     if (source == WriteSource::remote) next.modified = false;
     next.origin = next.modified ? Origin::local : Origin::remote;

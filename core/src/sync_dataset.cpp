@@ -87,7 +87,8 @@ Status SyncDataset::apply_remote(std::span<const Record> records) {
 namespace {
 
 // merge_remote's work inside its transaction: applies what it may, returns the conflicts.
-std::vector<SyncDataset::RemoteConflict> merge_into(detail::RecordWriter& writer, std::span<const Record> remote) {
+std::vector<SyncDataset::RemoteConflict> merge_into(detail::RecordWriter& writer,
+                                                    std::span<const Record> remote) {
     std::vector<SyncDataset::RemoteConflict> conflicts;
     for (const auto& incoming : remote) {
         auto local = writer.load(incoming.key);
@@ -109,7 +110,12 @@ void record_last_sync(const WriteScope& scope, const std::string& dataset, std::
     sqlite::StatementScope update(scope.db.cached(
         "UPDATE datasets SET last_sync_count = ?3, last_sync_time = ?4, last_sync_result = ?5 "
         "WHERE identity_id = ?1 AND name = ?2"));
-    update->bind(1, scope.identity).bind(2, dataset).bind(3, sync_count).bind(4, scope.now).bind(5, result).run();
+    update->bind(1, scope.identity)
+        .bind(2, dataset)
+        .bind(3, sync_count)
+        .bind(4, scope.now)
+        .bind(5, result)
+        .run();
 }
 
 }  // namespace

@@ -180,9 +180,10 @@ Status Server::Parts::set_up_sign_in(const ServerEnvironment& environment) {
     auto pools = PoolDefinitionSync::start(*store, *login_providers, store->bus(), options.identity_pools);
     if (!pools.ok()) return failed("cannot set up the identity pools made through the API", pools.status());
     pool_definitions = std::move(pools).value();
-    authenticate = options.auth == AuthMode::none
-                       ? open_access()
-                       : make_sigv4_authenticator(*store, options.admin_key, options.stream_reader_keys, clock);
+    authenticate =
+        options.auth == AuthMode::none
+            ? open_access()
+            : make_sigv4_authenticator(*store, options.admin_key, options.stream_reader_keys, clock);
     return {};
 }
 
@@ -263,7 +264,7 @@ Status Server::Parts::start_processors() {
         if (!bridge.ok()) return failed("cannot bridge", bridge.status());
         if (auto id = (*bridge)->peer_id(); id.ok() && *id == store->deployment_id()) {
             return failed("--peer " + peer.url, {Errc::conflict, "it has this deployment's own id '" + *id +
-                                                                 "'; deployment ids must be unique"});
+                                                                     "'; deployment ids must be unique"});
         } else if (!id.ok()) {
             log(LogLevel::warn, id.status().message() + " (checked again before replicating)");
         }
@@ -312,8 +313,8 @@ Result<std::unique_ptr<Server>> Server::open(ServerOptions options, ServerEnviro
         return failed("cannot read the server secret", secret.status());
     parts->set_up_requests();
     parts->add_gauges();
-    parts->retention =
-        std::make_unique<StreamRetention>(*parts->store, parts->metrics, parts->options.retention, parts->clock);
+    parts->retention = std::make_unique<StreamRetention>(*parts->store, parts->metrics,
+                                                         parts->options.retention, parts->clock);
     parts->retention_timer.emplace(parts->io_pool->main());
     // Caught from now on: a signal that comes before run() waits for it, and then stops the server.
     parts->signals.emplace(parts->io_pool->main());

@@ -43,7 +43,8 @@ Result<PeerOption> parse_peer(const std::string& text) {
         peer.key = parse_key(text.substr(authority + 3, at - authority - 3));
         peer.url = text.substr(0, authority + 3) + text.substr(at + 1);
         if (!peer.key)
-            return Status{Errc::invalid_argument, peer.url + ": the credentials before @ must be ACCESS:SECRET"};
+            return Status{Errc::invalid_argument,
+                          peer.url + ": the credentials before @ must be ACCESS:SECRET"};
     }
     if (auto endpoint = sync::parse_endpoint(peer.url); !endpoint.ok())
         return Status{Errc::invalid_argument, peer.url + ": " + endpoint.status().message()};
@@ -172,9 +173,10 @@ ParsedOptions parse_server_options(int argc, char** argv) {
     long request_timeout_ms = o.http.request_timeout.count();
     app.add_option("--request-timeout-ms", request_timeout_ms, "time allowed to receive one request")
         ->capture_default_str();
-    app.add_option("--stream-retention-hours", o.retention.hours,
-                   "drop stream records older than this once every registered consumer has read them (0: keep "
-                   "any age)")
+    app.add_option(
+           "--stream-retention-hours", o.retention.hours,
+           "drop stream records older than this once every registered consumer has read them (0: keep "
+           "any age)")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
     app.add_option("--stream-retention-records", o.retention.records,

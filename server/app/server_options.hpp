@@ -47,14 +47,14 @@ struct ServerOptions {
     long sync_trigger_timeout_ms = 5000;  // a SyncTrigger webhook's time to answer
     long credential_lifetime_seconds = 3600;
     RetentionOptions retention;
-    std::string deployment_id;                  // "": the data dir's, else a random one
-    std::vector<std::string> processors;        // "trigger", "listener"
-    std::vector<PeerOption> peers;              // deployments to replicate from (bridges); imply the trigger
-    int max_hops = 1;                           // bridges an event may cross
-    std::string data_lake_dir;                  // "": <data>/lake
-    bool data_lake = true;                      // archive every stream record there
-    long data_lake_rotate_mb = 64;              // a file is closed at this size
-    long data_lake_rotate_minutes = 60;         // or at this age
+    std::string deployment_id;            // "": the data dir's, else a random one
+    std::vector<std::string> processors;  // "trigger", "listener"
+    std::vector<PeerOption> peers;        // deployments to replicate from (bridges); imply the trigger
+    int max_hops = 1;                     // bridges an event may cross
+    std::string data_lake_dir;            // "": <data>/lake
+    bool data_lake = true;                // archive every stream record there
+    long data_lake_rotate_mb = 64;        // a file is closed at this size
+    long data_lake_rotate_minutes = 60;   // or at this age
     // GetId calls that create an identity (anyone may make them). Per client address: this many at once,
     // then this many per minute; for the whole server: this many at once, then this many per second.
     // 0: no limit. Far above what honest apps need (one identity per install).

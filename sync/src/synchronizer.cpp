@@ -64,10 +64,10 @@ class SyncRun {
     RemoteStore& remote_;
     const SyncOptions& options_;
     SyncResult result_;
-    std::int64_t count_ = 0;  // the server's dataset sync count that the local copy now reflects
-    std::string session_;     // SyncSessionToken of the last ListRecords
-    bool recorded_ = false;     // the last pull recorded count_ with its last page
-    bool recorded_ok_ = false;  // ... as "ok": nothing was left to push
+    std::int64_t count_ = 0;          // the server's dataset sync count that the local copy now reflects
+    std::string session_;             // SyncSessionToken of the last ListRecords
+    bool recorded_ = false;           // the last pull recorded count_ with its last page
+    bool recorded_ok_ = false;        // ... as "ok": nothing was left to push
     std::int64_t push_requests_ = 0;  // UpdateRecords of the last push
 };
 
@@ -194,9 +194,10 @@ Status SyncRun::pull(std::int64_t from) {
             for (auto& conflict : *found)
                 conflicts.push_back(std::move(conflict));
         } else {
-            merging = std::async(std::launch::async, [dataset = dataset_, records = std::move(records)]() mutable {
-                return dataset.merge_remote(records);
-            });
+            merging =
+                std::async(std::launch::async, [dataset = dataset_, records = std::move(records)]() mutable {
+                    return dataset.merge_remote(records);
+                });
         }
         pulled += received;
         result_.pulled += received;
@@ -277,9 +278,10 @@ Status SyncRun::push() {
             if (auto it = by_key.find(sent.key); it != by_key.end())
                 settlements.push_back({std::move(sent), from_wire(*it->second)});
         }
-        settling = std::async(std::launch::async, [dataset = dataset_, settlements = std::move(settlements)]() mutable {
-            return dataset.settle(settlements);
-        });
+        settling = std::async(std::launch::async,
+                              [dataset = dataset_, settlements = std::move(settlements)]() mutable {
+                                  return dataset.settle(settlements);
+                              });
         // A commit right after ours means nobody wrote in between: we have seen everything up to it. An
         // answer with nothing above count_ wrote nothing (a SyncTrigger dropped every patch and the server
         // answered with its records as they were), so it neither advances nor stops advancing.

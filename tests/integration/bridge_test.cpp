@@ -294,13 +294,16 @@ TEST_CASE("Bridge: each peer reads with its own key from the config file, which 
     // The reader key reads streams, and may do nothing else.
     const synclatch::sync::sigv4::Credentials reader{"AKIDBREADSA", "b-reads-a-secret", ""};
     CHECK(a.client().send("GET", "/streams/events/records?after=0", "", reader).status == 200);
-    CHECK(a.client().send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {}})", reader)
+    CHECK(a.client()
+              .send("POST", "/streams/events/records", R"({"PartitionKey": "p", "Data": {}})", reader)
               .error_type == "NotAuthorizedException");
-    CHECK(a.client().send("PUT", "/streams/events/consumers/g", R"({"SequenceNumber": 0})", reader).error_type ==
-          "NotAuthorizedException");
+    CHECK(a.client()
+              .send("PUT", "/streams/events/consumers/g", R"({"SequenceNumber": 0})", reader)
+              .error_type == "NotAuthorizedException");
     CHECK(a.client().send("GET", dataset_path(identity, "profile") + "/records", "", reader).error_type ==
           "NotAuthorizedException");
-    CHECK(a.client().send("GET", "/identitypools/" + encode_path_segment(kTestPool) + "/events", "", reader)
+    CHECK(a.client()
+              .send("GET", "/identitypools/" + encode_path_segment(kTestPool) + "/events", "", reader)
               .error_type == "NotAuthorizedException");
 }
 
@@ -332,9 +335,10 @@ TEST_CASE_METHOD(BridgedPair, "Bridge: a DeleteDataset on one side deletes the d
     CHECK(a.processor_count("bridge", "applied") == 0);
     CHECK(total({&a, &b}, "trigger", "published") == 3);
     // A device on b syncing from where it was learns that the dataset was deleted.
-    const auto listed = b.client()
-                            .send("GET", dataset_path(identity, "profile") + "/records?lastSyncCount=2", "", creds_b)
-                            .json();
+    const auto listed =
+        b.client()
+            .send("GET", dataset_path(identity, "profile") + "/records?lastSyncCount=2", "", creds_b)
+            .json();
     CHECK(listed.at("DatasetDeletedAfterRequestedSyncCount") == true);
     // Written again on b afterwards, the dataset comes back on both sides (the deletion is older).
     b.write(identity, creds_b, "profile", "name", "Grace");

@@ -263,7 +263,7 @@ TEST_CASE("Latch: a processor stopped while writes go past the retention count r
     auto [identity, creds] = a.new_identity();
     a.write(identity, creds, "profile", "k-first", "v");
     settle(a, {{"dataset-changes", "trigger"}});  // now a registered consumer of dataset-changes
-    a.restart(keep_five);                          // the trigger is stopped
+    a.restart(keep_five);                         // the trigger is stopped
     constexpr int kWrites = 40;
     for (int i = 0; i < kWrites; ++i)
         a.write(identity, creds, "profile", numbered("k", i), numbered("v", i));
@@ -289,8 +289,8 @@ TEST_CASE("Latch: a processor stopped while writes go past the retention count r
 TEST_CASE("Latch: a hard retention cap drops what a stopped processor has not read, and says so",
           "[integration][latch]") {
     TempDir dir;
-    const std::vector<std::string> capped = {"--stream-retention-records", "5", "--stream-retention-hard-records",
-                                             "10"};
+    const std::vector<std::string> capped = {"--stream-retention-records", "5",
+                                             "--stream-retention-hard-records", "10"};
     auto with_trigger = [&] {
         auto flags = capped;
         flags.insert(flags.end(), {"--processor", "trigger"});
@@ -311,16 +311,17 @@ TEST_CASE("Latch: a hard retention cap drops what a stopped processor has not re
     REQUIRE(eventually([&] { return a.metric(lost) == 20; }));
     CHECK(a.stream("dataset-changes").size() == 10);
     // A reader at the trigger's position is told, with where to read on.
-    auto past_the_hole =
-        a.client().send("GET", "/streams/dataset-changes/records?after=" + std::to_string(position), "",
-                        kDeploymentAdmin);
+    auto past_the_hole = a.client().send(
+        "GET", "/streams/dataset-changes/records?after=" + std::to_string(position), "", kDeploymentAdmin);
     CHECK(past_the_hole.status == 400);
     CHECK(past_the_hole.error_type == "TrimmedDataAccessException");
     // A consumer gone for good is removed, and no longer holds the stream back.
-    CHECK(a.client().send("DELETE", "/streams/dataset-changes/consumers/trigger", "", kDeploymentAdmin).status ==
-          200);
-    CHECK(a.client().send("DELETE", "/streams/dataset-changes/consumers/trigger", "", kDeploymentAdmin).error_type ==
-          "ResourceNotFoundException");
+    CHECK(a.client()
+              .send("DELETE", "/streams/dataset-changes/consumers/trigger", "", kDeploymentAdmin)
+              .status == 200);
+    CHECK(a.client()
+              .send("DELETE", "/streams/dataset-changes/consumers/trigger", "", kDeploymentAdmin)
+              .error_type == "ResourceNotFoundException");
     a.restart(capped);
     REQUIRE(eventually([&] { return a.stream("dataset-changes").size() == 5; }));
 }

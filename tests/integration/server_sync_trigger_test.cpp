@@ -187,7 +187,8 @@ TEST_CASE("SyncTrigger: a change the trigger drops settles on the device and is 
                 .status == 200);
     const std::string identity = server.create_identity();
     synclatch::core::EpochMillis time = 1'700'000'000'000;
-    SyncDevice a(dir.file("a.db"), server.client(), identity, [&] { return ++time; }, "a", endpoint);
+    SyncDevice a(
+        dir.file("a.db"), server.client(), identity, [&] { return ++time; }, "a", endpoint);
     auto things = a.dataset("things");
     REQUIRE(things.put("nick", "ada").ok());
     REQUIRE(a.sync("things").ok());
@@ -210,7 +211,8 @@ TEST_CASE("SyncTrigger: a change the trigger drops settles on the device and is 
     CHECK(next->requests == 1);  // a ListRecords: nothing left to push
     CHECK(hook.bodies().size() == calls);
 
-    SyncDevice b(dir.file("b.db"), server.client(), identity, [&] { return ++time; }, "b", endpoint);
+    SyncDevice b(
+        dir.file("b.db"), server.client(), identity, [&] { return ++time; }, "b", endpoint);
     REQUIRE(b.sync("things").ok());
     CHECK(b.dataset("things").get_all().value() ==
           std::map<std::string, std::string>{{"color", "teal"}, {"nick", "ada"}});

@@ -132,7 +132,8 @@ void Deployment::post_event(const json& event) {
 }
 
 long Deployment::processor_count(const std::string& processor, const std::string& outcome) {
-    return metric("synclatch_processor_events_total{processor=\"" + processor + "\",outcome=\"" + outcome + "\"}");
+    return metric("synclatch_processor_events_total{processor=\"" + processor + "\",outcome=\"" + outcome +
+                  "\"}");
 }
 
 long Deployment::metric(const std::string& series) {

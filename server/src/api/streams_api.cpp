@@ -158,7 +158,9 @@ boost::asio::awaitable<HttpResponse> StreamsApi::handle(const HttpRequest& reque
         if (method == http::verb::delete_) {  // a consumer gone for good: retention stops keeping for it
             auto removed = store_.remove_checkpoint(stream, group);
             if (!removed.ok()) co_return fail(removed.status());
-            if (!*removed) co_return fail({Errc::not_found, "consumer group " + group + " has no position on " + stream});
+            if (!*removed)
+                co_return fail(
+                    {Errc::not_found, "consumer group " + group + " has no position on " + stream});
             co_return ok(json::object());
         }
     }

@@ -7,8 +7,8 @@
 #include <charconv>
 #include <map>
 #include <memory>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <variant>
 
 #include "api/pool_configuration.hpp"
@@ -308,8 +308,8 @@ boost::asio::awaitable<std::variant<std::vector<WireRecord>, HttpResponse>> Sync
     std::string why_invalid;
     auto rewritten = apply_sync_trigger_answer(patches, std::get<json>(answer), why_invalid);
     if (!rewritten) {
-        co_return error_response("InvalidLambdaFunctionOutputException", "SyncTrigger: " + why_invalid, version,
-                                 keep_alive);
+        co_return error_response("InvalidLambdaFunctionOutputException", "SyncTrigger: " + why_invalid,
+                                 version, keep_alive);
     }
     std::set<std::string_view> kept;
     for (const auto& patch : *rewritten)

@@ -15,7 +15,8 @@ struct Principal {
     std::string identity_id;  // for Kind::identity
 
     bool may_act_on_identity(std::string_view id) const {
-        return kind == Kind::anyone || kind == Kind::developer || (kind == Kind::identity && identity_id == id);
+        return kind == Kind::anyone || kind == Kind::developer ||
+               (kind == Kind::identity && identity_id == id);
     }
     bool may_act_on_pools() const { return kind == Kind::anyone || kind == Kind::developer; }
     bool may_read_streams() const { return kind != Kind::identity; }

@@ -67,8 +67,8 @@ Authenticator make_sigv4_authenticator(IdentityStorage& store, std::optional<Adm
     // requests with the same key.
     auto signing_keys = std::make_shared<RowCache<std::string>>(100'000);
     return [&store, admin_key = std::move(admin_key), stream_reader_keys = std::move(stream_reader_keys),
-            clock = std::move(clock), signing_keys](
-               const HttpRequest& request, const RequestTarget& target) -> Result<Principal> {
+            clock = std::move(clock),
+            signing_keys](const HttpRequest& request, const RequestTarget& target) -> Result<Principal> {
         const auto header = request.find(boost::beast::http::field::authorization);
         if (header == request.end()) return refuse("Missing Authentication Token: sign requests with SigV4");
         auto auth = sigv4::parse_authorization(header->value());
@@ -105,8 +105,9 @@ Authenticator make_sigv4_authenticator(IdentityStorage& store, std::optional<Adm
 
         Principal principal;
         std::string secret;
-        const auto reader = std::find_if(stream_reader_keys.begin(), stream_reader_keys.end(),
-                                         [&](const AdminKey& k) { return k.access_key_id == auth->access_key_id; });
+        const auto reader =
+            std::find_if(stream_reader_keys.begin(), stream_reader_keys.end(),
+                         [&](const AdminKey& k) { return k.access_key_id == auth->access_key_id; });
         if (admin_key && auth->access_key_id == admin_key->access_key_id) {
             principal.kind = Principal::Kind::developer;
             secret = admin_key->secret;

@@ -12,8 +12,8 @@ using sync::detail::append_json_string;
 namespace {
 
 // "{" and the fields before the records.
-void append_head(std::string& out, std::string_view pool_id, std::string_view identity_id, std::string_view dataset,
-                 std::string_view operation) {
+void append_head(std::string& out, std::string_view pool_id, std::string_view identity_id,
+                 std::string_view dataset, std::string_view operation) {
     out += '{';
     append_json_field(out, "identityPoolId", pool_id);
     out += ',';

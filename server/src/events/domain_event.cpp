@@ -89,7 +89,8 @@ std::optional<json> thing_event(const json& change, const json& record) {
 
 std::optional<json> dataset_deleted_event(const json& change) {
     if (change.value("latch", "") != "open") return std::nullopt;
-    json event = envelope(change, change, "dataset-deleted", change.value("lastModifiedDate", std::int64_t{0}));
+    json event =
+        envelope(change, change, "dataset-deleted", change.value("lastModifiedDate", std::int64_t{0}));
     event["identityId"] = change.value("identityId", "");
     return event;
 }

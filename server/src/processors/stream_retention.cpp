@@ -29,12 +29,14 @@ void StreamRetention::run_pass() {
     }
     if (pass->dropped > 0) log(LogLevel::info, "stream retention dropped " + std::to_string(pass->dropped));
     for (const auto& lost : pass->unread) {
-        metrics_.count_stream_records_dropped_unread(lost.stream, lost.group, static_cast<std::uint64_t>(lost.records));
+        metrics_.count_stream_records_dropped_unread(lost.stream, lost.group,
+                                                     static_cast<std::uint64_t>(lost.records));
         log(LogLevel::warn, "stream retention: the hard cap (--stream-retention-hard-records " +
-                                std::to_string(options_.hard_records) + ") dropped " + std::to_string(lost.records) +
-                                " records of '" + lost.stream + "' that consumer group '" + lost.group +
-                                "' had not read (its checkpoint " + std::to_string(lost.checkpoint) +
-                                "; the stream's records up to " + std::to_string(lost.through_seq) + " are gone)");
+                                std::to_string(options_.hard_records) + ") dropped " +
+                                std::to_string(lost.records) + " records of '" + lost.stream +
+                                "' that consumer group '" + lost.group + "' had not read (its checkpoint " +
+                                std::to_string(lost.checkpoint) + "; the stream's records up to " +
+                                std::to_string(lost.through_seq) + " are gone)");
     }
     const auto now = std::chrono::steady_clock::now();
     std::set<std::string> holding;
@@ -42,7 +44,8 @@ void StreamRetention::run_pass() {
         holding.insert(held.stream);
         metrics_.set_stream_records_held(held.stream, static_cast<std::uint64_t>(held.records));
         auto told = told_held_.find(held.stream);
-        if (told != told_held_.end() && told->second.first == held.group && now - told->second.second < kRetellHeldEvery)
+        if (told != told_held_.end() && told->second.first == held.group &&
+            now - told->second.second < kRetellHeldEvery)
             continue;
         told_held_.insert_or_assign(held.stream, std::pair{held.group, now});
         log(LogLevel::info, "stream retention: '" + held.stream + "' keeps " + std::to_string(held.records) +

@@ -15,9 +15,9 @@
 namespace synclatch::server {
 
 struct RetentionOptions {
-    long hours = 24 * 7;              // soft: 0 keeps records of any age
-    long records = 1'000'000;         // soft, per stream: 0 means no count limit
-    long hard_records = 0;            // hard cap per stream: 0 means none
+    long hours = 24 * 7;       // soft: 0 keeps records of any age
+    long records = 1'000'000;  // soft, per stream: 0 means no count limit
+    long hard_records = 0;     // hard cap per stream: 0 means none
 };
 
 // Thread-safety: one pass at a time (the server runs it on one timer).

@@ -45,7 +45,8 @@ Status validate_patches(const std::vector<sync::RecordPatch>& patches, const Syn
 
 Status check_patch_sync_count(const sync::RecordPatch& patch, std::int64_t stored_sync_count) {
     if (patch.sync_count >= stored_sync_count) return {};
-    return {Errc::conflict, "Current SyncCount for: " + patch.key + " is: " + std::to_string(stored_sync_count) +
+    return {Errc::conflict, "Current SyncCount for: " + patch.key +
+                                " is: " + std::to_string(stored_sync_count) +
                                 " not: " + std::to_string(patch.sync_count)};
 }
 
@@ -114,7 +115,8 @@ Status validate_received(const ReceivedWrite& w) {
     if (Status s = core::validate_identity_id(w.identity_id); !s.ok()) return s;
     if (Status s = core::validate_dataset_name(w.dataset); !s.ok()) return s;
     if (w.deletes_dataset) {
-        if (!w.key.empty() || w.value) return {Errc::invalid_argument, "a dataset deletion names no key or value"};
+        if (!w.key.empty() || w.value)
+            return {Errc::invalid_argument, "a dataset deletion names no key or value"};
         return {};
     }
     if (Status s = core::validate_key(w.key); !s.ok()) return s;

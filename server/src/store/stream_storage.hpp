@@ -82,9 +82,9 @@ struct RecordVersion {
 // group with a checkpoint on it, and the data lake's checkpoint on "all", which covers every stream):
 // nothing a registered consumer has not read is dropped by them. The hard cap does not wait.
 struct RetentionLimits {
-    EpochMillis oldest_kept = 0;            // soft: records created before this (0: no age limit)
-    std::int64_t max_per_stream = 0;        // soft: all but the newest this many (0: no count limit)
-    std::int64_t hard_max_per_stream = 0;   // hard: all but the newest this many, read or not (0: none)
+    EpochMillis oldest_kept = 0;           // soft: records created before this (0: no age limit)
+    std::int64_t max_per_stream = 0;       // soft: all but the newest this many (0: no count limit)
+    std::int64_t hard_max_per_stream = 0;  // hard: all but the newest this many, read or not (0: none)
 };
 
 // Records past the soft limits that a stream keeps for its slowest registered consumer.

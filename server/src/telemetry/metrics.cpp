@@ -96,8 +96,9 @@ std::string Metrics::render() const {
             }
         }
         if (!dropped_unread_.empty()) {
-            out += "# HELP synclatch_stream_records_dropped_unread_total Stream records the retention hard cap "
-                   "dropped before a consumer group read them.\n";
+            out +=
+                "# HELP synclatch_stream_records_dropped_unread_total Stream records the retention hard cap "
+                "dropped before a consumer group read them.\n";
             out += "# TYPE synclatch_stream_records_dropped_unread_total counter\n";
             for (const auto& [key, count] : dropped_unread_) {
                 out += "synclatch_stream_records_dropped_unread_total{stream=\"" + key.first + "\",group=\"" +
@@ -105,11 +106,13 @@ std::string Metrics::render() const {
             }
         }
         if (!held_.empty()) {
-            out += "# HELP synclatch_stream_records_held Stream records past the retention limits kept because "
-                   "a registered consumer has not read them.\n";
+            out +=
+                "# HELP synclatch_stream_records_held Stream records past the retention limits kept because "
+                "a registered consumer has not read them.\n";
             out += "# TYPE synclatch_stream_records_held gauge\n";
             for (const auto& [stream, count] : held_)
-                out += "synclatch_stream_records_held{stream=\"" + stream + "\"} " + std::to_string(count) + "\n";
+                out += "synclatch_stream_records_held{stream=\"" + stream + "\"} " + std::to_string(count) +
+                       "\n";
         }
     }
     for (const auto& gauge : gauges) {  // read outside the lock: a gauge may query the database

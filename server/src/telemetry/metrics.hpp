@@ -32,7 +32,8 @@ class Metrics {
 
     // Stream retention: records the hard cap dropped before a consumer group read them (a counter), and
     // the records past the soft limits a stream keeps for its slowest consumer (a gauge, set each pass).
-    void count_stream_records_dropped_unread(std::string_view stream, std::string_view group, std::uint64_t n);
+    void count_stream_records_dropped_unread(std::string_view stream, std::string_view group,
+                                             std::uint64_t n);
     void set_stream_records_held(std::string_view stream, std::uint64_t n);
 
     // A gauge whose value is read when metrics are rendered (open connections, records, events).

@@ -257,8 +257,9 @@ TEST_CASE_METHOD(StoreFixture, "SyncDataset: the last page of a pull and its syn
     CHECK(things.metadata().value().last_sync_result == "pulled");
 
     // A conflict: the records without one are applied, and the count is not recorded.
-    merged = things.merge_remote_and_record(std::vector{remote_record("mine", "theirs", 5), remote_record("c", "3", 5)},
-                                            5)
+    merged = things
+                 .merge_remote_and_record(
+                     std::vector{remote_record("mine", "theirs", 5), remote_record("c", "3", 5)}, 5)
                  .value();
     REQUIRE(merged.conflicts.size() == 1);
     CHECK(merged.conflicts[0].local.key == "mine");

@@ -71,14 +71,15 @@ Result<ApplyOutcome> apply_deletion(PgConnection& tx, const SyncLimits& limits, 
     if (!newer) {
         if (Status s = pg_erase_dataset(tx, w.identity_id, w.dataset, w.version, w.origin, now); !s) return s;
         appends[std::string(kDatasetChangesStream)].push_back(
-            {w.identity_id,
-             dataset_deleted_change(pool, w.identity_id, w.dataset, row.sync_count, now,
-                                    RecordAuthorship{w.origin, w.version, w.origin_seq, true, /*latch_open=*/false})});
+            {w.identity_id, dataset_deleted_change(pool, w.identity_id, w.dataset, row.sync_count, now,
+                                                   RecordAuthorship{w.origin, w.version, w.origin_seq, true,
+                                                                    /*latch_open=*/false})});
     } else {
         if (removals.empty()) return ApplyOutcome::stale;
         NewStreamRecord event;
-        auto written = pg_write_versions(tx, limits, pool, w.identity_id, w.dataset, row, w.origin,
-                                         Authorship{w.origin, /*latch_open=*/false}, std::move(removals), now, event);
+        auto written =
+            pg_write_versions(tx, limits, pool, w.identity_id, w.dataset, row, w.origin,
+                              Authorship{w.origin, /*latch_open=*/false}, std::move(removals), now, event);
         if (!written) return written.status();
         appends[std::string(kDatasetChangesStream)].push_back(std::move(event));
         if (Status s = pg_remember_erasure(tx, w.identity_id, w.dataset, w.version, w.origin); !s) return s;

@@ -147,8 +147,9 @@ Status pg_raise_latch_floor(PgConnection& tx, std::int64_t version) {
 
 Result<bool> pg_erased_since(PgConnection& tx, std::string_view identity_id, std::string_view dataset,
                              std::int64_t version, std::string_view origin) {
-    auto row = tx.exec("SELECT erased_version, erased_origin FROM datasets WHERE identity_id = $1 AND name = $2",
-                       {identity_id, dataset});
+    auto row =
+        tx.exec("SELECT erased_version, erased_origin FROM datasets WHERE identity_id = $1 AND name = $2",
+                {identity_id, dataset});
     if (!row) return row.status();
     if (row->rows() == 0) return false;
     const std::int64_t erased_version = row->int64(0, 0);
@@ -163,7 +164,8 @@ Status pg_remember_erasure(PgConnection& tx, std::string_view identity_id, std::
     if (!newer) return newer.status();
     if (*newer) return {};
     auto updated = tx.exec(
-        "UPDATE datasets SET erased_version = $3::bigint, erased_origin = $4 WHERE identity_id = $1 AND name = $2",
+        "UPDATE datasets SET erased_version = $3::bigint, erased_origin = $4 WHERE identity_id = $1 AND name "
+        "= $2",
         {identity_id, dataset, version, origin});
     if (!updated) return updated.status();
     return {};
@@ -171,8 +173,8 @@ Status pg_remember_erasure(PgConnection& tx, std::string_view identity_id, std::
 
 Status pg_erase_dataset(PgConnection& tx, std::string_view identity_id, std::string_view dataset,
                         std::int64_t version, std::string_view origin, sync::EpochMillis now) {
-    if (auto erased =
-            tx.exec("DELETE FROM records WHERE identity_id = $1 AND dataset_name = $2", {identity_id, dataset});
+    if (auto erased = tx.exec("DELETE FROM records WHERE identity_id = $1 AND dataset_name = $2",
+                              {identity_id, dataset});
         !erased)
         return erased.status();
     auto marked = tx.exec(

@@ -39,8 +39,9 @@ Status pool_not_found(std::string_view pool_id) {
 
 // A row of (key, value, sync_count, last_modified_date, last_modified_by, device_last_modified_date).
 WireRecord wire_record_at(const PgResult& rows, int r) {
-    return WireRecord{std::string(rows.text(r, 0)), rows.optional_text(r, 1), rows.int64(r, 2),
-                      rows.int64(r, 3),            std::string(rows.text(r, 4)), rows.int64(r, 5)};
+    return WireRecord{
+        std::string(rows.text(r, 0)), rows.optional_text(r, 1), rows.int64(r, 2), rows.int64(r, 3),
+        std::string(rows.text(r, 4)), rows.int64(r, 5)};
 }
 
 DatasetDescription describe(std::string_view identity, std::string_view name, const DatasetRow& row) {
@@ -227,7 +228,8 @@ Result<DatasetDescription> PgStorage::delete_dataset(std::string_view identity_i
         if (Status s = pg_remember_erased_versions(tx, identity_id, dataset); !s) return s;
         auto clock = pg_read_clock(tx, 1);
         if (!clock) return clock.status();
-        const RecordAuthorship by{impl_->deployment_id, clock->front().version, clock->front().origin_seq, true,
+        const RecordAuthorship by{impl_->deployment_id, clock->front().version, clock->front().origin_seq,
+                                  true,
                                   /*latch_open=*/true};
         if (Status s = pg_erase_dataset(tx, identity_id, dataset, by.version, by.origin, now); !s) return s;
         const std::vector<NewStreamRecord> change = {
@@ -331,7 +333,8 @@ Result<std::map<std::string, WireRecord>> PgStorage::stored_records(
         std::map<std::string, WireRecord> records;
         for (const auto& key : keys) {
             auto row = tx.exec(
-                "SELECT key, value, sync_count, last_modified_date, last_modified_by, device_last_modified_date "
+                "SELECT key, value, sync_count, last_modified_date, last_modified_by, "
+                "device_last_modified_date "
                 "FROM records WHERE identity_id = $1 AND dataset_name = $2 AND key = $3",
                 {identity_id, dataset, key});
             if (!row) return row.status();

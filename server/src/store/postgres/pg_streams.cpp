@@ -106,10 +106,11 @@ Result<RetentionPass> PgStorage::prune_streams(const RetentionLimits& limits) {
             const std::string stream(streams->text(row, 0));
             // The newest record beyond the newest n, through the (stream, seq) index.
             auto beyond_newest = [&](std::int64_t n) {
-                return one_integer(tx,
-                                   "SELECT seq FROM stream_records WHERE stream = $1 ORDER BY seq DESC LIMIT 1 "
-                                   "OFFSET $2::bigint",
-                                   {stream, n});
+                return one_integer(
+                    tx,
+                    "SELECT seq FROM stream_records WHERE stream = $1 ORDER BY seq DESC LIMIT 1 "
+                    "OFFSET $2::bigint",
+                    {stream, n});
             };
             std::int64_t soft = 0;  // the soft limits drop the stream's records up to here
             if (limits.max_per_stream > 0) {
@@ -154,11 +155,13 @@ Result<RetentionPass> PgStorage::prune_streams(const RetentionLimits& limits) {
                     {stream, std::string(consumers->text(0, 0)), consumers->int64(0, 1), *held});
             }
             if (cut <= 0) continue;
-            auto last = one_integer(tx, "SELECT max(seq) FROM stream_records WHERE stream = $1 AND seq <= $2::bigint",
-                                    {stream, cut});
+            auto last =
+                one_integer(tx, "SELECT max(seq) FROM stream_records WHERE stream = $1 AND seq <= $2::bigint",
+                            {stream, cut});
             if (!last) return last.status();
             if (*last == 0) continue;
-            auto dropped = tx.exec("DELETE FROM stream_records WHERE stream = $1 AND seq <= $2::bigint", {stream, *last});
+            auto dropped = tx.exec("DELETE FROM stream_records WHERE stream = $1 AND seq <= $2::bigint",
+                                   {stream, *last});
             if (!dropped) return dropped.status();
             pass.dropped += dropped->affected_rows();
             auto trim = tx.exec(
@@ -179,8 +182,8 @@ Result<std::int64_t> PgStorage::trimmed_through(std::string_view stream) const {
 
 Result<bool> PgStorage::remove_checkpoint(std::string_view stream, std::string_view group) {
     return impl_->write([&](PgConnection& tx) -> Result<bool> {
-        auto dropped =
-            tx.exec("DELETE FROM stream_checkpoints WHERE stream = $1 AND consumer_group = $2", {stream, group});
+        auto dropped = tx.exec("DELETE FROM stream_checkpoints WHERE stream = $1 AND consumer_group = $2",
+                               {stream, group});
         if (!dropped) return dropped.status();
         return dropped->affected_rows() > 0;
     });

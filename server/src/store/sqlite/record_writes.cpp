@@ -96,9 +96,11 @@ void remember_erasure(sqlite::Database& db, std::string_view identity_id, std::s
 }
 
 void erase_dataset(sqlite::Database& db, std::string_view pool_id, std::string_view identity_id,
-                   std::string_view dataset, const DatasetRow& row, const RecordAuthorship& by, EpochMillis now) {
+                   std::string_view dataset, const DatasetRow& row, const RecordAuthorship& by,
+                   EpochMillis now) {
     {
-        sqlite::StatementScope erase(db.cached("DELETE FROM records WHERE identity_id = ?1 AND dataset_name = ?2"));
+        sqlite::StatementScope erase(
+            db.cached("DELETE FROM records WHERE identity_id = ?1 AND dataset_name = ?2"));
         erase->bind(1, identity_id).bind(2, dataset).run();
     }
     sqlite::StatementScope mark(db.cached(

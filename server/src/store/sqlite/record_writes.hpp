@@ -49,7 +49,8 @@ Result<std::vector<sync::WireRecord>> write_versions(core::sqlite::Database& db,
 // records go, the dataset is marked deleted at its sync count, and its dataset-changes record (operation
 // "delete", with `by`'s authorship) is appended. The caller has checked that the dataset exists.
 void erase_dataset(core::sqlite::Database& db, std::string_view pool_id, std::string_view identity_id,
-                   std::string_view dataset, const DatasetRow& row, const RecordAuthorship& by, EpochMillis now);
+                   std::string_view dataset, const DatasetRow& row, const RecordAuthorship& by,
+                   EpochMillis now);
 
 // A deletion of the dataset at (version, origin), remembered on its row (the newest one wins), so that a
 // replicated write of a key it erased, older than it, is stale though no record is left to say so.

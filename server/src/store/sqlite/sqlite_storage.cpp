@@ -410,7 +410,8 @@ Result<DatasetDescription> SqliteStorage::delete_dataset(std::string_view identi
         clock.dirty = true;
         persist_clock(db, clock);
         erase_dataset(db, pool->column_string(0), identity_id, dataset, *row,
-                      RecordAuthorship{impl_->deployment_id, version, version, true, /*latch_open=*/true}, now);
+                      RecordAuthorship{impl_->deployment_id, version, version, true, /*latch_open=*/true},
+                      now);
         return describe(identity_id, dataset, *row);
     });
 }
@@ -823,10 +824,12 @@ Result<RetentionPass> SqliteStorage::prune_streams(const RetentionLimits& limits
                 streams.push_back(names->column_string(0));
         }
         // The newest record beyond the newest n, through the (stream, seq) index.
-        const char* kBeyondNewest = "SELECT seq FROM stream_records WHERE stream = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2";
+        const char* kBeyondNewest =
+            "SELECT seq FROM stream_records WHERE stream = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2";
         for (const auto& stream : streams) {
             std::int64_t soft = 0;  // the soft limits drop the stream's records up to here
-            if (limits.max_per_stream > 0) soft = stream_integer(db, kBeyondNewest, stream, limits.max_per_stream);
+            if (limits.max_per_stream > 0)
+                soft = stream_integer(db, kBeyondNewest, stream, limits.max_per_stream);
             if (limits.oldest_kept > 0) {
                 soft = std::max(soft, stream_integer(db,
                                                      "SELECT max(seq) FROM stream_records WHERE stream = ?1 "
@@ -834,13 +837,15 @@ Result<RetentionPass> SqliteStorage::prune_streams(const RetentionLimits& limits
                                                      stream, limits.oldest_kept));
             }
             const std::int64_t hard =
-                limits.hard_max_per_stream > 0 ? stream_integer(db, kBeyondNewest, stream, limits.hard_max_per_stream) : 0;
+                limits.hard_max_per_stream > 0
+                    ? stream_integer(db, kBeyondNewest, stream, limits.hard_max_per_stream)
+                    : 0;
             // The stream's consumers, slowest first: its own groups and the data lake's "all".
             std::vector<std::pair<std::string, std::int64_t>> consumers;
             {
-                sqlite::StatementScope select(
-                    db.cached("SELECT consumer_group, seq FROM stream_checkpoints WHERE stream IN (?1, 'all') "
-                              "ORDER BY seq, consumer_group"));
+                sqlite::StatementScope select(db.cached(
+                    "SELECT consumer_group, seq FROM stream_checkpoints WHERE stream IN (?1, 'all') "
+                    "ORDER BY seq, consumer_group"));
                 select->bind(1, stream);
                 while (select->step())
                     consumers.emplace_back(select->column_string(0), select->column_int64(1));
@@ -859,15 +864,16 @@ Result<RetentionPass> SqliteStorage::prune_streams(const RetentionLimits& limits
                                      count_between(db, stream, cut, soft)});
             }
             if (cut <= 0) continue;
-            const std::int64_t last =
-                stream_integer(db, "SELECT max(seq) FROM stream_records WHERE stream = ?1 AND seq <= ?2", stream, cut);
+            const std::int64_t last = stream_integer(
+                db, "SELECT max(seq) FROM stream_records WHERE stream = ?1 AND seq <= ?2", stream, cut);
             if (last == 0) continue;
-            sqlite::StatementScope drop(db.cached("DELETE FROM stream_records WHERE stream = ?1 AND seq <= ?2"));
+            sqlite::StatementScope drop(
+                db.cached("DELETE FROM stream_records WHERE stream = ?1 AND seq <= ?2"));
             drop->bind(1, stream).bind(2, last).run();
             pass.dropped += db.changes();
-            sqlite::StatementScope trim(
-                db.cached("INSERT INTO stream_trims (stream, through_seq) VALUES (?1, ?2) ON CONFLICT (stream) "
-                          "DO UPDATE SET through_seq = max(through_seq, excluded.through_seq)"));
+            sqlite::StatementScope trim(db.cached(
+                "INSERT INTO stream_trims (stream, through_seq) VALUES (?1, ?2) ON CONFLICT (stream) "
+                "DO UPDATE SET through_seq = max(through_seq, excluded.through_seq)"));
             trim->bind(1, stream).bind(2, last).run();
         }
         return pass;

@@ -94,7 +94,8 @@ Result<ApplyOutcome> apply_one(sqlite::Database& db, DeploymentClock& clock, con
     const auto stored = load_version(db, w.identity_id, w.dataset, w.key);
     if (stored && std::tie(stored->version, stored->origin) >= std::tie(w.version, w.origin))
         return ApplyOutcome::stale;
-    if (!stored && erased_since(db, w.identity_id, w.dataset, w.version, w.origin)) return ApplyOutcome::stale;
+    if (!stored && erased_since(db, w.identity_id, w.dataset, w.version, w.origin))
+        return ApplyOutcome::stale;
     VersionedWrite write;
     write.key = w.key;
     write.value = w.value;

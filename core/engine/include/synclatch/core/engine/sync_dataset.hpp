@@ -71,7 +71,8 @@ class SyncDataset : public Dataset {
         std::vector<RemoteConflict> conflicts;  // when not empty, nothing was recorded
         bool nothing_to_push = false;           // recorded as "ok"
     };
-    Result<MergedAndRecorded> merge_remote_and_record(std::span<const Record> remote, std::int64_t sync_count);
+    Result<MergedAndRecorded> merge_remote_and_record(std::span<const Record> remote,
+                                                      std::int64_t sync_count);
 
     // A version the sync engine settled on for a key (pushed and accepted, or a conflict's resolution),
     // to be stored only if the local record is still the one the engine saw.
