@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "support/http_client.hpp"
+#include "support/numbered.hpp"
 #include "support/real_server.hpp"
 #include "support/server_process.hpp"
 #include "support/sync_device.hpp"
@@ -216,4 +217,23 @@ TEST_CASE("SyncTrigger: a change the trigger drops settles on the device and is 
     REQUIRE(b.sync("things").ok());
     CHECK(b.dataset("things").get_all().value() ==
           std::map<std::string, std::string>{{"color", "teal"}, {"nick", "ada"}});
+}
+
+TEST_CASE_METHOD(TriggerServer,
+                 "SyncTrigger: a request over the bounds is refused before the hook hears of it",
+                 "[integration][trigger]") {
+    REQUIRE(client.send("POST", events_path, json{{"Events", {{"SyncTrigger", hook.url()}}}}.dump(), kAdmin)
+                .status == 200);
+    auto [identity, creds] = new_identity(client);
+    const std::string token = client.send("GET", dataset_path(identity, "profile") + "/records", "", creds)
+                                  .json()
+                                  .at("SyncSessionToken");
+    json patches = json::array();
+    for (int i = 0; i < 1025; ++i)  // one over --max-patches-per-request's default
+        patches.push_back({{"Op", "replace"}, {"Key", numbered("k", i)}, {"Value", "v"}, {"SyncCount", 0}});
+    const auto refused =
+        client.send("POST", dataset_path(identity, "profile"),
+                    json{{"SyncSessionToken", token}, {"RecordPatches", patches}}.dump(), creds);
+    CHECK(refused.error_type == "LimitExceededException");
+    CHECK(hook.bodies().empty());
 }

@@ -249,6 +249,8 @@ boost::asio::awaitable<HttpResponse> SyncApi::update_records(const HttpRequest& 
     if (!trigger.ok()) co_return fail(trigger.status());
     std::vector<WireRecord> dropped;  // the stored records of the patches the trigger left out
     if (!trigger->empty()) {
+        // The request's bounds first (count, keys, values), so a hostile one costs no reads and no hook call.
+        if (Status s = validate_patches(update->record_patches, store_.limits()); !s.ok()) co_return fail(s);
         auto ran = co_await run_sync_trigger(*trigger, r, update->record_patches, version, keep_alive);
         if (auto* error = std::get_if<HttpResponse>(&ran)) co_return std::move(*error);
         dropped = std::move(std::get<std::vector<WireRecord>>(ran));
