@@ -51,4 +51,10 @@ echo "demo.sh: deployment A at $a, deployment B at $b (bridged; logs and data in
 status=0
 "$bin/demo-app/synclatch-demo" --endpoint "$a" --peer-endpoint "$b" --admin-key "$admin_key" --data "$work/devices" \
   "$@" || status=$?
+if [ "$status" != 0 ]; then
+  for name in A B; do
+    echo "demo.sh: the last lines of deployment $name's log:"
+    tail -n 25 "$work/$name.log"
+  done
+fi
 exit "$status"

@@ -42,6 +42,7 @@ builds=$!
 tests_ok=0
 ctest --preset ci -j "$jobs" || tests_ok=$?
 if [ "$tests_ok" != 0 ]; then
+  scripts/show-failed-tests.sh build/ci
   echo "run-tests: the plain pass failed; waiting for the background builds to stop" >&2
   wait "$builds" || true
   exit "$tests_ok"
@@ -60,5 +61,10 @@ fi
 wait "$builds"
 
 if [ "${SYNCLATCH_SKIP_ASAN:-0}" != "1" ]; then
-  ctest --preset ci-asan -j "$jobs"
+  asan_ok=0
+  ctest --preset ci-asan -j "$jobs" || asan_ok=$?
+  if [ "$asan_ok" != 0 ]; then
+    scripts/show-failed-tests.sh build/ci-asan
+    exit "$asan_ok"
+  fi
 fi
