@@ -99,6 +99,14 @@ std::vector<SyncDataset::RemoteConflict> merge_into(detail::RecordWriter& writer
                 conflicts.push_back({std::move(*local), incoming});
                 continue;
             }
+            if (local->device_last_modified > incoming.device_last_modified) {
+                // The same value, written here later: it stays to be pushed, on top of the remote one, so
+                // that the later time is what a third device's edit is weighed against.
+                Record rebased = *local;
+                rebased.sync_count = incoming.sync_count;
+                writer.write_record(rebased, WriteSource::resolved, local);
+                continue;
+            }
         }
         writer.write_record(incoming, WriteSource::remote, local);
     }

@@ -137,6 +137,37 @@ TEST_CASE("synchronize: remove against remove: both sides agree, no conflict", "
     CHECK(server_state(world, "things") == expected);
 }
 
+TEST_CASE("synchronize: of two equal removes, the later one is what a third device's edit is weighed against",
+          "[sync]") {
+    // Found by the convergence test's seed 1805: a removes, c edits offline, b removes later offline. b's
+    // pull finds a's remove equal to its own; had it taken a's (earlier) time, c's edit would beat it.
+    SyncWorld world;
+    auto& a = world.device("a");
+    auto& b = world.device("b");
+    auto& c = world.device("c");
+    REQUIRE(a.dataset("things").put("k", "first").ok());
+    must_sync(a, "things");
+    must_sync(b, "things");
+    must_sync(c, "things");
+
+    REQUIRE(a.dataset("things").remove("k").ok());
+    must_sync(a, "things");
+    REQUIRE(c.dataset("things").put("k", "edited on c").ok());
+    REQUIRE(b.dataset("things").remove("k").ok());  // the last edit of all
+    auto agreed = must_sync(b, "things");
+    CHECK(agreed.conflicts == 0);
+    CHECK(agreed.pushed == 1);  // the same value, with b's later time
+    auto weighed = must_sync(c, "things");
+    CHECK(weighed.conflicts == 1);
+    for (auto* device : {&a, &b, &c})
+        must_sync(*device, "things");
+    for (auto* device : {&a, &b, &c}) {
+        INFO(device->name());
+        CHECK_FALSE(value_of(*device, "things", "k").has_value());
+    }
+    CHECK(server_state(world, "things").empty());
+}
+
 TEST_CASE("synchronize: a local edit made while the push is in flight survives and is pushed next",
           "[sync]") {
     SyncWorld world;

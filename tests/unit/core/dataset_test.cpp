@@ -420,12 +420,18 @@ TEST_CASE_METHOD(StoreFixture,
 
 TEST_CASE_METHOD(StoreFixture, "SyncDataset: merge_remote settles a local edit the server already has, clean",
                  "[core][dataset][merge]") {
+    // The server's copy was written at the same moment as the local edit or later (a later local one
+    // stays to be pushed: see the next test).
+    auto later = [&](Record record) {
+        record.device_last_modified = now.load() + 1'000;
+        return record;
+    };
     auto things = engine_dataset("things");
     REQUIRE(things.apply_remote(std::vector{remote_record("k", "base", 2)}).ok());
     REQUIRE(things.put("k", "same").ok());
     const auto before_feed = feed_size(*store);
 
-    const Record theirs = remote_record("k", "same", 3);
+    const Record theirs = later(remote_record("k", "same", 3));
     auto conflicts = things.merge_remote(std::vector{theirs});
     REQUIRE(conflicts.ok());
     CHECK(conflicts->empty());
@@ -442,13 +448,31 @@ TEST_CASE_METHOD(StoreFixture, "SyncDataset: merge_remote settles a local edit t
     SECTION("likewise a local removal the server has removed too") {
         REQUIRE(things.put("gone", "x").ok());
         REQUIRE(things.remove("gone").ok());
-        REQUIRE(things.merge_remote(std::vector{remote_record("gone", std::nullopt, 4)}).value().empty());
+        REQUIRE(things.merge_remote(std::vector{later(remote_record("gone", std::nullopt, 4))}).value().empty());
         auto gone = things.get_record("gone").value();
         REQUIRE(gone);
         CHECK(gone->is_deleted());
         CHECK_FALSE(gone->modified);
         CHECK(gone->sync_count == 4);
     }
+}
+
+TEST_CASE_METHOD(StoreFixture,
+                 "SyncDataset: merge_remote keeps a later local edit of the same value to push, on the remote count",
+                 "[core][dataset][merge]") {
+    auto things = engine_dataset("things");
+    REQUIRE(things.apply_remote(std::vector{remote_record("k", "base", 2)}).ok());
+    REQUIRE(things.remove("k").ok());  // after the remote's remove below was written elsewhere
+    auto conflicts = things.merge_remote(std::vector{remote_record("k", std::nullopt, 3)});
+    REQUIRE(conflicts.ok());
+    CHECK(conflicts->empty());
+    auto stored = things.get_record("k").value();
+    REQUIRE(stored);
+    CHECK(stored->is_deleted());
+    CHECK(stored->modified);
+    CHECK(stored->sync_count == 3);  // pushed on top of the remote's, not stale
+    CHECK(stored->device_last_modified > 1'600'000'000'000);
+    CHECK(things.modified_records().value().size() == 1);
 }
 
 TEST_CASE_METHOD(StoreFixture, "SyncDataset: merge_remote removes a clean record for a remote tombstone",
