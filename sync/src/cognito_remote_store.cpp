@@ -115,8 +115,9 @@ Result<std::vector<WireRecord>> CognitoRemoteStore::update_records(std::string_v
                                                                    std::string_view device_id) {
     auto path = dataset_path(dataset);
     if (!path.ok()) return path.status();
-    UpdateRecordsRequest body{std::string(device_id), patches, std::string(session_token)};
-    auto json = json_object(call("POST", *path, "", to_json(body).dump()), "UpdateRecords");
+    auto json =
+        json_object(call("POST", *path, "", update_records_request_body(device_id, patches, session_token)),
+                    "UpdateRecords");
     if (!json.ok()) return with_operation(json.status(), "UpdateRecords");
     const auto found = json->find("Records");
     if (found == json->end() || !found->is_array())

@@ -239,13 +239,39 @@ std::string update_records_body(const std::vector<WireRecord>& written) {
     return out;
 }
 
-json to_json(const UpdateRecordsRequest& r) {
-    json patches = json::array();
-    for (const auto& patch : r.record_patches)
-        patches.push_back(to_json(patch));
-    return {{"DeviceId", r.device_id},
-            {"RecordPatches", std::move(patches)},
-            {"SyncSessionToken", r.sync_session_token}};
+std::string update_records_request_body(std::string_view device_id, const std::vector<RecordPatch>& patches,
+                                        std::string_view session_token) {
+    std::string out;
+    std::size_t values = 0;
+    for (const auto& patch : patches)
+        values += patch.key.size() + (patch.value ? patch.value->size() : 0);
+    out.reserve(128 + device_id.size() + session_token.size() + values + patches.size() * 112);
+    out += '{';
+    detail::append_json_field(out, "DeviceId", device_id);
+    out += ",\"RecordPatches\":[";
+    for (std::size_t i = 0; i < patches.size(); ++i) {
+        const RecordPatch& p = patches[i];
+        if (i > 0) out += ',';
+        out += '{';
+        detail::append_json_field(out, "Op", p.op == PatchOp::replace ? "replace" : "remove");
+        out += ',';
+        detail::append_json_field(out, "Key", p.key);
+        out += ',';
+        detail::append_json_field(out, "SyncCount", p.sync_count);
+        if (p.value) {
+            out += ',';
+            detail::append_json_field(out, "Value", *p.value);
+        }
+        if (p.device_last_modified_date) {
+            out += ",\"DeviceLastModifiedDate\":";
+            detail::append_epoch_seconds(out, *p.device_last_modified_date);
+        }
+        out += '}';
+    }
+    out += "],";
+    detail::append_json_field(out, "SyncSessionToken", session_token);
+    out += '}';
+    return out;
 }
 
 json to_json(const IdentityUsage& u) {

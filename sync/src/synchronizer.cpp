@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <future>
 #include <map>
 
 #include "synclatch/core/engine/sync_dataset.hpp"
+#include "synclatch/sync/detail/task_threads.hpp"
 
 namespace synclatch::sync {
 
@@ -47,7 +49,10 @@ RecordPatch to_patch(const core::Record& record) {
 class SyncRun {
   public:
     SyncRun(const core::Dataset& dataset, RemoteStore& remote, const SyncOptions& options)
-        : dataset_(SyncDataset(dataset).pinned()), remote_(remote), options_(options) {}
+        : dataset_(SyncDataset(dataset).pinned()),
+          remote_(remote),
+          options_(options),
+          threads_(std::max<std::size_t>(options.max_requests_in_flight, 1) + 1) {}
 
     Result<SyncResult> run();
 
@@ -58,6 +63,14 @@ class SyncRun {
     Status resolve(std::vector<SyncDataset::RemoteConflict> found);
     // Pushes every modified record; advances count_ while no other writer came in between.
     Status push();
+    // One UpdateRecords of a push: the records read for it, and its answer to come.
+    struct PushRequest {
+        std::vector<core::Record> page;
+        std::future<Result<std::vector<WireRecord>>> answer;
+    };
+    PushRequest send(std::vector<core::Record> page, bool on_another_thread);
+    // Moves count_ over our commits that follow it with no other writer's in between.
+    void advance_over(std::vector<std::int64_t> commits);
     void progress(SyncProgress::Phase phase, std::int64_t records, std::int64_t pages) const;
 
     SyncDataset dataset_;  // pinned: a switch of identity mid-sync cancels it
@@ -69,6 +82,9 @@ class SyncRun {
     bool recorded_ = false;           // the last pull recorded count_ with its last page
     bool recorded_ok_ = false;        // ... as "ok": nothing was left to push
     std::int64_t push_requests_ = 0;  // UpdateRecords of the last push
+    // For requests in flight and pages being merged or settled. Declared last: destroyed (joined) first,
+    // while what its tasks use is still there.
+    detail::TaskThreads threads_;
 };
 
 Status SyncRun::cancelled_or_ok() const {
@@ -131,8 +147,9 @@ Status SyncRun::pull(std::int64_t from) {
     std::int64_t pages = 0;
     std::int64_t pulled = 0;
     // A page is applied on another thread while the next one is fetched, so the store's work overlaps the
-    // server's; one at a time, each waited for before the next starts (and by the future's destructor on
-    // every way out). The last page is applied here, after all of them, with the pull's bookkeeping.
+    // server's; one at a time, each waited for before the next starts (on a way out, by the run's end,
+    // which joins its threads). The last page is applied here, after all of them, with the pull's
+    // bookkeeping.
     std::future<Result<std::vector<SyncDataset::RemoteConflict>>> merging;
     auto merged_before = [&]() -> Status {
         if (!merging.valid()) return {};
@@ -194,10 +211,9 @@ Status SyncRun::pull(std::int64_t from) {
             for (auto& conflict : *found)
                 conflicts.push_back(std::move(conflict));
         } else {
-            merging =
-                std::async(std::launch::async, [dataset = dataset_, records = std::move(records)]() mutable {
-                    return dataset.merge_remote(records);
-                });
+            merging = threads_.run([dataset = dataset_, records = std::move(records)]() mutable {
+                return dataset.merge_remote(records);
+            });
         }
         pulled += received;
         result_.pulled += received;
@@ -234,38 +250,56 @@ Status SyncRun::resolve(std::vector<SyncDataset::RemoteConflict> found) {
 }
 
 Status SyncRun::push() {
-    bool advancing = true;  // false once another writer's commit came between ours
+    push_requests_ = 0;
     std::int64_t pushed = 0;
-    std::int64_t& requests = push_requests_;
-    requests = 0;
-    // Pages go on from the last key sent, read from the store as they go, so memory does not grow with
+    // Up to `depth` requests in flight: the next page is read and sent while the server commits the one
+    // before (the server's group commit and the device's work overlap). Each answer is taken in the order
+    // sent and settled on another thread beside the next, one settle at a time. After a failure nothing
+    // more is sent, but the answers in flight are still settled: what the server wrote must not stay
+    // modified here, or it would come back as a conflict with itself.
+    const std::size_t depth =
+        remote_.concurrent_calls() ? std::max<std::size_t>(options_.max_requests_in_flight, 1) : 1;
+    // Pages go on from the last key read, read from the store as they go, so memory does not grow with
     // the number of modified records. A record the app edits meanwhile behind the cursor stays modified
     // for the next sync; one ahead of it goes in this push with its newest value.
     std::string after;
-    // A page's answer is settled on another thread while the next page is read and sent, so the device's
-    // store work overlaps the server's; one settle at a time, each waited for before the next starts (and
-    // by the future's destructor on every way out).
+    bool read_all = false;
+    std::deque<PushRequest> in_flight;
     std::future<Result<std::size_t>> settling;
-    auto settled_before = [&]() -> Status {
-        if (!settling.valid()) return {};
+    std::vector<std::int64_t> commits;  // the sync count each of our requests that wrote committed at
+    Status failed;                      // the first failure
+    auto fail = [&](Status status) {
+        if (failed.ok()) failed = std::move(status);
+    };
+    auto settled_before = [&] {
+        if (!settling.valid()) return;
         auto settled = settling.get();
-        return settled.ok() ? Status{} : settled.status();
+        if (!settled.ok()) fail(settled.status());
     };
     while (true) {
-        if (Status s = cancelled_or_ok(); !s.ok()) return s;
-        auto page = dataset_.modified_records_after(after, options_.max_patches_per_request,
-                                                    options_.max_bytes_per_request);
-        if (!page.ok()) return page.status();
-        if (page->empty()) return settled_before();
-        after = page->back().key;
-        std::vector<RecordPatch> patches;
-        patches.reserve(page->size());
-        for (const auto& record : *page)
-            patches.push_back(to_patch(record));
-        ++result_.requests;
-        auto written = remote_.update_records(dataset_.name(), patches, session_, options_.device_id);
-        if (Status s = settled_before(); !s.ok()) return s;
-        if (!written.ok()) return written.status();
+        if (failed.ok()) fail(cancelled_or_ok());
+        while (failed.ok() && !read_all && in_flight.size() < depth) {
+            auto page = dataset_.modified_records_after(after, options_.max_patches_per_request,
+                                                        options_.max_bytes_per_request);
+            if (!page.ok()) {
+                fail(page.status());
+            } else if (page->empty()) {
+                read_all = true;
+            } else {
+                after = page->back().key;
+                ++result_.requests;
+                in_flight.push_back(send(std::move(page).value(), depth > 1));
+            }
+        }
+        if (in_flight.empty()) break;
+        PushRequest oldest = std::move(in_flight.front());
+        in_flight.pop_front();
+        auto written = oldest.answer.get();
+        settled_before();
+        if (!written.ok()) {
+            fail(written.status());
+            continue;
+        }
         std::map<std::string_view, const WireRecord*> by_key;
         std::int64_t highest = 0;
         for (const auto& wire : *written) {
@@ -273,28 +307,46 @@ Status SyncRun::push() {
             highest = std::max(highest, wire.sync_count);
         }
         std::vector<SyncDataset::Settlement> settlements;
-        settlements.reserve(page->size());
-        for (auto& sent : *page) {
+        settlements.reserve(oldest.page.size());
+        for (auto& sent : oldest.page) {
             if (auto it = by_key.find(sent.key); it != by_key.end())
                 settlements.push_back({std::move(sent), from_wire(*it->second)});
         }
-        settling = std::async(std::launch::async,
-                              [dataset = dataset_, settlements = std::move(settlements)]() mutable {
-                                  return dataset.settle(settlements);
-                              });
-        // A commit right after ours means nobody wrote in between: we have seen everything up to it. An
-        // answer with nothing above count_ wrote nothing (a SyncTrigger dropped every patch and the server
-        // answered with its records as they were), so it neither advances nor stops advancing.
-        if (highest > count_) {
-            if (advancing && highest == count_ + 1) {
-                count_ = highest;
-            } else {
-                advancing = false;
-            }
-        }
+        settling = threads_.run([dataset = dataset_, settlements = std::move(settlements)]() mutable {
+            return dataset.settle(settlements);
+        });
+        // An answer with nothing above count_ wrote nothing (a SyncTrigger dropped every patch and the
+        // server answered with its records as they were).
+        if (highest > count_) commits.push_back(highest);
         pushed += static_cast<std::int64_t>(written->size());
         result_.pushed += static_cast<std::int64_t>(written->size());
-        progress(SyncProgress::Phase::pushing, pushed, ++requests);
+        progress(SyncProgress::Phase::pushing, pushed, ++push_requests_);
+    }
+    settled_before();
+    advance_over(commits);
+    return failed;
+}
+
+SyncRun::PushRequest SyncRun::send(std::vector<core::Record> page, bool on_another_thread) {
+    std::vector<RecordPatch> patches;
+    patches.reserve(page.size());
+    for (const auto& record : page)
+        patches.push_back(to_patch(record));
+    auto call = [this, patches = std::move(patches)] {
+        return remote_.update_records(dataset_.name(), patches, session_, options_.device_id);
+    };
+    // Deferred: sent by get(), on this thread, when requests go one at a time.
+    if (!on_another_thread) return {std::move(page), std::async(std::launch::deferred, std::move(call))};
+    return {std::move(page), threads_.run(std::move(call))};
+}
+
+void SyncRun::advance_over(std::vector<std::int64_t> commits) {
+    // Our commits right after count_, one after another, mean nobody wrote in between: we have seen
+    // everything up to the last of them. Requests in flight together may commit in either order.
+    std::sort(commits.begin(), commits.end());
+    for (const std::int64_t commit : commits) {
+        if (commit != count_ + 1) break;
+        count_ = commit;
     }
 }
 

@@ -63,6 +63,8 @@ class LoopbackClient final : public sync::HttpClient {
     LoopbackClient(const server::RequestHandler& handler, std::atomic<std::int64_t>& requests)
         : handler_(handler), requests_(requests) {}
 
+    bool concurrent_sends() const noexcept override { return true; }  // each send has its own io_context
+
     Result<sync::HttpResponse> send(const sync::HttpRequest& request, std::chrono::milliseconds) override {
         namespace http = boost::beast::http;
         server::HttpRequest wire;

@@ -45,6 +45,7 @@ class RealServer {
         explicit CountingClient(sync::HttpClient& inner) : inner_(inner) {}
         Result<sync::HttpResponse> send(const sync::HttpRequest& request,
                                         std::chrono::milliseconds deadline) override;
+        bool concurrent_sends() const noexcept override { return inner_.concurrent_sends(); }
         std::atomic<std::int64_t> answered{0};
 
       private:

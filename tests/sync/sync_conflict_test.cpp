@@ -2,7 +2,10 @@
 // scenario a test that checks every device and the server converge. Built twice: against the in-process
 // server (sync_engine_tests) and against a synclatch-server process over BeastHttpClient
 // (sync_server_process_tests, SYNCLATCH_SYNC_WORLD_REAL_SERVER; see sync_world.hpp).
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <condition_variable>
+#include <mutex>
 
 #include "support/numbered.hpp"
 #include "sync/sync_world.hpp"
@@ -491,4 +494,141 @@ TEST_CASE("synchronize: a push of more records than one page, edited during the 
     CHECK(all_of(b, "things") == all_of(a, "things"));
     CHECK(all_of(a, "things").size() == 50);  // 50 - k145 + k999
     CHECK(server_state(world, "things") == all_of(a, "things"));
+}
+
+namespace {
+
+// Passes requests on and watches the UpdateRecords among them: how many were in flight at once at most.
+// hold_first keeps the first one from reaching the server until a second is in flight too (bounded), so
+// that an engine that overlaps its requests is seen doing so every time. The UpdateRecords whose body
+// holds fail_after_delivery (when not empty) reaches the server, but its answer is lost.
+class InFlightProbe final : public sync::HttpClient {
+  public:
+    explicit InFlightProbe(sync::HttpClient& inner) : inner_(inner) {}
+    bool hold_first = false;
+    std::string fail_after_delivery;
+
+    bool concurrent_sends() const noexcept override { return inner_.concurrent_sends(); }
+
+    Result<sync::HttpResponse> send(const sync::HttpRequest& request,
+                                    std::chrono::milliseconds deadline) override {
+        // UpdateRecords is the POST to a dataset itself; the other dataset calls go to its sub-resources.
+        const bool update = request.method == "POST" &&
+                            request.target.find("/datasets/") != std::string::npos &&
+                            request.target.find("/subscriptions/") == std::string::npos;
+        if (!update) return inner_.send(request, deadline);
+        int nth = 0;
+        {
+            std::unique_lock lock(mutex_);
+            nth = ++updates_;
+            most_in_flight_ = std::max(most_in_flight_, ++in_flight_);
+            changed_.notify_all();
+            if (hold_first && nth == 1)
+                changed_.wait_for(lock, std::chrono::seconds(10), [&] { return in_flight_ >= 2; });
+        }
+        auto answer = inner_.send(request, deadline);
+        {
+            std::lock_guard lock(mutex_);
+            --in_flight_;
+        }
+        if (!fail_after_delivery.empty() && request.body.find(fail_after_delivery) != std::string::npos)
+            return Status{Errc::unavailable, "injected: the answer was lost"};
+        return answer;
+    }
+
+    int most_in_flight() {
+        std::lock_guard lock(mutex_);
+        return most_in_flight_;
+    }
+    int updates() {
+        std::lock_guard lock(mutex_);
+        return updates_;
+    }
+
+  private:
+    sync::HttpClient& inner_;
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    int updates_ = 0;         // guarded by mutex_
+    int in_flight_ = 0;       // guarded by mutex_
+    int most_in_flight_ = 0;  // guarded by mutex_
+};
+
+}  // namespace
+
+TEST_CASE("synchronize: a push keeps two UpdateRecords in flight and records the sync count over both",
+          "[sync]") {
+    SyncWorld world;
+    InFlightProbe probe(world.server.client());
+    probe.hold_first = true;
+    SyncDevice a(world.dir.file("a.db"), probe, world.identity, world.clock, "a", world.endpoint());
+    std::map<std::string, std::string> values;
+    for (int i = 0; i < 40; ++i)
+        values[test::numbered("k", 100 + i)] = test::numbered("v", i);
+    REQUIRE(a.dataset("things").put_all(values).ok());
+
+    sync::SyncOptions options;
+    options.max_patches_per_request = 8;
+    options.max_requests_in_flight = 2;
+    auto pushed = must_sync(a, "things", options);
+    CHECK(probe.updates() == 5);
+    CHECK(probe.most_in_flight() == 2);
+    CHECK(pushed.pushed == 40);
+    // Nobody else wrote: the five commits are 1..5 in whatever order they landed, so the count is 5 and
+    // the next sync is one ListRecords with nothing new.
+    CHECK(pushed.sync_count == 5);
+    CHECK(a.dataset("things").modified_records().value().empty());
+    auto noop = must_sync(a, "things");
+    CHECK(noop.requests == 1);
+    CHECK(noop.pulled == 0);
+    CHECK(server_state(world, "things") == values);
+
+    // One at a time when asked.
+    InFlightProbe single(world.server.client());
+    SyncDevice b(world.dir.file("b.db"), single, world.identity, world.clock, "b", world.endpoint());
+    must_sync(b, "things");
+    for (int i = 0; i < 40; ++i)
+        values[test::numbered("k", 100 + i)] = test::numbered("from b ", i);
+    REQUIRE(b.dataset("things").put_all(values).ok());
+    options.max_requests_in_flight = 1;
+    must_sync(b, "things", options);
+    CHECK(single.updates() == 5);
+    CHECK(single.most_in_flight() == 1);
+    CHECK(server_state(world, "things") == values);
+}
+
+TEST_CASE("synchronize: when one of two UpdateRecords in flight fails, the other's answer is still settled",
+          "[sync]") {
+    SyncWorld world;
+    InFlightProbe probe(world.server.client());
+    probe.hold_first = true;
+    probe.fail_after_delivery = "\"k108\"";  // page 2
+    SyncDevice a(world.dir.file("a.db"), probe, world.identity, world.clock, "a", world.endpoint());
+    auto key = [](int i) { return test::numbered("k", 100 + i); };  // k100..k139: key order is number order
+    std::map<std::string, std::string> values;
+    for (int i = 0; i < 40; ++i)
+        values[key(i)] = test::numbered("v", i);
+    REQUIRE(a.dataset("things").put_all(values).ok());
+
+    sync::SyncOptions options;
+    options.max_patches_per_request = 8;
+    options.max_requests_in_flight = 2;
+    auto failed = a.sync("things", options);
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.status().code() == Errc::unavailable);
+    // Pages 1 and 2 went together; page 3 was sent when page 1's answer came; page 2's answer was lost,
+    // so nothing more was sent. Pages 1 and 3 are settled; page 2 (written, answer lost) and 4, 5 are not.
+    CHECK(probe.updates() == 3);
+    for (int i = 0; i < 40; ++i) {
+        INFO(key(i));
+        const bool settled = i < 8 || (i >= 16 && i < 24);
+        CHECK(a.dataset("things").is_changed(key(i)).value() == !settled);
+    }
+    CHECK(server_state(world, "things").size() == 24);
+
+    // The next sync converges: page 2's records come back from the server, pages 4 and 5 go.
+    must_sync(a, "things", options);
+    CHECK(a.dataset("things").modified_records().value().empty());
+    CHECK(server_state(world, "things") == values);
+    CHECK(all_of(a, "things") == values);
 }

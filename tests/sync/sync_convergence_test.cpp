@@ -3,10 +3,13 @@
 // delays requests and fails the Nth; at the end every device and the server hold the same data, and for
 // every key the latest edit (by device time) is what they hold: no edit is lost except to a later one.
 // Seeds are printed on failure and replayable: SYNCLATCH_SEED=<n> runs that seed alone.
+#include <atomic>
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <mutex>
 #include <random>
+#include <type_traits>
 
 #include "support/numbered.hpp"
 #include "sync/sync_world.hpp"
@@ -27,26 +30,29 @@ struct Faults {
 };
 
 // The transport with faults. Shared by the devices of one world; `quiet` turns faults off (the final
-// rounds, and the syncs run from inside a delay).
+// rounds, and the syncs run from inside a delay). Sends may come from several threads at once (a push keeps
+// two UpdateRecords in flight): the dice are rolled under a lock, and one delay's detour runs at a time.
 class FaultyClient final : public sync::HttpClient {
   public:
     FaultyClient(sync::HttpClient& inner, std::mt19937_64& rng, Faults faults)
         : inner_(inner), rng_(rng), faults_(faults) {}
 
     std::function<void()> while_delayed;
-    bool quiet = false;
-    std::int64_t sent = 0;
+    std::atomic<bool> quiet = false;
+    std::atomic<std::int64_t> sent = 0;
+
+    bool concurrent_sends() const noexcept override { return inner_.concurrent_sends(); }
 
     Result<sync::HttpResponse> send(const sync::HttpRequest& request,
                                     std::chrono::milliseconds deadline) override {
-        ++sent;
+        const std::int64_t nth = ++sent;
         if (quiet) return inner_.send(request, deadline);
-        if (sent == faults_.fail_nth) {
+        if (nth == faults_.fail_nth) {
             if (faults_.fail_nth_after_delivery) (void)inner_.send(request, deadline);
-            return Status{Errc::unavailable, "injected: request " + std::to_string(sent) + " failed"};
+            return Status{Errc::unavailable, "injected: request " + std::to_string(nth) + " failed"};
         }
-        std::uniform_real_distribution<double> dice(0, 1);
-        double roll = dice(rng_);
+        double roll =
+            with_rng([](std::mt19937_64& rng) { return std::uniform_real_distribution<double>(0, 1)(rng); });
         if ((roll -= faults_.fail_before) < 0) return Status{Errc::unavailable, "injected: not delivered"};
         if ((roll -= faults_.drop) < 0) {
             (void)inner_.send(request, deadline);
@@ -58,17 +64,29 @@ class FaultyClient final : public sync::HttpClient {
             return first;
         }
         if ((roll -= faults_.delay) < 0 && while_delayed) {
-            quiet = true;  // the delayed request's detour runs without faults (no nesting)
-            while_delayed();
-            quiet = false;
+            std::unique_lock detour(detour_mutex_, std::try_to_lock);
+            if (detour.owns_lock()) {
+                quiet = true;  // the delayed request's detour runs without faults (no nesting)
+                while_delayed();
+                quiet = false;
+            }
         }
         return inner_.send(request, deadline);
     }
 
+    // Draws from the world's generator, which sends on other threads may be drawing from too.
+    template <class Draw>
+    std::invoke_result_t<Draw, std::mt19937_64&> with_rng(Draw draw) {
+        std::lock_guard lock(dice_mutex_);
+        return draw(rng_);
+    }
+
   private:
     sync::HttpClient& inner_;
-    std::mt19937_64& rng_;
+    std::mt19937_64& rng_;  // guarded by dice_mutex_ while sends may run
     Faults faults_;
+    std::mutex dice_mutex_;
+    std::mutex detour_mutex_;
 };
 
 // The newest edit of each key over all devices: its value (std::nullopt: removed).
@@ -98,8 +116,10 @@ struct World {
                                                          world.identity, world.clock, name));
         }
         transport.while_delayed = [this] {
-            std::uniform_int_distribution<std::size_t> pick(0, fleet.size() - 1);
-            (void)fleet[pick(rng)]->sync("things");
+            const std::size_t picked = transport.with_rng([&](std::mt19937_64& generator) {
+                return std::uniform_int_distribution<std::size_t>(0, fleet.size() - 1)(generator);
+            });
+            (void)fleet[picked]->sync("things");
         };
     }
 

@@ -4,6 +4,7 @@
 // process reached over BeastHttpClient; both offer client(), create_identity() and requests().
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -30,7 +31,7 @@ using SyncServerOptions = InProcessServerOptions;
 #endif
 
 // Wraps a client; `before` runs before each request is passed on (tests act "while the request is in
-// flight" there).
+// flight" there). With a hook set, requests go one at a time: the hook need not be thread-safe.
 class HookedClient final : public sync::HttpClient {
   public:
     explicit HookedClient(sync::HttpClient& inner) : inner_(inner) {}
@@ -41,6 +42,7 @@ class HookedClient final : public sync::HttpClient {
         if (before) before(request);
         return inner_.send(request, deadline);
     }
+    bool concurrent_sends() const noexcept override { return !before && inner_.concurrent_sends(); }
 
   private:
     sync::HttpClient& inner_;
@@ -79,7 +81,7 @@ struct SyncWorld {
     TempDir dir;
     SyncServer server;
     std::string identity = server.create_identity();
-    core::EpochMillis time = 1'700'000'000'000;
+    std::atomic<core::EpochMillis> time = 1'700'000'000'000;  // read by a push's settling thread too
     std::function<core::EpochMillis()> clock = [this] { return ++time; };
     std::map<std::string, std::unique_ptr<HookedClient>> clients;
     std::map<std::string, std::unique_ptr<SyncDevice>> devices;

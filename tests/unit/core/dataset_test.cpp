@@ -448,7 +448,8 @@ TEST_CASE_METHOD(StoreFixture, "SyncDataset: merge_remote settles a local edit t
     SECTION("likewise a local removal the server has removed too") {
         REQUIRE(things.put("gone", "x").ok());
         REQUIRE(things.remove("gone").ok());
-        REQUIRE(things.merge_remote(std::vector{later(remote_record("gone", std::nullopt, 4))}).value().empty());
+        REQUIRE(
+            things.merge_remote(std::vector{later(remote_record("gone", std::nullopt, 4))}).value().empty());
         auto gone = things.get_record("gone").value();
         REQUIRE(gone);
         CHECK(gone->is_deleted());
@@ -457,9 +458,10 @@ TEST_CASE_METHOD(StoreFixture, "SyncDataset: merge_remote settles a local edit t
     }
 }
 
-TEST_CASE_METHOD(StoreFixture,
-                 "SyncDataset: merge_remote keeps a later local edit of the same value to push, on the remote count",
-                 "[core][dataset][merge]") {
+TEST_CASE_METHOD(
+    StoreFixture,
+    "SyncDataset: merge_remote keeps a later local edit of the same value to push, on the remote count",
+    "[core][dataset][merge]") {
     auto things = engine_dataset("things");
     REQUIRE(things.apply_remote(std::vector{remote_record("k", "base", 2)}).ok());
     REQUIRE(things.remove("k").ok());  // after the remote's remove below was written elsewhere

@@ -77,10 +77,22 @@ TEST_CASE("Protocol JSON: UpdateRecords requests round-trip", "[sync][json]") {
     request.sync_session_token = "token";
     request.record_patches = {RecordPatch{PatchOp::replace, "k", std::string("v"), 3, 1412974081336},
                               RecordPatch{PatchOp::remove, "gone", std::nullopt, 2, std::nullopt}};
-    json j = to_json(request);
+    const std::string text =
+        update_records_request_body(request.device_id, request.record_patches, request.sync_session_token);
+    json j = json::parse(text);
     CHECK(j.at("RecordPatches").at(0).at("Op") == "replace");
+    CHECK(j.at("RecordPatches").at(0).at("DeviceLastModifiedDate").get<double>() == 1412974081.336);
     CHECK(j.at("RecordPatches").at(1).at("Op") == "remove");
-    CHECK(*parse_update_records_request(json::parse(j.dump())) == request);
+    CHECK_FALSE(j.at("RecordPatches").at(1).contains("Value"));
+    CHECK(*parse_update_records_request(j) == request);
+    // Text that needs escaping, and no patches at all.
+    request.record_patches[0].key = "q\"\\\n\x01\xc3\xa9";
+    request.record_patches[0].value = "line\nbreak";
+    CHECK(*parse_update_records_request(json::parse(update_records_request_body(
+              request.device_id, request.record_patches, request.sync_session_token))) == request);
+    request.record_patches.clear();
+    CHECK(*parse_update_records_request(json::parse(update_records_request_body(
+              request.device_id, request.record_patches, request.sync_session_token))) == request);
 }
 
 TEST_CASE("Protocol JSON: datasets and usage encode the documented members", "[sync][json]") {

@@ -37,6 +37,7 @@ class BeastHttpClient final : public sync::HttpClient {
     // an answer body over max_response_bytes). Any HTTP status is a response.
     Result<sync::HttpResponse> send(const sync::HttpRequest& request,
                                     std::chrono::milliseconds deadline) override;
+    bool concurrent_sends() const noexcept override { return true; }
 
   private:
     struct Impl;

@@ -24,8 +24,8 @@ struct CognitoRemoteOptions {
     std::function<core::EpochMillis()> clock;    // signing time; empty: the system clock
 };
 
-// Thread-safety: any thread, one call at a time per instance is what the sync engine does; concurrent
-// calls are safe too (signing state is locked). A request refused as unauthorized is retried once with
+// Thread-safety: any thread; concurrent calls are safe when the HttpClient's sends are (signing state is
+// locked), and concurrent_calls() says so. A request refused as unauthorized is retried once with
 // fresh credentials.
 class CognitoRemoteStore final : public RemoteStore {
   public:
@@ -45,6 +45,7 @@ class CognitoRemoteStore final : public RemoteStore {
     Result<std::string> register_device(std::string_view platform, std::string_view token) override;
     Status subscribe(std::string_view dataset, std::string_view device_id) override;
     Status unsubscribe(std::string_view dataset, std::string_view device_id) override;
+    bool concurrent_calls() const noexcept override { return http_.concurrent_sends(); }
 
   private:
     // Signs and sends; a 2xx answer's body, or the error. path: already encoded; query: "a=1&b=2".

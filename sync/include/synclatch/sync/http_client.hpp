@@ -46,6 +46,10 @@ class HttpClient {
     // response; only transport failures are errors: unavailable (cannot connect, connection lost, TLS
     // failure), timeout (the deadline passed), cancelled, invalid_argument (a malformed answer).
     virtual Result<HttpResponse> send(const HttpRequest& request, std::chrono::milliseconds deadline) = 0;
+
+    // Whether send() may be called from several threads at once (the sync engine then keeps more than one
+    // request in flight). A wrapper answers for the client it wraps.
+    virtual bool concurrent_sends() const noexcept { return false; }
 };
 
 // What a client is opened with. Thread-safety: a plain value.

@@ -23,14 +23,16 @@ Result<EpochMillis> parse_epoch_seconds(const nlohmann::json& value, std::string
 nlohmann::json to_json(const WireRecord& record);
 nlohmann::json to_json(const RecordPatch& patch);
 nlohmann::json to_json(const DatasetDescription& dataset);
-nlohmann::json to_json(const UpdateRecordsRequest& request);
 nlohmann::json to_json(const IdentityUsage& usage);
 nlohmann::json to_json(const IdentityPoolUsage& usage);
 
-// The bodies a server sends most, written straight to text (no JSON tree), with the members to_json
-// would give: ListRecords' answer, and UpdateRecords' answer {"Records": [...]}.
+// The bodies sent most, written straight to text (no JSON tree), with the members to_json would give:
+// ListRecords' answer, UpdateRecords' answer {"Records": [...]}, and the UpdateRecords request (the
+// UpdateRecordsRequest's members, given apart so that a client need not copy its patches into one).
 std::string list_records_body(const ListRecordsResult& result);
 std::string update_records_body(const std::vector<WireRecord>& written);
+std::string update_records_request_body(std::string_view device_id, const std::vector<RecordPatch>& patches,
+                                        std::string_view session_token);
 
 Result<WireRecord> parse_wire_record(const nlohmann::json& json);
 Result<RecordPatch> parse_record_patch(const nlohmann::json& json);

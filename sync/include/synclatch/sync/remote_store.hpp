@@ -12,7 +12,8 @@
 
 namespace synclatch::sync {
 
-// Thread-safety: implementations document theirs; the sync engine calls one store from one thread at a time.
+// Thread-safety: implementations document theirs; the sync engine calls one store from one thread at a time,
+// unless concurrent_calls() says it may call update_records from several at once.
 // Errors: conflict (409, a stale sync count), not_found, invalid_argument, unauthorized, limit_exceeded,
 // throttled, unavailable, timeout, cancelled; Status::retryable() tells which may succeed when repeated.
 class RemoteStore {
@@ -40,6 +41,9 @@ class RemoteStore {
     virtual Result<std::string> register_device(std::string_view platform, std::string_view token) = 0;
     virtual Status subscribe(std::string_view dataset, std::string_view device_id) = 0;
     virtual Status unsubscribe(std::string_view dataset, std::string_view device_id) = 0;
+
+    // Whether the calls above may run on several threads at once.
+    virtual bool concurrent_calls() const noexcept { return false; }
 };
 
 }  // namespace synclatch::sync
