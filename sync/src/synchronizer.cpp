@@ -45,6 +45,11 @@ RecordPatch to_patch(const core::Record& record) {
     return patch;
 }
 
+// SyncOptions::max_requests_in_flight, within 1..8: more would only hold more pages and threads.
+std::size_t requests_in_flight(const SyncOptions& options) {
+    return std::clamp<std::size_t>(options.max_requests_in_flight, 1, 8);
+}
+
 // One run of synchronize(): the state shared by its pull and push phases.
 class SyncRun {
   public:
@@ -52,7 +57,7 @@ class SyncRun {
         : dataset_(SyncDataset(dataset).pinned()),
           remote_(remote),
           options_(options),
-          threads_(std::max<std::size_t>(options.max_requests_in_flight, 1) + 1) {}
+          threads_(requests_in_flight(options) + 1) {}
 
     Result<SyncResult> run();
 
@@ -257,8 +262,7 @@ Status SyncRun::push() {
     // sent and settled on another thread beside the next, one settle at a time. After a failure nothing
     // more is sent, but the answers in flight are still settled: what the server wrote must not stay
     // modified here, or it would come back as a conflict with itself.
-    const std::size_t depth =
-        remote_.concurrent_calls() ? std::max<std::size_t>(options_.max_requests_in_flight, 1) : 1;
+    const std::size_t depth = remote_.concurrent_calls() ? requests_in_flight(options_) : 1;
     // Pages go on from the last key read, read from the store as they go, so memory does not grow with
     // the number of modified records. A record the app edits meanwhile behind the cursor stays modified
     // for the next sync; one ahead of it goes in this push with its newest value.
