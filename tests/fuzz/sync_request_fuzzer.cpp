@@ -202,7 +202,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const json& j = *body;
     round_trip(j, "UpdateRecords request", sync::parse_update_records_request,
                [](const sync::UpdateRecordsRequest& r) {
-                   return sync::update_records_request_body(r.device_id, r.record_patches, r.sync_session_token);
+                   return sync::update_records_request_body(r.device_id, r.record_patches,
+                                                            r.sync_session_token);
                });
     round_trip(j, "ListRecords page", sync::parse_list_records_result,
                [](const sync::ListRecordsResult& r) { return sync::list_records_body(r); });

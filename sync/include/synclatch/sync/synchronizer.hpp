@@ -51,8 +51,8 @@ struct SyncOptions {
     // UpdateRecords a push keeps in flight at once, when the RemoteStore allows concurrent calls: the next
     // page is read and sent while the server commits the one before. 1: one at a time; at most 8.
     std::size_t max_requests_in_flight = 3;
-    const std::atomic<bool>* cancel = nullptr;        // set to stop between requests (Errc::cancelled)
-    std::function<core::EpochMillis()> clock;         // for resolutions with new values; empty: system
+    const std::atomic<bool>* cancel = nullptr;  // set to stop between requests (Errc::cancelled)
+    std::function<core::EpochMillis()> clock;   // for resolutions with new values; empty: system
 };
 
 struct SyncResult {
