@@ -47,6 +47,7 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using Request = http::request<http::string_body>;
 
 constexpr std::uint32_t kMaxHeaderBytes = 64 * 1024;
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
 
 // One connection to the endpoint. The pool hands it to one send() at a time and only that thread runs its
 // io_context, so its stream needs no strand or lock.
@@ -119,6 +120,9 @@ asio::awaitable<void> run_exchange(Stream& stream, Connection& connection,
     co_await http::async_write(stream, request, on_error);
     if (out.error) co_return;
     out.stage = Stage::read;
+    // Beast reads at most the room the buffer has (and 64 KiB): with none reserved, a large answer came in
+    // 512 bytes at a time, a recv and a timer reset each. Kept for the connection's next exchanges.
+    connection.buffer.reserve(kReadBufferBytes);
     co_await http::async_read(stream, connection.buffer, out.parser, on_error);
 }
 
