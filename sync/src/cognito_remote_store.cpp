@@ -20,11 +20,12 @@ std::string encode(std::string_view segment) {
     return detail::uri_encode(segment, false);
 }
 
-Result<nlohmann::json> json_object(const Result<std::string>& body, std::string_view operation) {
+// The caller names the operation in the message (with_operation).
+Result<nlohmann::json> json_object(const Result<std::string>& body) {
     if (!body.ok()) return body.status();
     auto parsed = parse_json_body(*body);
     if (!parsed.ok() || !parsed->is_object())
-        return Status{Errc::invalid_argument, std::string(operation) + ": the answer is not a JSON object"};
+        return Status{Errc::invalid_argument, "the answer is not a JSON object"};
     return parsed;
 }
 
@@ -102,9 +103,9 @@ Result<ListRecordsResult> CognitoRemoteStore::list_records(std::string_view data
     std::string query = "lastSyncCount=" + std::to_string(last_sync_count);
     if (max_results > 0) query += "&maxResults=" + std::to_string(max_results);
     if (!next_token.empty()) query += "&nextToken=" + encode(next_token);
-    auto json = json_object(call("GET", *path + "/records", query, ""), "ListRecords");
-    if (!json.ok()) return with_operation(json.status(), "ListRecords");
-    auto page = parse_list_records_result(*json);
+    auto answer = call("GET", *path + "/records", query, "");
+    if (!answer.ok()) return with_operation(answer.status(), "ListRecords");
+    auto page = decode_list_records_result(*answer);
     if (!page.ok()) return with_operation(page.status(), "ListRecords");
     return page;
 }
@@ -115,27 +116,17 @@ Result<std::vector<WireRecord>> CognitoRemoteStore::update_records(std::string_v
                                                                    std::string_view device_id) {
     auto path = dataset_path(dataset);
     if (!path.ok()) return path.status();
-    auto json =
-        json_object(call("POST", *path, "", update_records_request_body(device_id, patches, session_token)),
-                    "UpdateRecords");
-    if (!json.ok()) return with_operation(json.status(), "UpdateRecords");
-    const auto found = json->find("Records");
-    if (found == json->end() || !found->is_array())
-        return Status{Errc::invalid_argument, "UpdateRecords: the answer has no Records"};
-    std::vector<WireRecord> written;
-    written.reserve(found->size());
-    for (const auto& item : *found) {
-        auto record = parse_wire_record(item);
-        if (!record.ok()) return with_operation(record.status(), "UpdateRecords");
-        written.push_back(std::move(record).value());
-    }
+    auto answer = call("POST", *path, "", update_records_request_body(device_id, patches, session_token));
+    if (!answer.ok()) return with_operation(answer.status(), "UpdateRecords");
+    auto written = decode_update_records_answer(*answer);
+    if (!written.ok()) return with_operation(written.status(), "UpdateRecords");
     return written;
 }
 
 Result<DatasetDescription> CognitoRemoteStore::delete_dataset(std::string_view dataset) {
     auto path = dataset_path(dataset);
     if (!path.ok()) return path.status();
-    auto json = json_object(call("DELETE", *path, "", ""), "DeleteDataset");
+    auto json = json_object(call("DELETE", *path, "", ""));
     if (!json.ok()) return with_operation(json.status(), "DeleteDataset");
     if (!json->contains("Dataset")) return DatasetDescription{};
     return parse_dataset_description((*json)["Dataset"]);
@@ -144,7 +135,7 @@ Result<DatasetDescription> CognitoRemoteStore::delete_dataset(std::string_view d
 Result<DatasetDescription> CognitoRemoteStore::describe_dataset(std::string_view dataset) {
     auto path = dataset_path(dataset);
     if (!path.ok()) return path.status();
-    auto json = json_object(call("GET", *path, "", ""), "DescribeDataset");
+    auto json = json_object(call("GET", *path, "", ""));
     if (!json.ok()) return with_operation(json.status(), "DescribeDataset");
     if (!json->contains("Dataset")) return Status{Errc::invalid_argument, "DescribeDataset: no Dataset"};
     return parse_dataset_description((*json)["Dataset"]);
@@ -160,7 +151,7 @@ Result<std::vector<DatasetDescription>> CognitoRemoteStore::list_datasets() {
     for (int page = 0; page < 10'000; ++page) {  // bounded: a server that loops its tokens cannot hang us
         std::string query = "maxResults=60";
         if (!token.empty()) query += "&nextToken=" + encode(token);
-        auto json = json_object(call("GET", path, query, ""), "ListDatasets");
+        auto json = json_object(call("GET", path, query, ""));
         if (!json.ok()) return with_operation(json.status(), "ListDatasets");
         if (json->contains("Datasets") && (*json)["Datasets"].is_array()) {
             for (const auto& item : (*json)["Datasets"]) {
@@ -181,7 +172,7 @@ Result<std::string> CognitoRemoteStore::register_device(std::string_view platfor
     const std::string path =
         "/identitypools/" + encode(options_.identity_pool_id) + "/identity/" + encode(*identity) + "/device";
     const nlohmann::json body = {{"Platform", platform}, {"Token", token}};
-    auto json = json_object(call("POST", path, "", body.dump()), "RegisterDevice");
+    auto json = json_object(call("POST", path, "", body.dump()));
     if (!json.ok()) return with_operation(json.status(), "RegisterDevice");
     if (!json->contains("DeviceId") || !(*json)["DeviceId"].is_string())
         return Status{Errc::invalid_argument, "RegisterDevice: the answer has no DeviceId"};

@@ -1,5 +1,6 @@
-// Encoding and decoding of the Cognito Sync wire model with nlohmann_json. Decoding never throws: a small
-// reader records the first problem (wrong type, missing member) and the caller returns it as a Status.
+// Encoding and decoding of the Cognito Sync wire model with nlohmann_json. Decoding never throws: a
+// MemberReader (member_reader.hpp) records the first problem (wrong type, missing member) and the caller
+// returns it as a Status.
 #include "synclatch/sync/protocol_json.hpp"
 
 #include <charconv>
@@ -7,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "member_reader.hpp"
 #include "synclatch/sync/detail/json_text.hpp"
 
 namespace synclatch::sync {
@@ -15,29 +17,11 @@ using json = nlohmann::json;
 
 namespace {
 
-// Bounds for numbers from the wire: beyond them a value cannot be a real count or time.
+// Beyond it a number from the wire cannot be a real time.
 constexpr double kMaxEpochSeconds = 1e11;  // year ~5138
-constexpr std::int64_t kMaxCount = std::int64_t{1} << 53;
 
 Status invalid(std::string message) {
     return {Errc::invalid_argument, std::move(message)};
-}
-
-std::optional<std::int64_t> integer_from(const json& value) {
-    if (value.is_number_integer()) return value.get<std::int64_t>();
-    if (value.is_number_float()) {
-        const double d = value.get<double>();
-        if (std::isfinite(d) && std::trunc(d) == d && std::fabs(d) <= double(kMaxCount))
-            return std::int64_t(d);
-        return std::nullopt;
-    }
-    if (value.is_string()) {
-        const auto& text = value.get_ref<const std::string&>();
-        std::int64_t out = 0;
-        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), out);
-        if (error == std::errc() && end == text.data() + text.size() && !text.empty()) return out;
-    }
-    return std::nullopt;
 }
 
 std::optional<double> seconds_from(const json& value) {
@@ -54,71 +38,6 @@ std::optional<double> seconds_from(const json& value) {
     if (!std::isfinite(seconds) || std::fabs(seconds) > kMaxEpochSeconds) return std::nullopt;
     return seconds;
 }
-
-// Reads members of one JSON object, remembering the first problem. Null counts as absent.
-class ObjectReader {
-  public:
-    ObjectReader(const json& object, std::string_view what) : object_(object) {
-        if (!object.is_object()) fail(std::string(what) + " must be a JSON object");
-    }
-
-    const json* find(const char* member, bool required) {
-        if (!status_.ok()) return nullptr;
-        const auto it = object_.find(member);
-        if (it == object_.end() || it->is_null()) {
-            if (required) fail(std::string("'") + member + "' is required");
-            return nullptr;
-        }
-        return &*it;
-    }
-
-    std::optional<std::string> optional_string(const char* member, bool required = false) {
-        const json* value = find(member, required);
-        if (value == nullptr) return std::nullopt;
-        if (!value->is_string()) return fail(std::string("'") + member + "' must be a string"), std::nullopt;
-        return value->get<std::string>();
-    }
-    std::string string(const char* member, bool required = true) {
-        return optional_string(member, required).value_or("");
-    }
-    std::int64_t integer(const char* member, bool required = true) {
-        const json* value = find(member, required);
-        if (value == nullptr) return 0;
-        auto parsed = integer_from(*value);
-        if (!parsed) return fail(std::string("'") + member + "' must be an integer"), 0;
-        return *parsed;
-    }
-    std::optional<EpochMillis> optional_time(const char* member) {
-        const json* value = find(member, false);
-        if (value == nullptr) return std::nullopt;
-        auto parsed = parse_epoch_seconds(*value, member);
-        if (!parsed.ok()) return fail(parsed.status().message()), std::nullopt;
-        return *parsed;
-    }
-    EpochMillis time(const char* member) { return optional_time(member).value_or(0); }
-    bool boolean(const char* member, bool required = true) {
-        const json* value = find(member, required);
-        if (value == nullptr) return false;
-        if (!value->is_boolean()) return fail(std::string("'") + member + "' must be true or false"), false;
-        return value->get<bool>();
-    }
-    const json* array(const char* member, bool required = true) {
-        const json* value = find(member, required);
-        if (value != nullptr && !value->is_array())
-            return fail(std::string("'") + member + "' must be a list"), nullptr;
-        return value;
-    }
-
-    bool ok() const { return status_.ok(); }
-    const Status& status() const { return status_; }
-    void fail(std::string message) {
-        if (status_.ok()) status_ = invalid(std::move(message));
-    }
-
-  private:
-    const json& object_;
-    Status status_;
-};
 
 }  // namespace
 
@@ -290,35 +209,17 @@ json to_json(const IdentityPoolUsage& u) {
 }
 
 Result<WireRecord> parse_wire_record(const json& j) {
-    ObjectReader in(j, "a record");
-    WireRecord r;
-    r.key = in.string("Key");
-    r.value = in.optional_string("Value");
-    r.sync_count = in.integer("SyncCount", false);
-    r.last_modified_date = in.time("LastModifiedDate");
-    r.last_modified_by = in.string("LastModifiedBy", false);
-    r.device_last_modified_date = in.time("DeviceLastModifiedDate");
-    if (!in.ok()) return in.status();
-    return r;
+    detail::MemberReader in(j, "a record");
+    return detail::read_wire_record(in);
 }
 
 Result<RecordPatch> parse_record_patch(const json& j) {
-    ObjectReader in(j, "a record patch");
-    RecordPatch p;
-    const std::string op = in.string("Op");
-    if (in.ok() && op != "replace" && op != "remove") in.fail("'Op' must be 'replace' or 'remove'");
-    p.op = op == "remove" ? PatchOp::remove : PatchOp::replace;
-    p.key = in.string("Key");
-    p.value = in.optional_string("Value");
-    p.sync_count = in.integer("SyncCount");
-    p.device_last_modified_date = in.optional_time("DeviceLastModifiedDate");
-    if (in.ok() && p.sync_count < 0) in.fail("'SyncCount' must not be negative");
-    if (!in.ok()) return in.status();
-    return p;
+    detail::MemberReader in(j, "a record patch");
+    return detail::read_record_patch(in);
 }
 
 Result<DatasetDescription> parse_dataset_description(const json& j) {
-    ObjectReader in(j, "a dataset");
+    detail::MemberReader in(j, "a dataset");
     DatasetDescription d;
     d.identity_id = in.string("IdentityId", false);
     d.dataset_name = in.string("DatasetName");
@@ -332,7 +233,7 @@ Result<DatasetDescription> parse_dataset_description(const json& j) {
 }
 
 Result<ListRecordsResult> parse_list_records_result(const json& j) {
-    ObjectReader in(j, "a ListRecords response");
+    detail::MemberReader in(j, "a ListRecords response");
     ListRecordsResult r;
     if (const json* records = in.array("Records", false)) {
         for (const auto& item : *records) {
@@ -358,7 +259,7 @@ Result<ListRecordsResult> parse_list_records_result(const json& j) {
 }
 
 Result<UpdateRecordsRequest> parse_update_records_request(const json& j) {
-    ObjectReader in(j, "the UpdateRecords body");
+    detail::MemberReader in(j, "the UpdateRecords body");
     UpdateRecordsRequest r;
     r.device_id = in.string("DeviceId", false);
     r.sync_session_token = in.string("SyncSessionToken");
@@ -375,7 +276,7 @@ Result<UpdateRecordsRequest> parse_update_records_request(const json& j) {
 }
 
 Result<IdentityUsage> parse_identity_usage(const json& j) {
-    ObjectReader in(j, "an identity usage");
+    detail::MemberReader in(j, "an identity usage");
     IdentityUsage u;
     u.identity_id = in.string("IdentityId");
     u.identity_pool_id = in.string("IdentityPoolId", false);

@@ -7,6 +7,8 @@
 //  - Each decoder (UpdateRecords request, record patch, record, dataset, identity usage, ListRecords
 //    page) refuses with invalid_argument, or its result encoded as the server and client encode it
 //    decodes to the same (round trip), and an integer member it kept is the number the body held.
+//  - The text decoders (UpdateRecords request, ListRecords page, UpdateRecords answer) give what
+//    parse_json_body and the tree decoders give: the same value, or the same problem.
 //  - A SetIdentityPoolConfiguration body merged, stored as text and read back merges to the same.
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -175,11 +177,61 @@ void check_session_token(const json& body) {
     SYNCLATCH_FUZZ_CHECK(checked.ok() || checked.code() == Errc::invalid_argument, checked.to_string());
 }
 
+// A text decoder against parse_json_body and a tree decoder: text the tree side cannot parse fails (the
+// message names the body or the answer), otherwise the same value or the same problem.
+template <class T>
+void same_outcome(const char* what, const Result<json>& body, const Result<T>& from_tree,
+                  const Result<T>& from_text) {
+    if (!body.ok()) {
+        SYNCLATCH_FUZZ_CHECK(!from_text.ok() && from_text.status().code() == Errc::invalid_argument,
+                             std::string(what) + ": the text decoder took a body parse_json_body refuses");
+        return;
+    }
+    SYNCLATCH_FUZZ_CHECK(from_tree.ok() == from_text.ok(),
+                         std::string(what) + ": one decoder took the body, the other said " +
+                             (from_tree.ok() ? from_text.status() : from_tree.status()).to_string());
+    if (from_tree.ok()) {
+        SYNCLATCH_FUZZ_CHECK(*from_tree == *from_text, std::string(what) + ": the decoders read different values");
+    } else {
+        SYNCLATCH_FUZZ_CHECK(from_tree.status().code() == from_text.status().code() &&
+                                 from_tree.status().message() == from_text.status().message(),
+                             std::string(what) + ": the tree decoder said " + from_tree.status().to_string() +
+                                 ", the text decoder " + from_text.status().to_string());
+    }
+}
+
+// UpdateRecords' answer as the client read it from a tree before decode_update_records_answer.
+Result<std::vector<sync::WireRecord>> update_records_answer_from_tree(const json& answer) {
+    if (!answer.is_object()) return Status{Errc::invalid_argument, "the answer is not a JSON object"};
+    const auto found = answer.find("Records");
+    if (found == answer.end() || !found->is_array())
+        return Status{Errc::invalid_argument, "the answer has no Records"};
+    std::vector<sync::WireRecord> written;
+    for (const auto& item : *found) {
+        auto record = sync::parse_wire_record(item);
+        if (!record.ok()) return record.status();
+        written.push_back(std::move(record).value());
+    }
+    return written;
+}
+
+void check_text_decoders(std::string_view text, const Result<json>& body) {
+    const json none;
+    const json& tree = body.ok() ? *body : none;
+    same_outcome("UpdateRecords request", body, sync::parse_update_records_request(tree),
+                 sync::decode_update_records_request(text));
+    same_outcome("ListRecords page", body, sync::parse_list_records_result(tree),
+                 sync::decode_list_records_result(text));
+    same_outcome("UpdateRecords answer", body, update_records_answer_from_tree(tree),
+                 sync::decode_update_records_answer(text));
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text = fuzz::as_text(data, size);
     auto body = sync::parse_json_body(text);
+    check_text_decoders(text, body);
     // nlohmann alone, without limits (and without its reading of a NUL byte as the end of the input).
     const json unbounded = text.find('\0') != std::string_view::npos
                                ? json(json::value_t::discarded)

@@ -235,9 +235,7 @@ boost::asio::awaitable<HttpResponse> SyncApi::update_records(const HttpRequest& 
     const unsigned version = request.version();
     const bool keep_alive = request.keep_alive();
     auto fail = [&](const Status& status) { return error_response(status, version, keep_alive); };
-    auto body = sync::parse_json_body(request.body());
-    if (!body.ok()) co_return fail(body.status());
-    auto update = sync::parse_update_records_request(*body);
+    auto update = sync::decode_update_records_request(request.body());
     if (!update.ok()) co_return fail(update.status());
     if (update->device_id.size() > core::kMaxDeviceIdLength)
         co_return fail(invalid("DeviceId is longer than 256 characters"));

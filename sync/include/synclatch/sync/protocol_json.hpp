@@ -34,6 +34,14 @@ std::string update_records_body(const std::vector<WireRecord>& written);
 std::string update_records_request_body(std::string_view device_id, const std::vector<RecordPatch>& patches,
                                         std::string_view session_token);
 
+// The bodies received most, decoded straight from their text (no JSON tree) within kJsonRequestLimits,
+// with the checks and messages of the decoders below: malformed text is invalid_argument "the body (the
+// answer) is not valid JSON", never an exception. The UpdateRecords request (on the server), and on the
+// device ListRecords' answer and UpdateRecords' answer {"Records": [...]} (the records written).
+Result<UpdateRecordsRequest> decode_update_records_request(std::string_view text);
+Result<ListRecordsResult> decode_list_records_result(std::string_view text);
+Result<std::vector<WireRecord>> decode_update_records_answer(std::string_view text);
+
 Result<WireRecord> parse_wire_record(const nlohmann::json& json);
 Result<RecordPatch> parse_record_patch(const nlohmann::json& json);
 Result<DatasetDescription> parse_dataset_description(const nlohmann::json& json);
