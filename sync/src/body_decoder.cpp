@@ -1,4 +1,4 @@
-// The bodies received most, decoded straight from their text in one pass (nlohmann's SAX interface): a
+// The bodies received most, decoded straight from their text in one pass (json_events.hpp): a
 // push's UpdateRecords request on the server, its answer and ListRecords' pages on the device. A JSON
 // tree of a page costs a map, its nodes and their keys for every record, built and torn down again; here
 // only the members the decoders read are kept, and each record is decoded as its object ends. The checks
@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "json_events.hpp"
 #include "member_reader.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
@@ -34,7 +35,7 @@ struct BodyShape {
     std::string_view string_list;                    // a list of strings, kept whole (empty: none)
 };
 
-// The SAX handler. Depth 1 holds the top object's members, depth 2 a list's elements, depth 3 the members
+// The events' handler. Depth 1 holds the top object's members, depth 2 a list's elements, depth 3 the members
 // of an element of the object list; any other value is skipped whole. A member written twice keeps its
 // last value, as in a tree: a list written again starts over. The Sink takes each element of the object
 // list (item(MemberSlots&), slots marked not-an-object for an element that is not one) and hears when the
@@ -51,19 +52,19 @@ class BodyReader {
     bool strings_only() const { return strings_only_; }
     std::vector<std::string> take_strings() { return std::move(strings_); }
 
-    bool null() { return scalar(json(nullptr)); }
-    bool boolean(bool value) { return scalar(json(value)); }
-    bool number_integer(json::number_integer_t value) { return scalar(json(value)); }
-    bool number_unsigned(json::number_unsigned_t value) { return scalar(json(value)); }
-    bool number_float(json::number_float_t value, const std::string&) { return scalar(json(value)); }
-    bool string(std::string& value) { return scalar(json(std::move(value))); }
-    bool binary(json::binary_t&) { return true; }  // not in JSON text
-    bool start_object(std::size_t) { return open(json::value_t::object); }
-    bool start_array(std::size_t) { return open(json::value_t::array); }
-    bool end_object() { return close(); }
-    bool end_array() { return close(); }
-    bool key(std::string& name) {
-        if (skipped_ > 0) return true;
+    // The events of JsonEventReader.
+    void null() { scalar(json(nullptr)); }
+    void boolean(bool value) { scalar(json(value)); }
+    void number_integer(std::int64_t value) { scalar(json(value)); }
+    void number_unsigned(std::uint64_t value) { scalar(json(value)); }
+    void number_float(double value) { scalar(json(value)); }
+    void string(std::string& value) { scalar(json(std::move(value))); }
+    void start_object() { open(json::value_t::object); }
+    void start_array() { open(json::value_t::array); }
+    void end_object() { close(); }
+    void end_array() { close(); }
+    void key(const std::string& name) {
+        if (skipped_ > 0) return;
         if (depth_ == 1) {
             pending_ = top_.slot(name);
             pending_list_ = name == shape_.object_list   ? List::objects
@@ -72,15 +73,13 @@ class BodyReader {
         } else if (depth_ == 3) {
             pending_ = item_.slot(name);
         }
-        return true;
     }
-    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
 
   private:
     enum class List { none, objects, strings };
 
-    bool scalar(json value) {
-        if (skipped_ > 0) return true;
+    void scalar(json value) {
+        if (skipped_ > 0) return;
         if (depth_ == 1) {
             take_top_value(std::move(value));
         } else if (depth_ == 2 && list_ == List::objects) {
@@ -96,18 +95,17 @@ class BodyReader {
             *pending_ = std::move(value);
         }
         pending_ = nullptr;
-        return true;
     }
 
-    bool open(json::value_t kind) {
+    void open(json::value_t kind) {
         if (skipped_ > 0) {
             ++skipped_;
-            return true;
+            return;
         }
         if (depth_ == 0 && kind == json::value_t::object) {
             top_.reset(/*is_object=*/true);
             depth_ = 1;
-            return true;
+            return;
         }
         if (depth_ == 1) {
             const List list = pending_list_;
@@ -115,13 +113,13 @@ class BodyReader {
             if (kind == json::value_t::array && list != List::none) {
                 list_ = list;
                 depth_ = 2;
-                return true;
+                return;
             }
         } else if (depth_ == 2 && list_ == List::objects) {
             item_.reset(/*is_object=*/kind == json::value_t::object);
             if (kind == json::value_t::object) {
                 depth_ = 3;
-                return true;
+                return;
             }
             sink_.item(item_);
         } else if (depth_ == 2) {
@@ -131,10 +129,9 @@ class BodyReader {
             pending_ = nullptr;
         }
         skipped_ = 1;  // the top value when not an object, or a value no check looks into
-        return true;
     }
 
-    bool close() {
+    void close() {
         if (skipped_ > 0) {
             --skipped_;
         } else if (depth_ == 3) {
@@ -146,7 +143,6 @@ class BodyReader {
         } else {
             depth_ = 0;
         }
-        return true;
     }
 
     // A value of the top object's member just named; a list member's earlier value no longer counts.
@@ -206,8 +202,8 @@ using RecordSink = ItemSink<WireRecord, detail::read_wire_record>;
 template <class Sink>
 Status read_text(std::string_view text, std::string_view name, BodyReader<Sink>& reader) {
     if (Status s = check_json_limits(text); !s.ok()) return s;
-    // A NUL ends nlohmann's input whatever follows it; JSON text never holds one.
-    if (text.find('\0') != std::string_view::npos || !json::sax_parse(text.begin(), text.end(), &reader))
+    // JSON text never holds a NUL (a string writes it \u0000); parse_json_body refuses one too.
+    if (text.find('\0') != std::string_view::npos || !detail::JsonEventReader(text).read(reader))
         return invalid(std::string(name) + " is not valid JSON");
     return {};
 }

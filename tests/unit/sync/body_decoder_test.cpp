@@ -146,3 +146,65 @@ TEST_CASE("Body decoder: text that is not JSON, or too deep, is invalid_argument
     CHECK(decode_list_records_result("{").status().message() == "the answer is not valid JSON");
     CHECK_THAT(decode_update_records_answer(deep).status().message(), Catch::Contains("nests deeper"));
 }
+
+TEST_CASE("Body decoder: takes exactly the text nlohmann takes, and reads the same strings and numbers",
+          "[sync][json]") {
+    auto wrap = [](const std::string& value) { return R"({"Records": [{"Key": )" + value + "}]}"; };
+    const std::vector<std::string> values = {
+        // Strings: escapes, surrogate pairs, UTF-8 at the edges of RFC 3629's ranges, and what is not UTF-8.
+        R"("a\"\\\/\b\f\n\r\t")", R"("\u00e9\u20AC\ud83d\ude00")", R"("\u0000")", "\"\x7f\"",
+        R"("\ud83d")", R"("\ude00")", R"("\ud83d\u0041")", R"("\u12")", R"("\x")", "\"\t\"",
+        "\"\xc2\x80\xdf\xbf\"", "\"\xe0\xa0\x80\xef\xbf\xbf\"", "\"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"",
+        "\"\xc0\xaf\"", "\"\xc1\xbf\"", "\"\xe0\x9f\xbf\"", "\"\xed\xa0\x80\"", "\"\xf0\x8f\xbf\xbf\"",
+        "\"\xf4\x90\x80\x80\"", "\"\xf5\x80\x80\x80\"", "\"\xff\"", "\"\x80\"", "\"\xe2\x82\"", "\"abc",
+        // Numbers: signed and unsigned at 64 bits and beyond, fractions, exponents, overflow, underflow.
+        "0", "-0", "7", "-7", "9223372036854775807", "9223372036854775808", "18446744073709551615",
+        "18446744073709551616", "-9223372036854775808", "-9223372036854775809", "1.5", "-0.0", "1e3",
+        "1E+3", "2.5e-3", "1e308", "1e309", "-1e400", "1e-400", "4.9e-324", "01", "-", "1.", ".5", "1e",
+        "1e+", "+1", "0x10", "1.5.2", "Infinity", "NaN",
+        // Literals, and what only looks like one.
+        "true", "false", "null", "tru", "nul", "truex", "True",
+    };
+    for (const auto& value : values) {
+        const std::string body = wrap(value);
+        auto tree = parse_json_body(body);
+        INFO(body);
+        auto from_text = decode_update_records_answer(body);
+        if (!tree.ok()) {
+            CHECK(from_text.status().message() == "the answer is not valid JSON");
+            continue;
+        }
+        CHECK(from_text.status().message() == answer_from_tree(*tree).status().message());
+        const json& key = (*tree)["Records"][0]["Key"];
+        if (key.is_string()) {
+            REQUIRE(from_text.ok());
+            CHECK(from_text->at(0).key == key.get<std::string>());
+        }
+    }
+    // Numbers reach the checks with their type: the sync count as nlohmann reads it, whatever it is.
+    for (const auto& number : values) {
+        const std::string body = R"({"Records": [{"Key": "k", "SyncCount": )" + number + "}]}";
+        auto tree = parse_json_body(body);
+        INFO(body);
+        if (!tree.ok()) {
+            CHECK_FALSE(decode_update_records_answer(body).ok());
+            continue;
+        }
+        check_same(body, answer_from_tree(*tree), decode_update_records_answer(body));
+    }
+    // White space anywhere between tokens, a byte order mark before the value, nothing after it.
+    for (const std::string& body :
+         {std::string(" \t\r\n{ \"Records\" :\n[ ] } \n"), std::string("\xef\xbb\xbf{\"Records\": []}"),
+          std::string("\xef\xbb{\"Records\": []}"), std::string("{\"Records\": []} x"),
+          std::string("{\"Records\": [],}"), std::string("{\"Records\": [1,]}"), std::string("{,}"),
+          std::string("{\"Records\" []}"), std::string("{\"Records\": [] \"a\": 1}"), std::string("[")}) {
+        auto tree = parse_json_body(body);
+        INFO(body);
+        auto from_text = decode_update_records_answer(body);
+        if (tree.ok()) {
+            check_same(body, answer_from_tree(*tree), from_text);
+        } else {
+            CHECK(from_text.status().message() == "the answer is not valid JSON");
+        }
+    }
+}
