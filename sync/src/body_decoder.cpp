@@ -208,8 +208,8 @@ Status read_text(std::string_view text, std::string_view name, BodyReader<Sink>&
     return {};
 }
 
-constexpr std::string_view kRecordMembers[] = {"Key",           "Value",          "SyncCount", "LastModifiedDate",
-                                               "LastModifiedBy", "DeviceLastModifiedDate"};
+constexpr std::string_view kRecordMembers[] = {
+    "Key", "Value", "SyncCount", "LastModifiedDate", "LastModifiedBy", "DeviceLastModifiedDate"};
 
 }  // namespace
 

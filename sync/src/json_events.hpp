@@ -12,13 +12,13 @@
 // start_array() and end_array(). Only for text within check_json_limits: its depth bounds the stack.
 #pragma once
 
+#include <locale.h>
 #include <charconv>
 #include <clocale>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <locale.h>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,7 +47,8 @@ class JsonEventReader {
         return true;
     }
     bool literal(std::string_view word) {
-        if (static_cast<std::size_t>(end_ - p_) < word.size() || std::memcmp(p_, word.data(), word.size()) != 0)
+        if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+            std::memcmp(p_, word.data(), word.size()) != 0)
             return false;
         p_ += word.size();
         return true;
@@ -65,7 +66,8 @@ class JsonEventReader {
             return in(1, 0x80, 0xBF) && in(2, 0x80, 0xBF) ? 3 : 0;
         if (c == 0xED) return in(1, 0x80, 0x9F) && in(2, 0x80, 0xBF) ? 3 : 0;
         if (c == 0xF0) return in(1, 0x90, 0xBF) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
-        if (c >= 0xF1 && c <= 0xF3) return in(1, 0x80, 0xBF) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
+        if (c >= 0xF1 && c <= 0xF3)
+            return in(1, 0x80, 0xBF) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
         if (c == 0xF4) return in(1, 0x80, 0x8F) && in(2, 0x80, 0xBF) && in(3, 0x80, 0xBF) ? 4 : 0;
         return 0;
     }
@@ -112,16 +114,34 @@ class JsonEventReader {
         if (p_ == end_) return false;
         const unsigned char e = *p_++;
         switch (e) {
-            case '"': out += '"'; return true;
-            case '\\': out += '\\'; return true;
-            case '/': out += '/'; return true;
-            case 'b': out += '\b'; return true;
-            case 'f': out += '\f'; return true;
-            case 'n': out += '\n'; return true;
-            case 'r': out += '\r'; return true;
-            case 't': out += '\t'; return true;
-            case 'u': break;
-            default: return false;
+            case '"':
+                out += '"';
+                return true;
+            case '\\':
+                out += '\\';
+                return true;
+            case '/':
+                out += '/';
+                return true;
+            case 'b':
+                out += '\b';
+                return true;
+            case 'f':
+                out += '\f';
+                return true;
+            case 'n':
+                out += '\n';
+                return true;
+            case 'r':
+                out += '\r';
+                return true;
+            case 't':
+                out += '\t';
+                return true;
+            case 'u':
+                break;
+            default:
+                return false;
         }
         unsigned cp = 0;
         if (!hex4(cp)) return false;
@@ -212,13 +232,15 @@ class JsonEventReader {
         const char* last = reinterpret_cast<const char*>(p_);
         if (integer && negative) {
             std::int64_t value = 0;
-            if (const auto [end, error] = std::from_chars(first, last, value); error == std::errc() && end == last) {
+            if (const auto [end, error] = std::from_chars(first, last, value);
+                error == std::errc() && end == last) {
                 handler.number_integer(value);
                 return true;
             }
         } else if (integer) {
             std::uint64_t value = 0;
-            if (const auto [end, error] = std::from_chars(first, last, value); error == std::errc() && end == last) {
+            if (const auto [end, error] = std::from_chars(first, last, value);
+                error == std::errc() && end == last) {
                 handler.number_unsigned(value);
                 return true;
             }

@@ -191,7 +191,8 @@ void same_outcome(const char* what, const Result<json>& body, const Result<T>& f
                          std::string(what) + ": one decoder took the body, the other said " +
                              (from_tree.ok() ? from_text.status() : from_tree.status()).to_string());
     if (from_tree.ok()) {
-        SYNCLATCH_FUZZ_CHECK(*from_tree == *from_text, std::string(what) + ": the decoders read different values");
+        SYNCLATCH_FUZZ_CHECK(*from_tree == *from_text,
+                             std::string(what) + ": the decoders read different values");
     } else {
         SYNCLATCH_FUZZ_CHECK(from_tree.status().code() == from_text.status().code() &&
                                  from_tree.status().message() == from_text.status().message(),

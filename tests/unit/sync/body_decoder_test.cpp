@@ -18,7 +18,8 @@ namespace {
 
 // UpdateRecords' answer read through a tree, as the client read it before.
 Result<std::vector<WireRecord>> answer_from_tree(const json& answer) {
-    if (!answer.is_object()) return synclatch::Status{Errc::invalid_argument, "the answer is not a JSON object"};
+    if (!answer.is_object())
+        return synclatch::Status{Errc::invalid_argument, "the answer is not a JSON object"};
     const auto found = answer.find("Records");
     if (found == answer.end() || !found->is_array())
         return synclatch::Status{Errc::invalid_argument, "the answer has no Records"};
@@ -152,18 +153,70 @@ TEST_CASE("Body decoder: takes exactly the text nlohmann takes, and reads the sa
     auto wrap = [](const std::string& value) { return R"({"Records": [{"Key": )" + value + "}]}"; };
     const std::vector<std::string> values = {
         // Strings: escapes, surrogate pairs, UTF-8 at the edges of RFC 3629's ranges, and what is not UTF-8.
-        R"("a\"\\\/\b\f\n\r\t")", R"("\u00e9\u20AC\ud83d\ude00")", R"("\u0000")", "\"\x7f\"",
-        R"("\ud83d")", R"("\ude00")", R"("\ud83d\u0041")", R"("\u12")", R"("\x")", "\"\t\"",
-        "\"\xc2\x80\xdf\xbf\"", "\"\xe0\xa0\x80\xef\xbf\xbf\"", "\"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"",
-        "\"\xc0\xaf\"", "\"\xc1\xbf\"", "\"\xe0\x9f\xbf\"", "\"\xed\xa0\x80\"", "\"\xf0\x8f\xbf\xbf\"",
-        "\"\xf4\x90\x80\x80\"", "\"\xf5\x80\x80\x80\"", "\"\xff\"", "\"\x80\"", "\"\xe2\x82\"", "\"abc",
+        R"("a\"\\\/\b\f\n\r\t")",
+        R"("\u00e9\u20AC\ud83d\ude00")",
+        R"("\u0000")",
+        "\"\x7f\"",
+        R"("\ud83d")",
+        R"("\ude00")",
+        R"("\ud83d\u0041")",
+        R"("\u12")",
+        R"("\x")",
+        "\"\t\"",
+        "\"\xc2\x80\xdf\xbf\"",
+        "\"\xe0\xa0\x80\xef\xbf\xbf\"",
+        "\"\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"",
+        "\"\xc0\xaf\"",
+        "\"\xc1\xbf\"",
+        "\"\xe0\x9f\xbf\"",
+        "\"\xed\xa0\x80\"",
+        "\"\xf0\x8f\xbf\xbf\"",
+        "\"\xf4\x90\x80\x80\"",
+        "\"\xf5\x80\x80\x80\"",
+        "\"\xff\"",
+        "\"\x80\"",
+        "\"\xe2\x82\"",
+        "\"abc",
         // Numbers: signed and unsigned at 64 bits and beyond, fractions, exponents, overflow, underflow.
-        "0", "-0", "7", "-7", "9223372036854775807", "9223372036854775808", "18446744073709551615",
-        "18446744073709551616", "-9223372036854775808", "-9223372036854775809", "1.5", "-0.0", "1e3",
-        "1E+3", "2.5e-3", "1e308", "1e309", "-1e400", "1e-400", "4.9e-324", "01", "-", "1.", ".5", "1e",
-        "1e+", "+1", "0x10", "1.5.2", "Infinity", "NaN",
+        "0",
+        "-0",
+        "7",
+        "-7",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551615",
+        "18446744073709551616",
+        "-9223372036854775808",
+        "-9223372036854775809",
+        "1.5",
+        "-0.0",
+        "1e3",
+        "1E+3",
+        "2.5e-3",
+        "1e308",
+        "1e309",
+        "-1e400",
+        "1e-400",
+        "4.9e-324",
+        "01",
+        "-",
+        "1.",
+        ".5",
+        "1e",
+        "1e+",
+        "+1",
+        "0x10",
+        "1.5.2",
+        "Infinity",
+        "NaN",
         // Literals, and what only looks like one.
-        "true", "false", "null", "tru", "nul", "truex", "True",
+        "true",
+        "false",
+        "null",
+        "tru",
+        "nul",
+        "truex",
+        "True",
     };
     for (const auto& value : values) {
         const std::string body = wrap(value);
