@@ -19,3 +19,15 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/synclatchConfigVers
   COMPATIBILITY SameMinorVersion)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/synclatchConfig.cmake ${CMAKE_CURRENT_BINARY_DIR}/synclatchConfigVersion.cmake
   DESTINATION ${SYNCLATCH_CMAKE_DIR})
+
+# The C API: libsynclatch.so with its SONAME links, synclatch/synclatch.h, and synclatch.pc for pkg-config
+# (find_package(synclatch) gives it as synclatch::c).
+if(TARGET synclatch_c)
+  install(TARGETS synclatch_c EXPORT synclatchTargets
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  install(FILES bindings/c/include/synclatch/synclatch.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/synclatch)
+  file(RELATIVE_PATH SYNCLATCH_PC_PREFIX_FROM_PCFILEDIR "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+  configure_file(cmake/synclatch.pc.in ${CMAKE_CURRENT_BINARY_DIR}/synclatch.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/synclatch.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

@@ -19,4 +19,6 @@ cmake --build --preset lib -j "$(nproc)"
 cmake --install build/lib --prefix build/lib/stage >/dev/null
 test -f build/lib/stage/include/synclatch/client.hpp
 test -f build/lib/stage/lib/cmake/synclatch/synclatchConfig.cmake
+test -f build/lib/stage/include/synclatch/synclatch.h   # the C API
+test -f build/lib/stage/lib/pkgconfig/synclatch.pc
 echo "build-lib: the library built and installed without Qt, CLI11, Catch2 or Node.js"

@@ -62,7 +62,7 @@ if [ ! -f "$build/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
     -DSYNCLATCH_BUILD_FUZZ=ON -DSYNCLATCH_BUILD_TESTS=OFF -DSYNCLATCH_BUILD_TOOLS=OFF \
-    -DSYNCLATCH_BUILD_BENCH=OFF -DSYNCLATCH_BUILD_DEMO=OFF "${launcher[@]}" >/dev/null
+    -DSYNCLATCH_BUILD_BENCH=OFF -DSYNCLATCH_BUILD_DEMO=OFF -DSYNCLATCH_BUILD_C_API=OFF "${launcher[@]}" >/dev/null
 fi
 echo "fuzz.sh: building the fuzz targets in $build"
 # The compiler's output in a file, shown when the build fails (not lost with the progress lines).

@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(
-  g++ cmake ninja-build       # toolchain (CMake >= 3.25)
+  gcc g++ cmake ninja-build   # toolchain (CMake >= 3.25; C for the C API's test)
   libsqlite3-dev sqlite3      # the local store and the server's embedded store
   libpq-dev postgresql        # the server's PostgreSQL store (libpq), and the clusters its tests start
   libboost1.81-dev            # Boost.Beast / Asio (server and client transport)

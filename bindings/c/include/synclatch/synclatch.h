@@ -1,0 +1,138 @@
+/* synclatch.h: the C API of synclatch, for apps that reach a native core through a C ABI (JNI, Swift, Dart
+ * FFI, Node-API). It wraps synclatch::Client (platform/include/synclatch/client.hpp) and its datasets.
+ *
+ * Conventions
+ *  - Handles are opaque and owned by the caller: every handle a function returns is released with the one
+ *    release function of its kind (sl_client_release, sl_dataset_release, sl_string_release), which takes
+ *    NULL too. A dataset handle may outlive its client's handle: it keeps what it needs alive.
+ *  - Errors: a function that can fail takes a caller-provided sl_error* last (NULL allowed: the caller does
+ *    not want the details) and says it failed by its return value (NULL or false). On success the error's
+ *    code is SL_OK and its message empty. Nothing from C++ (an exception, a type) ever crosses this API.
+ *  - Strings are UTF-8. Keys and values, which may hold NUL bytes, are passed with explicit lengths; names,
+ *    paths and URLs are NUL-terminated.
+ *  - Threads: every function may be called from any thread. Blocking calls (sl_client_synchronize) run on
+ *    the calling thread; do not call them from a UI thread.
+ */
+#ifndef SYNCLATCH_SYNCLATCH_H
+#define SYNCLATCH_SYNCLATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(SL_BUILDING_LIBRARY)
+#define SL_API __attribute__((visibility("default")))
+#else
+#define SL_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library's version, "MAJOR.MINOR.PATCH". The ABI changes only with MAJOR (the SOVERSION). */
+SL_API const char* sl_version(void);
+
+/* Error codes: synclatch::Errc's, same order (core/include/synclatch/core/status.hpp). */
+typedef enum sl_code {
+    SL_OK = 0,
+    SL_INVALID_ARGUMENT = 1, /* bad input; repeating the call cannot help */
+    SL_NOT_FOUND = 2,
+    SL_CONFLICT = 3,       /* a sync met concurrent writers on every attempt */
+    SL_LIMIT_EXCEEDED = 4, /* a quota (records, bytes, datasets) would be exceeded */
+    SL_UNAUTHORIZED = 5,
+    SL_UNAVAILABLE = 6, /* the server or network cannot be reached now: retry later */
+    SL_TIMEOUT = 7,
+    SL_BUSY = 8,
+    SL_THROTTLED = 9,
+    SL_CANCELLED = 10,
+    SL_STORAGE = 11, /* the local database could not be read or written */
+    SL_CORRUPT = 12,
+    SL_INTERNAL = 13 /* a bug; report it */
+} sl_code;
+
+/* True for codes where the same call may succeed later: unavailable, timeout, busy, throttled. */
+SL_API bool sl_code_is_retryable(sl_code code);
+
+typedef struct sl_error {
+    sl_code code;
+    char message[512]; /* NUL-terminated, cut to fit */
+} sl_error;
+
+/* Handles. */
+typedef struct sl_client sl_client;
+typedef struct sl_dataset sl_dataset;
+typedef struct sl_string sl_string; /* bytes returned to the caller */
+
+/* Handles of every kind alive now in this process: what a test checks is 0 once everything is released. */
+SL_API int64_t sl_live_handles(void);
+
+SL_API const char* sl_string_data(const sl_string* string); /* not NUL-terminated when it holds NULs */
+SL_API size_t sl_string_size(const sl_string* string);
+SL_API void sl_string_release(sl_string* string);
+
+typedef enum sl_durability {
+    SL_DURABILITY_FULL = 0,  /* every commit survives power loss (the default) */
+    SL_DURABILITY_NORMAL = 1 /* commits survive a crash of the app, not of the OS */
+} sl_durability;
+
+/* What sl_client_open needs. Zero-initialise it and set what you need; NULL and 0 take the defaults. */
+typedef struct sl_client_options {
+    const char* endpoint;         /* required: "https://sync.example.com" */
+    const char* identity_pool_id; /* required: "us-east-1:00000000-0000-0000-0000-000000000000" */
+    const char* data_dir;         /* required: an existing folder of the app's; the local store lives here */
+    const char* ca_file;          /* TLS: a PEM file of trusted CAs; NULL: the system's store */
+    sl_durability durability;
+    int64_t request_deadline_ms; /* 0: 30,000 */
+    /* Developer credentials (the server's --admin-key) acting for a fixed identity, for tools; all three
+       or none. None: an unauthenticated Cognito identity, obtained from the server on first use. */
+    const char* developer_access_key_id;
+    const char* developer_secret_access_key;
+    const char* developer_identity_id;
+    /* Connectivity: false (the default) follows the OS's monitor; true lets the app say it
+       (sl_client_set_online), as a phone app does from its own platform API. */
+    bool app_reports_connectivity;
+} sl_client_options;
+
+/* Opens (or creates) the local store. Works offline: nothing is sent before the first sync or identity
+   call. NULL on failure: SL_INVALID_ARGUMENT for a missing or bad option, SL_STORAGE when the folder
+   cannot be used. */
+SL_API sl_client* sl_client_open(const sl_client_options* options, sl_error* error);
+SL_API void sl_client_release(sl_client* client);
+
+/* With app_reports_connectivity: the network is there (true) or not. Ignored otherwise. */
+SL_API void sl_client_set_online(sl_client* client, bool online);
+
+/* The identity the local data belongs to, obtained from the server on first use (then kept). */
+SL_API sl_string* sl_client_identity_id(sl_client* client, sl_error* error);
+
+/* Opens (or creates) a local dataset of the client's identity. Names: 1-128 of [A-Za-z0-9_.:-]. */
+SL_API sl_dataset* sl_dataset_open(sl_client* client, const char* name, sl_error* error);
+SL_API void sl_dataset_release(sl_dataset* dataset);
+
+/* Local writes and reads; they work offline and are pushed by the next sync. */
+SL_API bool sl_dataset_put(sl_dataset* dataset, const char* key, size_t key_size, const char* value,
+                           size_t value_size, sl_error* error);
+SL_API bool sl_dataset_remove(sl_dataset* dataset, const char* key, size_t key_size, sl_error* error);
+/* *value is the record's value, or NULL when the dataset has no such record (or it was removed). */
+SL_API bool sl_dataset_get(sl_dataset* dataset, const char* key, size_t key_size, sl_string** value,
+                           sl_error* error);
+
+typedef struct sl_sync_result {
+    int64_t pulled;     /* remote records received */
+    int64_t pushed;     /* local records the server accepted */
+    int64_t conflicts;  /* conflicts resolved (the later write wins) */
+    int64_t requests;   /* HTTP requests made */
+    int64_t sync_count; /* the dataset's sync count now */
+} sl_sync_result;
+
+/* Synchronizes the dataset with the server now, on the calling thread (after any sync of this client
+   already running). result may be NULL. */
+SL_API bool sl_client_synchronize(sl_client* client, const char* dataset, sl_sync_result* result,
+                                  sl_error* error);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SYNCLATCH_SYNCLATCH_H */
