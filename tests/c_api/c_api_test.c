@@ -1,9 +1,12 @@
 /* The C API (synclatch.h) from C, against a real synclatch-server ($SYNCLATCH_SERVER_BINARY, SigV4, its
  * admin key known to the test): two devices of one identity share a record whose value holds a NUL byte
  * and see its removal; bad arguments, a server that is not there and a missing record give the documented
- * answers; every handle released leaves none alive. Under the sanitizer build it runs leak-checked. */
+ * answers; a conflict is resolved by a C callback, progress is reported, an asynchronous sync and a
+ * listener call back (on the library's thread, or through the app's post on its own), every context is
+ * freed once; every handle released leaves none alive. Under the sanitizer build it runs leak-checked. */
 #define _POSIX_C_SOURCE 200809L
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "synclatch/synclatch.h"
@@ -70,7 +74,53 @@ static void stop_server(void) {
     }
 }
 
+/* The app's own loop, for clients opened with post: tasks queue here and run when the test pumps them. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static sl_task_fn queued_tasks[64];
+static void* queued_contexts[64];
+static int queued = 0;
+
+static void post_to_queue(void* post_context, sl_task_fn task, void* task_context) {
+    (void)post_context;
+    pthread_mutex_lock(&lock);
+    if (queued < 64) {
+        queued_tasks[queued] = task;
+        queued_contexts[queued] = task_context;
+        ++queued;
+    }
+    pthread_mutex_unlock(&lock);
+}
+
+static int queue_size(void) {
+    pthread_mutex_lock(&lock);
+    int n = queued;
+    pthread_mutex_unlock(&lock);
+    return n;
+}
+
+static void pump_queue(void) {
+    pthread_mutex_lock(&lock);
+    int n = queued;
+    queued = 0;
+    pthread_mutex_unlock(&lock);
+    for (int i = 0; i < n; ++i)
+        queued_tasks[i](queued_contexts[i]);
+}
+
+static void sleep_ms(long ms) {
+    struct timespec pause = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&pause, NULL);
+}
+
+static sl_client* open_client_with(const char* endpoint, const char* dir, const char* identity, bool post,
+                                   sl_error* error);
+
 static sl_client* open_client(const char* endpoint, const char* dir, const char* identity, sl_error* error) {
+    return open_client_with(endpoint, dir, identity, false, error);
+}
+
+static sl_client* open_client_with(const char* endpoint, const char* dir, const char* identity, bool post,
+                                   sl_error* error) {
     sl_client_options options;
     memset(&options, 0, sizeof options);
     options.endpoint = endpoint;
@@ -78,6 +128,7 @@ static sl_client* open_client(const char* endpoint, const char* dir, const char*
     options.data_dir = dir;
     options.request_deadline_ms = 5000;
     options.app_reports_connectivity = true;
+    if (post) options.post = post_to_queue;
     if (identity != NULL) {
         options.developer_access_key_id = "ADMINKEY";
         options.developer_secret_access_key = "admin-secret";
@@ -110,7 +161,7 @@ static void bad_arguments(const char* endpoint, const char* dir) {
     sl_string* value = NULL;
     CHECK(!sl_dataset_put(NULL, "k", 1, "v", 1, &error) && error.code == SL_INVALID_ARGUMENT);
     CHECK(!sl_dataset_get(NULL, "k", 1, &value, &error) && value == NULL);
-    CHECK(!sl_client_synchronize(NULL, "things", NULL, &error) && error.code == SL_INVALID_ARGUMENT);
+    CHECK(!sl_client_synchronize(NULL, "things", NULL, NULL, &error) && error.code == SL_INVALID_ARGUMENT);
     CHECK(sl_dataset_open(NULL, "things", &error) == NULL);
     sl_client_release(NULL);
     sl_dataset_release(NULL);
@@ -131,7 +182,7 @@ static void two_devices(const char* endpoint, const char* dir_a, const char* dir
     CHECK(sl_dataset_put(things_a, "thing-1", 7, value, sizeof value, &error));
     CHECK(!sl_dataset_put(things_a, NULL, 3, "v", 1, &error) && error.code == SL_INVALID_ARGUMENT);
     sl_sync_result result;
-    CHECK(sl_client_synchronize(a, "things", &result, &error));
+    CHECK(sl_client_synchronize(a, "things", NULL, &result, &error));
     CHECK(result.pushed == 1 && result.sync_count == 1);
 
     sl_string* identity = sl_client_identity_id(a, &error);
@@ -145,7 +196,7 @@ static void two_devices(const char* endpoint, const char* dir_a, const char* dir
     sl_client* b = open_client(endpoint, dir_b, id, &error);
     CHECK(b != NULL);
     sl_dataset* things_b = b != NULL ? sl_dataset_open(b, "things", &error) : NULL;
-    CHECK(sl_client_synchronize(b, "things", &result, &error) && result.pulled == 1);
+    CHECK(sl_client_synchronize(b, "things", NULL, &result, &error) && result.pulled == 1);
     sl_string* got = NULL;
     CHECK(sl_dataset_get(things_b, "thing-1", 7, &got, &error) && got != NULL);
     CHECK(got != NULL && sl_string_size(got) == sizeof value &&
@@ -154,8 +205,8 @@ static void two_devices(const char* endpoint, const char* dir_a, const char* dir
 
     /* B removes it; A sees it gone. A missing record is no error. */
     CHECK(sl_dataset_remove(things_b, "thing-1", 7, &error));
-    CHECK(sl_client_synchronize(b, "things", &result, &error) && result.pushed == 1);
-    CHECK(sl_client_synchronize(a, "things", &result, &error) && result.pulled == 1);
+    CHECK(sl_client_synchronize(b, "things", NULL, &result, &error) && result.pushed == 1);
+    CHECK(sl_client_synchronize(a, "things", NULL, &result, &error) && result.pulled == 1);
     got = NULL;
     CHECK(sl_dataset_get(things_a, "thing-1", 7, &got, &error) && got == NULL && error.code == SL_OK);
 
@@ -174,21 +225,193 @@ static void server_not_there(const char* dir) {
     CHECK(c != NULL);
     sl_dataset* things = sl_dataset_open(c, "things", &error);
     CHECK(sl_dataset_put(things, "k", 1, "v", 1, &error)); /* offline writes work */
-    CHECK(!sl_client_synchronize(c, "things", NULL, &error) && error.code == SL_UNAVAILABLE);
+    CHECK(!sl_client_synchronize(c, "things", NULL, NULL, &error) && error.code == SL_UNAVAILABLE);
     CHECK(sl_code_is_retryable(error.code) && strlen(error.message) > 0);
     sl_dataset_release(things);
     sl_client_release(c);
 }
 
+/* What the callbacks saw. */
+typedef struct seen {
+    pthread_mutex_t mutex;
+    pthread_cond_t changed;
+    int conflicts, progress, done, freed, remote_changes;
+    bool done_ok, done_on_main;
+    int64_t pulled;
+    char last_value[64];
+} seen;
+
+static pthread_t main_thread;
+
+static bool resolve_by_merging(void* context, sl_conflict* const* conflicts, size_t count) {
+    seen* s = context;
+    for (size_t i = 0; i < count; ++i) {
+        size_t key_size = 0, local_size = 0, remote_size = 0;
+        const char* key = sl_conflict_key(conflicts[i], &key_size);
+        const char* local = sl_conflict_local_value(conflicts[i], &local_size);
+        const char* remote = sl_conflict_remote_value(conflicts[i], &remote_size);
+        CHECK(key_size == 1 && memcmp(key, "n", 1) == 0);
+        CHECK(local != NULL && local_size == 6 && memcmp(local, "from A", 6) == 0);
+        CHECK(remote != NULL && remote_size == 6 && memcmp(remote, "from B", 6) == 0);
+        sl_conflict_resolve_with_value(conflicts[i], "merged", 6);
+        ++s->conflicts;
+    }
+    return true;
+}
+
+static void count_progress(void* context, sl_sync_phase phase, int64_t records, int64_t pages) {
+    seen* s = context;
+    CHECK(phase == SL_SYNC_PULLING || phase == SL_SYNC_PUSHING);
+    CHECK(records >= 0 && pages >= 1);
+    ++s->progress;
+}
+
+static void on_done(void* context, const sl_sync_result* result, const sl_error* error) {
+    seen* s = context;
+    pthread_mutex_lock(&s->mutex);
+    ++s->done;
+    s->done_ok = result != NULL && error->code == SL_OK;
+    s->done_on_main = pthread_equal(pthread_self(), main_thread);
+    s->pulled = result != NULL ? result->pulled : -1;
+    pthread_cond_broadcast(&s->changed);
+    pthread_mutex_unlock(&s->mutex);
+}
+
+static void on_freed(void* context) {
+    seen* s = context;
+    pthread_mutex_lock(&s->mutex);
+    ++s->freed;
+    pthread_mutex_unlock(&s->mutex);
+}
+
+static void on_change(void* context, const sl_change* change) {
+    seen* s = context;
+    pthread_mutex_lock(&s->mutex);
+    if (change->remote) {
+        ++s->remote_changes;
+        size_t n =
+            change->value_size < sizeof s->last_value - 1 ? change->value_size : sizeof s->last_value - 1;
+        if (change->value != NULL) memcpy(s->last_value, change->value, n);
+        s->last_value[change->value != NULL ? n : 0] = '\0';
+    }
+    pthread_mutex_unlock(&s->mutex);
+}
+
+static void wait_for_done(seen* s) {
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 10;
+    pthread_mutex_lock(&s->mutex);
+    while (s->done == 0 && pthread_cond_timedwait(&s->changed, &s->mutex, &until) == 0) {
+    }
+    pthread_mutex_unlock(&s->mutex);
+}
+
+static void init_seen(seen* s) {
+    memset(s, 0, sizeof *s);
+    pthread_mutex_init(&s->mutex, NULL);
+    pthread_cond_init(&s->changed, NULL);
+}
+
+/* A conflict resolved by a C callback, progress, an asynchronous sync, a listener, and callbacks posted to
+   the app's own loop. */
+static void callbacks(const char* endpoint, const char* dir_a, const char* dir_b) {
+    sl_error error;
+    sl_client* a = open_client_with(endpoint, dir_a, NULL, true, &error); /* A's callbacks go through post */
+    if (a == NULL) return;
+    sl_string* identity = sl_client_identity_id(a, &error);
+    char id[256] = {0};
+    if (identity != NULL)
+        memcpy(id, sl_string_data(identity), sl_string_size(identity) < 255 ? sl_string_size(identity) : 255);
+    sl_string_release(identity);
+    sl_client* b = open_client(endpoint, dir_b, id, &error);
+    if (b == NULL) {
+        sl_client_release(a);
+        return;
+    }
+    sl_dataset* notes_a = sl_dataset_open(a, "notes", &error);
+    sl_dataset* notes_b = sl_dataset_open(b, "notes", &error);
+    CHECK(sl_dataset_put(notes_a, "n", 1, "base", 4, &error));
+    CHECK(sl_client_synchronize(a, "notes", NULL, NULL, &error));
+    CHECK(sl_client_synchronize(b, "notes", NULL, NULL, &error));
+
+    seen listened;
+    init_seen(&listened);
+    sl_listener* listener = sl_dataset_add_listener(notes_b, on_change, &listened, on_freed, &error);
+    CHECK(listener != NULL);
+    CHECK(sl_dataset_add_listener(notes_b, NULL, NULL, NULL, &error) == NULL &&
+          error.code == SL_INVALID_ARGUMENT);
+
+    /* Both edit n offline; B pushes first; A's pull meets the conflict and its callback merges. */
+    CHECK(sl_dataset_put(notes_a, "n", 1, "from A", 6, &error));
+    CHECK(sl_dataset_put(notes_b, "n", 1, "from B", 6, &error));
+    CHECK(sl_client_synchronize(b, "notes", NULL, NULL, &error));
+    seen resolving;
+    init_seen(&resolving);
+    sl_sync_options options;
+    memset(&options, 0, sizeof options);
+    options.on_conflict = resolve_by_merging;
+    options.on_progress = count_progress;
+    options.context = &resolving;
+    sl_sync_result result;
+    CHECK(sl_client_synchronize(a, "notes", &options, &result, &error));
+    CHECK(resolving.conflicts == 1 && result.conflicts == 1 && result.pushed == 1);
+    CHECK(resolving.progress >= 2); /* a page pulled, a request pushed */
+    sl_string* merged = NULL;
+    CHECK(sl_dataset_get(notes_a, "n", 1, &merged, &error) && merged != NULL && sl_string_size(merged) == 6 &&
+          memcmp(sl_string_data(merged), "merged", 6) == 0);
+    sl_string_release(merged);
+
+    /* B syncs asynchronously: done runs on B's sync thread; B's listener hears the merged value. */
+    seen async_b;
+    init_seen(&async_b);
+    CHECK(sl_client_synchronize_async(b, "notes", NULL, on_done, &async_b, on_freed, &error));
+    wait_for_done(&async_b);
+    CHECK(async_b.done == 1 && async_b.done_ok && async_b.pulled == 1 && !async_b.done_on_main);
+    for (int i = 0; i < 100 && async_b.freed == 0; ++i)
+        sleep_ms(10);
+    CHECK(async_b.freed == 1);
+    pthread_mutex_lock(&listened.mutex);
+    CHECK(listened.remote_changes == 1 && strcmp(listened.last_value, "merged") == 0);
+    pthread_mutex_unlock(&listened.mutex);
+    sl_listener_release(listener);
+    CHECK(listened.freed == 1);
+    CHECK(!sl_client_synchronize_async(b, "notes", NULL, NULL, NULL, NULL, &error) &&
+          error.code == SL_INVALID_ARGUMENT);
+
+    /* A posts its callbacks: done waits in the app's queue until the app runs it, on its own thread. */
+    seen async_a;
+    init_seen(&async_a);
+    CHECK(sl_client_synchronize_async(a, "notes", NULL, on_done, &async_a, on_freed, &error));
+    for (int i = 0; i < 1000 && queue_size() == 0; ++i)
+        sleep_ms(10);
+    CHECK(queue_size() == 1 && async_a.done == 0);
+    pump_queue();
+    CHECK(async_a.done == 1 && async_a.done_ok && async_a.done_on_main);
+    for (int i = 0; i < 100 && async_a.freed == 0; ++i)
+        sleep_ms(10);
+    CHECK(async_a.freed == 1);
+
+    sl_dataset_release(notes_a);
+    sl_dataset_release(notes_b);
+    sl_client_release(a);
+    sl_client_release(b);
+}
+
 int main(void) {
     char root[] = "/tmp/synclatch-c-api-XXXXXX";
     if (mkdtemp(root) == NULL) return 2;
-    char server_dir[256], dir_a[256], dir_b[256], dir_c[256], endpoint[128];
+    char server_dir[256], dir_a[256], dir_b[256], dir_c[256], dir_d[256], dir_e[256], endpoint[128];
+    main_thread = pthread_self();
     snprintf(server_dir, sizeof server_dir, "%s/server", root);
     snprintf(dir_a, sizeof dir_a, "%s/a", root);
     snprintf(dir_b, sizeof dir_b, "%s/b", root);
     snprintf(dir_c, sizeof dir_c, "%s/c", root);
-    if (mkdir(dir_a, 0700) != 0 || mkdir(dir_b, 0700) != 0 || mkdir(dir_c, 0700) != 0) return 2;
+    snprintf(dir_d, sizeof dir_d, "%s/d", root);
+    snprintf(dir_e, sizeof dir_e, "%s/e", root);
+    if (mkdir(dir_a, 0700) != 0 || mkdir(dir_b, 0700) != 0 || mkdir(dir_c, 0700) != 0 ||
+        mkdir(dir_d, 0700) != 0 || mkdir(dir_e, 0700) != 0)
+        return 2;
     if (!start_server(server_dir, endpoint, sizeof endpoint)) {
         fprintf(stderr, "the server did not start\n");
         stop_server();
@@ -198,6 +421,7 @@ int main(void) {
     bad_arguments(endpoint, dir_a);
     two_devices(endpoint, dir_a, dir_b);
     server_not_there(dir_c);
+    callbacks(endpoint, dir_d, dir_e);
     CHECK(sl_live_handles() == 0);
     stop_server();
     char command[512];

@@ -28,20 +28,6 @@ bool is_set(const char* text) {
     return text != nullptr && text[0] != '\0';
 }
 
-bool refuse(sl_error* error, std::string_view message) {
-    set_error(error, SL_INVALID_ARGUMENT, message);
-    return false;
-}
-
-// Bytes passed with their length: NULL only for an empty span.
-bool valid_bytes(const char* data, std::size_t size) {
-    return data != nullptr || size == 0;
-}
-
-std::string_view bytes(const char* data, std::size_t size) {
-    return size == 0 ? std::string_view() : std::string_view(data, size);
-}
-
 }  // namespace
 }  // namespace synclatch::c_api
 
@@ -114,6 +100,7 @@ sl_client* sl_client_open(const sl_client_options* options, sl_error* error) {
                                      options->developer_identity_id};
         }
         auto state = std::make_shared<c_api::ClientState>();
+        state->delivery = {options->post, options->post_context};
         if (options->app_reports_connectivity) {
             state->connectivity = std::make_shared<platform::ManualConnectivity>(true);
             client_options.connectivity = state->connectivity;
@@ -187,19 +174,6 @@ bool sl_dataset_get(sl_dataset* dataset, const char* key, size_t key_size, sl_st
         auto found = dataset->dataset.get(c_api::bytes(key, key_size));
         if (!report(found.status(), error)) return false;
         if (*found) *value = new sl_string(std::move(**found));
-        return true;
-    });
-}
-
-bool sl_client_synchronize(sl_client* client, const char* dataset, sl_sync_result* result, sl_error* error) {
-    return guarded(error, false, [&] {
-        if (client == nullptr) return refuse(error, "client must not be NULL");
-        if (dataset == nullptr) return refuse(error, "dataset must not be NULL");
-        auto synced = client->state->client->synchronize(dataset);
-        if (!report(synced.status(), error)) return false;
-        if (result != nullptr)
-            *result = {synced->pulled, synced->pushed, synced->conflicts, synced->requests,
-                       synced->sync_count};
         return true;
     });
 }

@@ -71,6 +71,17 @@ SL_API const char* sl_string_data(const sl_string* string); /* not NUL-terminate
 SL_API size_t sl_string_size(const sl_string* string);
 SL_API void sl_string_release(sl_string* string);
 
+/* The app's context for a callback, and the function that frees it (NULL: nothing to free). The library
+   calls it once, when no callback with that context can run any more. */
+typedef void (*sl_free_fn)(void* context);
+
+/* Callbacks on the app's own loop: with `post` set in sl_client_options, the library never calls the app's
+   asynchronous callbacks (sl_client_synchronize_async's done, dataset listeners) itself: it hands each call
+   to post, which must arrange for task(task_context) to run exactly once, on the app's loop (a task not
+   run leaks its context). Without it they run on the library's threads, as each function says. */
+typedef void (*sl_task_fn)(void* task_context);
+typedef void (*sl_post_fn)(void* post_context, sl_task_fn task, void* task_context);
+
 typedef enum sl_durability {
     SL_DURABILITY_FULL = 0,  /* every commit survives power loss (the default) */
     SL_DURABILITY_NORMAL = 1 /* commits survive a crash of the app, not of the OS */
@@ -92,6 +103,8 @@ typedef struct sl_client_options {
     /* Connectivity: false (the default) follows the OS's monitor; true lets the app say it
        (sl_client_set_online), as a phone app does from its own platform API. */
     bool app_reports_connectivity;
+    sl_post_fn post;    /* NULL: callbacks on the library's threads */
+    void* post_context; /* passed to post; must outlive the client */
 } sl_client_options;
 
 /* Opens (or creates) the local store. Works offline: nothing is sent before the first sync or identity
@@ -121,15 +134,76 @@ SL_API bool sl_dataset_get(sl_dataset* dataset, const char* key, size_t key_size
 typedef struct sl_sync_result {
     int64_t pulled;     /* remote records received */
     int64_t pushed;     /* local records the server accepted */
-    int64_t conflicts;  /* conflicts resolved (the later write wins) */
+    int64_t conflicts;  /* conflicts resolved */
     int64_t requests;   /* HTTP requests made */
     int64_t sync_count; /* the dataset's sync count now */
 } sl_sync_result;
 
+/* A conflict a pull found: this device's version not yet pushed, and the server's newer one. Valid only
+   during the sl_conflict_fn call that passes it. */
+typedef struct sl_conflict sl_conflict;
+SL_API const char* sl_conflict_key(const sl_conflict* conflict, size_t* size);
+/* The value of each version, or NULL when that version removed the record. size may be NULL. */
+SL_API const char* sl_conflict_local_value(const sl_conflict* conflict, size_t* size);
+SL_API const char* sl_conflict_remote_value(const sl_conflict* conflict, size_t* size);
+SL_API void sl_conflict_resolve_with_local(sl_conflict* conflict);  /* kept, and pushed on top */
+SL_API void sl_conflict_resolve_with_remote(sl_conflict* conflict); /* the server's is taken */
+/* A new value, e.g. a merge of both (NULL with size 0: remove the record); it is pushed. */
+SL_API void sl_conflict_resolve_with_value(sl_conflict* conflict, const char* value, size_t size);
+
+/* Resolve each conflict (one left unresolved gets the default: the later device edit wins) and return
+   true; false stops the sync with SL_CANCELLED, losing nothing: the conflicts come back next time. */
+typedef bool (*sl_conflict_fn)(void* context, sl_conflict* const* conflicts, size_t count);
+
+typedef enum sl_sync_phase { SL_SYNC_PULLING = 0, SL_SYNC_PUSHING = 1 } sl_sync_phase;
+/* After each page pulled and each request pushed: the records and requests of the phase so far. */
+typedef void (*sl_progress_fn)(void* context, sl_sync_phase phase, int64_t records, int64_t pages);
+
+/* How a sync runs. Zero-initialised (or a NULL pointer): the defaults. Its callbacks run inside the sync, on
+   the thread running it (never through post: the sync waits for them), and must not start another sync
+   of the same client. */
+typedef struct sl_sync_options {
+    sl_conflict_fn on_conflict; /* NULL: the later device edit wins, the same on every device */
+    sl_progress_fn on_progress;
+    void* context;  /* passed to on_conflict and on_progress */
+    bool full_pull; /* pull everything again, not only what changed */
+} sl_sync_options;
+
 /* Synchronizes the dataset with the server now, on the calling thread (after any sync of this client
-   already running). result may be NULL. */
-SL_API bool sl_client_synchronize(sl_client* client, const char* dataset, sl_sync_result* result,
-                                  sl_error* error);
+   already running). options and result may be NULL. */
+SL_API bool sl_client_synchronize(sl_client* client, const char* dataset, const sl_sync_options* options,
+                                  sl_sync_result* result, sl_error* error);
+
+/* The outcome of an asynchronous sync: result on success (error->code SL_OK), else NULL and the error. */
+typedef void (*sl_sync_done_fn)(void* context, const sl_sync_result* result, const sl_error* error);
+/* Queues a sync on the client's sync thread and returns at once (false only for bad arguments). done runs
+   once, on that thread or through post; then free_context(context). The options' callbacks get `context`
+   too (options->context is not used). A sync still queued when its client closes never runs: done is not
+   called, free_context is. */
+SL_API bool sl_client_synchronize_async(sl_client* client, const char* dataset,
+                                        const sl_sync_options* options, sl_sync_done_fn done, void* context,
+                                        sl_free_fn free_context, sl_error* error);
+
+/* A change of a record's value, committed. Valid only during the call that passes it. */
+typedef struct sl_change {
+    const char* key;
+    size_t key_size;
+    const char* value; /* NULL: the record was removed */
+    size_t value_size;
+    bool remote;      /* from the server (a sync), not a local write */
+    int64_t sequence; /* the store's change feed position: strictly increasing */
+} sl_change;
+typedef void (*sl_change_fn)(void* context, const sl_change* change);
+
+/* A listener's token: releasing it stops the calls. */
+typedef struct sl_listener sl_listener;
+/* Calls on_change after each committed change in the dataset, local or remote, one at a time and in commit
+   order: on the thread that wrote (the app's for its own writes, the sync's for remote ones), or through
+   post. free_context(context) runs once the listener is released and no call is running. */
+SL_API sl_listener* sl_dataset_add_listener(sl_dataset* dataset, sl_change_fn on_change, void* context,
+                                            sl_free_fn free_context, sl_error* error);
+/* After it returns no call starts again (one running on another thread finishes). NULL allowed. */
+SL_API void sl_listener_release(sl_listener* listener);
 
 #ifdef __cplusplus
 }
