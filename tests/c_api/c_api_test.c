@@ -398,6 +398,20 @@ static void callbacks(const char* endpoint, const char* dir_a, const char* dir_b
     sl_client_release(b);
 }
 
+/* Syncs still queued when their client closes: each context is freed once, called back or not. */
+static void dropped_at_close(const char* dir) {
+    sl_error error;
+    sl_client* c =
+        open_client("http://127.0.0.1:1", dir, "us-east-1:11111111-1111-1111-1111-111111111111", &error);
+    if (c == NULL) return;
+    seen dropped;
+    init_seen(&dropped);
+    for (int i = 0; i < 3; ++i)
+        CHECK(sl_client_synchronize_async(c, "things", NULL, on_done, &dropped, on_freed, &error));
+    sl_client_release(c); /* joins the sync thread: nothing runs after this */
+    CHECK(dropped.freed == 3 && dropped.done <= 3);
+}
+
 int main(void) {
     char root[] = "/tmp/synclatch-c-api-XXXXXX";
     if (mkdtemp(root) == NULL) return 2;
@@ -422,6 +436,7 @@ int main(void) {
     two_devices(endpoint, dir_a, dir_b);
     server_not_there(dir_c);
     callbacks(endpoint, dir_d, dir_e);
+    dropped_at_close(dir_c);
     CHECK(sl_live_handles() == 0);
     stop_server();
     char command[512];
