@@ -135,7 +135,10 @@ static sl_client* open_client_with(const char* endpoint, const char* dir, const 
         options.developer_identity_id = identity;
     }
     sl_client* client = sl_client_open(&options, error);
-    if (client == NULL) fprintf(stderr, "sl_client_open(%s): %d %s\n", dir, error->code, error->message);
+    if (client == NULL) {
+        fprintf(stderr, "sl_client_open(%s): %d %s\n", dir, error->code, error->message);
+        ++failures;
+    }
     return client;
 }
 
@@ -412,20 +415,104 @@ static void dropped_at_close(const char* dir) {
     CHECK(dropped.freed == 3 && dropped.done <= 3);
 }
 
+/* Many records in one write, the records' sync state, metadata, dataset names, background sync, wipe. */
+static void lists_and_background(const char* endpoint, const char* dir_f, const char* dir_g) {
+    sl_error error;
+    sl_client* f = open_client(endpoint, dir_f, NULL, &error);
+    if (f == NULL) return;
+    sl_dataset* bulk = sl_dataset_open(f, "bulk", &error);
+    const char* keys[] = {"k1", "k2", "k3"};
+    const size_t key_sizes[] = {2, 2, 2};
+    const char* values[] = {"one", "t\0o", ""};
+    const size_t value_sizes[] = {3, 3, 0};
+    CHECK(sl_dataset_put_many(bulk, keys, key_sizes, values, value_sizes, 3, &error));
+    const char* bad_keys[] = {"k4", ""}; /* an empty key is not a key: nothing of the call is written */
+    const size_t bad_key_sizes[] = {2, 0};
+    CHECK(!sl_dataset_put_many(bulk, bad_keys, bad_key_sizes, values, value_sizes, 2, &error) &&
+          error.code == SL_INVALID_ARGUMENT);
+
+    sl_records* records = sl_dataset_records(bulk, &error);
+    CHECK(records != NULL && sl_records_count(records) == 3);
+    sl_record record;
+    CHECK(sl_records_at(records, 1, &record) && record.key_size == 2 && memcmp(record.key, "k2", 2) == 0 &&
+          record.value_size == 3 && memcmp(record.value, "t\0o", 3) == 0 && record.modified &&
+          !record.remote && record.sync_count == 0);
+    CHECK(!sl_records_at(records, 3, &record));
+    sl_records_release(records);
+    sl_dataset_metadata metadata;
+    CHECK(sl_dataset_get_metadata(bulk, &metadata, &error) && metadata.record_count == 3 &&
+          metadata.last_sync_count == 0 && metadata.last_sync_ms == 0);
+
+    CHECK(sl_client_synchronize(f, "bulk", NULL, NULL, &error));
+    records = sl_dataset_records(bulk, &error);
+    CHECK(sl_records_at(records, 0, &record) && !record.modified && record.sync_count == 1 &&
+          record.last_modified_ms > 0);
+    sl_records_release(records);
+    CHECK(sl_dataset_get_metadata(bulk, &metadata, &error) && metadata.last_sync_count == 1 &&
+          metadata.last_sync_ms > 0);
+    sl_names* names = sl_client_list_datasets(f, &error);
+    bool listed = false;
+    for (size_t i = 0; i < sl_names_count(names); ++i)
+        listed = listed || strcmp(sl_names_at(names, i), "bulk") == 0;
+    CHECK(listed && sl_names_at(names, sl_names_count(names)) == NULL);
+    sl_names_release(names);
+
+    /* G keeps "bulk" synchronized in the background: its write reaches the server without a sync call. */
+    sl_string* identity = sl_client_identity_id(f, &error);
+    char id[256] = {0};
+    if (identity != NULL)
+        memcpy(id, sl_string_data(identity), sl_string_size(identity) < 255 ? sl_string_size(identity) : 255);
+    sl_string_release(identity);
+    sl_client* g = open_client(endpoint, dir_g, id, &error);
+    seen background;
+    init_seen(&background);
+    sl_background_sync_options options;
+    memset(&options, 0, sizeof options);
+    options.interval_ms = -1;
+    options.after_local_change_ms = 50;
+    options.on_done = on_done;
+    options.context = &background;
+    options.free_context = on_freed;
+    CHECK(sl_client_start_background_sync(g, "bulk", &options, &error));
+    sl_dataset* bulk_g = sl_dataset_open(g, "bulk", &error);
+    CHECK(sl_dataset_put(bulk_g, "k5", 2, "five", 4, &error));
+    sl_string* five = NULL;
+    for (int i = 0; i < 1000 && five == NULL; ++i) { /* G's write reaches the server with no call to sync */
+        if (i > 0) sleep_ms(10);
+        CHECK(sl_client_synchronize(f, "bulk", NULL, NULL, &error));
+        CHECK(sl_dataset_get(bulk, "k5", 2, &five, &error));
+    }
+    CHECK(five != NULL && sl_string_size(five) == 4);
+    sl_string_release(five);
+    wait_for_done(&background); /* and G heard of its sync */
+    pthread_mutex_lock(&background.mutex);
+    CHECK(background.done >= 1 && background.done_ok && !background.done_on_main);
+    pthread_mutex_unlock(&background.mutex);
+    sl_client_stop_background_sync(g, "bulk");
+    CHECK(background.freed == 1);
+
+    CHECK(sl_client_wipe(f, &error));
+    names = sl_client_list_datasets(f, &error);
+    CHECK(names != NULL && sl_names_count(names) == 0);
+    sl_names_release(names);
+    sl_dataset_release(bulk_g);
+    sl_dataset_release(bulk);
+    sl_client_release(g);
+    sl_client_release(f);
+}
+
 int main(void) {
     char root[] = "/tmp/synclatch-c-api-XXXXXX";
     if (mkdtemp(root) == NULL) return 2;
-    char server_dir[256], dir_a[256], dir_b[256], dir_c[256], dir_d[256], dir_e[256], endpoint[128];
+    char server_dir[256], dir_a[256], dir_b[256], dir_c[256], dir_d[256], dir_e[256], dir_f[256], dir_g[256];
+    char endpoint[128];
     main_thread = pthread_self();
     snprintf(server_dir, sizeof server_dir, "%s/server", root);
-    snprintf(dir_a, sizeof dir_a, "%s/a", root);
-    snprintf(dir_b, sizeof dir_b, "%s/b", root);
-    snprintf(dir_c, sizeof dir_c, "%s/c", root);
-    snprintf(dir_d, sizeof dir_d, "%s/d", root);
-    snprintf(dir_e, sizeof dir_e, "%s/e", root);
-    if (mkdir(dir_a, 0700) != 0 || mkdir(dir_b, 0700) != 0 || mkdir(dir_c, 0700) != 0 ||
-        mkdir(dir_d, 0700) != 0 || mkdir(dir_e, 0700) != 0)
-        return 2;
+    char* dirs[] = {dir_a, dir_b, dir_c, dir_d, dir_e, dir_f, dir_g};
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; ++i) {
+        snprintf(dirs[i], 256, "%s/%c", root, (char)('a' + i));
+        if (mkdir(dirs[i], 0700) != 0) return 2;
+    }
     if (!start_server(server_dir, endpoint, sizeof endpoint)) {
         fprintf(stderr, "the server did not start\n");
         stop_server();
@@ -437,6 +524,7 @@ int main(void) {
     server_not_there(dir_c);
     callbacks(endpoint, dir_d, dir_e);
     dropped_at_close(dir_c);
+    lists_and_background(endpoint, dir_f, dir_g);
     CHECK(sl_live_handles() == 0);
     stop_server();
     char command[512];

@@ -57,6 +57,25 @@ sl_sync_result result_of(const sync::SyncResult& r) {
     return {r.pulled, r.pushed, r.conflicts, r.requests, r.sync_count};
 }
 
+// A SyncRequest whose outcome goes to done(context, ...), delivered as the client delivers its callbacks.
+SyncRequest calling_back(sl_sync_done_fn done, const std::shared_ptr<AppContext>& holder, Delivery delivery) {
+    SyncRequest request;
+    request.on_success = [done, holder, delivery](const sync::SyncResult& synced) {
+        delivery.deliver([done, holder, result = result_of(synced)] {
+            sl_error ok{};
+            done(holder->context, &result, &ok);
+        });
+    };
+    request.on_failure = [done, holder, delivery](const Status& status) {
+        delivery.deliver([done, holder, status] {
+            sl_error failed{};
+            report(status, &failed);
+            done(holder->context, nullptr, &failed);
+        });
+    };
+    return request;
+}
+
 }  // namespace
 
 void Delivery::post_task(std::function<void()> call) const {
@@ -133,24 +152,43 @@ bool sl_client_synchronize_async(sl_client* client, const char* dataset, const s
         if (dataset == nullptr) return refuse(error, "dataset must not be NULL");
         if (done == nullptr) return refuse(error, "done must not be NULL");
         auto holder = std::make_shared<c_api::AppContext>(context, free_context);
-        const c_api::Delivery delivery = client->state->delivery;
-        SyncRequest request;
+        SyncRequest request = c_api::calling_back(done, holder, client->state->delivery);
         request.options = c_api::sync_options(options, holder);
-        request.on_success = [done, holder, delivery](const sync::SyncResult& synced) {
-            delivery.deliver([done, holder, result = c_api::result_of(synced)] {
-                sl_error ok{};
-                done(holder->context, &result, &ok);
-            });
-        };
-        request.on_failure = [done, holder, delivery](const Status& status) {
-            delivery.deliver([done, holder, status] {
-                sl_error failed{};
-                report(status, &failed);
-                done(holder->context, nullptr, &failed);
-            });
-        };
         client->state->client->synchronize_async(dataset, std::move(request));
         c_api::set_error(error, SL_OK, {});
+        return true;
+    });
+}
+
+bool sl_client_start_background_sync(sl_client* client, const char* dataset,
+                                     const sl_background_sync_options* options, sl_error* error) {
+    return guarded(error, false, [&] {
+        if (client == nullptr) return refuse(error, "client must not be NULL");
+        if (dataset == nullptr) return refuse(error, "dataset must not be NULL");
+        BackgroundSyncOptions background;
+        if (options != nullptr) {
+            if (options->interval_ms < -1 || options->after_local_change_ms < 0)
+                return refuse(error, "interval_ms must be -1 or more, after_local_change_ms 0 or more");
+            if (options->interval_ms == -1) background.interval = std::chrono::milliseconds(0);
+            if (options->interval_ms > 0)
+                background.interval = std::chrono::milliseconds(options->interval_ms);
+            if (options->after_local_change_ms > 0)
+                background.after_local_change = std::chrono::milliseconds(options->after_local_change_ms);
+            auto holder = std::make_shared<c_api::AppContext>(options->context, options->free_context);
+            if (options->on_done != nullptr) {
+                background.request = c_api::calling_back(options->on_done, holder, client->state->delivery);
+            } else {
+                background.request.on_success = [holder](const sync::SyncResult&) {};  // keeps the context
+            }
+        }
+        return report(client->state->client->start_background_sync(dataset, std::move(background)), error);
+    });
+}
+
+void sl_client_stop_background_sync(sl_client* client, const char* dataset) {
+    if (client == nullptr || dataset == nullptr) return;
+    guarded(nullptr, false, [&] {
+        client->state->client->stop_background_sync(dataset);
         return true;
     });
 }

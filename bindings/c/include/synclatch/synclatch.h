@@ -131,6 +131,51 @@ SL_API bool sl_dataset_remove(sl_dataset* dataset, const char* key, size_t key_s
 SL_API bool sl_dataset_get(sl_dataset* dataset, const char* key, size_t key_size, sl_string** value,
                            sl_error* error);
 
+/* Writes every pair in one transaction: all of them or, on any error, none. */
+SL_API bool sl_dataset_put_many(sl_dataset* dataset, const char* const* keys, const size_t* key_sizes,
+                                const char* const* values, const size_t* value_sizes, size_t count,
+                                sl_error* error);
+
+/* A dataset's records with their sync state, tombstones included, ordered by key; owned by the caller. */
+typedef struct sl_records sl_records;
+typedef struct sl_record {
+    const char* key; /* valid while the list is */
+    size_t key_size;
+    const char* value; /* NULL: removed (a tombstone kept to be synchronized) */
+    size_t value_size;
+    int64_t sync_count;              /* the server's sync count this version is based on */
+    int64_t last_modified_ms;        /* server time of that version; 0: never synchronized */
+    int64_t device_last_modified_ms; /* device time of the last local write */
+    bool modified;                   /* local changes not yet pushed */
+    bool remote;                     /* last written by a sync, not locally */
+} sl_record;
+SL_API sl_records* sl_dataset_records(sl_dataset* dataset, sl_error* error);
+SL_API size_t sl_records_count(const sl_records* records);
+/* false when index is out of range. */
+SL_API bool sl_records_at(const sl_records* records, size_t index, sl_record* record);
+SL_API void sl_records_release(sl_records* records);
+
+typedef struct sl_dataset_metadata {
+    int64_t record_count;  /* live records */
+    int64_t storage_bytes; /* UTF-8 bytes of their keys and values */
+    int64_t creation_ms;
+    int64_t last_modified_ms;
+    int64_t last_sync_count; /* 0 before the first sync; -1 while a deletion waits to be synchronized */
+    int64_t last_sync_ms;    /* 0: never synchronized */
+} sl_dataset_metadata;
+SL_API bool sl_dataset_get_metadata(sl_dataset* dataset, sl_dataset_metadata* metadata, sl_error* error);
+
+/* Names, owned by the caller. */
+typedef struct sl_names sl_names;
+/* The local datasets of the client's identity. */
+SL_API sl_names* sl_client_list_datasets(sl_client* client, sl_error* error);
+SL_API size_t sl_names_count(const sl_names* names);
+SL_API const char* sl_names_at(const sl_names* names, size_t index); /* NUL-terminated; NULL out of range */
+SL_API void sl_names_release(sl_names* names);
+
+/* Deletes all local data and forgets the identity; the next use obtains a new one. */
+SL_API bool sl_client_wipe(sl_client* client, sl_error* error);
+
 typedef struct sl_sync_result {
     int64_t pulled;     /* remote records received */
     int64_t pushed;     /* local records the server accepted */
@@ -183,6 +228,22 @@ typedef void (*sl_sync_done_fn)(void* context, const sl_sync_result* result, con
 SL_API bool sl_client_synchronize_async(sl_client* client, const char* dataset,
                                         const sl_sync_options* options, sl_sync_done_fn done, void* context,
                                         sl_free_fn free_context, sl_error* error);
+
+/* Keeps a dataset synchronized: after local writes, every interval, when connectivity returns and on push
+   hints; retryable failures are retried with a jittered exponential backoff. Zero fields take the
+   defaults. Each sync's outcome goes to on_done (NULL: nobody is told), on the sync thread or through post;
+   free_context(context) runs when background sync of the dataset stops (sl_client_stop_background_sync,
+   another start for it, or the client closing). */
+typedef struct sl_background_sync_options {
+    int64_t interval_ms;           /* sync at least this often; 0: 5 minutes; -1: only on triggers */
+    int64_t after_local_change_ms; /* a local write syncs after this quiet time; 0: 2 seconds */
+    sl_sync_done_fn on_done;
+    void* context;
+    sl_free_fn free_context;
+} sl_background_sync_options;
+SL_API bool sl_client_start_background_sync(sl_client* client, const char* dataset,
+                                            const sl_background_sync_options* options, sl_error* error);
+SL_API void sl_client_stop_background_sync(sl_client* client, const char* dataset);
 
 /* A change of a record's value, committed. Valid only during the call that passes it. */
 typedef struct sl_change {
