@@ -501,14 +501,68 @@ static void lists_and_background(const char* endpoint, const char* dir_f, const 
     sl_client_release(f);
 }
 
+/* Push: registering, subscriptions, and the server's WebSocket hints starting a background sync. */
+static void push_hints(const char* endpoint, const char* dir_h, const char* dir_i) {
+    sl_error error;
+    sl_client* h = open_client(endpoint, dir_h, NULL, &error);
+    if (h == NULL) return;
+    sl_dataset* live_h = sl_dataset_open(h, "live", &error);
+    CHECK(sl_dataset_put(live_h, "k1", 2, "one", 3, &error));
+    CHECK(sl_client_synchronize(h, "live", NULL, NULL, &error));
+    CHECK(!sl_client_subscribe(h, "live", &error) && error.code == SL_INVALID_ARGUMENT); /* not registered */
+    sl_string* device = sl_client_register_device(h, "GCM", "token-1", &error);
+    CHECK(device != NULL && sl_string_size(device) > 0);
+    sl_string_release(device);
+    CHECK(sl_client_subscribe(h, "live", &error));
+    CHECK(sl_client_unsubscribe(h, "live", &error));
+
+    sl_string* identity = sl_client_identity_id(h, &error);
+    char id[256] = {0};
+    if (identity != NULL)
+        memcpy(id, sl_string_data(identity), sl_string_size(identity) < 255 ? sl_string_size(identity) : 255);
+    sl_string_release(identity);
+    sl_client* i = open_client(endpoint, dir_i, id, &error);
+    if (i == NULL) {
+        sl_dataset_release(live_h);
+        sl_client_release(h);
+        return;
+    }
+    CHECK(!sl_client_on_push_hint(i, "not a hint", 10));
+    sl_background_sync_options options;
+    memset(&options, 0, sizeof options);
+    options.interval_ms = -1; /* only triggers: here, the server's hints */
+    CHECK(sl_client_start_background_sync(i, "live", &options, &error));
+    CHECK(sl_client_open_push_channel(i, &error));
+    for (int n = 0; n < 1000 && !sl_client_push_channel_connected(i); ++n)
+        sleep_ms(10);
+    CHECK(sl_client_push_channel_connected(i));
+    sleep_ms(200); /* a sync the start may have begun is over */
+
+    CHECK(sl_dataset_put(live_h, "k2", 2, "two", 3, &error));
+    CHECK(sl_client_synchronize(h, "live", NULL, NULL, &error));
+    sl_dataset* live_i = sl_dataset_open(i, "live", &error);
+    sl_string* two = NULL;
+    for (int n = 0; n < 1000 && two == NULL; ++n) { /* I never calls sync: the hint does */
+        if (n > 0) sleep_ms(10);
+        CHECK(sl_dataset_get(live_i, "k2", 2, &two, &error));
+    }
+    CHECK(two != NULL && sl_string_size(two) == 3 && memcmp(sl_string_data(two), "two", 3) == 0);
+    sl_string_release(two);
+    sl_dataset_release(live_i);
+    sl_dataset_release(live_h);
+    sl_client_release(i);
+    sl_client_release(h);
+}
+
 int main(void) {
     char root[] = "/tmp/synclatch-c-api-XXXXXX";
     if (mkdtemp(root) == NULL) return 2;
-    char server_dir[256], dir_a[256], dir_b[256], dir_c[256], dir_d[256], dir_e[256], dir_f[256], dir_g[256];
+    char server_dir[256], dir_a[256], dir_b[256], dir_c[256], dir_d[256], dir_e[256], dir_f[256], dir_g[256],
+        dir_h[256], dir_i[256];
     char endpoint[128];
     main_thread = pthread_self();
     snprintf(server_dir, sizeof server_dir, "%s/server", root);
-    char* dirs[] = {dir_a, dir_b, dir_c, dir_d, dir_e, dir_f, dir_g};
+    char* dirs[] = {dir_a, dir_b, dir_c, dir_d, dir_e, dir_f, dir_g, dir_h, dir_i};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; ++i) {
         snprintf(dirs[i], 256, "%s/%c", root, (char)('a' + i));
         if (mkdir(dirs[i], 0700) != 0) return 2;
@@ -525,6 +579,7 @@ int main(void) {
     callbacks(endpoint, dir_d, dir_e);
     dropped_at_close(dir_c);
     lists_and_background(endpoint, dir_f, dir_g);
+    push_hints(endpoint, dir_h, dir_i);
     CHECK(sl_live_handles() == 0);
     stop_server();
     char command[512];

@@ -245,6 +245,22 @@ SL_API bool sl_client_start_background_sync(sl_client* client, const char* datas
                                             const sl_background_sync_options* options, sl_error* error);
 SL_API void sl_client_stop_background_sync(sl_client* client, const char* dataset);
 
+/* Push. Registers this installation with the server for push notifications (platform "APNS",
+   "APNS_SANDBOX", "GCM" or "ADM", and the token the OS gave the app) and returns the server's id of the
+   device; then (un)subscribes it to a dataset's changes. They need the network, not a sync's turn. */
+SL_API sl_string* sl_client_register_device(sl_client* client, const char* platform, const char* token,
+                                            sl_error* error);
+SL_API bool sl_client_subscribe(sl_client* client, const char* dataset, sl_error* error);
+SL_API bool sl_client_unsubscribe(sl_client* client, const char* dataset, sl_error* error);
+/* A push notification's payload (JSON, from FCM or APNs): queues a sync of the dataset it names when that
+   dataset is under background sync; false when it is not such a hint. */
+SL_API bool sl_client_on_push_hint(sl_client* client, const char* payload, size_t payload_size);
+/* Hints straight from the server over a WebSocket, for apps without a platform push service: registers
+   this installation if needed, keeps the socket open (reconnecting), subscribes each dataset under
+   background sync, and syncs the dataset each hint names. */
+SL_API bool sl_client_open_push_channel(sl_client* client, sl_error* error);
+SL_API bool sl_client_push_channel_connected(const sl_client* client);
+
 /* A change of a record's value, committed. Valid only during the call that passes it. */
 typedef struct sl_change {
     const char* key;
