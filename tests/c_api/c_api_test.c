@@ -34,7 +34,8 @@ static const char* const kPool = "us-east-1:00000000-0000-0000-0000-000000000000
 /* The server: started with its stdout on a pipe, read until it says where it listens. */
 static pid_t server_pid = -1;
 
-static int start_server(const char* data_dir, char* endpoint, size_t endpoint_size) {
+static int start_server(const char* data_dir, const char* flag, const char* value, char* endpoint,
+                        size_t endpoint_size) {
     const char* binary = getenv("SYNCLATCH_SERVER_BINARY");
     if (binary == NULL) {
         fprintf(stderr, "set SYNCLATCH_SERVER_BINARY\n");
@@ -48,7 +49,7 @@ static int start_server(const char* data_dir, char* endpoint, size_t endpoint_si
         close(out[0]);
         close(out[1]);
         execl(binary, binary, "--listen", "127.0.0.1:0", "--data", data_dir, "--auth", "sigv4", "--admin-key",
-              "ADMINKEY:admin-secret", "--log-level", "warn", (char*)NULL);
+              "ADMINKEY:admin-secret", "--log-level", "warn", flag, value, (char*)NULL);
         _exit(127);
     }
     close(out[1]);
@@ -554,20 +555,128 @@ static void push_hints(const char* endpoint, const char* dir_h, const char* dir_
     sl_client_release(h);
 }
 
+/* The user's ID token from the stand-in provider, and how often the client asked for it. */
+typedef struct login {
+    const char* token;
+    int asked;
+    seen freed;
+} login;
+
+static void init_login(login* l, const char* token) {
+    memset(l, 0, sizeof *l);
+    l->token = token;
+    init_seen(&l->freed);
+}
+
+static bool give_token(void* context, sl_logins* logins) {
+    login* l = context;
+    ++l->asked;
+    return l->token != NULL && sl_logins_add(logins, "accounts.example.com", l->token);
+}
+
+static void login_freed(void* context) {
+    login* l = context;
+    on_freed(&l->freed);
+}
+
+/* Signing in: a guest becomes the user's identity, another installation is merged into it and gets the
+   user's data; signing out refuses to lose unsynced changes unless told to. */
+static void sign_in_and_out(const char* endpoint, const char* dir_j, const char* dir_k, const char* token) {
+    sl_error error;
+    sl_client* j = open_client(endpoint, dir_j, NULL, &error);
+    sl_client* k = open_client(endpoint, dir_k, NULL, &error);
+    if (j == NULL || k == NULL) {
+        sl_client_release(j);
+        sl_client_release(k);
+        return;
+    }
+    sl_dataset* profile_j = sl_dataset_open(j, "profile", &error);
+    CHECK(sl_dataset_put(profile_j, "name", 4, "Alice", 5, &error));
+    CHECK(sl_client_synchronize(j, "profile", NULL, NULL, &error));
+    sl_string* guest = sl_client_identity_id(j, &error);
+
+    login alice_j;
+    init_login(&alice_j, token);
+    CHECK(!sl_client_signed_in(j));
+    CHECK(sl_client_sign_in(j, give_token, &alice_j, login_freed, &error));
+    CHECK(sl_client_signed_in(j) && alice_j.asked >= 1);
+    sl_string* user = sl_client_identity_id(j, &error);
+    CHECK(guest != NULL && user != NULL && sl_string_size(guest) == sl_string_size(user) &&
+          memcmp(sl_string_data(guest), sl_string_data(user), sl_string_size(user)) == 0);
+
+    /* K, another installation's guest, signs in as the same user: it is merged into the user's identity. */
+    login alice_k;
+    init_login(&alice_k, token);
+    CHECK(sl_client_sign_in(k, give_token, &alice_k, login_freed, &error));
+    sl_string* merged = sl_client_identity_id(k, &error);
+    CHECK(merged != NULL && user != NULL && sl_string_size(merged) == sl_string_size(user) &&
+          memcmp(sl_string_data(merged), sl_string_data(user), sl_string_size(user)) == 0);
+    sl_dataset* profile_k = sl_dataset_open(k, "profile", &error);
+    CHECK(sl_client_synchronize(k, "profile", NULL, NULL, &error));
+    sl_string* name = NULL;
+    CHECK(sl_dataset_get(profile_k, "name", 4, &name, &error) && name != NULL && sl_string_size(name) == 5);
+    sl_string_release(name);
+
+    CHECK(sl_dataset_put(profile_k, "name", 4, "Al", 2, &error));
+    CHECK(!sl_client_sign_out(k, SL_SIGN_OUT_REFUSE_IF_UNSYNCED, &error) && error.code == SL_CONFLICT);
+    CHECK(sl_client_signed_in(k));
+    CHECK(sl_client_sign_out(k, SL_SIGN_OUT_DISCARD_UNSYNCED, &error));
+    CHECK(!sl_client_signed_in(k) && alice_k.freed.freed == 1);
+
+    /* An app with no logins to give: the sign-in fails, nothing changes, its context is freed. */
+    login nobody;
+    init_login(&nobody, NULL);
+    CHECK(!sl_client_sign_in(k, give_token, &nobody, login_freed, &error) && error.code == SL_UNAUTHORIZED);
+    CHECK(!sl_client_signed_in(k) && nobody.freed.freed == 1);
+
+    sl_string_release(guest);
+    sl_string_release(user);
+    sl_string_release(merged);
+    sl_dataset_release(profile_j);
+    sl_dataset_release(profile_k);
+    sl_client_release(j);
+    sl_client_release(k);
+    CHECK(alice_j.freed.freed == 1);
+}
+
+/* Runs the stand-in login provider ($SYNCLATCH_LOGIN_TOKENS): the server flag and value that trust it,
+   and a token for "alice". */
+static int login_provider(const char* jwks_path, char* flag, char* value, char* token, size_t size) {
+    const char* helper = getenv("SYNCLATCH_LOGIN_TOKENS");
+    if (helper == NULL) {
+        fprintf(stderr, "set SYNCLATCH_LOGIN_TOKENS\n");
+        return 0;
+    }
+    char command[1024];
+    snprintf(command, sizeof command, "'%s' '%s' alice", helper, jwks_path);
+    FILE* out = popen(command, "r");
+    if (out == NULL) return 0;
+    char* lines[] = {flag, value, token};
+    int read = 0;
+    while (read < 3 && fgets(lines[read], (int)size, out) != NULL) {
+        lines[read][strcspn(lines[read], "\n")] = '\0';
+        ++read;
+    }
+    return pclose(out) == 0 && read == 3;
+}
+
 int main(void) {
     char root[] = "/tmp/synclatch-c-api-XXXXXX";
     if (mkdtemp(root) == NULL) return 2;
     char server_dir[256], dir_a[256], dir_b[256], dir_c[256], dir_d[256], dir_e[256], dir_f[256], dir_g[256],
-        dir_h[256], dir_i[256];
+        dir_h[256], dir_i[256], dir_j[256], dir_k[256];
     char endpoint[128];
     main_thread = pthread_self();
     snprintf(server_dir, sizeof server_dir, "%s/server", root);
-    char* dirs[] = {dir_a, dir_b, dir_c, dir_d, dir_e, dir_f, dir_g, dir_h, dir_i};
+    char* dirs[] = {dir_a, dir_b, dir_c, dir_d, dir_e, dir_f, dir_g, dir_h, dir_i, dir_j, dir_k};
     for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; ++i) {
         snprintf(dirs[i], 256, "%s/%c", root, (char)('a' + i));
         if (mkdir(dirs[i], 0700) != 0) return 2;
     }
-    if (!start_server(server_dir, endpoint, sizeof endpoint)) {
+    char jwks[300], flag[4096], value[4096], token[4096]; /* each as large as login_provider is told */
+    snprintf(jwks, sizeof jwks, "%s/jwks.json", root);
+    if (!login_provider(jwks, flag, value, token, sizeof token) ||
+        !start_server(server_dir, flag, value, endpoint, sizeof endpoint)) {
         fprintf(stderr, "the server did not start\n");
         stop_server();
         return 2;
@@ -580,6 +689,7 @@ int main(void) {
     dropped_at_close(dir_c);
     lists_and_background(endpoint, dir_f, dir_g);
     push_hints(endpoint, dir_h, dir_i);
+    sign_in_and_out(endpoint, dir_j, dir_k, token);
     CHECK(sl_live_handles() == 0);
     stop_server();
     char command[512];

@@ -116,6 +116,28 @@ SL_API void sl_client_release(sl_client* client);
 /* With app_reports_connectivity: the network is there (true) or not. Ignored otherwise. */
 SL_API void sl_client_set_online(sl_client* client, bool online);
 
+/* Sign-in. The user's logins: provider name (the Logins key, e.g. "accounts.google.com") to a token of it. */
+typedef struct sl_logins sl_logins;
+SL_API bool sl_logins_add(sl_logins* logins, const char* provider, const char* token);
+/* Called whenever the server must see the logins (so the app can hand out refreshed tokens), on the thread
+   making the request; add them and return true, or false when none can be had now (the request then
+   fails with SL_UNAUTHORIZED). */
+typedef bool (*sl_logins_fn)(void* context, sl_logins* logins);
+/* Signs the user in (Cognito identities only, not with developer credentials) and contacts the server now:
+   a guest whose logins are new becomes the user's identity, keeping its data; when the user already has an
+   identity, this installation's is merged into it and the local data follows. On failure nothing changes.
+   free_context(context) runs when the client stops asking (sign-out, another sign-in, close). */
+SL_API bool sl_client_sign_in(sl_client* client, sl_logins_fn logins, void* context, sl_free_fn free_context,
+                              sl_error* error);
+SL_API bool sl_client_signed_in(const sl_client* client);
+typedef enum sl_sign_out_mode {
+    SL_SIGN_OUT_REFUSE_IF_UNSYNCED = 0, /* SL_CONFLICT, naming the datasets, when changes are not synced */
+    SL_SIGN_OUT_SYNC_FIRST = 1,         /* sync the datasets with changes first; a failed sync stops it */
+    SL_SIGN_OUT_DISCARD_UNSYNCED = 2    /* sign out and lose them */
+} sl_sign_out_mode;
+/* Deletes the user's local data and forgets the identity: the next use is a new guest. */
+SL_API bool sl_client_sign_out(sl_client* client, sl_sign_out_mode mode, sl_error* error);
+
 /* The identity the local data belongs to, obtained from the server on first use (then kept). */
 SL_API sl_string* sl_client_identity_id(sl_client* client, sl_error* error);
 
