@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -29,6 +30,16 @@ static int failures = 0;
         }                                                                                 \
     } while (0)
 
+/* Each part's start, with the time since the test began: where a slow or stuck run is. */
+static void step(const char* name) {
+    static struct timespec start;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (start.tv_sec == 0 && start.tv_nsec == 0) start = now;
+    fprintf(stderr, "c_api_test: %6.2f s %s\n",
+            (double)(now.tv_sec - start.tv_sec) + (double)(now.tv_nsec - start.tv_nsec) / 1e9, name);
+}
+
 static const char* const kPool = "us-east-1:00000000-0000-0000-0000-000000000000";
 
 /* The server: started with its stdout on a pipe, read until it says where it listens. */
@@ -45,6 +56,7 @@ static int start_server(const char* data_dir, const char* flag, const char* valu
     if (pipe(out) != 0) return 0;
     server_pid = fork();
     if (server_pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* a test that dies (a failed sanitizer check) takes it along */
         dup2(out[1], STDOUT_FILENO);
         close(out[0]);
         close(out[1]);
@@ -682,14 +694,23 @@ int main(void) {
         return 2;
     }
     CHECK(strlen(sl_version()) >= 5);
+    step("bad arguments");
     bad_arguments(endpoint, dir_a);
+    step("two devices");
     two_devices(endpoint, dir_a, dir_b);
+    step("a server that is not there");
     server_not_there(dir_c);
+    step("callbacks");
     callbacks(endpoint, dir_d, dir_e);
+    step("syncs dropped at close");
     dropped_at_close(dir_c);
+    step("lists and background sync");
     lists_and_background(endpoint, dir_f, dir_g);
+    step("push hints");
     push_hints(endpoint, dir_h, dir_i);
+    step("sign-in and sign-out");
     sign_in_and_out(endpoint, dir_j, dir_k, token);
+    step("done");
     CHECK(sl_live_handles() == 0);
     stop_server();
     char command[512];

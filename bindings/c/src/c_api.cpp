@@ -12,7 +12,7 @@ void set_error(sl_error* error, sl_code code, std::string_view message) {
     if (error == nullptr) return;
     error->code = code;
     const std::size_t size = std::min(message.size(), sizeof(error->message) - 1);
-    std::memcpy(error->message, message.data(), size);
+    if (size > 0) std::memcpy(error->message, message.data(), size);  // an empty view's data may be NULL
     error->message[size] = '\0';
 }
 
