@@ -155,6 +155,18 @@ static sl_client* open_client_with(const char* endpoint, const char* dir, const 
     return client;
 }
 
+/* Another device of the same user: opened with the developer key, acting for `of`'s identity. */
+static sl_client* open_second_device(const char* endpoint, const char* dir, sl_client* of) {
+    sl_error error;
+    sl_string* identity = sl_client_identity_id(of, &error);
+    CHECK(identity != NULL && sl_string_size(identity) > 10 && sl_string_size(identity) < 256);
+    char id[256] = {0};
+    if (identity != NULL && sl_string_size(identity) < sizeof id)
+        memcpy(id, sl_string_data(identity), sl_string_size(identity));
+    sl_string_release(identity);
+    return open_client(endpoint, dir, id, &error);
+}
+
 static void bad_arguments(const char* endpoint, const char* dir) {
     sl_error error;
     CHECK(sl_client_open(NULL, &error) == NULL && error.code == SL_INVALID_ARGUMENT);
@@ -201,16 +213,8 @@ static void two_devices(const char* endpoint, const char* dir_a, const char* dir
     CHECK(sl_client_synchronize(a, "things", NULL, &result, &error));
     CHECK(result.pushed == 1 && result.sync_count == 1);
 
-    sl_string* identity = sl_client_identity_id(a, &error);
-    CHECK(identity != NULL && sl_string_size(identity) > 10);
-
     /* Device B acts for A's identity with the developer key: it pulls what A pushed. */
-    char id[256] = {0};
-    if (identity != NULL)
-        memcpy(id, sl_string_data(identity), sl_string_size(identity) < 255 ? sl_string_size(identity) : 255);
-    sl_string_release(identity);
-    sl_client* b = open_client(endpoint, dir_b, id, &error);
-    CHECK(b != NULL);
+    sl_client* b = open_second_device(endpoint, dir_b, a);
     sl_dataset* things_b = b != NULL ? sl_dataset_open(b, "things", &error) : NULL;
     CHECK(sl_client_synchronize(b, "things", NULL, &result, &error) && result.pulled == 1);
     sl_string* got = NULL;
@@ -335,12 +339,7 @@ static void callbacks(const char* endpoint, const char* dir_a, const char* dir_b
     sl_error error;
     sl_client* a = open_client_with(endpoint, dir_a, NULL, true, &error); /* A's callbacks go through post */
     if (a == NULL) return;
-    sl_string* identity = sl_client_identity_id(a, &error);
-    char id[256] = {0};
-    if (identity != NULL)
-        memcpy(id, sl_string_data(identity), sl_string_size(identity) < 255 ? sl_string_size(identity) : 255);
-    sl_string_release(identity);
-    sl_client* b = open_client(endpoint, dir_b, id, &error);
+    sl_client* b = open_second_device(endpoint, dir_b, a);
     if (b == NULL) {
         sl_client_release(a);
         return;
@@ -471,12 +470,7 @@ static void lists_and_background(const char* endpoint, const char* dir_f, const 
     sl_names_release(names);
 
     /* G keeps "bulk" synchronized in the background: its write reaches the server without a sync call. */
-    sl_string* identity = sl_client_identity_id(f, &error);
-    char id[256] = {0};
-    if (identity != NULL)
-        memcpy(id, sl_string_data(identity), sl_string_size(identity) < 255 ? sl_string_size(identity) : 255);
-    sl_string_release(identity);
-    sl_client* g = open_client(endpoint, dir_g, id, &error);
+    sl_client* g = open_second_device(endpoint, dir_g, f);
     seen background;
     init_seen(&background);
     sl_background_sync_options options;
@@ -529,12 +523,7 @@ static void push_hints(const char* endpoint, const char* dir_h, const char* dir_
     CHECK(sl_client_subscribe(h, "live", &error));
     CHECK(sl_client_unsubscribe(h, "live", &error));
 
-    sl_string* identity = sl_client_identity_id(h, &error);
-    char id[256] = {0};
-    if (identity != NULL)
-        memcpy(id, sl_string_data(identity), sl_string_size(identity) < 255 ? sl_string_size(identity) : 255);
-    sl_string_release(identity);
-    sl_client* i = open_client(endpoint, dir_i, id, &error);
+    sl_client* i = open_second_device(endpoint, dir_i, h);
     if (i == NULL) {
         sl_dataset_release(live_h);
         sl_client_release(h);
