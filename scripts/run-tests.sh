@@ -11,16 +11,22 @@
 # local run; SYNCLATCH_FUZZ_SECONDS sets how long each target runs (10 s by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Where the time goes (CI has a budget): each phase's end, in seconds since the start.
+started=$(date +%s)
+phase() { echo "run-tests: $(( $(date +%s) - started )) s: $*"; }
 scripts/install-deps.sh
+phase "dependencies installed"
 
 jobs=$(nproc)
 # The library alone first (scripts/build-lib.sh): no Qt, server, tools, tests or Node.js.
 scripts/build-lib.sh
+phase "the library alone built"
 
 # The CI presets: the default and sanitizer builds with warnings as errors and lean debug info (build/ci,
 # build/ci-asan), which cuts a quarter of the build time; build/default stays the developer's.
 cmake --preset ci
 cmake --build --preset ci -j "$jobs"
+phase "the ci build done"
 
 # The plain pass's tests leave much of the CPU idle (they wait on servers, PostgreSQL clusters, kill -9
 # loops and timers): the fuzz and sanitizer builds use what they leave, at the lowest priority, so that
@@ -30,17 +36,20 @@ background_builds() {
     scripts/fuzz.sh --build build/fuzz --build-only >build/fuzz-build.log 2>&1 ||
       { echo "run-tests: the fuzz build failed:"; cat build/fuzz-build.log; return 1; }
     touch build/fuzz-build.done
+    phase "the fuzz build done (in the background)"
   fi
   if [ "${SYNCLATCH_SKIP_ASAN:-0}" != "1" ]; then
     { cmake --preset ci-asan && cmake --build --preset ci-asan -j "$jobs"; } >build/ci-asan-build.log 2>&1 ||
       { echo "run-tests: the sanitizer build failed:"; cat build/ci-asan-build.log; return 1; }
+    phase "the sanitizer build done (in the background)"
   fi
 }
 rm -f build/fuzz-build.done
-nice -n 19 bash -c "$(declare -f background_builds); jobs=$jobs; background_builds" &
+nice -n 19 bash -c "$(declare -f phase background_builds); started=$started; jobs=$jobs; background_builds" &
 builds=$!
 tests_ok=0
 ctest --preset ci -j "$jobs" || tests_ok=$?
+phase "the plain pass's tests done"
 if [ "$tests_ok" != 0 ]; then
   scripts/show-failed-tests.sh build/ci
   echo "run-tests: the plain pass failed; waiting for the background builds to stop" >&2
@@ -57,12 +66,14 @@ if [ "${SYNCLATCH_SKIP_FUZZ:-0}" != "1" ]; then
     exit 1
   fi
   scripts/fuzz.sh --build build/fuzz --seconds "${SYNCLATCH_FUZZ_SECONDS:-10}"
+  phase "the fuzz smoke run done"
 fi
 wait "$builds"
 
 if [ "${SYNCLATCH_SKIP_ASAN:-0}" != "1" ]; then
   asan_ok=0
   ctest --preset ci-asan -j "$jobs" || asan_ok=$?
+  phase "the sanitizer pass's tests done"
   if [ "$asan_ok" != 0 ]; then
     scripts/show-failed-tests.sh build/ci-asan
     exit "$asan_ok"
