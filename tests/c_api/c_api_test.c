@@ -582,10 +582,35 @@ static void login_freed(void* context) {
 
 /* Signing in: a guest becomes the user's identity, another installation is merged into it and gets the
    user's data; signing out refuses to lose unsynced changes unless told to. */
+/* What on_identity_changed said. */
+typedef struct identity_changes {
+    int count;
+    char old_id[128];
+    char new_id[128];
+} identity_changes;
+
+static void identity_changed(void* context, const char* old_id, const char* new_id) {
+    identity_changes* c = context;
+    ++c->count;
+    snprintf(c->old_id, sizeof c->old_id, "%s", old_id);
+    snprintf(c->new_id, sizeof c->new_id, "%s", new_id);
+}
+
 static void sign_in_and_out(const char* endpoint, const char* dir_j, const char* dir_k, const char* token) {
     sl_error error;
+    identity_changes changes;
+    memset(&changes, 0, sizeof changes);
     sl_client* j = open_client(endpoint, dir_j, NULL, &error);
-    sl_client* k = open_client(endpoint, dir_k, NULL, &error);
+    /* K tells of its identity changing. */
+    sl_client_options k_options;
+    memset(&k_options, 0, sizeof k_options);
+    k_options.endpoint = endpoint;
+    k_options.identity_pool_id = kPool;
+    k_options.data_dir = dir_k;
+    k_options.on_identity_changed = identity_changed;
+    k_options.identity_context = &changes;
+    sl_client* k = sl_client_open(&k_options, &error);
+    CHECK(k != NULL);
     if (j == NULL || k == NULL) {
         sl_client_release(j);
         sl_client_release(k);
@@ -606,10 +631,17 @@ static void sign_in_and_out(const char* endpoint, const char* dir_j, const char*
           memcmp(sl_string_data(guest), sl_string_data(user), sl_string_size(user)) == 0);
 
     /* K, another installation's guest, signs in as the same user: it is merged into the user's identity. */
+    sl_string* k_guest = sl_client_identity_id(k, &error);
     login alice_k;
     init_login(&alice_k, token);
     CHECK(sl_client_sign_in(k, give_token, &alice_k, login_freed, &error));
     sl_string* merged = sl_client_identity_id(k, &error);
+    CHECK(changes.count == 1 && k_guest != NULL && merged != NULL &&
+          strlen(changes.old_id) == sl_string_size(k_guest) &&
+          memcmp(changes.old_id, sl_string_data(k_guest), sl_string_size(k_guest)) == 0 &&
+          strlen(changes.new_id) == sl_string_size(merged) &&
+          memcmp(changes.new_id, sl_string_data(merged), sl_string_size(merged)) == 0);
+    sl_string_release(k_guest);
     CHECK(merged != NULL && user != NULL && sl_string_size(merged) == sl_string_size(user) &&
           memcmp(sl_string_data(merged), sl_string_data(user), sl_string_size(user)) == 0);
     sl_dataset* profile_k = sl_dataset_open(k, "profile", &error);

@@ -105,6 +105,14 @@ sl_client* sl_client_open(const sl_client_options* options, sl_error* error) {
             state->connectivity = std::make_shared<platform::ManualConnectivity>(true);
             client_options.connectivity = state->connectivity;
         }
+        if (const auto changed = options->on_identity_changed) {
+            client_options.on_identity_changed = [changed, context = options->identity_context,
+                                                  delivery = state->delivery](const std::string& old_id,
+                                                                              const std::string& new_id) {
+                delivery.deliver(
+                    [changed, context, old_id, new_id] { changed(context, old_id.c_str(), new_id.c_str()); });
+            };
+        }
         auto client = Client::open(std::move(client_options));
         if (!report(client.status(), error)) return nullptr;
         state->client = std::move(client).value();

@@ -105,6 +105,11 @@ typedef struct sl_client_options {
     bool app_reports_connectivity;
     sl_post_fn post;    /* NULL: callbacks on the library's threads */
     void* post_context; /* passed to post; must outlive the client */
+    /* Signing in merged this installation's identity into the user's: old_id became new_id, and the local
+       data moved with it (each dataset of the old identity kept as "<name>.<old_id>"). On the thread of
+       the call that found out, or through post. NULL: nobody is told. */
+    void (*on_identity_changed)(void* context, const char* old_id, const char* new_id);
+    void* identity_context; /* passed to on_identity_changed; must outlive the client */
 } sl_client_options;
 
 /* Opens (or creates) the local store. Works offline: nothing is sent before the first sync or identity
