@@ -164,7 +164,8 @@ asio::awaitable<void> HttpServer::serve(std::shared_ptr<Connection> connection) 
             // Beast reads at most the room the buffer has: room for the body (up to one 64 KiB read) takes
             // it in a few recvs instead of one per 8 KiB. At most the body's own reservation again, and
             // given back once the connection is idle.
-            const std::size_t body_room = std::min<std::size_t>(length.value_or(kMaxReadBytes), kMaxReadBytes);
+            const std::size_t body_room =
+                std::min<std::size_t>(length.value_or(kMaxReadBytes), kMaxReadBytes);
             buffer.reserve(std::min(buffer.max_size(), buffer.size() + body_room));
             auto [body_error, body_bytes] = co_await http::async_read(stream, buffer, parser, use_tuple);
             if (body_error == http::error::body_limit) {
