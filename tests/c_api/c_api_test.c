@@ -167,6 +167,11 @@ static sl_client* open_second_device(const char* endpoint, const char* dir, sl_c
     return open_client(endpoint, dir, id, &error);
 }
 
+/* A client of a server that is not there (nothing listens on port 1), acting for a made-up identity. */
+static sl_client* open_offline_client(const char* dir, sl_error* error) {
+    return open_client("http://127.0.0.1:1", dir, "us-east-1:11111111-1111-1111-1111-111111111111", error);
+}
+
 static void bad_arguments(const char* endpoint, const char* dir) {
     sl_error error;
     CHECK(sl_client_open(NULL, &error) == NULL && error.code == SL_INVALID_ARGUMENT);
@@ -240,8 +245,7 @@ static void two_devices(const char* endpoint, const char* dir_a, const char* dir
 
 static void server_not_there(const char* dir) {
     sl_error error;
-    sl_client* c =
-        open_client("http://127.0.0.1:1", dir, "us-east-1:11111111-1111-1111-1111-111111111111", &error);
+    sl_client* c = open_offline_client(dir, &error);
     CHECK(c != NULL);
     sl_dataset* things = sl_dataset_open(c, "things", &error);
     CHECK(sl_dataset_put(things, "k", 1, "v", 1, &error)); /* offline writes work */
@@ -416,8 +420,7 @@ static void callbacks(const char* endpoint, const char* dir_a, const char* dir_b
 /* Syncs still queued when their client closes: each context is freed once, called back or not. */
 static void dropped_at_close(const char* dir) {
     sl_error error;
-    sl_client* c =
-        open_client("http://127.0.0.1:1", dir, "us-east-1:11111111-1111-1111-1111-111111111111", &error);
+    sl_client* c = open_offline_client(dir, &error);
     if (c == NULL) return;
     seen dropped;
     init_seen(&dropped);

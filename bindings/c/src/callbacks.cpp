@@ -155,7 +155,7 @@ bool sl_client_synchronize_async(sl_client* client, const char* dataset, const s
         SyncRequest request = c_api::calling_back(done, holder, client->state->delivery);
         request.options = c_api::sync_options(options, holder);
         client->state->client->synchronize_async(dataset, std::move(request));
-        c_api::set_error(error, SL_OK, {});
+        c_api::set_ok(error);
         return true;
     });
 }
@@ -213,7 +213,7 @@ sl_listener* sl_dataset_add_listener(sl_dataset* dataset, sl_change_fn on_change
                     on_change(holder->context, &out);
                 });
             });
-        c_api::set_error(error, SL_OK, {});
+        c_api::set_ok(error);
         return listener.release();
     });
 }
