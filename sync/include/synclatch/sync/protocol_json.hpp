@@ -42,6 +42,9 @@ Result<UpdateRecordsRequest> decode_update_records_request(std::string_view text
 Result<ListRecordsResult> decode_list_records_result(std::string_view text);
 Result<std::vector<WireRecord>> decode_update_records_answer(std::string_view text);
 
+// Decoders of a JSON tree. The client decodes datasets and usage with them; the record, patch, ListRecords
+// and UpdateRecords ones are the reference the text decoders above are held to (body_decoder_test,
+// sync_request_fuzzer) and serve trees built elsewhere.
 Result<WireRecord> parse_wire_record(const nlohmann::json& json);
 Result<RecordPatch> parse_record_patch(const nlohmann::json& json);
 Result<DatasetDescription> parse_dataset_description(const nlohmann::json& json);
