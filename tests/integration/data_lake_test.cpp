@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "support/child_process.hpp"
 #include "support/deployment.hpp"
@@ -243,7 +244,10 @@ TEST_CASE("Data lake: a full disk leaves no torn line, no duplicate and no pile 
     Deployment a(data, "dep-a", {}, /*start_now=*/false);
     a.set_launcher(disk.launcher());
     a.start({});
-    auto [identity, creds] = a.new_identity();
+    // Named, not bound: clang 14 cannot capture a structured binding in a lambda.
+    std::string identity;
+    synclatch::sync::sigv4::Credentials creds;
+    std::tie(identity, creds) = a.new_identity();
     int writes = 0;
     const auto put_records = [&](int n, std::chrono::milliseconds pause) {
         for (int i = 0; i < n; ++i, ++writes) {

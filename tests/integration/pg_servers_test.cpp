@@ -9,6 +9,7 @@
 #include <chrono>
 #include <map>
 #include <thread>
+#include <tuple>
 
 #include "store/postgres/pg_stream_appends.hpp"
 #include "support/deployment.hpp"
@@ -125,7 +126,10 @@ TEST_CASE_METHOD(
 TEST_CASE_METHOD(ThreeServers, "PostgreSQL servers: a push hint reaches a device connected to another server",
                  "[postgres][servers][push]") {
     HttpClient to_a(a.port()), to_b(b.port());
-    auto [identity, creds] = new_identity(to_a);
+    // Named, not bound: clang 14 cannot capture a structured binding in a lambda.
+    std::string identity;
+    synclatch::sync::sigv4::Credentials creds;
+    std::tie(identity, creds) = new_identity(to_a);
     const auto register_device = [&](const std::string& token) {
         const auto path = "/identitypools/" + encode_path_segment(kTestPool) + "/identity/" +
                           encode_path_segment(identity) + "/device";
@@ -169,7 +173,9 @@ TEST_CASE_METHOD(
     "order, also behind a transaction that commits late",
     "[postgres][servers][streams]") {
     HttpClient setup(a.port());
-    auto [identity, creds] = new_identity(setup);
+    std::string identity;
+    synclatch::sync::sigv4::Credentials creds;
+    std::tie(identity, creds) = new_identity(setup);
     constexpr int kWritesEach = 25;
     std::atomic<int> acknowledged{0};
     std::map<std::string, int> written;  // change -> times acknowledged, filled after the writers joined

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <thread>
+#include <tuple>
 
 #include "support/http_client.hpp"
 #include "support/numbered.hpp"
@@ -99,7 +100,10 @@ TEST_CASE_METHOD(TriggerServer, "SyncTrigger: throttled, failing, late or malfor
                  "[integration][trigger]") {
     REQUIRE(client.send("POST", events_path, json{{"Events", {{"SyncTrigger", hook.url()}}}}.dump(), kAdmin)
                 .status == 200);
-    auto [identity, creds] = new_identity(client);
+    // Named, not bound: clang 14 cannot capture a structured binding in a lambda.
+    std::string identity;
+    synclatch::sync::sigv4::Credentials creds;
+    std::tie(identity, creds) = new_identity(client);
     REQUIRE(write(identity, creds, "ada", 0).status == 200);
 
     auto refused = [&](WebhookServer::Answer answer, unsigned status, const std::string& type) {
