@@ -1,6 +1,7 @@
 # ctest script: install the build tree into a temp prefix, configure and build tests/consumer against it
-# with find_package(synclatch), run the result and check what it printed.
-foreach(var BUILD_DIR SOURCE_DIR WORK_DIR GENERATOR)
+# with find_package(synclatch), run the result and check what it printed; then build the C consumer
+# (tests/consumer/c_consumer.c) with the flags pkg-config gives for the installed synclatch.pc, and run it.
+foreach(var BUILD_DIR SOURCE_DIR WORK_DIR GENERATOR C_COMPILER)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "consumer_test.cmake needs -D${var}=...")
   endif()
@@ -25,3 +26,24 @@ if(NOT last_output MATCHES "changed thing-1 \\(put\\)" OR NOT last_output MATCHE
   message(FATAL_ERROR "the consumer printed something else:\n${last_output}")
 endif()
 message(STATUS "consumer built against the installed package and printed:\n${last_output}")
+
+# The C API as a C app's Makefile finds it: pkg-config, from the installed synclatch.pc.
+find_program(PKG_CONFIG pkg-config REQUIRED)
+file(GLOB_RECURSE pc_file "${WORK_DIR}/prefix/synclatch.pc")
+if(NOT pc_file)
+  message(FATAL_ERROR "no synclatch.pc was installed under ${WORK_DIR}/prefix")
+endif()
+cmake_path(GET pc_file PARENT_PATH pc_dir)
+set(ENV{PKG_CONFIG_PATH} "${pc_dir}")
+run(${PKG_CONFIG} --cflags --libs synclatch)
+separate_arguments(pc_flags UNIX_COMMAND "${last_output}")
+run(${PKG_CONFIG} --variable=libdir synclatch)
+string(STRIP "${last_output}" libdir)
+run(${C_COMPILER} -std=c11 -Wall -Werror "${SOURCE_DIR}/c_consumer.c" ${pc_flags} "-Wl,-rpath,${libdir}"
+    -o "${WORK_DIR}/c_consumer")
+file(MAKE_DIRECTORY "${WORK_DIR}/c-data")
+run("${WORK_DIR}/c_consumer" "${WORK_DIR}/c-data")
+if(NOT last_output MATCHES "^synclatch [0-9]+\\.[0-9]+\\.[0-9]+: k = v")
+  message(FATAL_ERROR "the C consumer printed something else:\n${last_output}")
+endif()
+message(STATUS "the C consumer built with pkg-config's flags and printed: ${last_output}")

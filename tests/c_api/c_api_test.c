@@ -7,18 +7,16 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "synclatch/synclatch.h"
+#include "test_server.h"
 
 static int failures = 0;
 
@@ -41,51 +39,6 @@ static void step(const char* name) {
 }
 
 static const char* const kPool = "us-east-1:00000000-0000-0000-0000-000000000000";
-
-/* The server: started with its stdout on a pipe, read until it says where it listens. */
-static pid_t server_pid = -1;
-
-static int start_server(const char* data_dir, const char* flag, const char* value, char* endpoint,
-                        size_t endpoint_size) {
-    const char* binary = getenv("SYNCLATCH_SERVER_BINARY");
-    if (binary == NULL) {
-        fprintf(stderr, "set SYNCLATCH_SERVER_BINARY\n");
-        return 0;
-    }
-    int out[2];
-    if (pipe(out) != 0) return 0;
-    server_pid = fork();
-    if (server_pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM); /* a test that dies (a failed sanitizer check) takes it along */
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        execl(binary, binary, "--listen", "127.0.0.1:0", "--data", data_dir, "--auth", "sigv4", "--admin-key",
-              "ADMINKEY:admin-secret", "--log-level", "warn", flag, value, (char*)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    FILE* lines = fdopen(out[0], "r");
-    char line[512];
-    int found = 0;
-    while (!found && lines != NULL && fgets(line, sizeof line, lines) != NULL) {
-        const char* at = strstr(line, "127.0.0.1:");
-        if (at != NULL) {
-            int port = atoi(at + strlen("127.0.0.1:"));
-            snprintf(endpoint, endpoint_size, "http://127.0.0.1:%d", port);
-            found = port > 0;
-        }
-    }
-    /* The server keeps writing to its stdout: leave the pipe open (closed when the test exits). */
-    return found;
-}
-
-static void stop_server(void) {
-    if (server_pid > 0) {
-        kill(server_pid, SIGTERM);
-        waitpid(server_pid, NULL, 0);
-    }
-}
 
 /* The app's own loop, for clients opened with post: tasks queue here and run when the test pumps them. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -305,6 +258,7 @@ static void on_freed(void* context) {
     seen* s = context;
     pthread_mutex_lock(&s->mutex);
     ++s->freed;
+    pthread_cond_broadcast(&s->changed);
     pthread_mutex_unlock(&s->mutex);
 }
 
@@ -321,14 +275,19 @@ static void on_change(void* context, const sl_change* change) {
     pthread_mutex_unlock(&s->mutex);
 }
 
-static void wait_for_done(seen* s) {
+/* Waits (up to 10 s) until *count, one of s's counts, is not 0. */
+static void wait_for(seen* s, const int* count) {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += 10;
     pthread_mutex_lock(&s->mutex);
-    while (s->done == 0 && pthread_cond_timedwait(&s->changed, &s->mutex, &until) == 0) {
+    while (*count == 0 && pthread_cond_timedwait(&s->changed, &s->mutex, &until) == 0) {
     }
     pthread_mutex_unlock(&s->mutex);
+}
+
+static void wait_for_done(seen* s) {
+    wait_for(s, &s->done);
 }
 
 static void init_seen(seen* s) {
@@ -499,6 +458,7 @@ static void lists_and_background(const char* endpoint, const char* dir_f, const 
     CHECK(background.done >= 1 && background.done_ok && !background.done_on_main);
     pthread_mutex_unlock(&background.mutex);
     sl_client_stop_background_sync(g, "bulk");
+    wait_for(&background, &background.freed); /* at once, or as a sync still running ends */
     CHECK(background.freed == 1);
 
     CHECK(sl_client_wipe(f, &error));

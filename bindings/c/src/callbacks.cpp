@@ -147,11 +147,11 @@ bool sl_client_synchronize(sl_client* client, const char* dataset, const sl_sync
 bool sl_client_synchronize_async(sl_client* client, const char* dataset, const sl_sync_options* options,
                                  sl_sync_done_fn done, void* context, sl_free_fn free_context,
                                  sl_error* error) {
+    auto holder = std::make_shared<c_api::AppContext>(context, free_context);  // freed on every way out
     return guarded(error, false, [&] {
         if (client == nullptr) return refuse(error, "client must not be NULL");
         if (dataset == nullptr) return refuse(error, "dataset must not be NULL");
         if (done == nullptr) return refuse(error, "done must not be NULL");
-        auto holder = std::make_shared<c_api::AppContext>(context, free_context);
         SyncRequest request = c_api::calling_back(done, holder, client->state->delivery);
         request.options = c_api::sync_options(options, holder);
         client->state->client->synchronize_async(dataset, std::move(request));
@@ -162,6 +162,9 @@ bool sl_client_synchronize_async(sl_client* client, const char* dataset, const s
 
 bool sl_client_start_background_sync(sl_client* client, const char* dataset,
                                      const sl_background_sync_options* options, sl_error* error) {
+    // The context is freed on every way out, as the callbacks' last holder goes.
+    auto holder = options == nullptr ? nullptr
+                                     : std::make_shared<c_api::AppContext>(options->context, options->free_context);
     return guarded(error, false, [&] {
         if (client == nullptr) return refuse(error, "client must not be NULL");
         if (dataset == nullptr) return refuse(error, "dataset must not be NULL");
@@ -174,7 +177,6 @@ bool sl_client_start_background_sync(sl_client* client, const char* dataset,
                 background.interval = std::chrono::milliseconds(options->interval_ms);
             if (options->after_local_change_ms > 0)
                 background.after_local_change = std::chrono::milliseconds(options->after_local_change_ms);
-            auto holder = std::make_shared<c_api::AppContext>(options->context, options->free_context);
             if (options->on_done != nullptr) {
                 background.request = c_api::calling_back(options->on_done, holder, client->state->delivery);
             } else {
@@ -195,10 +197,10 @@ void sl_client_stop_background_sync(sl_client* client, const char* dataset) {
 
 sl_listener* sl_dataset_add_listener(sl_dataset* dataset, sl_change_fn on_change, void* context,
                                      sl_free_fn free_context, sl_error* error) {
+    auto holder = std::make_shared<c_api::AppContext>(context, free_context);  // freed on every way out
     return guarded(error, static_cast<sl_listener*>(nullptr), [&]() -> sl_listener* {
         if (dataset == nullptr) return refuse(error, "dataset must not be NULL"), nullptr;
         if (on_change == nullptr) return refuse(error, "on_change must not be NULL"), nullptr;
-        auto holder = std::make_shared<c_api::AppContext>(context, free_context);
         const c_api::Delivery delivery = dataset->state->delivery;
         auto listener = std::make_unique<sl_listener>();
         listener->subscription =

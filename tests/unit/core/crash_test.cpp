@@ -37,11 +37,16 @@ Child start_writer(const std::string& path, const std::string& tag) {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-    std::string program = SYNCLATCH_CRASH_WRITER;
-    std::vector<char*> argv = {program.data(), const_cast<char*>(path.c_str()),
-                               const_cast<char*>(tag.c_str()), nullptr};
+    std::vector<std::string> args = {SYNCLATCH_CRASH_WRITER, path, tag};
+#ifdef SYNCLATCH_TEST_EMULATOR  // a cross build's tests run under an emulator, and so must the writer
+    args.insert(args.begin(), SYNCLATCH_TEST_EMULATOR);
+#endif
+    std::vector<char*> argv;
+    for (auto& arg : args)
+        argv.push_back(arg.data());
+    argv.push_back(nullptr);
     Child child;
-    const int rc = posix_spawn(&child.pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+    const int rc = posix_spawn(&child.pid, argv[0], &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(pipe_fds[1]);
     REQUIRE(rc == 0);

@@ -72,7 +72,8 @@ SL_API size_t sl_string_size(const sl_string* string);
 SL_API void sl_string_release(sl_string* string);
 
 /* The app's context for a callback, and the function that frees it (NULL: nothing to free). The library
-   calls it once, when no callback with that context can run any more. */
+   calls it once, when no callback with that context can run any more; also when the call that was given
+   it fails (then before it returns). */
 typedef void (*sl_free_fn)(void* context);
 
 /* Callbacks on the app's own loop: with `post` set in sl_client_options, the library never calls the app's
@@ -259,8 +260,9 @@ SL_API bool sl_client_synchronize_async(sl_client* client, const char* dataset,
 /* Keeps a dataset synchronized: after local writes, every interval, when connectivity returns and on push
    hints; retryable failures are retried with a jittered exponential backoff. Zero fields take the
    defaults. Each sync's outcome goes to on_done (NULL: nobody is told), on the sync thread or through post;
-   free_context(context) runs when background sync of the dataset stops (sl_client_stop_background_sync,
-   another start for it, or the client closing). */
+   free_context(context) runs once background sync of the dataset has stopped (sl_client_stop_background_sync,
+   another start for it, or the client closing) and no sync of it is running: when one is, on the sync
+   thread as it ends, after the stopping call has returned. */
 typedef struct sl_background_sync_options {
     int64_t interval_ms;           /* sync at least this often; 0: 5 minutes; -1: only on triggers */
     int64_t after_local_change_ms; /* a local write syncs after this quiet time; 0: 2 seconds */
