@@ -2,7 +2,16 @@
 # Installs the Debian 12 packages synclatch needs to build and test, skipping those already installed.
 # Safe to run any number of times; used by the README commands and by CI. Needs root or sudo for apt.
 # Also installs the interop tests' npm packages (pinned by their lockfile).
+#   scripts/install-deps.sh [--arm64]
+#     --arm64   also what the ARM64 cross build needs (scripts/arm64-tests.sh): the aarch64-linux-gnu
+#               toolchain, qemu-user, and the libraries' :arm64 packages (adds the arm64 architecture)
 set -euo pipefail
+arm64=0
+case "${1:-}" in
+  --arm64) arm64=1 ;;
+  "") ;;
+  *) echo "usage: scripts/install-deps.sh [--arm64]" >&2; exit 2 ;;
+esac
 cd "$(dirname "$0")/.."
 
 sudo=""
@@ -12,6 +21,7 @@ fi
 
 packages=(
   gcc g++ cmake ninja-build   # toolchain (CMake >= 3.25; C for the C API's test)
+  pkg-config                  # a C app finding the installed C API (the package test)
   libsqlite3-dev sqlite3      # the local store and the server's embedded store
   libpq-dev postgresql        # the server's PostgreSQL store (libpq), and the clusters its tests start
   libboost1.81-dev            # Boost.Beast / Asio (server and client transport)
@@ -24,7 +34,15 @@ packages=(
   fonts-dejavu-core           # text in the demo's offscreen screenshots
   clang libclang-rt-14-dev    # the fuzz targets: clang 14 and its libFuzzer and sanitizer runtimes
   nginx-light                 # docs/nginx/synclatch.conf, run in front of two servers by a test
+  openjdk-17-jdk-headless     # the Java binding (bindings/java): javac, jar and the JNI headers
+  junit5                      # its tests (JUnit 5's console launcher)
 )
+if [ "$arm64" = 1 ]; then
+  packages+=(g++-aarch64-linux-gnu qemu-user libsqlite3-dev:arm64 libssl-dev:arm64 libboost1.81-dev:arm64)
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $sudo dpkg --add-architecture arm64
+  fi
+fi
 # Node.js runs the interop tests with the real AWS JavaScript SDKs; a machine that already has a node
 # binary (any packaging) keeps it.
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
