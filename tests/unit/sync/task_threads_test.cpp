@@ -17,14 +17,17 @@ TEST_CASE("TaskThreads: tasks run at once up to the limit, on threads that are r
     std::condition_variable changed;
     int running = 0;
     int most_running = 0;
+    int arrived = 0;  // tasks started, over all rounds: both of a round have when it is even
     std::set<std::thread::id> threads;
     auto task = [&] {
         std::unique_lock lock(mutex);
         threads.insert(std::this_thread::get_id());
         most_running = std::max(most_running, ++running);
+        ++arrived;
         changed.notify_all();
-        // Wait (bounded) until two run together: with a limit of 2, both are started without waiting.
-        changed.wait_for(lock, std::chrono::seconds(10), [&] { return running >= 2; });
+        // Wait (bounded) until the round's other task has started too: with a limit of 2, both start
+        // without waiting for each other. (Not "running >= 2": the other may have come and gone already.)
+        changed.wait_for(lock, std::chrono::seconds(10), [&] { return arrived % 2 == 0; });
         --running;
         return std::this_thread::get_id();
     };
