@@ -7,7 +7,10 @@
 # PostgreSQL tests start private clusters themselves. To keep CI within its time, the sanitizer pass leaves
 # out what the plain pass runs and memory checks add nothing to (the ci-asan presets: the Qt demo, the Java
 # binding, the server suites' second run on PostgreSQL, label postgres_servers, and three long soak tests).
-# SYNCLATCH_SKIP_ASAN=1 skips the sanitizer build, its tests and the fuzz smoke run, for a quick local run;
+# Last, the library's unit tests cross-built for ARM64 (the arm64 preset, built beside the sanitizer pass)
+# run under qemu-aarch64, as scripts/arm64-tests.sh runs them.
+# SYNCLATCH_SKIP_ASAN=1 skips the sanitizer build, its tests, the fuzz smoke run and ARM64, for a quick local
+# run; SYNCLATCH_SKIP_ARM64=1 skips ARM64 alone;
 # SYNCLATCH_SKIP_FUZZ=1 skips the fuzz smoke run alone; SYNCLATCH_FUZZ_SECONDS sets how long each target
 # runs (10 s by default).
 set -euo pipefail
@@ -15,7 +18,9 @@ cd "$(dirname "$0")/.."
 # Where the time goes (CI has a budget): each phase's end, in seconds since the start.
 started=$(date +%s)
 phase() { echo "run-tests: $(( $(date +%s) - started )) s: $*"; }
-scripts/install-deps.sh
+arm64=1
+[ "${SYNCLATCH_SKIP_ARM64:-0}" != "1" ] || arm64=0
+if [ "$arm64" = 1 ]; then scripts/install-deps.sh --arm64; else scripts/install-deps.sh; fi
 phase "dependencies installed"
 
 jobs=$(nproc)
@@ -54,6 +59,19 @@ fi
 [ "${SYNCLATCH_SKIP_ASAN:-0}" != "1" ] || exit 0
 wait "$builds"
 
+# The ARM64 cross build (the arm64 preset, scripts/arm64-tests.sh) in the background, at the lowest
+# priority: it uses what the fuzz smoke run (one core) and the sanitizer pass's tests leave idle.
+arm64_build() {
+  { cmake --preset arm64 && cmake --build --preset arm64 -j "$jobs"; } >build/arm64-build.log 2>&1 ||
+    { echo "run-tests: the ARM64 build failed:"; cat build/arm64-build.log; return 1; }
+  phase "the ARM64 build done (in the background)"
+}
+arm64_builds=""
+if [ "$arm64" = 1 ]; then
+  nice -n 19 bash -c "$(declare -f phase arm64_build); started=$started; jobs=$jobs; arm64_build" &
+  arm64_builds=$!
+fi
+
 # The fuzz targets of the same build, each on its corpus for a short while (each runs on one core).
 if [ "${SYNCLATCH_SKIP_FUZZ:-0}" != "1" ]; then
   scripts/fuzz.sh --build build/ci-asan --seconds "${SYNCLATCH_FUZZ_SECONDS:-10}"
@@ -65,5 +83,18 @@ ctest --preset ci-asan -j "$jobs" || asan_ok=$?
 phase "the sanitizer pass's tests done"
 if [ "$asan_ok" != 0 ]; then
   scripts/show-failed-tests.sh build/ci-asan
+  [ -z "$arm64_builds" ] || wait "$arm64_builds" || true
   exit "$asan_ok"
+fi
+
+# The library's unit tests on ARM64, under qemu-aarch64.
+if [ "$arm64" = 1 ]; then
+  wait "$arm64_builds"
+  arm64_ok=0
+  ctest --preset arm64 -j "$jobs" || arm64_ok=$?
+  phase "the ARM64 tests done (under qemu-aarch64)"
+  if [ "$arm64_ok" != 0 ]; then
+    scripts/show-failed-tests.sh build/arm64
+    exit "$arm64_ok"
+  fi
 fi
