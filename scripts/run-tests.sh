@@ -19,7 +19,7 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 phase() { echo "run-tests: $(( $(date +%s) - started )) s: $*"; }
 arm64=1
-[ "${SYNCLATCH_SKIP_ARM64:-0}" != "1" ] || arm64=0
+[ "${SYNCLATCH_SKIP_ARM64:-0}" != "1" ] && [ "${SYNCLATCH_SKIP_ASAN:-0}" != "1" ] || arm64=0
 if [ "$arm64" = 1 ]; then scripts/install-deps.sh --arm64; else scripts/install-deps.sh; fi
 phase "dependencies installed"
 
