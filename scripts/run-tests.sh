@@ -7,7 +7,7 @@
 # PostgreSQL tests start private clusters themselves. To keep CI within its time, the sanitizer pass leaves
 # out what the plain pass runs and memory checks add nothing to (the ci-asan presets: the Qt demo, the Java
 # binding, the server suites' second run on PostgreSQL, label postgres_servers, and three long soak tests).
-# Last, the library's unit tests cross-built for ARM64 (the arm64 preset, built beside the sanitizer pass)
+# Last, the library's unit tests cross-built for ARM64 (the arm64 preset, built beside the fuzz smoke run)
 # run under qemu-aarch64, as scripts/arm64-tests.sh runs them.
 # SYNCLATCH_SKIP_ASAN=1 skips the sanitizer build, its tests, the fuzz smoke run and ARM64, for a quick local
 # run; SYNCLATCH_SKIP_ARM64=1 skips ARM64 alone;
@@ -59,8 +59,9 @@ fi
 [ "${SYNCLATCH_SKIP_ASAN:-0}" != "1" ] || exit 0
 wait "$builds"
 
-# The ARM64 cross build (the arm64 preset, scripts/arm64-tests.sh) in the background, at the lowest
-# priority: it uses what the fuzz smoke run (one core) and the sanitizer pass's tests leave idle.
+# The ARM64 cross build (the arm64 preset, scripts/arm64-tests.sh) beside the fuzz smoke run, which keeps
+# one core busy; the sanitizer pass's tests start once it is done, with the machine to themselves (timing
+# tests under ASan are the ones a busy machine upsets).
 arm64_build() {
   { cmake --preset arm64 && cmake --build --preset arm64 -j "$jobs"; } >build/arm64-build.log 2>&1 ||
     { echo "run-tests: the ARM64 build failed:"; cat build/arm64-build.log; return 1; }
@@ -78,18 +79,18 @@ if [ "${SYNCLATCH_SKIP_FUZZ:-0}" != "1" ]; then
   phase "the fuzz smoke run done"
 fi
 
+[ -z "$arm64_builds" ] || wait "$arm64_builds"
+
 asan_ok=0
 ctest --preset ci-asan -j "$jobs" || asan_ok=$?
 phase "the sanitizer pass's tests done"
 if [ "$asan_ok" != 0 ]; then
   scripts/show-failed-tests.sh build/ci-asan
-  [ -z "$arm64_builds" ] || wait "$arm64_builds" || true
   exit "$asan_ok"
 fi
 
 # The library's unit tests on ARM64, under qemu-aarch64.
 if [ "$arm64" = 1 ]; then
-  wait "$arm64_builds"
   arm64_ok=0
   ctest --preset arm64 -j "$jobs" || arm64_ok=$?
   phase "the ARM64 tests done (under qemu-aarch64)"

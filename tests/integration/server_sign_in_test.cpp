@@ -165,7 +165,10 @@ TEST_CASE_METHOD(SignInServer, "Sign-in: every bad token is NotAuthorizedExcepti
 
 TEST_CASE_METHOD(SignInServer, "Sign-in: the provider's rotated key is loaded when a token names it",
                  "[integration][identity]") {
-    const std::string alice = get_id({{kProvider, provider.token("alice")}}).json().at("IdentityId");
+    const auto first = get_id({{kProvider, provider.token("alice")}});
+    INFO(first.body);
+    REQUIRE(first.status == 200);
+    const std::string alice = first.json().at("IdentityId");
     const auto next = TestSigningKey::rsa("key-2");
     provider.publish({&next});  // the provider rotates: key-1 retired, key-2 signs
     // Past the minimum time between two loads (1 s here), the first token of key-2 makes the server load
