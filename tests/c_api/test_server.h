@@ -8,7 +8,8 @@
 
 /* Starts it and writes "http://127.0.0.1:PORT" to endpoint; 0 when it did not start. A test that dies
    takes the server along. */
-int start_server(const char* data_dir, const char* flag, const char* value, char* endpoint, size_t endpoint_size);
+int start_server(const char* data_dir, const char* flag, const char* value, char* endpoint,
+                 size_t endpoint_size);
 /* Stops it (SIGTERM) and waits for it. */
 void stop_server(void);
 

@@ -163,8 +163,9 @@ bool sl_client_synchronize_async(sl_client* client, const char* dataset, const s
 bool sl_client_start_background_sync(sl_client* client, const char* dataset,
                                      const sl_background_sync_options* options, sl_error* error) {
     // The context is freed on every way out, as the callbacks' last holder goes.
-    auto holder = options == nullptr ? nullptr
-                                     : std::make_shared<c_api::AppContext>(options->context, options->free_context);
+    auto holder = options == nullptr
+                      ? nullptr
+                      : std::make_shared<c_api::AppContext>(options->context, options->free_context);
     return guarded(error, false, [&] {
         if (client == nullptr) return refuse(error, "client must not be NULL");
         if (dataset == nullptr) return refuse(error, "dataset must not be NULL");

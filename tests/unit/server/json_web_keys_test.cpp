@@ -147,7 +147,9 @@ TEST_CASE("JWKS: keys the server cannot use are skipped, the others kept", "[ser
         CHECK(set->find(skipped) == nullptr);
 
     // The bounds themselves are inside: 2048 and 8192 bits are kept (checked for size only).
-    CHECK(JsonWebKeySet::parse(document(json::array({rsa_jwk_of_bits("8192", 8192)})).dump())->keys().size() == 1);
+    CHECK(
+        JsonWebKeySet::parse(document(json::array({rsa_jwk_of_bits("8192", 8192)})).dump())->keys().size() ==
+        1);
     CHECK(JsonWebKeySet::parse(document(json::array()).dump())->keys().empty());
 }
 

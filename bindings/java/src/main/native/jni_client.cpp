@@ -35,8 +35,8 @@ extern "C" void identity_changed(void* context, const char* old_id, const char* 
     JNIEnv* env = attached_env();
     if (env == nullptr) return;
     LocalFrame frame(env);
-    env->CallVoidMethod(callbacks->identity.get(), types().identity_changed, java_bytes(env, std::string(old_id)),
-                        java_bytes(env, std::string(new_id)));
+    env->CallVoidMethod(callbacks->identity.get(), types().identity_changed,
+                        java_bytes(env, std::string(old_id)), java_bytes(env, std::string(new_id)));
     clear_pending(env);
 }
 
@@ -50,8 +50,10 @@ extern "C" bool logins_from_java(void* context, sl_logins* logins) {
     if (clear_pending(env) || pairs == nullptr) return false;
     const jsize count = env->GetArrayLength(pairs);
     for (jsize i = 0; i + 1 < count; i += 2) {
-        const std::string provider = name_of(env, static_cast<jbyteArray>(env->GetObjectArrayElement(pairs, i)));
-        const std::string token = name_of(env, static_cast<jbyteArray>(env->GetObjectArrayElement(pairs, i + 1)));
+        const std::string provider =
+            name_of(env, static_cast<jbyteArray>(env->GetObjectArrayElement(pairs, i)));
+        const std::string token =
+            name_of(env, static_cast<jbyteArray>(env->GetObjectArrayElement(pairs, i + 1)));
         if (!sl_logins_add(logins, provider.c_str(), token.c_str())) return false;
     }
     return true;
@@ -117,7 +119,8 @@ JNIEXPORT void JNICALL Java_io_synclatch_Native_clientRelease(JNIEnv*, jclass, j
     delete client;
 }
 
-JNIEXPORT void JNICALL Java_io_synclatch_Native_clientSetOnline(JNIEnv*, jclass, jlong handle, jboolean online) {
+JNIEXPORT void JNICALL Java_io_synclatch_Native_clientSetOnline(JNIEnv*, jclass, jlong handle,
+                                                                jboolean online) {
     sl_client_set_online(client_of(handle), online);
 }
 
@@ -130,7 +133,8 @@ JNIEXPORT jbyteArray JNICALL Java_io_synclatch_Native_clientIdentityId(JNIEnv* e
     return out;
 }
 
-JNIEXPORT jobjectArray JNICALL Java_io_synclatch_Native_clientListDatasets(JNIEnv* env, jclass, jlong handle) {
+JNIEXPORT jobjectArray JNICALL Java_io_synclatch_Native_clientListDatasets(JNIEnv* env, jclass,
+                                                                           jlong handle) {
     sl_error error{};
     sl_names* names = sl_client_list_datasets(client_of(handle), &error);
     if (names == nullptr) return throw_error(env, error), nullptr;
@@ -150,7 +154,8 @@ JNIEXPORT void JNICALL Java_io_synclatch_Native_clientWipe(JNIEnv* env, jclass, 
     if (!sl_client_wipe(client_of(handle), &error)) throw_error(env, error);
 }
 
-JNIEXPORT void JNICALL Java_io_synclatch_Native_clientSignIn(JNIEnv* env, jclass, jlong handle, jobject logins) {
+JNIEXPORT void JNICALL Java_io_synclatch_Native_clientSignIn(JNIEnv* env, jclass, jlong handle,
+                                                             jobject logins) {
     sl_error error{};
     if (!sl_client_sign_in(client_of(handle), logins_from_java, new GlobalRef(env, logins), free_global_ref,
                            &error))
@@ -163,11 +168,13 @@ JNIEXPORT jboolean JNICALL Java_io_synclatch_Native_clientSignedIn(JNIEnv*, jcla
 
 JNIEXPORT void JNICALL Java_io_synclatch_Native_clientSignOut(JNIEnv* env, jclass, jlong handle, jint mode) {
     sl_error error{};
-    if (!sl_client_sign_out(client_of(handle), static_cast<sl_sign_out_mode>(mode), &error)) throw_error(env, error);
+    if (!sl_client_sign_out(client_of(handle), static_cast<sl_sign_out_mode>(mode), &error))
+        throw_error(env, error);
 }
 
 JNIEXPORT jbyteArray JNICALL Java_io_synclatch_Native_clientRegisterDevice(JNIEnv* env, jclass, jlong handle,
-                                                                          jbyteArray platform, jbyteArray token) {
+                                                                           jbyteArray platform,
+                                                                           jbyteArray token) {
     sl_error error{};
     sl_string* device = sl_client_register_device(client_of(handle), name_of(env, platform).c_str(),
                                                   name_of(env, token).c_str(), &error);
@@ -178,19 +185,21 @@ JNIEXPORT jbyteArray JNICALL Java_io_synclatch_Native_clientRegisterDevice(JNIEn
 }
 
 JNIEXPORT void JNICALL Java_io_synclatch_Native_clientSubscribe(JNIEnv* env, jclass, jlong handle,
-                                                               jbyteArray dataset) {
+                                                                jbyteArray dataset) {
     sl_error error{};
-    if (!sl_client_subscribe(client_of(handle), name_of(env, dataset).c_str(), &error)) throw_error(env, error);
+    if (!sl_client_subscribe(client_of(handle), name_of(env, dataset).c_str(), &error))
+        throw_error(env, error);
 }
 
 JNIEXPORT void JNICALL Java_io_synclatch_Native_clientUnsubscribe(JNIEnv* env, jclass, jlong handle,
-                                                                 jbyteArray dataset) {
+                                                                  jbyteArray dataset) {
     sl_error error{};
-    if (!sl_client_unsubscribe(client_of(handle), name_of(env, dataset).c_str(), &error)) throw_error(env, error);
+    if (!sl_client_unsubscribe(client_of(handle), name_of(env, dataset).c_str(), &error))
+        throw_error(env, error);
 }
 
 JNIEXPORT jboolean JNICALL Java_io_synclatch_Native_clientOnPushHint(JNIEnv* env, jclass, jlong handle,
-                                                                    jbyteArray payload) {
+                                                                     jbyteArray payload) {
     const std::string bytes = bytes_of(env, payload).value_or(std::string());
     return sl_client_on_push_hint(client_of(handle), bytes.data(), bytes.size());
 }
@@ -200,7 +209,8 @@ JNIEXPORT void JNICALL Java_io_synclatch_Native_clientOpenPushChannel(JNIEnv* en
     if (!sl_client_open_push_channel(client_of(handle), &error)) throw_error(env, error);
 }
 
-JNIEXPORT jboolean JNICALL Java_io_synclatch_Native_clientPushChannelConnected(JNIEnv*, jclass, jlong handle) {
+JNIEXPORT jboolean JNICALL Java_io_synclatch_Native_clientPushChannelConnected(JNIEnv*, jclass,
+                                                                               jlong handle) {
     return sl_client_push_channel_connected(client_of(handle));
 }
 

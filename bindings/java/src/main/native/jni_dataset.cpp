@@ -20,8 +20,8 @@ extern "C" void change_in_java(void* context, const sl_change* change) {
     LocalFrame frame(env);
     env->CallVoidMethod(static_cast<GlobalRef*>(context)->get(), types().listener_change,
                         java_bytes(env, change->key, change->key_size),
-                        java_bytes(env, change->value, change->value_size), static_cast<jboolean>(change->remote),
-                        static_cast<jlong>(change->sequence));
+                        java_bytes(env, change->value, change->value_size),
+                        static_cast<jboolean>(change->remote), static_cast<jlong>(change->sequence));
     clear_pending(env);
 }
 
@@ -30,7 +30,7 @@ extern "C" void change_in_java(void* context, const sl_change* change) {
 extern "C" {
 
 JNIEXPORT jlong JNICALL Java_io_synclatch_Native_datasetOpen(JNIEnv* env, jclass, jlong client_handle,
-                                                            jbyteArray name) {
+                                                             jbyteArray name) {
     auto* client = from_handle<JavaClient>(client_handle);
     sl_error error{};
     sl_dataset* dataset = sl_dataset_open(client->client, name_of(env, name).c_str(), &error);
@@ -45,14 +45,15 @@ JNIEXPORT void JNICALL Java_io_synclatch_Native_datasetRelease(JNIEnv*, jclass, 
 }
 
 JNIEXPORT void JNICALL Java_io_synclatch_Native_datasetPut(JNIEnv* env, jclass, jlong handle, jbyteArray key,
-                                                          jbyteArray value) {
+                                                           jbyteArray value) {
     const std::string k = name_of(env, key), v = name_of(env, value);
     sl_error error{};
-    if (!sl_dataset_put(dataset_of(handle), k.data(), k.size(), v.data(), v.size(), &error)) throw_error(env, error);
+    if (!sl_dataset_put(dataset_of(handle), k.data(), k.size(), v.data(), v.size(), &error))
+        throw_error(env, error);
 }
 
 JNIEXPORT void JNICALL Java_io_synclatch_Native_datasetPutMany(JNIEnv* env, jclass, jlong handle,
-                                                              jobjectArray keys, jobjectArray values) {
+                                                               jobjectArray keys, jobjectArray values) {
     const jsize count = env->GetArrayLength(keys);
     std::vector<std::string> k(static_cast<std::size_t>(count)), v(static_cast<std::size_t>(count));
     std::vector<const char*> key_data, value_data;
@@ -77,18 +78,20 @@ JNIEXPORT void JNICALL Java_io_synclatch_Native_datasetPutMany(JNIEnv* env, jcla
         throw_error(env, error);
 }
 
-JNIEXPORT void JNICALL Java_io_synclatch_Native_datasetRemove(JNIEnv* env, jclass, jlong handle, jbyteArray key) {
+JNIEXPORT void JNICALL Java_io_synclatch_Native_datasetRemove(JNIEnv* env, jclass, jlong handle,
+                                                              jbyteArray key) {
     const std::string k = name_of(env, key);
     sl_error error{};
     if (!sl_dataset_remove(dataset_of(handle), k.data(), k.size(), &error)) throw_error(env, error);
 }
 
 JNIEXPORT jbyteArray JNICALL Java_io_synclatch_Native_datasetGet(JNIEnv* env, jclass, jlong handle,
-                                                                jbyteArray key) {
+                                                                 jbyteArray key) {
     const std::string k = name_of(env, key);
     sl_string* value = nullptr;
     sl_error error{};
-    if (!sl_dataset_get(dataset_of(handle), k.data(), k.size(), &value, &error)) return throw_error(env, error), nullptr;
+    if (!sl_dataset_get(dataset_of(handle), k.data(), k.size(), &value, &error))
+        return throw_error(env, error), nullptr;
     if (value == nullptr) return nullptr;
     jbyteArray out = java_bytes(env, sl_string_data(value), sl_string_size(value));
     sl_string_release(value);
@@ -120,7 +123,7 @@ JNIEXPORT jlongArray JNICALL Java_io_synclatch_Native_datasetMetadata(JNIEnv* en
     sl_dataset_metadata m{};
     sl_error error{};
     if (!sl_dataset_get_metadata(dataset_of(handle), &m, &error)) return throw_error(env, error), nullptr;
-    const jlong fields[] = {m.record_count, m.storage_bytes, m.creation_ms,
+    const jlong fields[] = {m.record_count,     m.storage_bytes,   m.creation_ms,
                             m.last_modified_ms, m.last_sync_count, m.last_sync_ms};
     jlongArray out = env->NewLongArray(6);
     if (out != nullptr) env->SetLongArrayRegion(out, 0, 6, fields);
@@ -128,11 +131,11 @@ JNIEXPORT jlongArray JNICALL Java_io_synclatch_Native_datasetMetadata(JNIEnv* en
 }
 
 JNIEXPORT jlong JNICALL Java_io_synclatch_Native_datasetAddListener(JNIEnv* env, jclass, jlong handle,
-                                                                   jobject listener) {
+                                                                    jobject listener) {
     auto* dataset = from_handle<JavaDataset>(handle);
     sl_error error{};
-    sl_listener* token =
-        sl_dataset_add_listener(dataset->dataset, change_in_java, new GlobalRef(env, listener), free_global_ref, &error);
+    sl_listener* token = sl_dataset_add_listener(dataset->dataset, change_in_java,
+                                                 new GlobalRef(env, listener), free_global_ref, &error);
     if (token == nullptr) return throw_error(env, error), 0;
     return to_handle(new JavaListener{token, dataset->callbacks});
 }

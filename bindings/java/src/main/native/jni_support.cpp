@@ -30,14 +30,14 @@ bool look_up(JNIEnv* env) {
     JavaTypes& t = java_types;
     if (!(t.byte_array = global_class(env, "[B"))) return false;
     if (!(t.exception = global_class(env, "io/synclatch/SynclatchException"))) return false;
-    if (!(t.exception_from_native = env->GetStaticMethodID(t.exception, "fromNative",
-                                                           "(I[B)Lio/synclatch/SynclatchException;")))
+    if (!(t.exception_from_native =
+              env->GetStaticMethodID(t.exception, "fromNative", "(I[B)Lio/synclatch/SynclatchException;")))
         return false;
     if (!(t.sync_result = global_class(env, "io/synclatch/SyncResult"))) return false;
     if (!(t.sync_result_new = env->GetMethodID(t.sync_result, "<init>", "(JJJJJ)V"))) return false;
     if (!(t.sync_record = global_class(env, "io/synclatch/SyncRecord"))) return false;
-    if (!(t.sync_record_from_native = env->GetStaticMethodID(t.sync_record, "fromNative",
-                                                             "([B[BJJJZZ)Lio/synclatch/SyncRecord;")))
+    if (!(t.sync_record_from_native =
+              env->GetStaticMethodID(t.sync_record, "fromNative", "([B[BJJJZZ)Lio/synclatch/SyncRecord;")))
         return false;
     jclass poster = env->FindClass("io/synclatch/NativeCallbacks$Poster");
     if (poster == nullptr || !(t.poster_post = env->GetMethodID(poster, "post", "(JJ)V"))) return false;
@@ -45,7 +45,8 @@ bool look_up(JNIEnv* env) {
     if (sync == nullptr) return false;
     if (!(t.sync_resolve = env->GetMethodID(sync, "resolve", "([J)Z"))) return false;
     if (!(t.sync_progress = env->GetMethodID(sync, "progress", "(IJJ)V"))) return false;
-    if (!(t.sync_failure = env->GetMethodID(sync, "failure", "(I[B)Ljava/lang/RuntimeException;"))) return false;
+    if (!(t.sync_failure = env->GetMethodID(sync, "failure", "(I[B)Ljava/lang/RuntimeException;")))
+        return false;
     if (!(t.sync_done = env->GetMethodID(sync, "done", "(Lio/synclatch/SyncResult;I[B)V"))) return false;
     if (!(t.sync_freed = env->GetMethodID(sync, "freed", "()V"))) return false;
     if (!(t.sync_has_resolver = env->GetMethodID(sync, "hasResolver", "()Z"))) return false;
@@ -106,7 +107,8 @@ std::string name_of(JNIEnv* env, jbyteArray array) {
 jbyteArray java_bytes(JNIEnv* env, const char* data, std::size_t size) {
     if (data == nullptr) return nullptr;
     jbyteArray array = env->NewByteArray(static_cast<jsize>(size));
-    if (array != nullptr) env->SetByteArrayRegion(array, 0, static_cast<jsize>(size), reinterpret_cast<const jbyte*>(data));
+    if (array != nullptr)
+        env->SetByteArrayRegion(array, 0, static_cast<jsize>(size), reinterpret_cast<const jbyte*>(data));
     return array;
 }
 

@@ -58,7 +58,8 @@ class LocalFrame {
 // A global reference, deleted from whichever thread lets it go.
 class GlobalRef {
   public:
-    GlobalRef(JNIEnv* env, jobject object) : object_(object == nullptr ? nullptr : env->NewGlobalRef(object)) {}
+    GlobalRef(JNIEnv* env, jobject object)
+        : object_(object == nullptr ? nullptr : env->NewGlobalRef(object)) {}
     GlobalRef(const GlobalRef&) = delete;
     GlobalRef& operator=(const GlobalRef&) = delete;
     ~GlobalRef();

@@ -37,7 +37,8 @@ extern "C" bool resolve_in_java(void* context, sl_conflict* const* conflicts, st
     return !clear_pending(env) && resolved;
 }
 
-extern "C" void progress_in_java(void* context, sl_sync_phase phase, std::int64_t records, std::int64_t pages) {
+extern "C" void progress_in_java(void* context, sl_sync_phase phase, std::int64_t records,
+                                 std::int64_t pages) {
     JNIEnv* env = attached_env();
     if (env == nullptr) return;
     LocalFrame frame(env);
@@ -46,8 +47,8 @@ extern "C" void progress_in_java(void* context, sl_sync_phase phase, std::int64_
 }
 
 jobject java_result(JNIEnv* env, const sl_sync_result& r) {
-    return env->NewObject(types().sync_result, types().sync_result_new, r.pulled, r.pushed, r.conflicts, r.requests,
-                          r.sync_count);
+    return env->NewObject(types().sync_result, types().sync_result_new, r.pulled, r.pushed, r.conflicts,
+                          r.requests, r.sync_count);
 }
 
 // sl_sync_done_fn: SyncCall.done(result or null, code, message).
@@ -90,8 +91,8 @@ sl_sync_options options_for(JNIEnv* env, jobject call, void* context, jboolean f
 extern "C" {
 
 JNIEXPORT jobject JNICALL Java_io_synclatch_Native_clientSynchronize(JNIEnv* env, jclass, jlong handle,
-                                                                    jbyteArray dataset, jobject call,
-                                                                    jboolean full_pull) {
+                                                                     jbyteArray dataset, jobject call,
+                                                                     jboolean full_pull) {
     GlobalRef context(env, call);  // the callbacks run on this thread, but reach it through a context
     const sl_sync_options options = options_for(env, call, &context, full_pull);
     sl_sync_result result{};
@@ -107,8 +108,8 @@ JNIEXPORT jobject JNICALL Java_io_synclatch_Native_clientSynchronize(JNIEnv* env
 }
 
 JNIEXPORT void JNICALL Java_io_synclatch_Native_clientSynchronizeAsync(JNIEnv* env, jclass, jlong handle,
-                                                                      jbyteArray dataset, jobject call,
-                                                                      jboolean full_pull) {
+                                                                       jbyteArray dataset, jobject call,
+                                                                       jboolean full_pull) {
     auto* context = new GlobalRef(env, call);
     const sl_sync_options options = options_for(env, call, context, full_pull);
     sl_error error{};
@@ -119,9 +120,10 @@ JNIEXPORT void JNICALL Java_io_synclatch_Native_clientSynchronizeAsync(JNIEnv* e
 }
 
 JNIEXPORT void JNICALL Java_io_synclatch_Native_clientStartBackgroundSync(JNIEnv* env, jclass, jlong handle,
-                                                                         jbyteArray dataset, jlong interval_ms,
-                                                                         jlong after_local_change_ms,
-                                                                         jobject on_sync) {
+                                                                          jbyteArray dataset,
+                                                                          jlong interval_ms,
+                                                                          jlong after_local_change_ms,
+                                                                          jobject on_sync) {
     sl_background_sync_options options{};
     options.interval_ms = interval_ms;
     options.after_local_change_ms = after_local_change_ms;
@@ -136,7 +138,7 @@ JNIEXPORT void JNICALL Java_io_synclatch_Native_clientStartBackgroundSync(JNIEnv
 }
 
 JNIEXPORT void JNICALL Java_io_synclatch_Native_clientStopBackgroundSync(JNIEnv* env, jclass, jlong handle,
-                                                                        jbyteArray dataset) {
+                                                                         jbyteArray dataset) {
     sl_client_stop_background_sync(client_of(handle), name_of(env, dataset).c_str());
 }
 
@@ -146,13 +148,15 @@ JNIEXPORT jbyteArray JNICALL Java_io_synclatch_Native_conflictKey(JNIEnv* env, j
     return java_bytes(env, key, size);
 }
 
-JNIEXPORT jbyteArray JNICALL Java_io_synclatch_Native_conflictLocalValue(JNIEnv* env, jclass, jlong conflict) {
+JNIEXPORT jbyteArray JNICALL Java_io_synclatch_Native_conflictLocalValue(JNIEnv* env, jclass,
+                                                                         jlong conflict) {
     std::size_t size = 0;
     const char* value = sl_conflict_local_value(conflict_of(conflict), &size);
     return java_bytes(env, value, size);
 }
 
-JNIEXPORT jbyteArray JNICALL Java_io_synclatch_Native_conflictRemoteValue(JNIEnv* env, jclass, jlong conflict) {
+JNIEXPORT jbyteArray JNICALL Java_io_synclatch_Native_conflictRemoteValue(JNIEnv* env, jclass,
+                                                                          jlong conflict) {
     std::size_t size = 0;
     const char* value = sl_conflict_remote_value(conflict_of(conflict), &size);
     return java_bytes(env, value, size);
@@ -167,9 +171,10 @@ JNIEXPORT void JNICALL Java_io_synclatch_Native_conflictResolveWithRemote(JNIEnv
 }
 
 JNIEXPORT void JNICALL Java_io_synclatch_Native_conflictResolveWithValue(JNIEnv* env, jclass, jlong conflict,
-                                                                        jbyteArray value) {
+                                                                         jbyteArray value) {
     const auto bytes = bytes_of(env, value);
-    sl_conflict_resolve_with_value(conflict_of(conflict), bytes ? bytes->data() : nullptr, bytes ? bytes->size() : 0);
+    sl_conflict_resolve_with_value(conflict_of(conflict), bytes ? bytes->data() : nullptr,
+                                   bytes ? bytes->size() : 0);
 }
 
 }  // extern "C"
