@@ -69,6 +69,7 @@ TEST_CASE("Pool administration: a pool made through the API keeps its providers 
 
         auto signed_in =
             client.identity("GetId", {{"IdentityPoolId", pool}, {"Logins", provider.logins("alice")}});
+        INFO(signed_in.body);
         REQUIRE(signed_in.status == 200);
         alice = signed_in.json().at("IdentityId");
         CHECK(error_of(client.identity("GetId", {{"IdentityPoolId", pool}})) == "NotAuthorizedException");
@@ -81,6 +82,7 @@ TEST_CASE("Pool administration: a pool made through the API keeps its providers 
     ServerProcess server(data, {"--auth", "none"});
     HttpClient client(server.port());
     auto again = client.identity("GetId", {{"IdentityPoolId", pool}, {"Logins", provider.logins("alice")}});
+    INFO(again.body);
     REQUIRE(again.status == 200);
     CHECK(again.json().at("IdentityId") == alice);
     CHECK(error_of(client.identity("GetId", {{"IdentityPoolId", pool}})) == "NotAuthorizedException");

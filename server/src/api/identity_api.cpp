@@ -153,8 +153,9 @@ boost::asio::awaitable<Result<VerifiedLogins>> IdentityApi::verified_logins(cons
     std::shared_ptr<const JwksSource> reloading;
     auto verified = providers_->verify(pool_id, *logins, clock_(), &reloading);
     if (verified.ok() || reloading == nullptr) co_return verified;
-    // A token named a key its provider is loading right now (the first load after a start, or a rotation
-    // just seen): wait for the load, polling without holding the thread, and judge the tokens once more.
+    // A token named a key its provider did not have at hand: the provider may be loading it right now (the
+    // first load after a start, or a rotation just seen) or may just have. Wait for a load under way,
+    // polling without holding the thread, and judge the tokens once more.
     boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
     const auto deadline = std::chrono::steady_clock::now() + kMaxWaitForKeys;
     while (reloading->reloading() && std::chrono::steady_clock::now() < deadline) {

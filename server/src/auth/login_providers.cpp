@@ -184,8 +184,8 @@ Result<VerifiedLogins> LoginProviders::verify(std::string_view pool_id, const js
         LoginTokenRejection rejection = LoginTokenRejection::none;
         auto login = source->verify(token, now, &rejection);
         if (!login.ok()) {
-            if (reloading != nullptr && rejection == LoginTokenRejection::unknown_key && source->reloading())
-                *reloading = source;
+            // Whether or not a load is under way now: one may have ended since the verifier took its keys.
+            if (reloading != nullptr && rejection == LoginTokenRejection::unknown_key) *reloading = source;
             return login.status();
         }
         verified.logins.push_back(Login{std::move(login->provider), std::move(login->subject)});

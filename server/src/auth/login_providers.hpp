@@ -66,9 +66,9 @@ class LoginProviders {
     //   cognito-identity.amazonaws.com: a token this server issued for pool_id, whose sub is the proven
     //   identity (a token of another pool is refused).
     // A pool without settings has the defaults: no providers, guests allowed.
-    // reloading (optional): on a refusal because a token named a key not at hand while its provider's keys
-    // are being (re)loaded (JwksSource::reloading), that provider's source; the caller may wait for the
-    // load to end and verify again. Null otherwise.
+    // reloading (optional): on a refusal because a token named a key not at hand, that provider's source;
+    // the caller may wait while it is (re)loading (JwksSource::reloading) and verify again, which also
+    // catches a load that ended between the check and the refusal. Null otherwise.
     Result<VerifiedLogins> verify(std::string_view pool_id, const nlohmann::json& logins_member,
                                   EpochMillis now,
                                   std::shared_ptr<const JwksSource>* reloading = nullptr) const;

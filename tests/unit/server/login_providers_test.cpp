@@ -210,6 +210,24 @@ TEST_CASE("Login providers: a bad token of a known provider is refused with the 
                Catch::Contains("the token has expired"));
 }
 
+TEST_CASE("Login providers: a refusal for an unknown kid names the source to verify again with",
+          "[server][providers]") {
+    // Even with no load under way: the keys may have loaded between the verifier's look and the refusal,
+    // and the caller, verifying once more, then sees them.
+    Fixture f;
+    std::shared_ptr<const server::JwksSource> reloading;
+    const auto unknown_kid = ec_key().jwt(claims("https://accounts.example.com", "alice"));
+    CHECK_FALSE(f.providers->verify(kPool, {{kFileProvider, unknown_kid}}, kNow, &reloading).ok());
+    REQUIRE(reloading != nullptr);
+    CHECK(reloading == f.providers->source(kPool, kFileProvider));
+    // Any other refusal is final: nothing to wait for.
+    reloading = nullptr;
+    json expired = claims("https://accounts.example.com", "alice");
+    expired["exp"] = kNowSeconds - 3600;
+    CHECK_FALSE(f.providers->verify(kPool, {{kFileProvider, rsa_key().jwt(expired)}}, kNow, &reloading).ok());
+    CHECK(reloading == nullptr);
+}
+
 TEST_CASE("Login providers: Logins must be a map of provider names to token strings", "[server][providers]") {
     Fixture f;
     CHECK(f.refusal(json::array({file_token()}), Errc::invalid_argument) ==
