@@ -1,11 +1,13 @@
 // synclatch-server: opens the store in --data, creates the pools, listens, and serves until SIGINT or
 // SIGTERM; then it stops accepting, finishes requests in flight and closes the store. Subcommands instead:
-// `copy` moves an embedded store into PostgreSQL (copy_command.hpp); `rotate-signing-key` makes a new
-// OpenID signing key (rotate_signing_key_command.hpp).
+// `copy` moves an embedded store into PostgreSQL (copy_command.hpp); `import-cognito` copies a Cognito Sync
+// identity pool into the store (import_cognito_command.hpp); `rotate-signing-key` makes a new OpenID signing
+// key (rotate_signing_key_command.hpp).
 #include <cstdio>
 #include <string_view>
 
 #include "copy_command.hpp"
+#include "import_cognito_command.hpp"
 #include "rotate_signing_key_command.hpp"
 #include "server.hpp"
 #include "server_options.hpp"
@@ -16,6 +18,8 @@ using namespace synclatch::server;
 
 int main(int argc, char** argv) {
     if (argc > 1 && std::string_view(argv[1]) == "copy") return run_copy_command(argc - 1, argv + 1);
+    if (argc > 1 && std::string_view(argv[1]) == "import-cognito")
+        return run_import_cognito_command(argc - 1, argv + 1);
     if (argc > 1 && std::string_view(argv[1]) == "rotate-signing-key")
         return run_rotate_signing_key_command(argc - 1, argv + 1);
     auto parsed = parse_server_options(argc, argv);

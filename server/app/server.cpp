@@ -202,7 +202,7 @@ void Server::Parts::set_up_requests() {
         *store, store->server_secret().value(), *open_id_tokens, authenticate, clock,
         options.credential_lifetime_seconds * 1000, metrics, &push_hub, *bulk_publisher, *sync_triggers,
         IdentityLimits{new_identities.get(), credentials.get(), new_credentials_per_identity.get()},
-        login_providers.get());
+        login_providers.get(), options.link_imported_logins);
     io_pool = std::make_unique<IoPool>(options.threads);
     HttpServerOptions http_options = fitted_to_open_files(options.http);
     http = std::make_unique<HttpServer>(

@@ -88,6 +88,8 @@ ParsedOptions parse_server_options(int argc, char** argv) {
         "--data, or in PostgreSQL with --store.\n"
         "synclatch-server copy --from DIR --to postgresql://...: moves an embedded store into PostgreSQL "
         "(see copy --help).\n"
+        "synclatch-server import-cognito --pool ID --data DIR | --store URL: copies an Amazon Cognito Sync "
+        "identity pool into the store over the public APIs (see import-cognito --help).\n"
         "synclatch-server rotate-signing-key --store URL | --data DIR: a new OpenID signing key, the current "
         "one kept as the previous (see rotate-signing-key --help)."};
     app.set_config("--config", "", "read options from this INI or TOML file (command-line flags win)");
@@ -311,6 +313,14 @@ ParsedOptions parse_server_options(int argc, char** argv) {
         "--developer-provider", developer_provider,
         "the default pool's developer provider name (DeveloperProviderName, e.g. login.example.app), "
         "for developer-authenticated identities");
+    app.add_flag(
+        "--link-imported-logins", o.link_imported_logins,
+        "identities imported from Amazon Cognito (import-cognito) with a social or OpenID Connect login "
+        "(whose user Cognito's API does not give) are linked to the first valid token of that "
+        "provider presented with the identity's id (GetCredentialsForIdentity), as their user "
+        "signs in again. Until then anyone with a valid token of that provider who knows the "
+        "identity id could take it: turn it on for the cut-over only (docs/migrating-from-cognito.md). "
+        "Off: such identities refuse every login of those providers");
     app.add_option("--jwks-ca-file", o.jwks_ca_file,
                    "PEM file of the CAs trusted for https JWKS URLs (default: the system's CA store)")
         ->check(CLI::ExistingFile);

@@ -74,6 +74,9 @@ struct ServerOptions {
     // default pool from --login-provider, --no-unauthenticated-identities and --developer-provider. A pool
     // not named here has the defaults: guests allowed, no providers.
     IdentityPoolSettingsMap identity_pools;
+    // Identities imported from Cognito with a login whose user the source did not give are linked to the
+    // first valid token of that provider presented for them (docs/migrating-from-cognito.md).
+    bool link_imported_logins = false;
     std::string jwks_ca_file;            // https JWKS URLs: "" trusts the system's CA store
     long jwks_min_refresh_seconds = 60;  // JwksSourceOptions::min_refresh_interval
 };

@@ -5,6 +5,8 @@
 // With $SYNCLATCH_TEST_PG_URL set (tests/helpers/with_postgres: a private PostgreSQL cluster), each server
 // keeps its data in a fresh database there (--store) instead of the embedded store; with
 // $SYNCLATCH_TEST_STORE_URL, every server uses that database (a copied store: tests/integration/pg_copy_test).
+// A server may also start on a store that something else filled (an import's target, import_cognito.test.mjs):
+// options.dataDir is then kept when it stops, and options.store (from freshStoreUrl()) replaces the above.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest, createServer } from "node:http";
@@ -23,13 +25,24 @@ function freshDatabase(clusterUrl) {
   return clusterUrl.replace("/postgres?", `/${name}?`);
 }
 
-export async function startServer(extraArgs = []) {
+// With $SYNCLATCH_TEST_PG_URL set, the URL of a new database on that cluster; else undefined (the embedded
+// store in a data dir).
+export function freshStoreUrl() {
+  const cluster = process.env.SYNCLATCH_TEST_PG_URL;
+  return cluster ? freshDatabase(cluster) : undefined;
+}
+
+// options: { dataDir, store }: an existing data dir, which the caller owns and removes, and the --store URL
+// that goes with it (undefined: the embedded store in dataDir).
+export async function startServer(extraArgs = [], options = {}) {
   const binary = process.env.SYNCLATCH_SERVER_BINARY;
   if (!binary) throw new Error("set SYNCLATCH_SERVER_BINARY to the synclatch-server executable");
-  const dataDir = mkdtempSync(join(tmpdir(), "synclatch-interop-"));
+  const ownDataDir = options.dataDir === undefined;
+  const dataDir = ownDataDir ? mkdtempSync(join(tmpdir(), "synclatch-interop-")) : options.dataDir;
   const cluster = process.env.SYNCLATCH_TEST_PG_URL;
   const shared = process.env.SYNCLATCH_TEST_STORE_URL;
-  const store = shared ? ["--store", shared] : cluster ? ["--store", freshDatabase(cluster)] : [];
+  const store = !ownDataDir ? (options.store ? ["--store", options.store] : [])
+              : shared ? ["--store", shared] : cluster ? ["--store", freshDatabase(cluster)] : [];
   const child = spawn(binary, ["--listen", "127.0.0.1:0", "--data", dataDir, "--auth", "sigv4",
                                "--log-level", "warn", ...store, ...extraArgs],
                       { stdio: ["ignore", "pipe", "inherit"] });
@@ -51,7 +64,7 @@ export async function startServer(extraArgs = []) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       await exited;
-      rmSync(dataDir, { recursive: true, force: true });
+      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

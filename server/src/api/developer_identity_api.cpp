@@ -28,12 +28,17 @@ constexpr std::string_view kOperations[] = {"GetOpenIdTokenForDeveloperIdentity"
                                             "ListIdentities",
                                             "DeleteIdentities"};
 
-// An identity's login providers, each once, as DescribeIdentity and ListIdentities name them.
-json provider_names(const std::vector<Login>& logins) {
+// An identity's login providers, each once, as DescribeIdentity and ListIdentities name them: those of
+// its logins, and those an import brought without their users (IdentityStorage::unlinked_providers).
+json provider_names(const std::vector<Login>& logins, const std::vector<std::string>& unlinked) {
     json names = json::array();
+    const auto add = [&](const std::string& provider) {
+        if (std::find(names.begin(), names.end(), provider) == names.end()) names.push_back(provider);
+    };
     for (const auto& login : logins)
-        if (std::find(names.begin(), names.end(), login.provider) == names.end())
-            names.push_back(login.provider);
+        add(login.provider);
+    for (const auto& provider : unlinked)
+        add(provider);
     return names;
 }
 
@@ -265,8 +270,10 @@ Result<json> DeveloperIdentityApi::describe(const json& body) const {
     if (!identity.ok()) return identity.status();
     auto description = store_.describe_identity(*identity);
     if (!description.ok()) return description.status();
+    auto unlinked = store_.unlinked_providers(*identity);
+    if (!unlinked.ok()) return unlinked.status();
     return json{{"IdentityId", *identity},
-                {"Logins", provider_names(description->logins)},
+                {"Logins", provider_names(description->logins, *unlinked)},
                 {"CreationDate", sync::epoch_seconds_json(description->created)},
                 {"LastModifiedDate", sync::epoch_seconds_json(description->last_modified)}};
 }
@@ -311,9 +318,11 @@ Result<json> DeveloperIdentityApi::list(const json& body) const {
         answer["NextToken"] = page->back().identity_id;
     }
     for (const auto& identity : *page) {
+        auto unlinked = store_.unlinked_providers(identity.identity_id);
+        if (!unlinked.ok()) return unlinked.status();
         answer["Identities"].push_back(
             {{"IdentityId", identity.identity_id},
-             {"Logins", provider_names(identity.logins)},
+             {"Logins", provider_names(identity.logins, *unlinked)},
              {"CreationDate", sync::epoch_seconds_json(identity.created)},
              {"LastModifiedDate", sync::epoch_seconds_json(identity.last_modified)}});
     }

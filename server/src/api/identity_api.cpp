@@ -135,14 +135,16 @@ HttpResponse IdentityApi::throttled(std::string_view operation, std::string_view
 
 IdentityApi::IdentityApi(IdentityStorage& store, std::function<EpochMillis()> clock,
                          EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens,
-                         Metrics& metrics, IdentityLimits limits, const LoginProviders* providers)
+                         Metrics& metrics, IdentityLimits limits, const LoginProviders* providers,
+                         bool link_imported_logins)
     : store_(store),
       clock_(std::move(clock)),
       credential_lifetime_ms_(credential_lifetime_ms),
       open_id_tokens_(open_id_tokens),
       metrics_(metrics),
       limits_(limits),
-      providers_(providers) {}
+      providers_(providers),
+      link_imported_logins_(link_imported_logins) {}
 
 boost::asio::awaitable<Result<VerifiedLogins>> IdentityApi::verified_logins(const json& body,
                                                                             std::string_view pool_id) const {
@@ -194,9 +196,44 @@ boost::asio::awaitable<Result<std::string>> IdentityApi::act_as(const json& body
         co_return Status{Errc::unauthorized,
                          "Unauthenticated access is not supported for this identity pool."};
     }
+    if (!proven) {  // the developer's own token vouches for the user
+        if (Status s = co_await check_imported_logins(*identity, logins->logins); !s.ok()) co_return s;
+    }
     auto signed_in = store_.authorize(*identity, logins->logins, proven, clock_());
     if (!signed_in.ok()) co_return signed_in.status();
     co_return std::move(signed_in->identity_id);
+}
+
+boost::asio::awaitable<Status> IdentityApi::check_imported_logins(const std::string& identity,
+                                                                  const std::vector<Login>& logins) const {
+    auto unlinked = store_.unlinked_providers(identity);
+    if (!unlinked.ok()) co_return unlinked.status();
+    if (unlinked->empty()) co_return Status{};
+    auto own = store_.logins(identity);
+    if (!own.ok()) co_return own.status();
+    bool known = false;
+    for (const auto& login : logins) {
+        if (std::find(own->begin(), own->end(), login) != own->end()) {
+            known = true;
+            continue;
+        }
+        if (std::find(unlinked->begin(), unlinked->end(), login.provider) == unlinked->end()) continue;
+        if (!link_imported_logins_) {
+            co_return Status{Errc::unauthorized,
+                             "this identity was imported from Amazon Cognito, which does not say which " +
+                                 login.provider + " user it belongs to; the server links it to its user's " +
+                                 "first sign-in only with --link-imported-logins"};
+        }
+        auto linked = store_.link_imported_login(identity, login, clock_());
+        if (!linked.ok()) co_return linked.status();
+        known = known || *linked;
+    }
+    if (known) co_return Status{};
+    std::string providers;
+    for (const auto& provider : *unlinked)
+        providers += (providers.empty() ? "" : ", ") + provider;
+    co_return Status{Errc::unauthorized,
+                     "this identity signs in with " + providers + ": present a token of it"};
 }
 
 boost::asio::awaitable<Status> IdentityApi::unlink_identity(const json& body) const {

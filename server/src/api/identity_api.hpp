@@ -32,10 +32,13 @@ struct IdentityLimits {
 class IdentityApi {
   public:
     // providers: the pools' login providers (nullptr: none, so every Logins is refused); it must outlive
-    // the IdentityApi.
+    // the IdentityApi. link_imported_logins: an identity imported from Cognito with a login whose user the
+    // source did not give is linked to the first valid token of that provider presented for it
+    // (--link-imported-logins, docs/migrating-from-cognito.md); false: such a login is refused.
     IdentityApi(IdentityStorage& store, std::function<EpochMillis()> clock,
                 EpochMillis credential_lifetime_ms, const OpenIdTokens& open_id_tokens, Metrics& metrics,
-                IdentityLimits limits, const LoginProviders* providers = nullptr);
+                IdentityLimits limits, const LoginProviders* providers = nullptr,
+                bool link_imported_logins = false);
 
     // Handles a request whose X-Amz-Target names an AWSCognitoIdentityService operation. GetId and
     // GetCredentialsForIdentity suspend (without holding the thread) until what they store is durable; they
@@ -59,6 +62,10 @@ class IdentityApi {
     // GetCredentialsForIdentity and GetOpenIdToken: may the caller act as the body's IdentityId with its
     // Logins? The identity to act as (the survivor when a guest was merged), or the error to answer.
     boost::asio::awaitable<Result<std::string>> act_as(const nlohmann::json& body) const;
+    // An imported identity with logins the source named without their users (ImportStorage): no guest
+    // may act as it, and a valid token of such a provider is linked to it when the server allows it.
+    boost::asio::awaitable<Status> check_imported_logins(const std::string& identity,
+                                                         const std::vector<Login>& logins) const;
     // UnlinkIdentity: the caller proves one of the identity's logins and removes those of the named
     // providers; an identity left without a login is disabled (docs/identity.md).
     boost::asio::awaitable<Status> unlink_identity(const nlohmann::json& body) const;
@@ -86,6 +93,7 @@ class IdentityApi {
     Metrics& metrics_;
     IdentityLimits limits_;
     const LoginProviders* providers_;
+    const bool link_imported_logins_;
 };
 
 }  // namespace synclatch::server

@@ -43,11 +43,13 @@ RequestHandler::RequestHandler(Storage& store, std::string secret, const OpenIdT
                                Authenticator authenticate, std::function<EpochMillis()> clock,
                                EpochMillis credential_lifetime_ms, Metrics& metrics, PushHub* push,
                                BulkPublisher& bulk_publisher, const SyncTriggers& triggers,
-                               IdentityLimits limits, LoginProviders* login_providers)
+                               IdentityLimits limits, LoginProviders* login_providers,
+                               bool link_imported_logins)
     : open_id_tokens_(open_id_tokens),
       tokens_(std::move(secret), 60 * 60 * 1000),
       authenticate_(std::move(authenticate)),
-      identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, limits, login_providers),
+      identity_api_(store, clock, credential_lifetime_ms, open_id_tokens_, metrics, limits, login_providers,
+                    link_imported_logins),
       developer_identity_api_(store, clock, open_id_tokens_, login_providers),
       identity_pool_api_(store, login_providers, clock, store.bus()),
       sync_api_(store, tokens_, clock, push, bulk_publisher, triggers),

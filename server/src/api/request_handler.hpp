@@ -39,7 +39,7 @@ class RequestHandler {
                    Authenticator authenticate, std::function<EpochMillis()> clock,
                    EpochMillis credential_lifetime_ms, Metrics& metrics, PushHub* push,
                    BulkPublisher& bulk_publisher, const SyncTriggers& triggers, IdentityLimits limits = {},
-                   LoginProviders* login_providers = nullptr);
+                   LoginProviders* login_providers = nullptr, bool link_imported_logins = false);
 
     // request must outlive the coroutine; client is who sent it (rate limits are per client address).
     boost::asio::awaitable<HttpResponse> handle(const HttpRequest& request, ClientInfo client = {}) const;

@@ -144,6 +144,21 @@ class IdentityStorage {
     // DescribeIdentity: not_found for an identity that does not exist or was merged.
     virtual Result<IdentityDescription> describe_identity(std::string_view identity_id) const = 0;
 
+    // Identities imported from Amazon Cognito (ImportStorage::import_identity) may have logins whose users
+    // the source did not give: only their providers, "unlinked".
+    // GetCredentialsForIdentity presenting a valid token of a provider the imported identity has an unlinked
+    // login of (when the server's options allow it): links `login` to the identity and forgets that
+    // unlinked provider, in one transaction. false when the identity has no unlinked login of
+    // login.provider, or has a login of it linked since (nothing written); conflict when the login is linked
+    // to another identity; not_found for an identity that does not exist or was merged; unauthorized
+    // (identity_disabled) for a disabled one.
+    virtual Result<bool> link_imported_login(std::string_view identity_id, const Login& login,
+                                             EpochMillis now) = 0;
+    // The identity's unlinked providers, in name order (bytewise; DescribeIdentity and ListIdentities name
+    // them); none for an unknown identity. IdentityStorage::authorize() does not know of them: to it, an
+    // identity whose logins are all unlinked has none, a guest. A caller must look here first.
+    virtual Result<std::vector<std::string>> unlinked_providers(std::string_view identity_id) const = 0;
+
     // A secret kept in the database, made on first use (signs sync session tokens): the same for every
     // server of the database.
     virtual Result<std::string> server_secret() = 0;

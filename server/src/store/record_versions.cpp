@@ -26,6 +26,38 @@ std::int64_t live_size(std::string_view key, const std::optional<std::string>& v
     return value ? static_cast<std::int64_t>(key.size() + value->size()) : 0;
 }
 
+void DatasetUsage::add(std::string_view key, const std::optional<std::string>& value) {
+    data_storage += live_size(key, value);
+    num_records += value ? 1 : 0;
+}
+
+DatasetUsage usage_after(DatasetUsage usage, const std::vector<VersionedWrite>& writes) {
+    for (const auto& w : writes) {
+        usage.add(w.key, w.value);
+        usage.data_storage -= w.stored_size;
+        usage.num_records -= w.existed ? 1 : 0;
+    }
+    return usage;
+}
+
+Status check_dataset_usage(const DatasetUsage& usage, const SyncLimits& limits) {
+    if (usage.num_records > limits.max_records_per_dataset) {
+        return {Errc::limit_exceeded,
+                "at most " + std::to_string(limits.max_records_per_dataset) + " records per dataset"};
+    }
+    if (usage.data_storage > limits.max_bytes_per_dataset) {
+        return {Errc::limit_exceeded,
+                "at most " + std::to_string(limits.max_bytes_per_dataset) + " bytes per dataset"};
+    }
+    return {};
+}
+
+Status check_new_dataset(std::int64_t existing, const SyncLimits& limits) {
+    if (existing < limits.max_datasets_per_identity) return {};
+    return {Errc::limit_exceeded,
+            "at most " + std::to_string(limits.max_datasets_per_identity) + " datasets per identity"};
+}
+
 Status validate_patches(const std::vector<sync::RecordPatch>& patches, const SyncLimits& limits) {
     if (patches.size() > limits.max_patches_per_request) {
         return {Errc::limit_exceeded,
@@ -124,6 +156,86 @@ Status validate_received(const ReceivedWrite& w) {
         if (Status s = core::validate_value(*w.value); !s.ok()) return s;
     }
     return {};
+}
+
+namespace {
+
+std::string_view region_of(std::string_view id) {
+    return id.substr(0, id.find(':'));
+}
+
+}  // namespace
+
+Status validate_imported_identity(const ImportedIdentity& identity) {
+    if (Status s = core::validate_identity_id(identity.identity_id); !s.ok()) return s;
+    if (Status s = core::validate_identity_pool_id(identity.pool_id); !s.ok()) return s;
+    if (region_of(identity.identity_id) != region_of(identity.pool_id)) {
+        return invalid("identity " + identity.identity_id + " is not of the region of identity pool " +
+                       identity.pool_id);
+    }
+    if (identity.created < 0 || identity.last_modified < 0)
+        return invalid("the dates of identity " + identity.identity_id + " are negative");
+    std::set<std::pair<std::string_view, std::string_view>> logins;
+    for (const auto& login : identity.logins) {
+        if (login.provider.empty() || login.subject.empty())
+            return invalid("a login of identity " + identity.identity_id + " has no provider or no subject");
+        if (!logins.emplace(login.provider, login.subject).second) {
+            return invalid("identity " + identity.identity_id + " has the " + login.provider + " login " +
+                           login.subject + " twice");
+        }
+    }
+    for (const auto& provider : identity.unlinked_providers) {
+        if (provider.empty())
+            return invalid("an unlinked provider of identity " + identity.identity_id + " is empty");
+    }
+    return {};
+}
+
+Status validate_imported_dataset(const ImportedDataset& dataset) {
+    if (Status s = core::validate_identity_id(dataset.identity_id); !s.ok()) return s;
+    if (Status s = core::validate_dataset_name(dataset.name); !s.ok()) return s;
+    if (dataset.sync_count < 0) return invalid("the SyncCount of dataset " + dataset.name + " is negative");
+    if (dataset.creation_date < 0 || dataset.last_modified_date < 0)
+        return invalid("the dates of dataset " + dataset.name + " are negative");
+    std::set<std::string_view> keys;
+    for (const auto& record : dataset.records) {
+        if (Status s = core::validate_key(record.key); !s.ok()) return s;
+        if (record.value) {
+            if (Status s = core::validate_value(*record.value); !s.ok()) return s;
+        }
+        if (record.sync_count < 1 || record.sync_count > dataset.sync_count) {
+            return invalid("record " + record.key + " of dataset " + dataset.name + " has SyncCount " +
+                           std::to_string(record.sync_count) + ", not 1 to the dataset's " +
+                           std::to_string(dataset.sync_count));
+        }
+        if (record.last_modified_date < 0 || record.device_last_modified_date < 0)
+            return invalid("the dates of record " + record.key + " of dataset " + dataset.name +
+                           " are negative");
+        if (!keys.insert(record.key).second)
+            return invalid("key " + record.key + " appears twice in dataset " + dataset.name);
+    }
+    return {};
+}
+
+bool has_dataset(const std::optional<DatasetRow>& row) {
+    return row && (row->exists || row->sync_count > 0);
+}
+
+Status check_import_target(std::string_view dataset, const std::optional<DatasetRow>& row,
+                           const std::optional<ImportMark>& mark) {
+    if (!has_dataset(row)) return {};
+    const std::string state = std::string(row->exists ? "exists" : "was deleted") + " at sync count " +
+                              std::to_string(row->sync_count);
+    if (!mark) {
+        return {Errc::conflict, "dataset " + std::string(dataset) +
+                                    " was on the target before the import (it " + state +
+                                    "): the import does not write over it"};
+    }
+    if (mark->sync_count == row->sync_count && mark->exists == row->exists) return {};
+    return {Errc::conflict,
+            "dataset " + std::string(dataset) + " changed on the target since it was imported (it " + state +
+                "; the import left it " + (mark->exists ? "existing" : "deleted") + " at sync count " +
+                std::to_string(mark->sync_count) + "): the import does not write over it"};
 }
 
 }  // namespace synclatch::server

@@ -1,7 +1,8 @@
 // What every storage engine's record write path shares (DESIGN.md "The latch"; PROTOCOL.md §3): the record
 // version a write produces, who authors it, what it counts against quotas, the checks of an UpdateRecords
-// request, the ListRecords and ListDatasets page tokens, and the names of merged datasets. The engines
-// store them (store/sqlite/record_writes.hpp, store/postgres/pg_record_writes.hpp); the rules are here once.
+// request and of an import (import_storage.hpp), the ListRecords and ListDatasets page tokens, and the names
+// of merged datasets. The engines store them (store/sqlite/record_writes.hpp,
+// store/postgres/pg_record_writes.hpp); the rules are here once.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/import_storage.hpp"
 #include "store/record_storage.hpp"
 #include "store/stream_storage.hpp"
 #include "synclatch/core/result.hpp"
@@ -43,6 +45,18 @@ struct StoredVersion {
 // Bytes a record counts against the dataset's quota: key and value, nothing once removed.
 std::int64_t live_size(std::string_view key, const std::optional<std::string>& value);
 
+// What a dataset's records count against its quotas, as its row keeps them (data_storage, num_records).
+struct DatasetUsage {
+    std::int64_t data_storage = 0;
+    std::int64_t num_records = 0;  // live records: a removed one keeps its row but counts for nothing
+    // Counts one record in (its live_size, and 1 while it has a value).
+    void add(std::string_view key, const std::optional<std::string>& value);
+};
+// limit_exceeded when the usage passes SyncLimits' records or bytes per dataset.
+Status check_dataset_usage(const DatasetUsage& usage, const SyncLimits& limits);
+// limit_exceeded when an identity that has `existing` datasets may not make one more.
+Status check_new_dataset(std::int64_t existing, const SyncLimits& limits);
+
 // Who authors a write. latch_open: this deployment's own (a client's) write, which the trigger publishes;
 // closed: a write received from elsewhere, which is never published again.
 struct Authorship {
@@ -64,12 +78,29 @@ struct VersionedWrite {
     std::int64_t stored_version = 0;
 };
 
+// The dataset's usage once the writes replace what they say they replace (existed, stored_size).
+DatasetUsage usage_after(DatasetUsage usage, const std::vector<VersionedWrite>& writes);
+
 // UpdateRecords' patches, before any transaction: the count per request, keys and values, no negative
 // sync count, no key twice.
 Status validate_patches(const std::vector<sync::RecordPatch>& patches, const SyncLimits& limits);
 // The write rule of PROTOCOL.md §3.3: a patch whose SyncCount is below the stored record's was written
 // without seeing it (conflict); a higher one is accepted (server-side writers may pass the dataset count).
 Status check_patch_sync_count(const sync::RecordPatch& patch, std::int64_t stored_sync_count);
+
+// An import's input, before any transaction: well-formed ids, the identity in its pool's region (the region
+// is the part of an id before ':'), logins with a provider and a subject, each once, and providers named.
+Status validate_imported_identity(const ImportedIdentity& identity);
+// The same for a dataset: its name, keys and values; no key twice; no negative count or date; every
+// record's sync count from 1 (ListRecords from 0 lists those only) to the dataset's.
+Status validate_imported_dataset(const ImportedDataset& dataset);
+// Whether an import may write over the target's dataset `row` (nullopt: none) given its import mark: when
+// the target has no such dataset (no row, or PostgreSQL's placeholder of sync count 0 that no write
+// completed), or the mark says the import left it as it is (sync count and existence). conflict otherwise.
+Status check_import_target(std::string_view dataset, const std::optional<DatasetRow>& row,
+                           const std::optional<ImportMark>& mark);
+// Whether the target has the dataset in the sense above (existing, or deleted at a sync count).
+bool has_dataset(const std::optional<DatasetRow>& row);
 
 // ListRecords pages are ordered by (sync_count, key); a NextToken is the last pair returned.
 struct RecordCursor {

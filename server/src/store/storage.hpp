@@ -17,6 +17,7 @@
 
 #include "store/device_storage.hpp"
 #include "store/identity_storage.hpp"
+#include "store/import_storage.hpp"
 #include "store/pool_storage.hpp"
 #include "store/record_storage.hpp"
 #include "store/server_bus.hpp"
@@ -32,7 +33,8 @@ class Storage : public IdentityStorage,
                 public RecordStorage,
                 public StreamStorage,
                 public PoolStorage,
-                public DeviceStorage {
+                public DeviceStorage,
+                public ImportStorage {
   public:
     ~Storage() override = default;
 

@@ -16,10 +16,12 @@ namespace {
 constexpr PgSql kDeleteIdentity[] = {
     "DELETE FROM records" SYNCLATCH_PG_MERGED_FAMILY,
     "DELETE FROM datasets" SYNCLATCH_PG_MERGED_FAMILY,
+    "DELETE FROM import_marks" SYNCLATCH_PG_MERGED_FAMILY,
     "DELETE FROM credentials" SYNCLATCH_PG_MERGED_FAMILY,
     "DELETE FROM subscriptions" SYNCLATCH_PG_MERGED_FAMILY,
     "DELETE FROM devices" SYNCLATCH_PG_MERGED_FAMILY,
     "DELETE FROM identity_logins" SYNCLATCH_PG_MERGED_FAMILY,
+    "DELETE FROM unlinked_providers" SYNCLATCH_PG_MERGED_FAMILY,
     "DELETE FROM identities" SYNCLATCH_PG_MERGED_FAMILY,
 };
 #undef SYNCLATCH_PG_MERGED_FAMILY
@@ -28,9 +30,10 @@ constexpr PgSql kDeleteIdentity[] = {
 #define SYNCLATCH_PG_OF_POOL " WHERE identity_id IN (SELECT identity_id FROM identities WHERE pool_id = $1)"
 
 constexpr PgSql kDeletePoolIdentities[] = {
-    "DELETE FROM records" SYNCLATCH_PG_OF_POOL,     "DELETE FROM datasets" SYNCLATCH_PG_OF_POOL,
-    "DELETE FROM credentials" SYNCLATCH_PG_OF_POOL, "DELETE FROM subscriptions" SYNCLATCH_PG_OF_POOL,
-    "DELETE FROM devices" SYNCLATCH_PG_OF_POOL,     "DELETE FROM identity_logins WHERE pool_id = $1",
+    "DELETE FROM records" SYNCLATCH_PG_OF_POOL,       "DELETE FROM datasets" SYNCLATCH_PG_OF_POOL,
+    "DELETE FROM import_marks" SYNCLATCH_PG_OF_POOL,  "DELETE FROM credentials" SYNCLATCH_PG_OF_POOL,
+    "DELETE FROM subscriptions" SYNCLATCH_PG_OF_POOL, "DELETE FROM devices" SYNCLATCH_PG_OF_POOL,
+    "DELETE FROM identity_logins WHERE pool_id = $1", "DELETE FROM unlinked_providers" SYNCLATCH_PG_OF_POOL,
     "DELETE FROM identities WHERE pool_id = $1",
 };
 #undef SYNCLATCH_PG_OF_POOL

@@ -172,9 +172,13 @@ Result<std::vector<MovedDataset>> pg_merge_identity(PgConnection& tx, const Sync
     // What is left of the merged identity: deleted datasets' rows, and what lets it act.
     if (Status s = pg_remember_erased_versions(tx, merged, std::nullopt); !s) return s;
     constexpr PgSql kErase[] = {
-        "DELETE FROM records WHERE identity_id = $1",     "DELETE FROM datasets WHERE identity_id = $1",
-        "DELETE FROM credentials WHERE identity_id = $1", "DELETE FROM subscriptions WHERE identity_id = $1",
+        "DELETE FROM records WHERE identity_id = $1",
+        "DELETE FROM datasets WHERE identity_id = $1",
+        "DELETE FROM credentials WHERE identity_id = $1",
+        "DELETE FROM subscriptions WHERE identity_id = $1",
         "DELETE FROM devices WHERE identity_id = $1",
+        "DELETE FROM import_marks WHERE identity_id = $1",
+        "DELETE FROM unlinked_providers WHERE identity_id = $1",
     };
     for (const PgSql& statement : kErase)
         if (auto erased = tx.exec(statement, {merged}); !erased) return erased.status();

@@ -218,7 +218,37 @@ constexpr PgSql kVersion4[] = {
     "ALTER TABLE datasets ADD COLUMN erased_origin TEXT NOT NULL DEFAULT ''",
 };
 
-constexpr PgMigrationStep kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4};
+// Imports of a Cognito identity pool (import_storage.hpp; the SQLite engine's version 16). import_marks: what
+// an import last did to a dataset (the source's LastModifiedDate it copied, the sync count and existence it
+// left), so that a later run copies only what moved at the source, and never over what changed here since.
+// import_runs: where a pool's unfinished import resumes. unlinked_providers: providers an imported identity
+// has logins of whose subjects the source did not give; the first valid token of one may link it.
+constexpr PgSql kVersion5[] = {
+    R"sql(
+CREATE TABLE import_marks (
+    identity_id          TEXT    NOT NULL REFERENCES identities (identity_id),
+    dataset_name         TEXT    COLLATE "C" NOT NULL,
+    source_last_modified BIGINT  NOT NULL,
+    sync_count           BIGINT  NOT NULL,
+    dataset_exists       BOOLEAN NOT NULL,
+    PRIMARY KEY (identity_id, dataset_name)
+))sql",
+    R"sql(
+CREATE TABLE import_runs (
+    pool_id         TEXT   PRIMARY KEY REFERENCES identity_pools (pool_id),
+    started         BIGINT NOT NULL,
+    next_token      TEXT   NOT NULL,
+    identities_done BIGINT NOT NULL
+))sql",
+    R"sql(
+CREATE TABLE unlinked_providers (
+    identity_id TEXT NOT NULL REFERENCES identities (identity_id),
+    provider    TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (identity_id, provider)
+))sql",
+};
+
+constexpr PgMigrationStep kSteps[] = {kVersion1, kVersion2, kVersion3, kVersion4, kVersion5};
 
 }  // namespace
 

@@ -121,6 +121,8 @@ Status PgStorage::delete_pool(std::string_view pool_id) {
         if (!pool) return pool.status();
         if (pool->rows() == 0) return pool_not_found(pool_id);
         if (Status s = pg_delete_identities_of_pool(tx, pool_id); !s) return s;
+        if (auto run = tx.exec("DELETE FROM import_runs WHERE pool_id = $1", {pool_id}); !run)
+            return run.status();
         if (auto definition = tx.exec("DELETE FROM identity_pool_definitions WHERE pool_id = $1", {pool_id});
             !definition)
             return definition.status();

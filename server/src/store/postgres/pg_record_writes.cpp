@@ -39,12 +39,6 @@ Status identity_not_found(std::string_view identity_id) {
     return {Errc::not_found, std::move(message)};
 }
 
-Status limit_exceeded(std::int64_t limit, const char* what) {
-    std::string message = "at most ";
-    message.append(std::to_string(limit)).append(what);
-    return {Errc::limit_exceeded, std::move(message)};
-}
-
 }  // namespace
 
 Result<std::string> pg_lock_identity(PgConnection& tx, std::string_view identity_id) {
@@ -220,20 +214,12 @@ Result<std::vector<WireRecord>> pg_write_versions(PgConnection& tx, const SyncLi
         auto count =
             tx.exec("SELECT count(*) FROM datasets WHERE identity_id = $1 AND exists_now", {identity_id});
         if (!count) return count.status();
-        if (count->int64(0, 0) >= limits.max_datasets_per_identity)
-            return limit_exceeded(limits.max_datasets_per_identity, " datasets per identity");
+        if (Status s = check_new_dataset(count->int64(0, 0), limits); !s) return s;
     }
     const std::int64_t new_sync_count = locked.sync_count + 1;
-    std::int64_t storage = creating ? 0 : locked.data_storage;
-    std::int64_t num_records = creating ? 0 : locked.num_records;
-    for (const auto& w : writes) {
-        storage += live_size(w.key, w.value) - w.stored_size;
-        num_records += (w.value ? 1 : 0) - (w.existed ? 1 : 0);
-    }
-    if (num_records > limits.max_records_per_dataset)
-        return limit_exceeded(limits.max_records_per_dataset, " records per dataset");
-    if (storage > limits.max_bytes_per_dataset)
-        return limit_exceeded(limits.max_bytes_per_dataset, " bytes per dataset");
+    const DatasetUsage usage = usage_after(
+        creating ? DatasetUsage{} : DatasetUsage{locked.data_storage, locked.num_records}, writes);
+    if (Status s = check_dataset_usage(usage, limits); !s) return s;
 
     if (by.latch_open) {
         auto clock = pg_read_clock(tx, writes.size());
@@ -271,7 +257,7 @@ Result<std::vector<WireRecord>> pg_write_versions(PgConnection& tx, const SyncLi
         "creation_date = CASE WHEN exists_now THEN creation_date ELSE $4::bigint END, exists_now = TRUE, "
         "last_modified_date = $4::bigint, last_modified_by = $5, data_storage = $6::bigint, "
         "num_records = $7::bigint WHERE identity_id = $1 AND name = $2",
-        {identity_id, dataset, new_sync_count, now, author, storage, num_records});
+        {identity_id, dataset, new_sync_count, now, author, usage.data_storage, usage.num_records});
     if (!updated) return updated.status();
     event = NewStreamRecord{
         std::string(identity_id),

@@ -151,6 +151,19 @@ class PgStorage final : public Storage {
     // of BulkPublisher::kDatasetsPerTransaction datasets takes far less.
     static constexpr EpochMillis kBulkPublishLeaseMs = 30'000;
 
+    // ImportStorage, and IdentityStorage's imported logins (pg_imports.cpp).
+    Status import_identity(const ImportedIdentity& identity) override;
+    Result<std::optional<ImportMark>> import_mark(std::string_view identity_id,
+                                                  std::string_view dataset) const override;
+    Status import_dataset(const ImportedDataset& dataset) override;
+    Status remove_imported_dataset(std::string_view identity_id, std::string_view dataset,
+                                   EpochMillis now) override;
+    Result<bool> link_imported_login(std::string_view identity_id, const Login& login,
+                                     EpochMillis now) override;
+    Result<std::vector<std::string>> unlinked_providers(std::string_view identity_id) const override;
+    Result<std::optional<ImportRun>> import_run(std::string_view pool_id) const override;
+    Status save_import_run(std::string_view pool_id, const std::optional<ImportRun>& run) override;
+
     // DeviceStorage (pg_devices.cpp).
     Result<std::string> register_device(std::string_view identity_id, std::string_view platform,
                                         std::string_view token, EpochMillis now) override;

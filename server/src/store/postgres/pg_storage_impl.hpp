@@ -1,6 +1,6 @@
 // PgStorage's state, shared by the files that implement its parts (pg_storage.cpp: opening, the server's
 // secret; pg_identities.cpp, pg_sign_ins.cpp; pg_records.cpp; pg_streams.cpp, pg_latch.cpp; pg_pools.cpp,
-// pg_bulk_publish.cpp; pg_devices.cpp).
+// pg_bulk_publish.cpp; pg_devices.cpp; pg_imports.cpp).
 #pragma once
 
 #include <chrono>

@@ -143,6 +143,28 @@ const TableCopy kTables[] = {
      "DECLARE copy_check NO SCROLL CURSOR FOR SELECT stream, through_seq FROM stream_trims "
      "ORDER BY stream COLLATE \"C\"",
      2},
+    {"import_marks", "SELECT count(*) FROM import_marks",
+     "SELECT identity_id, dataset_name, source_last_modified, sync_count, dataset_exists FROM import_marks "
+     "ORDER BY identity_id, dataset_name",
+     "INSERT INTO import_marks (identity_id, dataset_name, source_last_modified, sync_count, dataset_exists) "
+     "VALUES ($1, $2, $3::bigint, $4::bigint, $5::integer <> 0)",
+     "DECLARE copy_check NO SCROLL CURSOR FOR SELECT identity_id, dataset_name, source_last_modified, "
+     "sync_count, dataset_exists::integer FROM import_marks "
+     "ORDER BY identity_id COLLATE \"C\", dataset_name COLLATE \"C\"",
+     5},
+    {"import_runs", "SELECT count(*) FROM import_runs",
+     "SELECT pool_id, started, next_token, identities_done FROM import_runs ORDER BY pool_id",
+     "INSERT INTO import_runs (pool_id, started, next_token, identities_done) "
+     "VALUES ($1, $2::bigint, $3, $4::bigint)",
+     "DECLARE copy_check NO SCROLL CURSOR FOR SELECT pool_id, started, next_token, identities_done "
+     "FROM import_runs ORDER BY pool_id COLLATE \"C\"",
+     4},
+    {"unlinked_providers", "SELECT count(*) FROM unlinked_providers",
+     "SELECT identity_id, provider FROM unlinked_providers ORDER BY identity_id, provider",
+     "INSERT INTO unlinked_providers (identity_id, provider) VALUES ($1, $2)",
+     "DECLARE copy_check NO SCROLL CURSOR FOR SELECT identity_id, provider FROM unlinked_providers "
+     "ORDER BY identity_id COLLATE \"C\", provider COLLATE \"C\"",
+     2},
     {"applied_events", "SELECT count(*) FROM applied_events",
      "SELECT processor, event_id, applied FROM applied_events ORDER BY processor, event_id",
      "INSERT INTO applied_events (processor, event_id, applied) VALUES ($1, $2, $3::bigint)",

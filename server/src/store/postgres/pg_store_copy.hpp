@@ -1,7 +1,8 @@
 // Moving a deployment from the embedded store to PostgreSQL (`synclatch-server copy`): every table of an
 // embedded server database (identities, credentials, logins, datasets, records with their versions,
-// streams with their sequence numbers, checkpoints, devices, pools and their configuration, the
-// deployment id and server secret, and the OpenID signing keys of its data directory) copied into a
+// streams with their sequence numbers, checkpoints, devices, pools and their configuration, what imports
+// from Cognito left (marks, unfinished runs, unlinked providers), the deployment id and server secret, and
+// the OpenID signing keys of its data directory) copied into a
 // PostgreSQL database that no server has used yet, then verified by row counts and a SHA-256 of every table's
 // rows in key order, read back from both sides. The copy and its verification are one PostgreSQL transaction:
 // a copy that fails or does not verify leaves the target as it was.

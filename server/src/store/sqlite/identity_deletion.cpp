@@ -18,8 +18,10 @@ void delete_held_by(sqlite::Database& db, const std::string& which, std::string_
     const std::string in = " WHERE identity_id IN (" + which + ")";
     // Children before the identity rows, which they reference.
     const std::string statements[] = {
-        "DELETE FROM records" + in,       "DELETE FROM datasets" + in, "DELETE FROM credentials" + in,
-        "DELETE FROM subscriptions" + in, "DELETE FROM devices" + in,  "DELETE FROM identity_logins" + in,
+        "DELETE FROM records" + in,         "DELETE FROM datasets" + in,
+        "DELETE FROM import_marks" + in,    "DELETE FROM credentials" + in,
+        "DELETE FROM subscriptions" + in,   "DELETE FROM devices" + in,
+        "DELETE FROM identity_logins" + in, "DELETE FROM unlinked_providers" + in,
         "DELETE FROM identities" + in,
     };
     for (const auto& sql : statements) {

@@ -150,6 +150,8 @@ Result<std::vector<MovedDataset>> merge_identity(sqlite::Database& db, Deploymen
     run(db, "DELETE FROM credentials WHERE identity_id = ?1", merged);
     run(db, "DELETE FROM subscriptions WHERE identity_id = ?1", merged);
     run(db, "DELETE FROM devices WHERE identity_id = ?1", merged);
+    run(db, "DELETE FROM import_marks WHERE identity_id = ?1", merged);
+    run(db, "DELETE FROM unlinked_providers WHERE identity_id = ?1", merged);
     {
         sqlite::StatementScope logins(
             db.cached("UPDATE identity_logins SET identity_id = ?1 WHERE identity_id = ?2"));

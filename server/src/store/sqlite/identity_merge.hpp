@@ -23,8 +23,8 @@ namespace synclatch::server {
 //   this deployment (latch open) and each moved dataset one dataset-changes event, so processors and
 //   bridges see the move like any write. The merge is not refused for the survivor's dataset quota: a
 //   sign-in must not fail for it (new datasets are refused until it has room again).
-// - the merged identity's logins are the survivor's; its credentials, devices and subscriptions go;
-//   merged_into names the survivor.
+// - the merged identity's logins are the survivor's; its credentials, devices and subscriptions go, and so
+//   do its import marks and unlinked providers (import_storage.hpp); merged_into names the survivor.
 // not_found when either identity does not exist or was merged already; invalid_argument for one identity
 // twice or two pools.
 Result<std::vector<MovedDataset>> merge_identity(core::sqlite::Database& db, DeploymentClock& clock,

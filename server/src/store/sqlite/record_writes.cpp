@@ -95,9 +95,8 @@ void remember_erasure(sqlite::Database& db, std::string_view identity_id, std::s
     update->bind(1, identity_id).bind(2, dataset).bind(3, version).bind(4, origin).run();
 }
 
-void erase_dataset(sqlite::Database& db, std::string_view pool_id, std::string_view identity_id,
-                   std::string_view dataset, const DatasetRow& row, const RecordAuthorship& by,
-                   EpochMillis now) {
+void erase_dataset_rows(sqlite::Database& db, std::string_view identity_id, std::string_view dataset,
+                        std::int64_t version, std::string_view origin, EpochMillis now) {
     {
         sqlite::StatementScope erase(
             db.cached("DELETE FROM records WHERE identity_id = ?1 AND dataset_name = ?2"));
@@ -107,7 +106,13 @@ void erase_dataset(sqlite::Database& db, std::string_view pool_id, std::string_v
         "UPDATE datasets SET exists_now = 0, deleted_at = sync_count, data_storage = 0, num_records = 0, "
         "last_modified_date = ?3 WHERE identity_id = ?1 AND name = ?2"));
     mark->bind(1, identity_id).bind(2, dataset).bind(3, now).run();
-    remember_erasure(db, identity_id, dataset, by.version, by.origin);
+    remember_erasure(db, identity_id, dataset, version, origin);
+}
+
+void erase_dataset(sqlite::Database& db, std::string_view pool_id, std::string_view identity_id,
+                   std::string_view dataset, const DatasetRow& row, const RecordAuthorship& by,
+                   EpochMillis now) {
+    erase_dataset_rows(db, identity_id, dataset, by.version, by.origin, now);
     insert_stream_record(db, "dataset-changes", identity_id,
                          dataset_deleted_change(pool_id, identity_id, dataset, row.sync_count, now, by), now);
 }
@@ -124,27 +129,12 @@ Result<std::vector<WireRecord>> write_versions(sqlite::Database& db, DeploymentC
             db.cached("SELECT COUNT(*) FROM datasets WHERE identity_id = ?1 AND exists_now = 1"));
         count->bind(1, identity_id);
         count->step();
-        if (count->column_int64(0) >= limits.max_datasets_per_identity) {
-            return Status{
-                Errc::limit_exceeded,
-                "at most " + std::to_string(limits.max_datasets_per_identity) + " datasets per identity"};
-        }
+        if (Status s = check_new_dataset(count->column_int64(0), limits); !s.ok()) return s;
     }
     const std::int64_t new_sync_count = (row ? row->sync_count : 0) + 1;
-    std::int64_t storage = creating ? 0 : row->data_storage;
-    std::int64_t num_records = creating ? 0 : row->num_records;
-    for (const auto& w : writes) {
-        storage += live_size(w.key, w.value) - w.stored_size;
-        num_records += (w.value ? 1 : 0) - (w.existed ? 1 : 0);
-    }
-    if (num_records > limits.max_records_per_dataset) {
-        return Status{Errc::limit_exceeded,
-                      "at most " + std::to_string(limits.max_records_per_dataset) + " records per dataset"};
-    }
-    if (storage > limits.max_bytes_per_dataset) {
-        return Status{Errc::limit_exceeded,
-                      "at most " + std::to_string(limits.max_bytes_per_dataset) + " bytes per dataset"};
-    }
+    const DatasetUsage usage =
+        usage_after(creating ? DatasetUsage{} : DatasetUsage{row->data_storage, row->num_records}, writes);
+    if (Status s = check_dataset_usage(usage, limits); !s.ok()) return s;
 
     for (auto& w : writes) {
         if (by.latch_open) {
@@ -188,7 +178,7 @@ Result<std::vector<WireRecord>> write_versions(sqlite::Database& db, DeploymentC
             "last_modified_by = excluded.last_modified_by, data_storage = excluded.data_storage, "
             "num_records = excluded.num_records"));
         upsert->bind(1, identity_id).bind(2, dataset).bind(3, new_sync_count).bind(4, now).bind(5, author);
-        upsert->bind(6, storage).bind(7, num_records).run();
+        upsert->bind(6, usage.data_storage).bind(7, usage.num_records).run();
     }
     {
         // (The identity's LastModifiedDate is derived from its datasets when asked: one row less to write.)

@@ -52,6 +52,11 @@ void erase_dataset(core::sqlite::Database& db, std::string_view pool_id, std::st
                    std::string_view dataset, const DatasetRow& row, const RecordAuthorship& by,
                    EpochMillis now);
 
+// The same without the dataset-changes record (an import's removal, import_storage.hpp): the records go,
+// the dataset is marked deleted at its sync count, and the erasure at (version, origin) is remembered.
+void erase_dataset_rows(core::sqlite::Database& db, std::string_view identity_id, std::string_view dataset,
+                        std::int64_t version, std::string_view origin, EpochMillis now);
+
 // A deletion of the dataset at (version, origin), remembered on its row (the newest one wins), so that a
 // replicated write of a key it erased, older than it, is stale though no record is left to say so.
 void remember_erasure(core::sqlite::Database& db, std::string_view identity_id, std::string_view dataset,

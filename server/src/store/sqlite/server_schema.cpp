@@ -206,9 +206,38 @@ ALTER TABLE datasets ADD COLUMN erased_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE datasets ADD COLUMN erased_origin TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr const char* kSteps[] = {kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,
-                                  kVersion6,  kVersion7,  kVersion8,  kVersion9,  kVersion10,
-                                  kVersion11, kVersion12, kVersion13, kVersion14, kVersion15};
+// Version 16: imports of a Cognito identity pool (import_storage.hpp). import_marks: what an import last
+// did to a dataset (the source's LastModifiedDate it copied, the sync count and existence it left), so that
+// a later run copies only what moved at the source, and never over what changed on the target since.
+// import_runs: where a pool's unfinished import resumes. unlinked_providers: providers an imported identity
+// has logins of whose subjects the source did not give; the first valid token of one may link it.
+constexpr const char* kVersion16 = R"sql(
+CREATE TABLE import_marks (
+    identity_id          TEXT    NOT NULL REFERENCES identities (identity_id),
+    dataset_name         TEXT    NOT NULL,
+    source_last_modified INTEGER NOT NULL,
+    sync_count           INTEGER NOT NULL,
+    dataset_exists       INTEGER NOT NULL CHECK (dataset_exists IN (0, 1)),
+    PRIMARY KEY (identity_id, dataset_name)
+) WITHOUT ROWID;
+
+CREATE TABLE import_runs (
+    pool_id         TEXT    PRIMARY KEY REFERENCES identity_pools (pool_id),
+    started         INTEGER NOT NULL,
+    next_token      TEXT    NOT NULL,
+    identities_done INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE unlinked_providers (
+    identity_id TEXT NOT NULL REFERENCES identities (identity_id),
+    provider    TEXT NOT NULL,
+    PRIMARY KEY (identity_id, provider)
+) WITHOUT ROWID;
+)sql";
+
+constexpr const char* kSteps[] = {kVersion1,  kVersion2,  kVersion3,  kVersion4,  kVersion5,  kVersion6,
+                                  kVersion7,  kVersion8,  kVersion9,  kVersion10, kVersion11, kVersion12,
+                                  kVersion13, kVersion14, kVersion15, kVersion16};
 
 }  // namespace
 

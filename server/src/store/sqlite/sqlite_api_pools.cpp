@@ -100,7 +100,8 @@ Status SqliteStorage::delete_pool(std::string_view pool_id) {
         sqlite::Database& db = impl_->writer;
         if (!has_definition(db, pool_id)) return pool_not_found(pool_id);
         delete_identities_of_pool(db, pool_id);
-        for (const char* sql : {"DELETE FROM identity_pool_definitions WHERE pool_id = ?1",
+        for (const char* sql : {"DELETE FROM import_runs WHERE pool_id = ?1",
+                                "DELETE FROM identity_pool_definitions WHERE pool_id = ?1",
                                 "DELETE FROM identity_pools WHERE pool_id = ?1"}) {
             sqlite::StatementScope statement(db.cached(sql));
             statement->bind(1, pool_id).run();

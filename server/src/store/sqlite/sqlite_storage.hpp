@@ -142,6 +142,19 @@ class SqliteStorage final : public Storage {
     Status finish_bulk_publish(std::string_view pool_id, const Status& failure, EpochMillis now) override;
     Status fail_interrupted_bulk_publishes(EpochMillis now) override;
 
+    // ImportStorage, and IdentityStorage's imported logins (sqlite_imports.cpp).
+    Status import_identity(const ImportedIdentity& identity) override;
+    Result<std::optional<ImportMark>> import_mark(std::string_view identity_id,
+                                                  std::string_view dataset) const override;
+    Status import_dataset(const ImportedDataset& dataset) override;
+    Status remove_imported_dataset(std::string_view identity_id, std::string_view dataset,
+                                   EpochMillis now) override;
+    Result<bool> link_imported_login(std::string_view identity_id, const Login& login,
+                                     EpochMillis now) override;
+    Result<std::vector<std::string>> unlinked_providers(std::string_view identity_id) const override;
+    Result<std::optional<ImportRun>> import_run(std::string_view pool_id) const override;
+    Status save_import_run(std::string_view pool_id, const std::optional<ImportRun>& run) override;
+
     // DeviceStorage (sqlite_storage.cpp).
     Result<std::string> register_device(std::string_view identity_id, std::string_view platform,
                                         std::string_view token, EpochMillis now) override;

@@ -1,6 +1,6 @@
 // SqliteStorage's state, shared by the files that implement its parts (sqlite_storage.cpp: Cognito Sync
 // semantics; sqlite_storage_latch.cpp: what processors publish and apply; sqlite_sign_ins.cpp: logins and
-// merges; sqlite_api_pools.cpp: pools made through the API).
+// merges; sqlite_api_pools.cpp: pools made through the API; sqlite_imports.cpp: imports from Cognito).
 #pragma once
 
 #include <atomic>
