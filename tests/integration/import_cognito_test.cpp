@@ -18,6 +18,7 @@
 #include "support/server_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_http_server.hpp"
+#include "support/test_login_provider.hpp"
 #include "support/test_store.hpp"
 #include "synclatch/platform/beast_http_client.hpp"
 
@@ -28,8 +29,10 @@ using json = nlohmann::json;
 namespace {
 
 constexpr const char* kDeveloperProvider = "login.import.test";
-constexpr const char* kAccessKey = "AKIDIMPORTTEST";
-constexpr const char* kSecretKey = "import-test-secret";
+// The source's developer key, as --admin-key and as the import's environment has it.
+constexpr const char* kAdminKey = "AKIDIMPORTTEST:import-test-secret";
+constexpr const char* kAccessKeyVariable = "AWS_ACCESS_KEY_ID=AKIDIMPORTTEST";
+constexpr const char* kSecretKeyVariable = "AWS_SECRET_ACCESS_KEY=import-test-secret";
 
 // A source or target server on its data folder: open (--auth none) to fill and read it, or, as AWS
 // would be for the import, with SigV4 and the developer key.
@@ -37,15 +40,14 @@ std::vector<std::string> open_server() {
     return {"--auth", "none", "--developer-provider", kDeveloperProvider};
 }
 std::vector<std::string> signed_server() {
-    return {"--admin-key", std::string(kAccessKey) + ":" + kSecretKey, "--developer-provider",
-            kDeveloperProvider};
+    return {"--admin-key", kAdminKey, "--developer-provider", kDeveloperProvider};
 }
 
 std::vector<std::string> import_args(unsigned short source_port, const std::string& target_data,
                                      std::vector<std::string> extra = {}) {
     std::vector<std::string> args = {"/usr/bin/env",
-                                     std::string("AWS_ACCESS_KEY_ID=") + kAccessKey,
-                                     std::string("AWS_SECRET_ACCESS_KEY=") + kSecretKey,
+                                     kAccessKeyVariable,
+                                     kSecretKeyVariable,
                                      SYNCLATCH_SERVER_BINARY,
                                      "import-cognito",
                                      "--pool",
@@ -248,12 +250,42 @@ TEST_CASE("Import: a pool copied from a Cognito Sync endpoint reads the same, an
     const std::string source_data = dir.file("source");
     const std::string target_data = dir.file("target");
     const FilledSource filled = fill_source(source_data);
+    const std::string pool_path = "/identitypools/" + encode_path_segment(kTestPool);
+    const json configuration = {{"PushSync",
+                                 {{"ApplicationArns", {"arn:aws:sns:us-east-1:123456789012:app/GCM/example"}},
+                                  {"RoleArn", "arn:aws:iam::123456789012:role/push"}}},
+                                {"CognitoStreams",
+                                 {{"StreamName", "changes"},
+                                  {"RoleArn", "arn:aws:iam::123456789012:role/streams"},
+                                  {"StreamingStatus", "ENABLED"}}}};
+    json source_configuration;
+    {
+        // The pool's configuration, and a SyncTrigger (set last: it would run on the writes above).
+        ServerProcess source(source_data, open_server());
+        HttpClient client(source.port());
+        auto stored = client.send("POST", pool_path + "/configuration", configuration.dump());
+        REQUIRE(stored.status == 200);
+        source_configuration = stored.json();
+        REQUIRE(client
+                    .send("POST", pool_path + "/events",
+                          json{{"Events", {{"SyncTrigger", "http://127.0.0.1:9/sync-trigger"}}}}.dump())
+                    .status == 200);
+        REQUIRE(source.terminate() != -1);
+    }
     {
         ServerProcess source(source_data, signed_server());
+        // A dry run counts and writes nothing.
+        const auto dry = run_import(source.port(), target_data, {"--dry-run"});
+        REQUIRE(dry.exit_code == 0);
+        CHECK_THAT(dry.out,
+                   Catch::Contains("dry run: 4 identities, 3 datasets (to copy 3, unchanged 0, removed 0)"));
         const auto imported = run_import(source.port(), target_data);
         REQUIRE(imported.exit_code == 0);
         CHECK_THAT(imported.out,
                    Catch::Contains("import: 4 identities, 3 datasets (copied 3, unchanged 0, removed 0)"));
+        CHECK_THAT(imported.out,
+                   Catch::Contains("Cognito Event SyncTrigger (http://127.0.0.1:9/sync-trigger) was "
+                                   "not imported"));
         CHECK_THAT(imported.out, Catch::Contains("verified: 4 identities, 3 datasets"));
         CHECK_THAT(imported.out, Catch::Contains("; 0 differences"));
         // Again: nothing moved at the source, nothing is copied.
@@ -279,6 +311,8 @@ TEST_CASE("Import: a pool copied from a Cognito Sync endpoint reads the same, an
         INFO(identity);
         CHECK(everything_of(to, identity) == everything_of(from, identity));
     }
+    CHECK(to.send("GET", pool_path + "/configuration").json() == source_configuration);
+    CHECK(to.send("GET", pool_path + "/events").json() == json{{"Events", json::object()}});
     // The developer's user is the same identity; a guest's cached id gets credentials.
     CHECK(developer_user(to, "ann") == filled.ann);
     auto credentials = to.identity("GetCredentialsForIdentity", {{"IdentityId", filled.identities[0]}});
@@ -397,4 +431,78 @@ TEST_CASE(
         INFO(id);
         CHECK(everything_of(to, id) == everything_of(from, id));
     }
+}
+
+TEST_CASE(
+    "Import: a social login comes over as its provider only, linked on first use where the server allows it",
+    "[integration][import]") {
+    TempDir dir;
+    const std::string source_data = dir.file("source");
+    const std::string target_data = dir.file("target");
+    TestLoginProvider provider(dir.file("jwks.json"), "import-test");
+    const auto with_provider = [&](std::vector<std::string> args) {
+        for (auto& arg : provider.server_args())
+            args.push_back(std::move(arg));
+        return args;
+    };
+    std::string alice;
+    {
+        ServerProcess source(source_data, with_provider(open_server()));
+        HttpClient client(source.port());
+        auto signed_in =
+            client.identity("GetId", {{"IdentityPoolId", kTestPool}, {"Logins", provider.logins("alice")}});
+        REQUIRE(signed_in.status == 200);
+        alice = signed_in.json().at("IdentityId");
+        REQUIRE(patch(client, alice, "profile", {{"replace", "name", "Alice", 0}}) == 200);
+        REQUIRE(source.terminate() != -1);
+    }
+    {
+        ServerProcess source(source_data, with_provider(signed_server()));
+        const auto imported = run_import(source.port(), target_data);
+        REQUIRE(imported.exit_code == 0);
+        CHECK_THAT(imported.out,
+                   Catch::Contains("identities with logins of accounts.example.com were imported "
+                                   "without them"));
+        REQUIRE(source.terminate() != -1);
+    }
+    const json alice_login = {{"IdentityId", alice}, {"Logins", provider.logins("alice")}};
+    {
+        // Off by default: the identity is no guest, and its provider's token is not linked.
+        ServerProcess target(target_data, with_provider(open_server()));
+        HttpClient client(target.port());
+        auto described = client.identity("DescribeIdentity", {{"IdentityId", alice}});
+        REQUIRE(described.status == 200);
+        CHECK(described.json().at("Logins") == json::array({TestLoginProvider::kName}));
+        auto as_guest = client.identity("GetCredentialsForIdentity", {{"IdentityId", alice}});
+        CHECK(as_guest.error_type == "NotAuthorizedException");
+        auto refused = client.identity("GetCredentialsForIdentity", alice_login);
+        CHECK(refused.error_type == "NotAuthorizedException");
+        CHECK_THAT(refused.body, Catch::Contains("--link-imported-logins"));
+        REQUIRE(target.terminate() != -1);
+    }
+    // Restarted with the option on: the first valid token presented with the identity's id is linked.
+    ServerProcess allowing(target_data, with_provider([] {
+                               auto args = open_server();
+                               args.push_back("--link-imported-logins");
+                               return args;
+                           }()));
+    HttpClient client(allowing.port());
+    auto as_guest = client.identity("GetCredentialsForIdentity", {{"IdentityId", alice}});
+    CHECK(as_guest.error_type == "NotAuthorizedException");
+    auto linked = client.identity("GetCredentialsForIdentity", alice_login);
+    INFO(linked.body);
+    REQUIRE(linked.status == 200);
+    CHECK(linked.json().at("IdentityId") == alice);
+    // From then on it is alice's: GetId with her token finds it, and another user of the provider cannot
+    // take it.
+    auto found =
+        client.identity("GetId", {{"IdentityPoolId", kTestPool}, {"Logins", provider.logins("alice")}});
+    REQUIRE(found.status == 200);
+    CHECK(found.json().at("IdentityId") == alice);
+    auto bob = client.identity("GetCredentialsForIdentity",
+                               {{"IdentityId", alice}, {"Logins", provider.logins("bob")}});
+    CHECK(bob.error_type == "NotAuthorizedException");
+    auto records = client.send("GET", dataset_path(alice, "profile") + "/records");
+    REQUIRE(records.status == 200);
+    CHECK(records.json().at("Records")[0].at("Value") == "Alice");
 }
