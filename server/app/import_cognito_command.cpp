@@ -266,6 +266,8 @@ int run_import_cognito_command(int argc, char** argv) {
     sync::HttpClientOptions http_options;
     http_options.ca_file = ca_file;
     http_options.user_agent = "synclatch-server import-cognito";
+    // A ListRecords page holds at most a dataset (1 MB of keys and values) and its records' metadata.
+    http_options.max_response_bytes = 8 * 1024 * 1024;
     auto http_identity = platform::open_http_client(*identity_at, http_options);
     if (!http_identity.ok()) return failed("the Cognito Identity endpoint", http_identity.status());
     auto http_sync = platform::open_http_client(*sync_at, http_options);

@@ -18,8 +18,11 @@ sync::EpochMillis system_now() {
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-constexpr int kMaxRecordPages = 10'000;  // 1,024 records a page: far past any Cognito dataset
-constexpr int kMaxDatasetReads = 5;      // a dataset written while it is read is read again
+constexpr int kMaxDatasetReads = 5;  // a dataset written while it is read is read again
+// What one dataset may hold when read, removed records included: past any Cognito dataset (1 MB of keys
+// and values, 1,024 live records), so that a source cannot make the import hold more than this at once.
+constexpr std::size_t kMaxDatasetRecords = 64 * 1024;
+constexpr std::size_t kMaxDatasetBytes = 16 * 1024 * 1024;
 
 class Importer {
   public:
@@ -210,7 +213,8 @@ Status Importer::import_dataset(const std::string& identity, const sync::Dataset
     }
     auto read = read_dataset(identity, dataset);
     if (!read.ok()) {
-        if (read.status().code() != Errc::conflict) return read.status();
+        if (read.status().code() != Errc::conflict && read.status().code() != Errc::limit_exceeded)
+            return read.status();
         refuse("dataset " + dataset.dataset_name + " of " + identity + ": " + read.status().message());
         return {};
     }
@@ -239,17 +243,23 @@ Result<ImportedDataset> Importer::read_dataset(const std::string& identity,
         std::optional<std::int64_t> sync_count;
         bool consistent = true;
         std::string token;
-        int page_count = 0;
-        for (;; ++page_count) {
-            if (page_count == kMaxRecordPages)
-                return Status{Errc::invalid_argument,
-                              "ListRecords: the source kept answering with NextToken"};
+        std::size_t bytes = 0;
+        for (;;) {
             auto page = source_.list_records(identity, dataset.dataset_name, token);
             if (!page.ok()) return page.status();
             if (sync_count && *sync_count != page->dataset_sync_count) consistent = false;
             sync_count = page->dataset_sync_count;
-            for (auto& record : page->records)
+            for (auto& record : page->records) {
+                bytes +=
+                    record.key.size() + record.value.value_or("").size() + record.last_modified_by.size();
                 read.records.push_back(std::move(record));
+            }
+            if (read.records.size() > kMaxDatasetRecords || bytes > kMaxDatasetBytes) {
+                return Status{Errc::limit_exceeded,
+                              "the source answers more records than a Cognito dataset holds (" +
+                                  std::to_string(read.records.size()) + " records, " + std::to_string(bytes) +
+                                  " bytes so far)"};
+            }
             if (!page->next_token) break;
             token = *page->next_token;
         }

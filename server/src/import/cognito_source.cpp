@@ -15,7 +15,10 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr int kMaxPages = 100'000;  // a source that loops its tokens cannot hang the import
+constexpr int kMaxPages = 1'000;  // a source that loops its tokens cannot hang the import
+// Far past Cognito's own limits (20 datasets an identity; a few developer user ids), so that a source
+// cannot make the import hold more than this for one identity.
+constexpr std::size_t kMaxListed = 10'000;
 
 std::string encode(std::string_view segment) {
     return sync::detail::uri_encode(segment, false);
@@ -264,6 +267,9 @@ Result<std::vector<std::string>> CognitoSource::developer_user_identifiers(std::
                 all.push_back(user.get<std::string>());
             }
         }
+        if (all.size() > kMaxListed)
+            return Status{Errc::invalid_argument,
+                          "LookupDeveloperIdentity: more user identifiers than Cognito keeps"};
         auto next = next_token(*answer);
         if (!next) return all;
         token = std::move(*next);
@@ -292,6 +298,9 @@ Result<std::vector<sync::DatasetDescription>> CognitoSource::list_datasets(std::
                 all.push_back(std::move(dataset).value());
             }
         }
+        if (all.size() > kMaxListed)
+            return Status{Errc::invalid_argument,
+                          "ListDatasets: more datasets than Cognito allows an identity"};
         auto next = next_token(*answer);
         if (!next) return all;
         token = std::move(*next);

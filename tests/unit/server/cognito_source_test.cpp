@@ -10,7 +10,9 @@
 #include <map>
 
 #include "import/aws_credentials.hpp"
+#include "import/cognito_import.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_storage.hpp"
 
 using namespace synclatch;
 using namespace synclatch::server;
@@ -248,4 +250,47 @@ TEST_CASE("AWS credentials: the environment's keys, else a profile of the shared
     CHECK(find_aws_credentials("missing", environment).status().code() == Errc::not_found);
     variables.erase("AWS_SECRET_ACCESS_KEY");
     CHECK(find_aws_credentials("", environment).status().code() == Errc::invalid_argument);
+}
+
+TEST_CASE("Cognito import: a source that answers more records than a dataset holds is refused, not held",
+          "[import]") {
+    Fixture f;
+    auto source = f.source();
+    test::TestStorageSite site;
+    auto store = site.open_or_fail();
+    // The pool (its description, configuration, events, usage), one identity with one dataset, and
+    // ListRecords pages of 1,024 records that never end.
+    f.http.script.push_back(answer(200, json{{"IdentityPoolId", kPool}, {"IdentityPoolName", "p"}}.dump()));
+    f.http.script.push_back(answer(200, "{}"));
+    f.http.script.push_back(answer(200, json{{"Events", json::object()}}.dump()));
+    f.http.script.push_back(answer(200, json{{"IdentityPoolUsage", {{"DataStorage", 1000}}}}.dump()));
+    const std::string identity = "eu-west-1:22222222-2222-4222-8222-222222222222";
+    f.http.script.push_back(answer(200, json{{"Identities", {{{"IdentityId", identity}}}}}.dump()));
+    f.http.script.push_back(answer(
+        200, json{{"Datasets", {{{"DatasetName", "big"}, {"IdentityId", identity}, {"LastModifiedDate", 5}}}}}
+                 .dump()));
+    json page = {{"Records", json::array()}, {"DatasetSyncCount", 1}, {"NextToken", "more"}};
+    for (int r = 0; r < 1024; ++r)
+        page["Records"].push_back({{"Key", "k" + std::to_string(r)}, {"Value", "v"}, {"SyncCount", 1}});
+    const std::string endless = page.dump();
+    for (int p = 0; p < 200; ++p)
+        f.http.script.push_back(answer(200, endless));
+
+    auto report = import_pool(source, *store, {});
+    INFO(report.status().to_string());
+    REQUIRE(report.ok());
+    CHECK(report->finished);
+    REQUIRE(report->refused.size() == 1);
+    CHECK_THAT(report->refused[0], Catch::Contains("more records than a Cognito dataset holds"));
+    CHECK(report->totals.datasets_copied == 0);
+    // It stopped reading at the bound: 64 pages of 1,024 and one more, not the 200 offered.
+    const auto list_records_calls = std::count_if(
+        f.http.sent.begin(), f.http.sent.end(),
+        [](const auto& request) { return request.target.find("/records?") != std::string::npos; });
+    CHECK(list_records_calls == 65);
+    // The identity came over; the dataset did not.
+    CHECK(store->pool_of(identity).ok());
+    auto records = store->list_records(identity, "big", 0, "", 1024);
+    REQUIRE(records.ok());
+    CHECK_FALSE(records->dataset_exists);
 }
