@@ -118,10 +118,11 @@ class ProgressLine {
 };
 
 Result<std::unique_ptr<Storage>> open_target(const std::string& data, const std::string& store) {
+    // With --store, --data plays no part.
     if (!store.empty()) {
         PgStorageOptions options;
         options.url = store;
-        options.server_dir = data;
+        options.server_dir = "";  // not a server: a random name, and nothing written to a --data folder
         auto opened = PgStorage::open(options);
         if (!opened.ok()) return opened.status();
         return std::unique_ptr<Storage>(std::move(opened).value());
