@@ -42,8 +42,8 @@ struct ImportOptions {
 
 struct ImportReport {
     ImportProgress totals;
-    bool finished = false;  // every identity was seen (else stopped: the next run resumes)
-    bool resumed = false;   // this run took up where an unfinished one stopped
+    bool finished = false;               // every identity was seen (else stopped: the next run resumes)
+    bool resumed = false;                // this run took up where an unfinished one stopped
     std::int64_t identities_before = 0;  // resumed: how many identities the earlier runs had seen
     // Datasets and identities left as they were, with why (changed on the target, over a quota, ...).
     std::vector<std::string> refused;
