@@ -85,7 +85,7 @@ class ProgressLine {
 
     void verify(const VerificationReport& r) {
         show("verifying: identities " + std::to_string(r.identities) + " · datasets " +
-                 std::to_string(r.datasets) + " · differences " + std::to_string(r.differences.size()),
+                 std::to_string(r.datasets) + " · differences " + std::to_string(r.differences.total),
              elapsed());
     }
 
@@ -153,6 +153,13 @@ int failed(const std::string& what, const Status& status) {
     return 1;
 }
 
+void print_source_requests(const CognitoSource& source) {
+    std::printf("source requests: %lld (retried %lld, throttled %lld)\n",
+                static_cast<long long>(source.counters().requests),
+                static_cast<long long>(source.counters().retried),
+                static_cast<long long>(source.counters().throttled));
+}
+
 void print_report(const ImportReport& report, const CognitoSource& source, bool dry_run) {
     const auto& t = report.totals;
     std::printf(
@@ -162,14 +169,15 @@ void print_report(const ImportReport& report, const CognitoSource& source, bool 
         dry_run ? "to copy" : "copied", static_cast<long long>(t.datasets_copied),
         static_cast<long long>(t.datasets_unchanged), static_cast<long long>(t.datasets_removed),
         static_cast<long long>(t.records));
-    std::printf("source requests: %lld (retried %lld, throttled %lld)\n",
-                static_cast<long long>(source.counters().requests),
-                static_cast<long long>(source.counters().retried),
-                static_cast<long long>(source.counters().throttled));
-    for (const auto& what : report.refused)
+    print_source_requests(source);
+    for (const auto& what : report.refused.shown)
         std::printf("left as it was: %s\n", what.c_str());
-    for (const auto& note : report.notes)
+    if (report.refused.not_shown() > 0)
+        std::printf("left as it was: %lld more\n", static_cast<long long>(report.refused.not_shown()));
+    for (const auto& note : report.notes.shown)
         std::printf("note: %s\n", note.c_str());
+    if (report.notes.not_shown() > 0)
+        std::printf("note: %lld more\n", static_cast<long long>(report.notes.not_shown()));
 }
 
 }  // namespace
@@ -336,20 +344,18 @@ int run_import_cognito_command(int argc, char** argv) {
         std::printf("verification stopped before the last identity\n");
         return 3;
     }
-    for (const auto& difference : verified->differences) {
+    for (const auto& difference : verified->differences.shown) {
         std::printf("difference: %s%s%s: %s\n", difference.identity_id.c_str(),
                     difference.dataset.empty() ? "" : " dataset ", difference.dataset.c_str(),
                     difference.what.c_str());
     }
-    if (verify_only) {
-        std::printf("source requests: %lld (retried %lld, throttled %lld)\n",
-                    static_cast<long long>(source.counters().requests),
-                    static_cast<long long>(source.counters().retried),
-                    static_cast<long long>(source.counters().throttled));
-    }
-    std::printf("verified: %lld identities, %lld datasets, %lld records; %zu differences%s\n",
+    if (verified->differences.not_shown() > 0)
+        std::printf("difference: %lld more\n", static_cast<long long>(verified->differences.not_shown()));
+    if (verify_only) print_source_requests(source);
+    std::printf("verified: %lld identities, %lld datasets, %lld records; %lld differences%s\n",
                 static_cast<long long>(verified->identities), static_cast<long long>(verified->datasets),
-                static_cast<long long>(verified->records), verified->differences.size(),
+                static_cast<long long>(verified->records),
+                static_cast<long long>(verified->differences.total),
                 verified->differences.empty() ? ""
                                               : " (datasets written at the source since they were copied: "
                                                 "run the import again to catch up)");

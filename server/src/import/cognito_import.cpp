@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api/pool_configuration.hpp"
+#include "auth/open_id_tokens.hpp"
 #include "synclatch/sync/protocol_json.hpp"
 
 namespace synclatch::server {
@@ -34,7 +35,7 @@ class Importer {
   private:
     sync::EpochMillis now() const { return options_.clock ? options_.clock() : system_now(); }
     bool stopped() const { return options_.stop_requested && options_.stop_requested(); }
-    void refuse(std::string what) { report_.refused.push_back(std::move(what)); }
+    void refuse(std::string what) { report_.refused.add(std::move(what)); }
 
     Status import_pool_settings();
     Status import_identity(const SourceIdentity& identity);
@@ -50,6 +51,7 @@ class Importer {
     const std::string pool_;
     std::optional<std::string> developer_provider_;
     ImportReport report_;
+    // For the report's notes, which show at most CappedList's kMaxShown (a source may name any number).
     std::set<std::string> unlinked_providers_seen_;
 };
 
@@ -74,8 +76,8 @@ Result<ImportReport> Importer::run() {
         if (stopped()) return report_;
         auto page = source_.list_identities(token);
         if (!page.ok() && !token.empty() && page.status().code() == Errc::invalid_argument) {
-            report_.notes.push_back("the source refused the position saved by the last run (" +
-                                    page.status().message() + "): started from the first identity again");
+            report_.notes.add("the source refused the position saved by the last run (" +
+                              page.status().message() + "): started from the first identity again");
             token.clear();
             report_.resumed = false;
             report_.identities_before = 0;
@@ -101,7 +103,7 @@ Result<ImportReport> Importer::run() {
     }
     report_.finished = true;
     for (const auto& provider : unlinked_providers_seen_) {
-        report_.notes.push_back(
+        report_.notes.add(
             "identities with logins of " + provider +
             " were imported without them: the source names the provider, not the user. They sign in again "
             "with a new identity, unless the server links the first valid token of " +
@@ -116,7 +118,7 @@ Status Importer::import_pool_settings() {
     developer_provider_ = pool->developer_provider;
     if (!options_.dry_run && !store_.pool_exists(pool_)) {
         if (Status s = store_.ensure_pool(pool_, now()); !s.ok()) return s;
-        report_.notes.push_back("made pool " + pool_ + " on the target");
+        report_.notes.add("made pool " + pool_ + " on the target");
     }
     {
         std::string sign_in = "sign-in settings of the source pool \"" + pool->name +
@@ -126,7 +128,7 @@ Status Importer::import_pool_settings() {
         if (developer_provider_) sign_in += ", DeveloperProviderName " + *developer_provider_;
         for (const auto& provider : pool->login_providers)
             sign_in += ", login provider " + provider;
-        report_.notes.push_back(std::move(sign_in));
+        report_.notes.add(std::move(sign_in));
     }
 
     auto configuration = source_.pool_configuration();
@@ -151,11 +153,11 @@ Status Importer::import_pool_settings() {
     if (!events.ok()) return events.status();
     if (const auto list = events->find("Events"); list != events->end() && list->is_object()) {
         for (const auto& [name, setting] : list->items()) {
-            report_.notes.push_back("Cognito Event " + name + " (" +
-                                    (setting.is_string() ? setting.get<std::string>() : setting.dump()) +
-                                    ") was not imported: a Lambda function cannot run here. Serve the same "
-                                    "logic as a webhook and "
-                                    "set it with SetCognitoEvents (docs/server.md, \"SyncTrigger\")");
+            report_.notes.add("Cognito Event " + name + " (" +
+                              (setting.is_string() ? setting.get<std::string>() : setting.dump()) +
+                              ") was not imported: a Lambda function cannot run here. Serve the same "
+                              "logic as a webhook and "
+                              "set it with SetCognitoEvents (docs/server.md, \"SyncTrigger\")");
         }
     }
     return {};
@@ -173,9 +175,10 @@ Status Importer::import_identity(const SourceIdentity& identity) {
             if (!users.ok()) return users.status();
             for (auto& user : *users)
                 imported.logins.push_back(Login{provider, std::move(user)});
-        } else if (provider != "cognito-identity.amazonaws.com") {
+        } else if (provider != OpenIdTokens::kLoginProvider) {
             imported.unlinked_providers.push_back(provider);
-            unlinked_providers_seen_.insert(provider);
+            if (unlinked_providers_seen_.size() < CappedList<std::string>::kMaxShown)
+                unlinked_providers_seen_.insert(provider);
         }
     }
     if (!options_.dry_run) {

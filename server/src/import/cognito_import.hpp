@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "import/capped_list.hpp"
 #include "import/cognito_source.hpp"
 #include "store/storage.hpp"
 
@@ -46,9 +47,9 @@ struct ImportReport {
     bool resumed = false;                // this run took up where an unfinished one stopped
     std::int64_t identities_before = 0;  // resumed: how many identities the earlier runs had seen
     // Datasets and identities left as they were, with why (changed on the target, over a quota, ...).
-    std::vector<std::string> refused;
+    CappedList<std::string> refused;
     // What the operator has to know or do (settings that cannot come over the API, ...).
-    std::vector<std::string> notes;
+    CappedList<std::string> notes;
 };
 
 // Copies the source's pool into store. An error stops the run (a storage failure, or the source failing

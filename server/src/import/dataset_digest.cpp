@@ -30,7 +30,6 @@ DatasetDigest digest_records(std::vector<sync::WireRecord> records, std::int64_t
             canonical += 'v';
             append_field(canonical, *record.value);
         } else {
-            ++digest.removed;
             canonical += '-';
         }
         for (const std::int64_t number :

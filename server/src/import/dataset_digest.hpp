@@ -11,11 +11,9 @@
 namespace synclatch::server {
 
 struct DatasetDigest {
-    std::int64_t records = 0;  // removed ones included
-    std::int64_t removed = 0;
+    std::int64_t records = 0;     // removed ones included
     std::int64_t sync_count = 0;  // the dataset's
     std::string sha256;           // hex
-    friend bool operator==(const DatasetDigest&, const DatasetDigest&) = default;
 };
 
 // Key, value (or its absence), sync count, LastModifiedDate, LastModifiedBy and DeviceLastModifiedDate of

@@ -3,6 +3,8 @@
 
 #include <set>
 
+#include "import/dataset_digest.hpp"
+
 namespace synclatch::server {
 
 namespace {
@@ -77,7 +79,7 @@ Result<VerificationReport> verify_import(CognitoSource& source, const Storage& s
             const std::string& id = identity.identity_id;
             auto target_pool = store.pool_of(id);
             if (!target_pool.ok() || *target_pool != pool) {
-                report.differences.push_back({id, "", "the identity is missing on the target", {}, {}});
+                report.differences.add({id, "", "the identity is missing on the target"});
                 continue;
             }
             auto datasets = source.list_datasets(id);
@@ -92,12 +94,12 @@ Result<VerificationReport> verify_import(CognitoSource& source, const Storage& s
                 auto to = target_digest(store, id, dataset.dataset_name);
                 if (!to.ok()) return to.status();
                 if (!*to) {
-                    report.differences.push_back(
-                        {id, dataset.dataset_name, "the dataset is missing on the target", *from, {}});
+                    report.differences.add(
+                        {id, dataset.dataset_name, "the dataset is missing on the target"});
                     continue;
                 }
                 if (auto what = compare(*from, **to); !what.empty())
-                    report.differences.push_back({id, dataset.dataset_name, std::move(what), *from, **to});
+                    report.differences.add({id, dataset.dataset_name, std::move(what)});
             }
             // Datasets the import copied that the source no longer has.
             std::string datasets_token;
@@ -109,8 +111,8 @@ Result<VerificationReport> verify_import(CognitoSource& source, const Storage& s
                     auto mark = store.import_mark(id, dataset.dataset_name);
                     if (!mark.ok()) return mark.status();
                     if (*mark && (*mark)->exists) {
-                        report.differences.push_back(
-                            {id, dataset.dataset_name, "deleted at the source, still on the target", {}, {}});
+                        report.differences.add(
+                            {id, dataset.dataset_name, "deleted at the source, still on the target"});
                     }
                 }
                 if (!target_page->next_token) break;

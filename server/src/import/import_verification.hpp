@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "import/capped_list.hpp"
 #include "import/cognito_source.hpp"
-#include "import/dataset_digest.hpp"
 #include "store/storage.hpp"
 
 namespace synclatch::server {
@@ -19,15 +19,13 @@ struct DatasetDifference {
     std::string identity_id;
     std::string dataset;  // empty: the identity itself is missing on the target
     std::string what;
-    DatasetDigest source;
-    DatasetDigest target;
 };
 
 struct VerificationReport {
     std::int64_t identities = 0;
     std::int64_t datasets = 0;
     std::int64_t records = 0;  // at the source, removed ones included
-    std::vector<DatasetDifference> differences;
+    CappedList<DatasetDifference> differences;
     bool complete = false;  // false: stopped before the last identity
 };
 

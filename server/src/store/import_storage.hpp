@@ -40,6 +40,11 @@ struct ImportedIdentity {
     // the first valid token of such a provider presented for this identity (docs/migrating-from-cognito.md).
     // One the identity has a login of linked on the target already is not kept (again).
     std::vector<std::string> unlinked_providers;
+
+    // Bounds on what a source may give (every Cognito identity fits them many times over), so that an
+    // identity's logins stay a short list for DescribeIdentity and every sign-in that reads them.
+    static constexpr std::size_t kMaxLogins = 100;      // logins and unlinked providers together
+    static constexpr std::size_t kMaxNameBytes = 1024;  // a provider's name, a subject
 };
 
 struct ImportedDataset {

@@ -175,18 +175,29 @@ Status validate_imported_identity(const ImportedIdentity& identity) {
     }
     if (identity.created < 0 || identity.last_modified < 0)
         return invalid("the dates of identity " + identity.identity_id + " are negative");
+    if (identity.logins.size() + identity.unlinked_providers.size() > ImportedIdentity::kMaxLogins) {
+        return invalid("identity " + identity.identity_id + " has more than " +
+                       std::to_string(ImportedIdentity::kMaxLogins) + " logins");
+    }
+    constexpr auto kMaxName = ImportedIdentity::kMaxNameBytes;
     std::set<std::pair<std::string_view, std::string_view>> logins;
     for (const auto& login : identity.logins) {
         if (login.provider.empty() || login.subject.empty())
             return invalid("a login of identity " + identity.identity_id + " has no provider or no subject");
+        if (login.provider.size() > kMaxName || login.subject.size() > kMaxName) {
+            return invalid("a login of identity " + identity.identity_id +
+                           " has a provider or subject over " + std::to_string(kMaxName) + " bytes");
+        }
         if (!logins.emplace(login.provider, login.subject).second) {
             return invalid("identity " + identity.identity_id + " has the " + login.provider + " login " +
                            login.subject + " twice");
         }
     }
     for (const auto& provider : identity.unlinked_providers) {
-        if (provider.empty())
-            return invalid("an unlinked provider of identity " + identity.identity_id + " is empty");
+        if (provider.empty() || provider.size() > kMaxName) {
+            return invalid("an unlinked provider of identity " + identity.identity_id + " is empty or over " +
+                           std::to_string(kMaxName) + " bytes");
+        }
     }
     return {};
 }

@@ -282,8 +282,8 @@ TEST_CASE("Cognito import: a source that answers more records than a dataset hol
     INFO(report.status().to_string());
     REQUIRE(report.ok());
     CHECK(report->finished);
-    REQUIRE(report->refused.size() == 1);
-    CHECK_THAT(report->refused[0], Catch::Contains("more records than a Cognito dataset holds"));
+    REQUIRE(report->refused.total == 1);
+    CHECK_THAT(report->refused.shown[0], Catch::Contains("more records than a Cognito dataset holds"));
     CHECK(report->totals.datasets_copied == 0);
     // It stopped reading at the bound: 64 pages of 1,024 and one more, not the 200 offered.
     const auto list_records_calls = std::count_if(

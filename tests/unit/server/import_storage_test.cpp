@@ -178,6 +178,15 @@ TEST_CASE_METHOD(ImportFixture, "Import storage: malformed identities and unknow
     CHECK(store->import_identity(identity(kAlice, {login, login})).code() == Errc::invalid_argument);
     CHECK(store->import_identity(identity(kAlice, {Login{std::string(kDeveloper), ""}})).code() ==
           Errc::invalid_argument);
+    // More logins than any Cognito identity has, or names past the bound, are refused.
+    std::vector<std::string> many(ImportedIdentity::kMaxLogins + 1);
+    for (std::size_t i = 0; i < many.size(); ++i)
+        many[i] = "provider-" + std::to_string(i) + ".example.com";
+    CHECK(store->import_identity(identity(kAlice, {}, many)).code() == Errc::invalid_argument);
+    const std::string long_name(ImportedIdentity::kMaxNameBytes + 1, 'p');
+    CHECK(store->import_identity(identity(kAlice, {}, {long_name})).code() == Errc::invalid_argument);
+    CHECK(store->import_identity(identity(kAlice, {Login{std::string(kDeveloper), long_name}})).code() ==
+          Errc::invalid_argument);
     auto unknown_pool = identity(kAlice);
     unknown_pool.pool_id = "us-east-1:99999999-0000-0000-0000-000000000000";
     CHECK(store->import_identity(unknown_pool).code() == Errc::not_found);
